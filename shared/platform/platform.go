@@ -1,0 +1,89 @@
+// Package platform owns what every function builds once per container: its
+// configuration from the environment, the AWS clients, the table and the
+// key material. Nothing here runs per request.
+package platform
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"roster/shared/secrets"
+	"roster/shared/store"
+	"roster/shared/web"
+)
+
+// Env names the variables every function reads. template.yaml must set each
+// of them on every function (a test checks).
+var Env = []string{"TABLE_NAME", "SECRET_ID", "LOG_LEVEL"}
+
+// Config is a function's configuration.
+type Config struct {
+	TableName string // the Roster table
+	SecretID  string // ARN or name of the key-material secret
+	LogLevel  string // debug, info, warn or error
+}
+
+// ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL")}
+	var missing []string
+	if c.TableName == "" {
+		missing = append(missing, "TABLE_NAME")
+	}
+	if c.SecretID == "" {
+		missing = append(missing, "SECRET_ID")
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	return c, nil
+}
+
+// Platform is the per-container set of clients and keys.
+type Platform struct {
+	Config Config
+	Log    *slog.Logger
+	Table  *store.Table
+	Keys   secrets.Keys
+}
+
+// New reads the configuration, builds the AWS clients (the SDK honours
+// AWS_ENDPOINT_URL, which is how the local stack points them at emulators)
+// and loads the key material once.
+func New(ctx context.Context, getenv func(string) string, logOut io.Writer) (*Platform, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := web.NewLogger(logOut, cfg.LogLevel)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load aws config: %w", err)
+	}
+	return FromAWS(ctx, cfg, awsCfg, log)
+}
+
+// FromAWS builds the platform from an AWS configuration, for the local
+// server and tests that point it at emulators.
+func FromAWS(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger) (*Platform, error) {
+	cache, err := secrets.NewCache(awsCfg)
+	if err != nil {
+		return nil, fmt.Errorf("secrets cache: %w", err)
+	}
+	keys, err := secrets.Load(ctx, cache, cfg.SecretID)
+	if err != nil {
+		return nil, fmt.Errorf("load key material: %w", err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg, store.CountUsage)
+	return &Platform{Config: cfg, Log: log, Table: store.New(db, cfg.TableName), Keys: keys}, nil
+}

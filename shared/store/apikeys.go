@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"roster/shared/auth"
+	"roster/shared/fault"
+)
+
+type apiKeyItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"keyId"`
+	TenantID  string    `dynamodbav:"tenantId"`
+	Name      string    `dynamodbav:"name,omitempty"`
+	Hash      []byte    `dynamodbav:"hash"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	Revoked   bool      `dynamodbav:"revoked"`
+}
+
+// PutAPIKey stores a new API key (its hash only). Returns fault.Conflict
+// when the key id is taken.
+func (t *Table) PutAPIKey(ctx context.Context, k *auth.APIKey) error {
+	item, err := attributevalue.MarshalMap(apiKeyItem{
+		PK: apiKeyPK(k.ID), SK: apiKeySK, Type: "apikey", ID: k.ID, TenantID: k.TenantID,
+		Name: k.Name, Hash: k.Hash, CreatedAt: k.CreatedAt.UTC(), Revoked: k.Revoked,
+	})
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal api key: %w", err), fault.Internal, "An internal error occurred.")
+	}
+	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.Conflict, "The API key already exists.")
+	}
+	return translate(err, "put api key")
+}
+
+// GetAPIKey reads an API key by id. Returns fault.NotFound.
+func (t *Table) GetAPIKey(ctx context.Context, id string) (*auth.APIKey, error) {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &t.name, Key: key(apiKeyPK(id), apiKeySK), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, translate(err, "get api key")
+	}
+	if out.Item == nil {
+		return nil, fault.New(fault.NotFound, "The API key does not exist.")
+	}
+	var it apiKeyItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fault.Wrap(fmt.Errorf("unmarshal api key: %w", err), fault.Internal, "An internal error occurred.")
+	}
+	return &auth.APIKey{ID: it.ID, TenantID: it.TenantID, Name: it.Name, Hash: it.Hash, CreatedAt: it.CreatedAt, Revoked: it.Revoked}, nil
+}

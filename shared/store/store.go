@@ -1,0 +1,119 @@
+// Package store owns Roster's single DynamoDB table: key design, item
+// marshalling, conditional writes and transactions, and the translation of
+// DynamoDB failures into coded errors. Every access is a GetItem, a Query on
+// a key, or a transaction; nothing in a request path scans.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"roster/shared/fault"
+)
+
+// API is the part of the DynamoDB client the store uses; *dynamodb.Client
+// satisfies it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Table is the Roster table. It implements the storage contracts of the
+// domain packages (user.Store and the tenant and API-key lookups).
+type Table struct {
+	db   API
+	name string
+}
+
+// New returns the store for the named table.
+func New(db API, tableName string) *Table {
+	return &Table{db: db, name: tableName}
+}
+
+// Name returns the table name.
+func (t *Table) Name() string { return t.name }
+
+// conditionFailed reports whether err is a failed condition expression on a
+// single-item write.
+func conditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// cancellation returns, for a cancelled transaction, the reason code of each
+// item in request order ("None" when the item was fine). DynamoDB and the
+// emulators fill CancellationReasons; the message form is the fallback.
+func cancellation(err error) ([]string, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	if len(tce.CancellationReasons) > 0 {
+		codes := make([]string, len(tce.CancellationReasons))
+		for i, r := range tce.CancellationReasons {
+			codes[i] = "None"
+			if r.Code != nil {
+				codes[i] = *r.Code
+			}
+		}
+		return codes, true
+	}
+	msg := tce.ErrorMessage()
+	if i, j := strings.LastIndex(msg, "["), strings.LastIndex(msg, "]"); i >= 0 && j > i {
+		parts := strings.Split(msg[i+1:j], ",")
+		for k := range parts {
+			parts[k] = strings.TrimSpace(parts[k])
+		}
+		return parts, true
+	}
+	return nil, true
+}
+
+// failedItems returns the indexes of transaction items whose condition failed.
+func failedItems(codes []string) []int {
+	var idx []int
+	for i, c := range codes {
+		if c == "ConditionalCheckFailed" {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// translate gives an uncoded DynamoDB error its code: throttling and
+// transaction conflicts become Unavailable (the caller may retry), anything
+// else Internal. op names the operation for the logs.
+func translate(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var f *fault.Error
+	if errors.As(err, &f) {
+		return err
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "ProvisionedThroughputExceededException", "ThrottlingException",
+			"RequestLimitExceeded", "TransactionConflictException", "TransactionInProgressException",
+			"InternalServerError", "ServiceUnavailable":
+			return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
+		}
+	}
+	if _, ok := cancellation(err); ok {
+		// A cancellation not explained by a condition (e.g. a conflicting
+		// concurrent transaction) is transient.
+		return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
+	}
+	return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Internal, "An internal error occurred.")
+}

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"roster/shared/fault"
+	"roster/shared/tenant"
+)
+
+type tenantItem struct {
+	PK           string    `dynamodbav:"PK"`
+	SK           string    `dynamodbav:"SK"`
+	Type         string    `dynamodbav:"type"`
+	ID           string    `dynamodbav:"tenantId"`
+	Organization string    `dynamodbav:"organization"`
+	Name         string    `dynamodbav:"name"`
+	Active       bool      `dynamodbav:"active"`
+	CreatedAt    time.Time `dynamodbav:"createdAt"`
+}
+
+// CreateTenant stores a new tenant. Returns fault.Conflict when the uid is taken.
+func (t *Table) CreateTenant(ctx context.Context, tn *tenant.Tenant) error {
+	item, err := attributevalue.MarshalMap(tenantItem{
+		PK: tenantPK(tn.ID), SK: tenantSK, Type: "tenant", ID: tn.ID,
+		Organization: tn.Organization, Name: tn.Name, Active: tn.Active, CreatedAt: tn.CreatedAt.UTC(),
+	})
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal tenant %s: %w", tn.ID, err), fault.Internal, "An internal error occurred.")
+	}
+	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.Conflict, "The tenant already exists.")
+	}
+	return translate(err, "create tenant "+tn.ID)
+}
+
+// GetTenant reads a tenant. Returns fault.NotFound.
+func (t *Table) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &t.name, Key: key(tenantPK(id), tenantSK), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, translate(err, "get tenant "+id)
+	}
+	if out.Item == nil {
+		return nil, fault.New(fault.NotFound, "The tenant does not exist.")
+	}
+	var it tenantItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fault.Wrap(fmt.Errorf("unmarshal tenant %s: %w", id, err), fault.Internal, "An internal error occurred.")
+	}
+	return &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt}, nil
+}

@@ -1,0 +1,28 @@
+// Package tenant owns the tenant: the unit of isolation every user, key and
+// group belongs to.
+package tenant
+
+import (
+	"regexp"
+	"time"
+)
+
+// UIDPattern is the documented shape of a tenant uid.
+var UIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// MaxUIDLength bounds tenant uids so keys stay small.
+const MaxUIDLength = 64
+
+// Tenant is one customer organisation's space in Roster.
+type Tenant struct {
+	ID           string    // uid, matches UIDPattern
+	Organization string    // organisation name (the identity dialect's {organizationName})
+	Name         string    // tenant name (the identity dialect's {tenantName})
+	Active       bool      // an inactive tenant accepts no requests
+	CreatedAt    time.Time // when the tenant was created
+}
+
+// ValidUID reports whether id is a well-formed tenant uid.
+func ValidUID(id string) bool {
+	return len(id) <= MaxUIDLength && UIDPattern.MatchString(id)
+}

@@ -1,0 +1,92 @@
+// Package user owns the tenant user: the record every endpoint group reads
+// and writes, its invariants, and the storage contract behind it.
+package user
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
+	"time"
+)
+
+// User is a person's account within one tenant. All endpoint groups work on
+// this one record.
+type User struct {
+	TenantID  string    // owning tenant; never changes
+	ID        string    // string id (publicId / userId of the dialects)
+	Number    int64     // tenant-scoped numeric id (the Access User API's id)
+	Username  string    // login name, unique per tenant case-insensitively
+	Email     string    // unique per tenant case-insensitively
+	FirstName string    // given name
+	LastName  string    // family name
+	Active    bool      // an inactive user cannot log in
+	Role      string    // role id; grants permissions
+	CreatedAt time.Time // creation time
+	UpdatedAt time.Time // last change
+	CreatedBy string    // principal that created the user
+	UpdatedBy string    // principal that last changed the user
+	Version   int64     // optimistic-concurrency version, starts at 1
+
+	// AccessToken is a third-party access token, sealed (encrypted) before
+	// it reaches the store. It is never returned to a caller.
+	AccessToken string `json:"-"`
+}
+
+// Store persists users. Implementations must enforce username, email and
+// number uniqueness per tenant atomically with the user itself.
+type Store interface {
+	// CreateUser stores a new user with Version 1.
+	// Returns fault.Conflict (field "email" or "username") when taken and
+	// fault.NotFound when the tenant does not exist.
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns a user. Returns fault.NotFound.
+	GetUser(ctx context.Context, tenantID, id string) (*User, error)
+	// UserIDByEmail finds a user's id by email, case-insensitively, with a
+	// strongly consistent read. Returns fault.NotFound.
+	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
+	// SetAccessToken stores a sealed third-party token on the user, provided
+	// the user still has the given email. Returns fault.NotFound.
+	SetAccessToken(ctx context.Context, tenantID, id, email, sealed string) error
+}
+
+// NormalizeEmail returns the form of an email under which uniqueness is
+// enforced: trimmed and lower-cased.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// NormalizeUsername returns the form of a username under which uniqueness is
+// enforced.
+func NormalizeUsername(name string) string {
+	return strings.ToLower(strings.TrimSpace(name))
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewID returns a random user id: 26 characters of lower-case base32
+// (128 bits), safe in keys, paths and the `^[A-Za-z0-9-_]+` uid pattern.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+// numberEpoch is the origin of user numbers; it keeps them small.
+var numberEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// NewNumber returns a candidate tenant-scoped numeric id: seconds since 2024
+// in the high bits and 20 random bits below, so numbers grow with creation
+// time, stay below 2^53 (exact in JSON clients) and need no counter item
+// (a create stays one transaction). Stores reject a collision and the caller
+// draws again.
+func NewNumber(now time.Time) int64 {
+	secs := int64(now.Sub(numberEpoch) / time.Second)
+	if secs < 0 {
+		secs = 0
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	r := int64(b[0])<<16 | int64(b[1])<<8 | int64(b[2])
+	return secs<<20 | r&(1<<20-1)
+}

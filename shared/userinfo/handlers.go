@@ -1,0 +1,241 @@
+package userinfo
+
+import (
+	"context"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"roster/shared/auth"
+	"roster/shared/fault"
+	"roster/shared/seal"
+	"roster/shared/user"
+	"roster/shared/web"
+)
+
+// Limits on input, documented in the README.
+const (
+	maxBody        = 16 << 10 // bytes per request body
+	maxEmail       = 254      // RFC 5321 path limit
+	maxName        = 100      // characters per name
+	maxUsername    = 128      // characters
+	maxAccessToken = 8 << 10  // bytes; room for large JWTs
+)
+
+// principal returns the caller; the API-key middleware guarantees one.
+func principal(ctx context.Context) auth.Principal {
+	p, _ := auth.PrincipalFrom(ctx)
+	return p
+}
+
+// sealContext binds a sealed access token to its tenant and user, so a
+// sealed value copied to another user does not open.
+func sealContext(tenantID, userID string) string {
+	return "userinfo/accessToken/" + tenantID + "/" + userID
+}
+
+type updateAccessTokenRequest struct {
+	AccessToken string `json:"accessToken"`
+	UserEmail   string `json:"userEmail"`
+}
+
+// Valid checks the documented constraints: both fields required, min 1.
+func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
+	var p []fault.FieldError
+	switch {
+	case r.AccessToken == "":
+		p = append(p, fault.FieldError{Field: "accessToken", Message: "is required and must not be empty"})
+	case len(r.AccessToken) > maxAccessToken:
+		p = append(p, fault.FieldError{Field: "accessToken", Message: "must be at most 8192 bytes"})
+	case !printable(r.AccessToken):
+		p = append(p, fault.FieldError{Field: "accessToken", Message: "must not contain control characters"})
+	}
+	p = append(p, checkEmail("userEmail", r.UserEmail)...)
+	return p
+}
+
+// handleUpdateAccessToken stores a user's access token, sealed. 409 when no
+// user of the caller's tenant has the email, as the API documents.
+func handleUpdateAccessToken(users user.Store, sealer *seal.Sealer, now func() time.Time, errw web.ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := web.DecodeValid[updateAccessTokenRequest](r, maxBody)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		tenantID := principal(r.Context()).TenantID
+		id, err := users.UserIDByEmail(r.Context(), tenantID, req.UserEmail)
+		if fault.CodeOf(err) == fault.NotFound {
+			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
+			return
+		}
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		sealed, err := sealer.Seal([]byte(req.AccessToken), sealContext(tenantID, id))
+		if err != nil {
+			errw(w, r, fault.Wrap(err, fault.Internal, "An internal error occurred."))
+			return
+		}
+		err = users.SetAccessToken(r.Context(), tenantID, id, req.UserEmail, sealed)
+		if fault.CodeOf(err) == fault.NotFound {
+			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
+			return
+		}
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+type registerRequest struct {
+	UserEmail string `json:"userEmail"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	UserName  string `json:"userName"`
+}
+
+// Valid checks a registration: email, first and last name required; the
+// user name defaults to the email.
+func (r registerRequest) Valid(context.Context) []fault.FieldError {
+	p := checkEmail("userEmail", r.UserEmail)
+	p = append(p, checkName("firstName", r.FirstName, true)...)
+	p = append(p, checkName("lastName", r.LastName, true)...)
+	if r.UserName != "" {
+		if utf8.RuneCountInString(r.UserName) > maxUsername {
+			p = append(p, fault.FieldError{Field: "userName", Message: "must be at most 128 characters"})
+		} else if strings.IndexFunc(r.UserName, func(c rune) bool { return unicode.IsSpace(c) || !unicode.IsPrint(c) }) >= 0 {
+			p = append(p, fault.FieldError{Field: "userName", Message: "must not contain spaces or control characters"})
+		}
+	}
+	return p
+}
+
+// userResponse is a registered user as the group shows it. The access token
+// is never part of it.
+type userResponse struct {
+	UserID    string    `json:"userId"`
+	UserEmail string    `json:"userEmail"`
+	UserName  string    `json:"userName"`
+	FirstName string    `json:"firstName"`
+	LastName  string    `json:"lastName"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// handleRegister creates a user in the caller's tenant. 409 when the email or
+// user name is taken.
+func handleRegister(users user.Store, now func() time.Time, errw web.ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := web.DecodeValid[registerRequest](r, maxBody)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		p := principal(r.Context())
+		at := now().UTC().Truncate(time.Millisecond)
+		username := req.UserName
+		if username == "" {
+			username = req.UserEmail
+		}
+		u := &user.User{
+			TenantID: p.TenantID, ID: user.NewID(), Username: username, Email: strings.TrimSpace(req.UserEmail),
+			FirstName: req.FirstName, LastName: req.LastName, Active: true, Role: "member",
+			CreatedAt: at, UpdatedAt: at, CreatedBy: "apikey:" + p.KeyID, UpdatedBy: "apikey:" + p.KeyID,
+		}
+		if err := users.CreateUser(r.Context(), u); err != nil {
+			errw(w, r, renameFields(err, map[string]string{"email": "userEmail", "username": "userName"}))
+			return
+		}
+		w.Header().Set("Location", "/UserInfo/UserId?userEmail="+url.QueryEscape(u.Email))
+		web.Encode(w, http.StatusCreated, userResponse{
+			UserID: u.ID, UserEmail: u.Email, UserName: u.Username, FirstName: u.FirstName, LastName: u.LastName, CreatedAt: u.CreatedAt,
+		})
+	})
+}
+
+type userIDResponse struct {
+	UserID string `json:"userId"`
+}
+
+// handleUserID looks a user id up by email in the caller's tenant: 404 when
+// there is none.
+func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		for name := range q {
+			if name != "userEmail" {
+				errw(w, r, fault.InvalidField(name, "is not a known query parameter"))
+				return
+			}
+		}
+		if len(q["userEmail"]) > 1 {
+			errw(w, r, fault.InvalidField("userEmail", "must be given once"))
+			return
+		}
+		email := q.Get("userEmail")
+		if err := fault.InvalidFields(checkEmail("userEmail", email)); err != nil {
+			errw(w, r, err)
+			return
+		}
+		id, err := users.UserIDByEmail(r.Context(), principal(r.Context()).TenantID, email)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		web.Encode(w, http.StatusOK, userIDResponse{UserID: id})
+	})
+}
+
+func checkEmail(field, email string) []fault.FieldError {
+	switch {
+	case email == "":
+		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
+	case len(email) > maxEmail:
+		return []fault.FieldError{{Field: field, Message: "must be at most 254 bytes"}}
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != strings.TrimSpace(email) || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
+		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com"}}
+	}
+	return nil
+}
+
+func checkName(field, name string, required bool) []fault.FieldError {
+	switch {
+	case strings.TrimSpace(name) == "" && required:
+		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
+	case utf8.RuneCountInString(name) > maxName:
+		return []fault.FieldError{{Field: field, Message: "must be at most 100 characters"}}
+	case !printable(name):
+		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
+	}
+	return nil
+}
+
+func printable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+// renameFields maps the store's field names to this dialect's.
+func renameFields(err error, names map[string]string) error {
+	f := fault.As(err)
+	if len(f.Fields) == 0 {
+		return err
+	}
+	c := *f
+	c.Fields = make([]fault.FieldError, len(f.Fields))
+	for i, fe := range f.Fields {
+		if n, ok := names[fe.Field]; ok {
+			fe.Field = n
+		}
+		c.Fields[i] = fe
+	}
+	return &c
+}

@@ -1,0 +1,249 @@
+package web
+
+import (
+	"context"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"roster/shared/fault"
+)
+
+// DefaultMaxBytes is the body limit [Decode] applies when given a limit of
+// zero or less.
+const DefaultMaxBytes int64 = 64 << 10
+
+// Validator is implemented by request bodies that check themselves after
+// decoding. Valid returns one FieldError per problem, or none.
+type Validator interface {
+	Valid(ctx context.Context) []fault.FieldError
+}
+
+// DecodeValid decodes like [Decode] and then runs the body's own
+// validation, returning an Invalid error listing every field problem.
+func DecodeValid[T Validator](r *http.Request, maxBytes int64) (T, error) {
+	v, err := Decode[T](r, maxBytes)
+	if err != nil {
+		return v, err
+	}
+	if err := fault.InvalidFields(v.Valid(r.Context())); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// Decode reads exactly one JSON value of type T from the request body.
+// It is strict, and every failure is a *fault.Error whose Fields name
+// what was wrong ("body", "Content-Type", or the JSON field path):
+//
+//   - Content-Type must be application/json or an application/*+json type,
+//     with no charset or utf-8; anything else, including a missing
+//     Content-Type, is Unsupported (415). Requiring it keeps cross-site
+//     "simple" requests out and costs API clients nothing.
+//   - A Content-Encoding other than identity is Unsupported.
+//   - A body over maxBytes (DefaultMaxBytes when ≤ 0) is TooLarge (413).
+//   - Unknown fields, values of the wrong JSON type or out of range,
+//     malformed JSON, an empty body, a top-level null and data after the
+//     value are Invalid (400).
+//
+// Duplicate keys are not detected: the last one wins. Errors returned by
+// a field type's own UnmarshalJSON or UnmarshalText name only "body", so
+// request types should prefer plain strings checked in Valid.
+func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
+	var zero T
+	if err := checkContentType(r.Header); err != nil {
+		return zero, err
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if r.ContentLength > maxBytes {
+		return zero, tooLarge(maxBytes)
+	}
+	if r.Body == nil {
+		return zero, emptyBody()
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBytes))
+	dec.DisallowUnknownFields()
+	// Decoding into a pointer tells a top-level null (pointer left nil)
+	// apart from a zero value.
+	var p *T
+	if err := dec.Decode(&p); err != nil {
+		return zero, decodeError(err, maxBytes)
+	}
+	if p == nil {
+		return zero, fault.InvalidField("body", "must be a JSON value, not null")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return zero, tooLarge(maxBytes)
+		}
+		return zero, fault.InvalidField("body", "must contain a single JSON value, but there is data after it")
+	}
+	return *p, nil
+}
+
+func checkContentType(h http.Header) error {
+	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return unsupported("Content-Encoding", "is not supported; send the body uncompressed")
+	}
+	ct := h.Get("Content-Type")
+	if ct == "application/json" { // the common case, without allocating
+		return nil
+	}
+	const want = "must be application/json"
+	if ct == "" {
+		return unsupported("Content-Type", want)
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return unsupported("Content-Type", want)
+	}
+	sub, ok := strings.CutPrefix(mt, "application/")
+	if !ok || (sub != "json" && !strings.HasSuffix(sub, "+json")) {
+		return unsupported("Content-Type", want)
+	}
+	for k, v := range params {
+		if k != "charset" || (!strings.EqualFold(v, "utf-8") && !strings.EqualFold(v, "utf8")) {
+			return unsupported("Content-Type", want+" in utf-8")
+		}
+	}
+	return nil
+}
+
+func unsupported(field, msg string) error {
+	return &fault.Error{
+		Code:    fault.Unsupported,
+		Message: "The request body must be JSON.",
+		Fields:  []fault.FieldError{{Field: field, Message: msg}},
+	}
+}
+
+func tooLarge(limit int64) error {
+	return &fault.Error{
+		Code:    fault.TooLarge,
+		Message: fmt.Sprintf("The request body is larger than %d bytes.", limit),
+		Fields:  []fault.FieldError{{Field: "body", Message: fmt.Sprintf("must be at most %d bytes", limit)}},
+	}
+}
+
+func emptyBody() error {
+	return fault.InvalidField("body", "must not be empty")
+}
+
+// decodeError turns a json.Decoder error into a fault that names the field.
+func decodeError(err error, limit int64) error {
+	var (
+		mbe *http.MaxBytesError
+		se  *json.SyntaxError
+		ute *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge(limit)
+	case errors.Is(err, io.EOF):
+		return emptyBody()
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e := fault.InvalidField("body", "is not valid JSON: it ends unexpectedly")
+		e.Err = err
+		return e
+	case errors.As(err, &se):
+		e := fault.InvalidField("body", fmt.Sprintf("is not valid JSON: syntax error at byte %d", se.Offset))
+		e.Err = err
+		return e
+	case errors.As(err, &ute):
+		field := ute.Field
+		if field == "" {
+			field = "body"
+		}
+		e := fault.InvalidField(field, typeMessage(ute))
+		e.Err = err
+		return e
+	}
+	// DisallowUnknownFields reports with an untyped error; its text is the
+	// only place the key appears.
+	if rest, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name, uerr := strconv.Unquote(rest)
+		if uerr != nil {
+			name = rest
+		}
+		e := fault.InvalidField(name, "is not a known field")
+		e.Err = err
+		return e
+	}
+	e := fault.InvalidField("body", "has a value that could not be decoded")
+	e.Err = err
+	return e
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// typeMessage says what a field expected, in JSON terms rather than Go's.
+func typeMessage(ute *json.UnmarshalTypeError) string {
+	t := ute.Type
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// A number that did not fit ("number 300" into a uint8, "number 1.5"
+	// into an int) is reported with the value after "number ".
+	outOfRange := strings.HasPrefix(ute.Value, "number ")
+	switch {
+	case reflect.PointerTo(t).Implements(textUnmarshaler):
+		return "must be a string"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		if outOfRange {
+			shift := 64 - t.Bits()
+			return fmt.Sprintf("must be an integer from %d to %d", math.MinInt64>>shift, math.MaxInt64>>shift)
+		}
+		return "must be an integer"
+	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uintptr:
+		if outOfRange {
+			return fmt.Sprintf("must be an integer from 0 to %d", uint64(math.MaxUint64)>>(64-t.Bits()))
+		}
+		return "must be an integer"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		if outOfRange {
+			return "must be a number in range"
+		}
+		return "must be a number"
+	case t.Kind() == reflect.String:
+		return "must be a string"
+	case t.Kind() == reflect.Bool:
+		return "must be a boolean"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
+			return "must be a base64 string"
+		}
+		return "must be an array"
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
+		return "must be an object"
+	}
+	return "has the wrong type"
+}
+
+// Encode writes v as JSON with the given status. A nil v writes the status
+// with no body (for 204 and the like). v must be marshalable; a value that
+// is not is a programming error, so Encode panics before writing anything,
+// and [Middleware] turns the panic into a logged 500.
+func Encode(w http.ResponseWriter, status int, v any) {
+	if v == nil {
+		w.WriteHeader(status)
+		return
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("web.Encode: %T: %v", v, err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"roster/shared/fault"
+)
+
+// ErrorWriter renders err as the response. Each endpoint group picks one:
+// [WriteProblem] by default, or its own dialect built on [Public].
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// StatusOf returns the HTTP status for a fault code. It is the one place
+// codes map to statuses; unknown codes are 500.
+func StatusOf(code fault.Code) int {
+	switch code {
+	case fault.Invalid:
+		return http.StatusBadRequest
+	case fault.Unauthorized:
+		return http.StatusUnauthorized
+	case fault.Forbidden:
+		return http.StatusForbidden
+	case fault.NotFound:
+		return http.StatusNotFound
+	case fault.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case fault.Conflict:
+		return http.StatusConflict
+	case fault.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case fault.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case fault.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case fault.Unavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// internalMessage is all a caller ever learns about an internal error.
+const internalMessage = "An internal error occurred."
+
+// Public returns the caller-safe form of err and its HTTP status. The
+// result carries Code, Message and Fields but never the internal cause.
+// Errors without a code, and Internal errors, become a generic Internal
+// error and are logged with their cause at error level; Unavailable errors
+// are logged at warn level. Every [ErrorWriter] should go through Public so
+// that causes are logged once and never rendered.
+func Public(r *http.Request, err error) (*fault.Error, int) {
+	fe := fault.As(err)
+	status := StatusOf(fe.Code)
+	switch {
+	case status == http.StatusInternalServerError:
+		var pe *panicError
+		if !errors.As(err, &pe) { // Middleware has already logged the panic with its stack
+			Logger(r.Context()).LogAttrs(r.Context(), slog.LevelError, "internal error", errAttr(err))
+		}
+		return &fault.Error{Code: fault.Internal, Message: internalMessage}, status
+	case fe.Code == fault.Unavailable:
+		Logger(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "dependency unavailable", errAttr(err))
+	}
+	return &fault.Error{Code: fe.Code, Message: fe.Message, Fields: fe.Fields}, status
+}
+
+func errAttr(err error) slog.Attr {
+	if err == nil {
+		return slog.String("error", "<nil>")
+	}
+	return slog.String("error", err.Error())
+}
+
+// Problem is an RFC 9457 problem details object with two extension
+// members: Errors names the offending input fields, and RequestID lets a
+// caller quote the request to support.
+type Problem struct {
+	Type      string             `json:"type"`
+	Title     string             `json:"title"`
+	Status    int                `json:"status"`
+	Detail    string             `json:"detail,omitempty"`
+	Instance  string             `json:"instance,omitempty"`
+	Errors    []fault.FieldError `json:"errors,omitempty"`
+	RequestID string             `json:"requestId,omitempty"`
+}
+
+// ProblemContentType is the media type of a [Problem] body.
+const ProblemContentType = "application/problem+json"
+
+// WriteProblem is the default [ErrorWriter]: it renders err as a [Problem]
+// of type about:blank whose title is the status text and whose detail is
+// the fault message. Headers the caller set beforehand (WWW-Authenticate on
+// a 401, Allow on a 405) are kept; none are invented.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	fe, status := Public(r, err)
+	body, merr := json.Marshal(Problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    fe.Message,
+		Instance:  r.URL.Path,
+		Errors:    fe.Fields,
+		RequestID: RequestID(r.Context()),
+	})
+	if merr != nil { // cannot happen: Problem holds only strings and ints
+		http.Error(w, internalMessage, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ProblemContentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
