@@ -63,6 +63,7 @@ mkdir -p "$logs"
 timeout_s=${ROSTER_EMULATOR_TIMEOUT:-120}
 
 pids=()
+# shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -96,6 +97,7 @@ pids+=("$moto_pid")
 # answers PORT — true when an HTTP server on 127.0.0.1:PORT sends back a
 # status line. Plain bash, so it needs no curl.
 answers() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	timeout 3 bash -c '
 		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 		printf "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
@@ -113,7 +115,7 @@ fail_start() {
 }
 
 start=$(date +%s%N)
-ddb_up= moto_up=
+ddb_up='' moto_up=''
 while [[ -z $ddb_up || -z $moto_up ]]; do
 	now=$(date +%s%N)
 	elapsed_ms=$(((now - start) / 1000000))
@@ -126,7 +128,7 @@ while [[ -z $ddb_up || -z $moto_up ]]; do
 		answers "$moto_port" && moto_up=$elapsed_ms
 	fi
 	((elapsed_ms < timeout_s * 1000)) ||
-		fail_start "emulators not answering after ${timeout_s}s (dynamodb-local: ${ddb_up:-no}, moto: ${moto_up:-no})"
+		fail_start "emulators not answering after ${timeout_s}s (dynamodb-local: ${ddb_up:+up after ${ddb_up}ms}${ddb_up:-no answer}, moto: ${moto_up:+up after ${moto_up}ms}${moto_up:-no answer})"
 	[[ -n $ddb_up && -n $moto_up ]] || sleep 0.2
 done
 printf 'netns-run: dynamodb-local on :%s after %d.%01ds, moto on :%s after %d.%01ds\n' \
@@ -142,7 +144,7 @@ export GOPROXY=off GOTOOLCHAIN=local
 # Keep any SDK client that does not use emulator.AWSConfig away from real
 # credentials and the instance metadata service.
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-export AWS_ACCESS_KEY_ID=roster-test AWS_SECRET_ACCESS_KEY=roster-test-secret
+export AWS_ACCESS_KEY_ID=rostertest AWS_SECRET_ACCESS_KEY=rostertestsecret
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_SESSION_TOKEN AWS_PROFILE
 

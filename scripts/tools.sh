@@ -151,7 +151,7 @@ ddblocal_from_maven() {
   </dependencies>
 </project>
 POM
-		rm -rf "$dir/lib" "$dir/native"
+		rm -rf "${dir:?}/lib" "${dir:?}/native"
 		mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies \
 			-DoutputDirectory="$dir/lib" -DincludeScope=runtime >&2 || return 1
 		# sqlite4java loads libsqlite4java-linux-amd64.so; Maven names it with

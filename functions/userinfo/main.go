@@ -11,7 +11,6 @@ import (
 
 	"roster/shared/lambdahttp"
 	"roster/shared/platform"
-	"roster/shared/seal"
 	"roster/shared/userinfo"
 )
 
@@ -20,21 +19,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "userinfo:", err)
 		os.Exit(1)
 	}
+	// Clients and key material are built on the first event, once per
+	// container, so process start makes no network calls.
 	lambda.Start(lambdahttp.Lazy(func(ctx context.Context) (http.Handler, error) {
-		return build(ctx, os.Getenv)
+		p, err := platform.New(ctx, os.Getenv, os.Stdout)
+		if err != nil {
+			return nil, err
+		}
+		return userinfo.FromPlatform(p)
 	}))
-}
-
-// build makes the group's handler once per container: AWS clients, the key
-// material from Secrets Manager, the table.
-func build(ctx context.Context, getenv func(string) string) (http.Handler, error) {
-	p, err := platform.New(ctx, getenv, os.Stdout)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := seal.New(p.Keys.FieldKey)
-	if err != nil {
-		return nil, err
-	}
-	return userinfo.Handler(userinfo.Deps{Users: p.Table, Keys: p.Table, Pepper: p.Keys.Pepper, Sealer: sealer}, p.Log), nil
 }

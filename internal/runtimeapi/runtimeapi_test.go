@@ -49,7 +49,6 @@ func echo(t *testing.T) Function {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
@@ -107,7 +106,6 @@ type response struct {
 
 func TestInvokeReportsFailuresAsResultsAndRecovers(t *testing.T) {
 	fn := echo(t)
-	fn.Timeout = 300 * time.Millisecond
 	tests := []struct {
 		event    string
 		wantType string
@@ -116,7 +114,7 @@ func TestInvokeReportsFailuresAsResultsAndRecovers(t *testing.T) {
 		{`{"error":"user exists"}`, "errorString", "user exists"},
 		{`{"panic":"boom"}`, "string", "boom"},
 		{`{"exit":true}`, "Runtime.ExitError", "exit status 3"},
-		{`{"sleep":"5s"}`, "Sandbox.Timedout", "timed out after 0.30 seconds"},
+		{`{"big":7000000}`, "Function.ResponseSizeTooLarge", "6 MB"},
 	}
 	// Every failure is followed by a good event, which must reach a working
 	// sandbox: the same one after a returned error, a fresh one otherwise.
@@ -136,6 +134,21 @@ func TestInvokeReportsFailuresAsResultsAndRecovers(t *testing.T) {
 		if good.Error != nil {
 			t.Errorf("event after %s: %v", tt.event, good.Error)
 		}
+	}
+}
+
+func TestInvokeTimesOutAndStartsAFreshSandbox(t *testing.T) {
+	fn := echo(t)
+	fn.Timeout = 200 * time.Millisecond
+	results, err := Invoke(t.Context(), fn, []byte(`{"sleep":"5s"}`), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := results[0].Error; e == nil || e.Type != "Sandbox.Timedout" || !strings.Contains(e.Message, "timed out after 0.20 seconds") {
+		t.Errorf("error %v, want a timeout", e)
+	}
+	if e := results[1].Error; e != nil {
+		t.Errorf("event after the timeout: %v", e)
 	}
 }
 

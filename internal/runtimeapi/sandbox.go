@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -68,7 +69,12 @@ type answer struct {
 func startSandbox(fn Function) (*sandbox, error) {
 	path, err := filepath.Abs(fn.Path)
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", fn.Path, err)
+		return nil, fmt.Errorf("start %s: %w", fn.Name, err)
+	}
+	// Checked here because exec would otherwise blame the missing
+	// directory it was asked to run in, not the missing binary.
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("start %s: %w", fn.Name, err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -94,13 +94,16 @@ func Moto(t testing.TB) Endpoint {
 // and bounded retries and timeouts so a wedged emulator fails a test quickly
 // instead of hanging it. Shared config files (~/.aws) are not read, so a
 // developer's profile can never send test traffic to a real account.
+//
+// The dummy access key is letters and digits only: DynamoDB Local (2.0 and
+// later) answers UnrecognizedClientException to any other key.
 func AWSConfig(ctx context.Context, url string) (aws.Config, error) {
 	if url == "" {
 		return aws.Config{}, fmt.Errorf("emulator aws config: empty endpoint url")
 	}
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(Region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("roster-test", "roster-test-secret", "")),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("rostertest", "rostertestsecret", "")),
 		config.WithBaseEndpoint(url),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedCredentialsFiles([]string{}),

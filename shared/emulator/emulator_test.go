@@ -2,10 +2,13 @@ package emulator_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/emulator"
 )
@@ -122,6 +125,12 @@ func TestAWSConfigPointsAtEmulatorWithDummyCredentials(t *testing.T) {
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
 		t.Error("credentials are empty; the SDK would refuse to sign")
 	}
+	for _, r := range creds.AccessKeyID {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			t.Errorf("access key %q has %q; DynamoDB Local rejects keys that are not letters and digits", creds.AccessKeyID, r)
+			break
+		}
+	}
 	if got := cfg.Retryer().MaxAttempts(); got > 3 {
 		t.Errorf("max attempts = %d, want at most 3", got)
 	}
@@ -138,6 +147,52 @@ func TestEveryDynamoDBEmulatorAnswersListTables(t *testing.T) {
 			}
 			if _, err := dynamodb.NewFromConfig(cfg).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
 				t.Fatalf("ListTables on %s (%s): %v", ep.Name, ep.URL, err)
+			}
+		})
+	}
+}
+
+// Writing and reading an item goes through DynamoDB Local's native SQLite
+// library, which ListTables alone never loads.
+func TestEveryDynamoDBEmulatorStoresAndReturnsAnItem(t *testing.T) {
+	for _, ep := range emulator.DynamoDB(t) {
+		t.Run(ep.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cfg, err := emulator.AWSConfig(ctx, ep.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := dynamodb.NewFromConfig(cfg)
+			// Other packages' tests share the emulators; a unique name keeps
+			// this table out of their way.
+			table := fmt.Sprintf("emulator-test-%d", time.Now().UnixNano())
+			if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+				TableName:            aws.String(table),
+				AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+				KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+				BillingMode:          types.BillingModePayPerRequest,
+			}); err != nil {
+				t.Fatalf("CreateTable: %v", err)
+			}
+			t.Cleanup(func() {
+				_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+			})
+			key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "k1"}}
+			item := map[string]types.AttributeValue{
+				"pk":   &types.AttributeValueMemberS{Value: "k1"},
+				"name": &types.AttributeValueMemberS{Value: "Ada"},
+			}
+			if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+				t.Fatalf("PutItem: %v", err)
+			}
+			out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				t.Fatalf("GetItem: %v", err)
+			}
+			name, ok := out.Item["name"].(*types.AttributeValueMemberS)
+			if !ok || name.Value != "Ada" {
+				t.Fatalf("GetItem returned %v, want name=Ada", out.Item)
 			}
 		})
 	}

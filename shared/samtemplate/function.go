@@ -60,11 +60,9 @@ type Statement struct {
 
 // Functions lists every AWS::Serverless::Function, sorted by logical id.
 func (t *Template) Functions() []Function {
-	fns, err := t.functions()
-	if err != nil {
-		// Load already built the same list without error.
-		panic(fmt.Sprintf("samtemplate: template changed after Load: %v", err))
-	}
+	// Load built the same list from the same template, so no error can
+	// come back; building afresh gives each caller its own copy.
+	fns, _ := t.functions()
 	return fns
 }
 
@@ -210,17 +208,17 @@ func statements(doc any) ([]Statement, error) {
 		effect, _ := m["Effect"].(string)
 		out = append(out, Statement{
 			Effect:       effect,
-			Actions:      strings1(m["Action"]),
-			Resources:    strings1(m["Resource"]),
-			NotActions:   strings1(m["NotAction"]),
-			NotResources: strings1(m["NotResource"]),
+			Actions:      stringList(m["Action"]),
+			Resources:    stringList(m["Resource"]),
+			NotActions:   stringList(m["NotAction"]),
+			NotResources: stringList(m["NotResource"]),
 		})
 	}
 	return out, nil
 }
 
-// strings1 reads an IAM element that may be one value or a list of values.
-func strings1(v any) []string {
+// stringList reads an IAM element that may be one value or a list of values.
+func stringList(v any) []string {
 	switch v := v.(type) {
 	case nil:
 		return nil

@@ -17,9 +17,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"reflect"
 	"sync"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
+	cfndynamodb "github.com/awslabs/goformation/v7/cloudformation/dynamodb"
+	"github.com/awslabs/goformation/v7/cloudformation/serverless"
 	"github.com/awslabs/goformation/v7/intrinsics"
 )
 
@@ -33,14 +36,36 @@ type Template struct {
 	policies map[string]any
 }
 
+// typedResources names the resource types read through goformation's
+// structs, with the properties each struct knows. goformation refuses a
+// resource with a property it does not know (its HttpApi even spells
+// AccessLogSettings without the final s) and a resource type it does not
+// know, so Load hands it only these types and only these properties; the
+// rest of the template is none of this package's business.
+var typedResources = map[string]map[string]bool{
+	"AWS::DynamoDB::Table":      jsonFields(reflect.TypeFor[cfndynamodb.Table]()),
+	"AWS::Serverless::Function": jsonFields(reflect.TypeFor[serverless.Function]()),
+}
+
+func jsonFields(t reflect.Type) map[string]bool {
+	fields := map[string]bool{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = true
+		}
+	}
+	return fields
+}
+
 // processMu serialises intrinsics.ProcessYAML, which registers its YAML tag
 // resolvers in a package-level map on every call and so races with itself.
 var processMu sync.Mutex
 
-// Load reads and parses the template at path. It fails when goformation
-// cannot represent a resource (goformation rejects properties it does not
-// know on most resource types, though it ignores them in Globals) or when an
-// HttpApi event does not decode, so a route never goes missing silently.
+// Load reads and parses the template at path. It fails when a table or a
+// function does not decode (a value of the wrong type, or a nested property
+// goformation does not know) and when an HttpApi event does not decode, so
+// a route never goes missing silently.
 func Load(path string) (*Template, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -54,24 +79,37 @@ func Load(path string) (*Template, error) {
 		return nil, fmt.Errorf("parse template %s: %w", path, err)
 	}
 
-	cfn := &cloudformation.Template{}
-	if err := json.Unmarshal(processed, cfn); err != nil {
+	var doc map[string]any
+	if err := json.Unmarshal(processed, &doc); err != nil {
 		return nil, fmt.Errorf("decode template %s: %w", path, err)
 	}
-	var raw struct {
-		Resources map[string]struct {
-			Type       string
-			Properties struct{ Policies any }
+	t := &Template{policies: map[string]any{}}
+	resources, _ := doc["Resources"].(map[string]any)
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		typ, _ := res["Type"].(string)
+		known, ok := typedResources[typ]
+		if !ok {
+			delete(resources, id)
+			continue
+		}
+		props, _ := res["Properties"].(map[string]any)
+		if typ == "AWS::Serverless::Function" && props["Policies"] != nil {
+			t.policies[id] = props["Policies"]
+		}
+		for name := range props {
+			if !known[name] {
+				delete(props, name)
+			}
 		}
 	}
-	if err := json.Unmarshal(processed, &raw); err != nil {
+	typed, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode template %s: %w", path, err)
+	}
+	t.cfn = &cloudformation.Template{}
+	if err := json.Unmarshal(typed, t.cfn); err != nil {
 		return nil, fmt.Errorf("decode template %s: %w", path, err)
-	}
-	t := &Template{cfn: cfn, policies: map[string]any{}}
-	for id, r := range raw.Resources {
-		if r.Type == "AWS::Serverless::Function" && r.Properties.Policies != nil {
-			t.policies[id] = r.Properties.Policies
-		}
 	}
 	if _, err := t.functions(); err != nil {
 		return nil, fmt.Errorf("template %s: %w", path, err)

@@ -3,33 +3,20 @@ package secrets
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"roster/shared/emulator"
 )
 
-// emulatorConfig returns an AWS config pointed at the Secrets Manager
-// emulator named by ROSTER_MOTO_ENDPOINT. Without one the test is skipped,
-// unless ROSTER_REQUIRE_EMULATORS=1 says a skip would hide a gap.
+// emulatorConfig returns an AWS config pointed at moto_server, skipping the
+// test (or failing it, when emulators are required) if there is none.
 func emulatorConfig(t *testing.T) aws.Config {
 	t.Helper()
-	endpoint := os.Getenv("ROSTER_MOTO_ENDPOINT")
-	if endpoint == "" {
-		if os.Getenv("ROSTER_REQUIRE_EMULATORS") == "1" {
-			t.Fatal("ROSTER_MOTO_ENDPOINT is unset but ROSTER_REQUIRE_EMULATORS=1")
-		}
-		t.Skip("ROSTER_MOTO_ENDPOINT is unset")
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-		config.WithBaseEndpoint(endpoint),
-	)
+	cfg, err := emulator.AWSConfig(context.Background(), emulator.Moto(t).URL)
 	if err != nil {
 		t.Fatal(err)
 	}

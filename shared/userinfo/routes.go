@@ -4,11 +4,13 @@
 package userinfo
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"roster/shared/auth"
+	"roster/shared/platform"
 	"roster/shared/seal"
 	"roster/shared/user"
 	"roster/shared/web"
@@ -40,5 +42,16 @@ func Routes(d Deps) []web.Route {
 // Handler returns the group as one http.Handler, with request ids, logging
 // and panic recovery.
 func Handler(d Deps, log *slog.Logger) http.Handler {
-	return web.Middleware(web.NewMux(Routes(d), web.WriteProblem), log)
+	return web.Middleware(web.NewMux(Routes(d), web.WriteProblem), log, web.WriteProblem)
+}
+
+// FromPlatform builds the group from a function's platform: the table is
+// both the user store and the key store, and stored access tokens are
+// sealed with the field-encryption key.
+func FromPlatform(p *platform.Platform) (http.Handler, error) {
+	sealer, err := seal.New(p.Keys.FieldKey)
+	if err != nil {
+		return nil, fmt.Errorf("userinfo sealer: %w", err)
+	}
+	return Handler(Deps{Users: p.Table, Keys: p.Table, Pepper: p.Keys.Pepper, Sealer: sealer}, p.Log), nil
 }

@@ -202,7 +202,7 @@ func typeMessage(ute *json.UnmarshalTypeError) string {
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
 		if outOfRange {
 			shift := 64 - t.Bits()
-			return fmt.Sprintf("must be an integer from %d to %d", math.MinInt64>>shift, math.MaxInt64>>shift)
+			return fmt.Sprintf("must be an integer from %d to %d", int64(math.MinInt64)>>shift, int64(math.MaxInt64)>>shift)
 		}
 		return "must be an integer"
 	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uintptr:

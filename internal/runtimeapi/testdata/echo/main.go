@@ -23,10 +23,12 @@ type request struct {
 	Panic string `json:"panic"` // panic with this value
 	Exit  bool   `json:"exit"`  // exit without answering
 	Sleep string `json:"sleep"` // sleep this long before answering
+	Big   int    `json:"big"`   // answer with a string this long
 }
 
 type response struct {
 	Event        json.RawMessage `json:"event"`
+	Big          string          `json:"big,omitempty"`
 	RequestID    string          `json:"requestId"`
 	FunctionARN  string          `json:"functionArn"`
 	FunctionName string          `json:"functionName"`
@@ -63,6 +65,7 @@ func handle(ctx context.Context, event json.RawMessage) (response, error) {
 	_, hasDeadline := ctx.Deadline()
 	return response{
 		Event:        event,
+		Big:          strings.Repeat("x", req.Big),
 		RequestID:    lc.AwsRequestID,
 		FunctionARN:  lc.InvokedFunctionArn,
 		FunctionName: lambdacontext.FunctionName,
