@@ -22,7 +22,6 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"roster/shared/apikey"
@@ -31,6 +30,7 @@ import (
 	"roster/shared/platform"
 	"roster/shared/samtemplate"
 	"roster/shared/secrets"
+	"roster/shared/store"
 	"roster/shared/tenant"
 )
 
@@ -199,7 +199,7 @@ func (s *Stack) provision(ctx context.Context, templatePath string) error {
 }
 
 // CreateTable creates the table from template.yaml's Table resource, with
-// its TTL attribute, and waits until it is active.
+// its TTL attribute.
 func CreateTable(ctx context.Context, db *dynamodb.Client, templatePath, name string) error {
 	tpl, err := samtemplate.Load(templatePath)
 	if err != nil {
@@ -209,22 +209,7 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, templatePath, name st
 	if err != nil {
 		return err
 	}
-	if _, err := db.CreateTable(ctx, in); err != nil {
-		return fmt.Errorf("create table %s: %w", name, err)
-	}
-	if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &name}, time.Minute); err != nil {
-		return fmt.Errorf("wait for table %s: %w", name, err)
-	}
-	if attr := tpl.TTLAttribute("Table"); attr != "" {
-		_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-			TableName:               &name,
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: &attr, Enabled: aws.Bool(true)},
-		})
-		if err != nil {
-			return fmt.Errorf("enable ttl on %s: %w", name, err)
-		}
-	}
-	return nil
+	return store.CreateTable(ctx, db, in, tpl.TTLAttribute("Table"))
 }
 
 // SeedTenant creates an active tenant and an API key for it built from the
