@@ -33,7 +33,7 @@ import (
 	"strings"
 	"time"
 
-	"roster/internal/runtimeapi"
+	"roster/cmd/internal/runtimeapi"
 )
 
 func main() {

@@ -16,13 +16,26 @@ import (
 type Function struct {
 	LogicalID string                                           // resource name in template.yaml
 	Dir       string                                           // functions/<Dir> holds its main package
-	Routes    []web.Route                                      // what its group serves (handlers unusable: built without deps)
+	Routes    []Route                                          // what its group serves
 	Build     func(p *platform.Platform) (http.Handler, error) // the group's handler
 }
 
-// Functions returns every HTTP function, in template order.
+// Route is a method and path a function serves.
+type Route struct{ Method, Path string }
+
+// Functions returns every HTTP function.
 func Functions() []Function {
 	return []Function{
-		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: userinfo.Routes(userinfo.Deps{}), Build: userinfo.FromPlatform},
+		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: userinfo.FromPlatform},
 	}
+}
+
+// routesOf keeps a group's methods and paths; its handlers, built without
+// dependencies, are never called.
+func routesOf(rs []web.Route) []Route {
+	out := make([]Route, len(rs))
+	for i, r := range rs {
+		out[i] = Route{Method: r.Method, Path: r.Path}
+	}
+	return out
 }

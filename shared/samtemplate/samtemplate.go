@@ -15,9 +15,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
-	"reflect"
 	"sync"
 
 	"github.com/awslabs/goformation/v7/cloudformation"

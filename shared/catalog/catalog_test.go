@@ -1,0 +1,105 @@
+package catalog_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster/shared/catalog"
+	"roster/shared/platform"
+	"roster/shared/samtemplate"
+	"roster/shared/store/storetest"
+)
+
+func loadTemplate(t *testing.T) *samtemplate.Template {
+	t.Helper()
+	tpl, err := samtemplate.Load(storetest.TemplatePath(t))
+	if err != nil {
+		t.Fatalf("load template: %v", err)
+	}
+	return tpl
+}
+
+func routeKeys[R any](routes []R, key func(R) string) []string {
+	keys := make([]string, 0, len(routes))
+	for _, r := range routes {
+		keys = append(keys, key(r))
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestTemplateRoutesMatchCodeRoutes fails when a route is in template.yaml
+// but no handler serves it, or a handler serves a route API Gateway never
+// sends to its function.
+func TestTemplateRoutesMatchCodeRoutes(t *testing.T) {
+	tpl := loadTemplate(t)
+	code := map[string]catalog.Function{}
+	for _, f := range catalog.Functions() {
+		code[f.LogicalID] = f
+	}
+	seen := map[string]bool{}
+	for _, tf := range tpl.Functions() {
+		if len(tf.Routes) == 0 {
+			continue
+		}
+		f, ok := code[tf.LogicalID]
+		if !ok {
+			t.Errorf("template function %s has routes but no handler in shared/catalog", tf.LogicalID)
+			continue
+		}
+		seen[tf.LogicalID] = true
+		want := routeKeys(tf.Routes, func(r samtemplate.Route) string { return r.Method + " " + r.Path })
+		got := routeKeys(f.Routes, func(r catalog.Route) string { return r.Method + " " + r.Path })
+		if !slices.Equal(want, got) {
+			t.Errorf("%s routes differ\ntemplate: %v\ncode:     %v", tf.LogicalID, want, got)
+		}
+		for _, r := range tf.Routes {
+			if r.API != "Ref:HttpApi" {
+				t.Errorf("%s route %s %s is not on the HttpApi (api %q)", tf.LogicalID, r.Method, r.Path, r.API)
+			}
+		}
+	}
+	for id := range code {
+		if !seen[id] {
+			t.Errorf("code function %s has no routes in template.yaml", id)
+		}
+	}
+}
+
+// TestTemplateEnvironmentHasWhatCodeReads fails when a function would start
+// without a variable its code requires.
+func TestTemplateEnvironmentHasWhatCodeReads(t *testing.T) {
+	tpl := loadTemplate(t)
+	want := map[string]string{"TABLE_NAME": "Ref:Table", "SECRET_ID": "Ref:Secret", "LOG_LEVEL": "Ref:LogLevel"}
+	for _, name := range platform.Env {
+		if _, ok := want[name]; !ok {
+			t.Fatalf("platform reads %s; add its expected template value to this test", name)
+		}
+	}
+	for _, tf := range tpl.Functions() {
+		for _, name := range platform.Env {
+			if got := tf.Env[name]; got != want[name] {
+				t.Errorf("%s: %s = %q, want %q", tf.LogicalID, name, got, want[name])
+			}
+		}
+	}
+}
+
+// TestEveryFunctionHasAMainPackage fails when the catalog names a function
+// folder that does not exist, so SAM's makefile build would fail.
+func TestEveryFunctionHasAMainPackage(t *testing.T) {
+	root := filepath.Dir(storetest.TemplatePath(t))
+	for _, f := range catalog.Functions() {
+		src, err := os.ReadFile(filepath.Join(root, "functions", f.Dir, "main.go"))
+		if err != nil {
+			t.Errorf("%s: %v", f.LogicalID, err)
+			continue
+		}
+		if !strings.Contains(string(src), "package main") {
+			t.Errorf("%s: functions/%s/main.go is not a main package", f.LogicalID, f.Dir)
+		}
+	}
+}
