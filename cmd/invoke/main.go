@@ -14,8 +14,13 @@
 // the min, median and p95 of the time from exec to its first poll for an
 // event, the start-up cost a cold start pays.
 //
-// Like SAM, the function gets the caller's AWS credentials and region when
-// they are set; -env entries come last and win.
+// The function runs against a local backend (see package devstack):
+// moto_server for DynamoDB and Secrets Manager, the table and secret the
+// template defines, and the demo tenant whose API key the files in events/
+// carry. The function's environment points at it as template.yaml points it
+// at AWS. With -no-backend nothing is started and the function gets the
+// caller's AWS credentials and region when they are set, as under SAM; in
+// both cases -env entries come last and win.
 package main
 
 import (
@@ -33,13 +38,14 @@ import (
 	"strings"
 	"time"
 
+	"roster/cmd/internal/devstack"
 	"roster/cmd/internal/runtimeapi"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, localBackend); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "invoke:", err)
 		}
@@ -52,6 +58,16 @@ func main() {
 // Manager emulator) and returns the environment that points the function at
 // them, plus how to stop them. nil means the function gets no backend.
 type backend func(ctx context.Context) (env []string, stop func(), err error)
+
+// localBackend starts a local stack from the template in the working
+// directory, where `make invoke` runs.
+func localBackend(ctx context.Context) ([]string, func(), error) {
+	stack, err := devstack.Start(ctx, devstack.Options{Template: "template.yaml"})
+	if err != nil {
+		return nil, nil, err
+	}
+	return stack.Env(), stack.Close, nil
+}
 
 // errFunctionFailed makes the exit status report a failed invocation whose
 // error document has already been printed.
@@ -71,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		name      = flags.String("fn", "", "function logical id, as in template.yaml")
 		startup   = flags.Int("startup", 0, "measure time to first poll over `N` starts instead of invoking")
 		timeout   = flags.Duration("timeout", runtimeapi.DefaultTimeout, "function timeout")
+		noBackend = flags.Bool("no-backend", false, "start no local backend; the function talks to whatever its environment names")
 		events    list
 		env       list
 	)
@@ -98,12 +115,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	fn := runtimeapi.Function{Path: *bootstrap, Name: *name, Stdout: stderr, Stderr: stderr, Timeout: *timeout}
-	for _, key := range passedThrough {
-		if v := getenv(key); v != "" {
-			fn.Env = append(fn.Env, key+"="+v)
-		}
-	}
-	if start != nil {
+	if start != nil && !*noBackend {
+		// The caller's credentials stay out: a function pointed at the
+		// local backend has no use for them.
 		backendEnv, stop, err := start(ctx)
 		if err != nil {
 			return fmt.Errorf("start backend: %w", err)
@@ -112,6 +126,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			defer stop()
 		}
 		fn.Env = append(fn.Env, backendEnv...)
+	} else {
+		for _, key := range passedThrough {
+			if v := getenv(key); v != "" {
+				fn.Env = append(fn.Env, key+"="+v)
+			}
+		}
 	}
 	fn.Env = append(fn.Env, env...)
 

@@ -47,7 +47,7 @@ type updateAccessTokenRequest struct {
 func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 	var p []fault.FieldError
 	switch {
-	case r.AccessToken == "":
+	case strings.TrimSpace(r.AccessToken) == "": // blank is as missing as empty
 		p = append(p, fault.FieldError{Field: "accessToken", Message: "is required and must not be empty"})
 	case len(r.AccessToken) > maxAccessToken:
 		p = append(p, fault.FieldError{Field: "accessToken", Message: "must be at most 8192 bytes"})
@@ -140,12 +140,14 @@ func handleRegister(users user.Store, now func() time.Time, errw web.ErrorWriter
 		}
 		p := principal(r.Context())
 		at := now().UTC().Truncate(time.Millisecond)
+		email := strings.TrimSpace(req.UserEmail)
 		username := req.UserName
 		if username == "" {
-			username = req.UserEmail
+			// The trimmed email: a user name may not contain spaces.
+			username = email
 		}
 		u := &user.User{
-			TenantID: p.TenantID, ID: user.NewID(), Username: username, Email: strings.TrimSpace(req.UserEmail),
+			TenantID: p.TenantID, ID: user.NewID(), Username: username, Email: email,
 			FirstName: req.FirstName, LastName: req.LastName, Active: true, Role: "member",
 			CreatedAt: at, UpdatedAt: at, CreatedBy: "apikey:" + p.KeyID, UpdatedBy: "apikey:" + p.KeyID,
 		}
@@ -168,7 +170,11 @@ type userIDResponse struct {
 // there is none.
 func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q, err := strictQuery(r.URL.RawQuery)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
 		for name := range q {
 			if name != "userEmail" {
 				errw(w, r, fault.InvalidField(name, "is not a known query parameter"))
@@ -191,6 +197,29 @@ func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
 		}
 		web.Encode(w, http.StatusOK, userIDResponse{UserID: id})
 	})
+}
+
+// strictQuery parses a query string like url.ParseQuery but fails on a pair
+// that is not validly encoded, naming its parameter, where r.URL.Query()
+// would silently drop it (and with it an unknown or repeated parameter).
+func strictQuery(raw string) (url.Values, error) {
+	q := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, fault.InvalidField("query", "has a parameter name that is not URL-encoded")
+		}
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, fault.InvalidField(name, "is not URL-encoded")
+		}
+		q.Add(name, value)
+	}
+	return q, nil
 }
 
 func checkEmail(field, email string) []fault.FieldError {
