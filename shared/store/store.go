@@ -110,10 +110,24 @@ func translate(err error, op string) error {
 			return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
 		}
 	}
-	if _, ok := cancellation(err); ok {
-		// A cancellation not explained by a condition (e.g. a conflicting
-		// concurrent transaction) is transient.
+	if codes, ok := cancellation(err); ok && transient(codes) {
+		// Cancelled only by a concurrent transaction or throttling: the
+		// same request may succeed when retried.
 		return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
 	}
 	return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Internal, "An internal error occurred.")
+}
+
+// transient reports whether a transaction cancelled for these reasons may
+// succeed when retried. A ValidationError or an unhandled condition failure
+// would fail again, so it is not.
+func transient(codes []string) bool {
+	for _, c := range codes {
+		switch c {
+		case "None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -101,6 +101,16 @@ func TestTranslateCodesRetryableFailuresUnavailableAndTheRestInternal(t *testing
 			Message:             aws.String(secret),
 			CancellationReasons: []types.CancellationReason{{Code: aws.String("TransactionConflict")}},
 		}, fault.Unavailable},
+		{"cancellation by throttling, reasons in the message only", &types.TransactionCanceledException{Message: aws.String(
+			"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]")}, fault.Unavailable},
+		{"cancellation by a validation error", &types.TransactionCanceledException{
+			Message:             aws.String(secret),
+			CancellationReasons: []types.CancellationReason{{Code: aws.String("None")}, {Code: aws.String("ValidationError")}},
+		}, fault.Internal},
+		{"cancellation by a condition the caller did not handle", &types.TransactionCanceledException{
+			Message:             aws.String(secret),
+			CancellationReasons: []types.CancellationReason{{Code: aws.String("ConditionalCheckFailed")}},
+		}, fault.Internal},
 		{"validation", api("ValidationException"), fault.Internal},
 		{"missing table", &types.ResourceNotFoundException{Message: aws.String(secret)}, fault.Internal},
 		{"arbitrary error", errors.New(secret), fault.Internal},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	mrand "math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,24 +72,52 @@ func (it userItem) user() *user.User {
 	}
 }
 
-// maxNumberDraws bounds retries when a drawn user number is already taken.
-const maxNumberDraws = 4
+// Retry bounds for CreateUser: a drawn user number that is taken is drawn
+// again, and a transaction cancelled only by a concurrent transaction on the
+// same markers (AWS reports TransactionConflict where the emulators
+// serialise) is retried after a short jittered pause, when the loser then
+// sees the winner's marker and gets a proper Conflict.
+const (
+	maxNumberDraws   = 4
+	maxConflictTries = 4
+)
 
 // CreateUser writes the user and its email, username and number markers in
 // one transaction, conditional on the tenant being active and every value
-// being free. A taken number (a rare random collision) is redrawn.
+// being free.
 func (t *Table) CreateUser(ctx context.Context, u *user.User) error {
 	if u.Number == 0 {
 		u.Number = user.NewNumber(u.CreatedAt)
 	}
 	u.Version = 1
-	for draw := 1; ; draw++ {
+	draws, tries := 1, 1
+	for {
 		err := t.createUser(ctx, u)
-		if err != nil && fault.As(err).Message == numberTaken && draw < maxNumberDraws {
+		switch {
+		case err != nil && fault.As(err).Message == numberTaken && draws < maxNumberDraws:
+			draws++
 			u.Number = user.NewNumber(u.CreatedAt)
-			continue
+		case fault.CodeOf(err) == fault.Unavailable && tries < maxConflictTries:
+			if werr := backoff(ctx, tries); werr != nil {
+				return err
+			}
+			tries++
+		default:
+			return err
 		}
-		return err
+	}
+}
+
+// backoff waits a jittered, doubling pause before retry number try.
+func backoff(ctx context.Context, try int) error {
+	d := time.Duration(5<<try)*time.Millisecond + time.Duration(mrand.Int64N(int64(10*time.Millisecond)))
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/shared/emulator"
 	"roster/shared/fault"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
@@ -225,9 +226,22 @@ func TestSetAccessTokenRejectsStaleEmailOrUnknownUserAndChangesNothing(t *testin
 	})
 }
 
+// DynamoDB Local runs the racing transactions one after another, so every
+// loser finds the winner's email marker. AWS may instead cancel a loser that
+// overlaps the winner with TransactionConflict, which the store reports as
+// Unavailable (retry), not Conflict; no emulator reproduces that.
 func TestConcurrentCreatesWithOneEmailLetExactlyOneWin(t *testing.T) {
 	const n = 20
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		if env.Emulator == emulator.NameMoto {
+			// moto applies a transaction's writes one by one, without a lock,
+			// and undoes a failed one by restoring a copy of the whole table
+			// taken when it began. Concurrent transactions on one table
+			// therefore see each other's partial writes and a rollback can
+			// resurrect or erase another's items: measured, a run left two
+			// user items behind one email marker.
+			t.Skip("moto's TransactWriteItems is not isolated under concurrency")
+		}
 		env.Tenant(t, "t1")
 		errs := make([]error, n)
 		var wg sync.WaitGroup

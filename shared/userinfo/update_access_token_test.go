@@ -137,7 +137,7 @@ func TestUpdateAccessTokenRejectsBadInputWithoutWriting(t *testing.T) {
 
 		{name: "missing accessToken", body: with("accessToken", ""), status: 400, fields: []string{"accessToken"}},
 		{name: "empty accessToken", body: with("accessToken", `""`), status: 400, fields: []string{"accessToken"}},
-		{name: "whitespace accessToken", body: with("accessToken", `"  \t "`), status: 400, fields: []string{"accessToken"}},
+		{name: "whitespace accessToken", body: with("accessToken", `"    "`), status: 400, fields: []string{"accessToken"}},
 		{name: "null accessToken", body: with("accessToken", `null`), status: 400, fields: []string{"accessToken"}},
 		{name: "accessToken over 8192 bytes", body: with("accessToken", q(strings.Repeat("x", 8193))), status: 400, fields: []string{"accessToken"}},
 		{name: "accessToken with a NUL", body: with("accessToken", `"tok\u0000en"`), status: 400, fields: []string{"accessToken"}},

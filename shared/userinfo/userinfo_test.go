@@ -213,8 +213,8 @@ func assertProblem(t *testing.T, res response, status int, fields ...string) web
 	if err := dec.Decode(&p); err != nil {
 		t.Fatalf("problem body %s: %v", res.body, err)
 	}
-	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != requestID {
-		t.Errorf("problem %+v does not describe status %d for request %s", p, status, requestID)
+	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != res.header.Get(web.RequestIDHeader) {
+		t.Errorf("problem %+v does not describe status %d for request %s", p, status, res.header.Get(web.RequestIDHeader))
 	}
 	var got []string
 	for _, e := range p.Errors {
