@@ -72,6 +72,7 @@ func RequireAPIKey(keys KeyStore, pepper []byte, errw web.ErrorWriter) func(http
 					return
 				}
 				web.Logger(r.Context()).Info("api key rejected", slog.String("reason", err.Error()))
+				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
 				errw(w, r, errBadKey)
 				return
 			}

@@ -20,8 +20,9 @@ import (
 )
 
 // secretVersion is the only secret layout Load understands. A new layout
-// (for example one carrying several signing keys) gets a new number so an
-// older function never misreads a newer secret.
+// that an older function would misread gets a new number. An optional member
+// that older functions may safely ignore (signingKeys: functions built before
+// it neither sign nor verify tokens) does not.
 const secretVersion = 1
 
 // MinMasterKeyLength is the shortest master key Parse accepts: 43 random
@@ -47,9 +48,6 @@ const keyLength = 32
 // Keys is the key material derived from the master key. Its fields are
 // secret: they never marshal to JSON and every formatting path (fmt, slog)
 // prints a placeholder, so a stray log line cannot leak them.
-//
-// The token-signing keys will be added here, derived from or carried in the
-// same secret, so every function still reads one secret once.
 type Keys struct {
 	// Pepper is the HMAC key for stored hashes of API keys and other opaque
 	// tokens, and the pepper for password hashes: a stolen table alone is
@@ -57,6 +55,10 @@ type Keys struct {
 	Pepper []byte `json:"-"`
 	// FieldKey is the AES-256 key that seals stored third-party secrets.
 	FieldKey []byte `json:"-"`
+	// Signing holds the access-token signing keys, the active one first and
+	// marked Active; the others are still accepted when verifying, so a
+	// rotation never logs anyone out. See SigningKey for the procedure.
+	Signing []SigningKey `json:"-"`
 }
 
 const redacted = "secrets.Keys{REDACTED}"
@@ -111,13 +113,16 @@ func NewCache(cfg aws.Config) (*secretcache.Cache, error) {
 
 // secretFile is the layout of the secret string.
 type secretFile struct {
-	Version   int    `json:"version"`
-	MasterKey string `json:"masterKey"`
+	Version     int          `json:"version"`
+	MasterKey   string       `json:"masterKey"`
+	SigningKeys *signingFile `json:"signingKeys,omitempty"`
 }
 
 // Parse derives the Keys from a secret string of the form
-// {"version":1,"masterKey":"..."}. Its errors never include any part of the
-// string: JSON decoding errors can quote the input, so they are not wrapped.
+// {"version":1,"masterKey":"...","signingKeys":{"active":"k2","kids":["k1","k2"]}},
+// where signingKeys is optional and defaults to the single active kid "k1".
+// Its errors never include any part of the string: JSON decoding errors can
+// quote the input, so they are not wrapped.
 func Parse(secretString string) (Keys, error) {
 	var f secretFile
 	if err := json.Unmarshal([]byte(secretString), &f); err != nil {
@@ -132,13 +137,17 @@ func Parse(secretString string) (Keys, error) {
 	if len(f.MasterKey) < MinMasterKeyLength {
 		return Keys{}, fmt.Errorf("parse key secret: masterKey is shorter than %d characters", MinMasterKeyLength)
 	}
-	return derive([]byte(f.MasterKey))
+	kids, err := f.SigningKeys.kids()
+	if err != nil {
+		return Keys{}, fmt.Errorf("parse key secret: %w", err)
+	}
+	return derive([]byte(f.MasterKey), kids)
 }
 
 // derive expands the master key into one key per purpose. No salt: the
 // master key is already random, and HKDF needs a salt only to extract
 // entropy from non-uniform input.
-func derive(master []byte) (Keys, error) {
+func derive(master []byte, kids []string) (Keys, error) {
 	pepper, err := hkdf.Key(sha256.New, master, nil, pepperLabel, keyLength)
 	if err != nil {
 		return Keys{}, fmt.Errorf("derive pepper: %w", err)
@@ -147,7 +156,11 @@ func derive(master []byte) (Keys, error) {
 	if err != nil {
 		return Keys{}, fmt.Errorf("derive field key: %w", err)
 	}
-	return Keys{Pepper: pepper, FieldKey: fieldKey}, nil
+	signing, err := deriveSigningKeys(master, kids)
+	if err != nil {
+		return Keys{}, err
+	}
+	return Keys{Pepper: pepper, FieldKey: fieldKey, Signing: signing}, nil
 }
 
 const alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"roster/shared/auth"
 	"roster/shared/emulator"
@@ -10,6 +11,7 @@ import (
 	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/tenant"
+	"roster/shared/user"
 )
 
 // reportsCapacity says whether an emulator returns ConsumedCapacity for a
@@ -67,10 +69,10 @@ func TestEachOperationMakesTheMinimumDynamoDBCalls(t *testing.T) {
 				return tb.CreateUser(ctx, newUser("nope", "dave"))
 			}, "TransactWriteItems", fault.NotFound, true},
 			{"SetAccessToken", func(ctx context.Context) error {
-				return tb.SetAccessToken(ctx, "t1", ada.ID, ada.Email, "sealed")
+				return tb.SetAccessToken(ctx, user.AccessTokenChange{TenantID: "t1", UserID: ada.ID, Email: ada.Email, Sealed: "sealed", By: "test", At: time.Now()})
 			}, "UpdateItem", "", true},
 			{"SetAccessToken with a stale email", func(ctx context.Context) error {
-				return tb.SetAccessToken(ctx, "t1", ada.ID, "old@example.com", "sealed")
+				return tb.SetAccessToken(ctx, user.AccessTokenChange{TenantID: "t1", UserID: ada.ID, Email: "old@example.com", Sealed: "sealed", By: "test", At: time.Now()})
 			}, "UpdateItem", fault.NotFound, true},
 			{"CreateTenant", func(ctx context.Context) error {
 				return tb.CreateTenant(ctx, &tenant.Tenant{ID: "t2", Name: "t2", Active: true, CreatedAt: msNow()})

@@ -211,18 +211,19 @@ func (t *Table) UserIDByEmail(ctx context.Context, tenantID, email string) (stri
 // SetAccessToken stores a sealed token on the user and bumps its version,
 // provided the user exists and still has the email it was found by (an
 // email change in between makes the lookup stale).
-func (t *Table) SetAccessToken(ctx context.Context, tenantID, id, email, sealed string) error {
-	now, err := attributevalue.Marshal(time.Now().UTC())
+func (t *Table) SetAccessToken(ctx context.Context, c user.AccessTokenChange) error {
+	tenantID, id, email, sealed := c.TenantID, c.UserID, c.Email, c.Sealed
+	now, err := attributevalue.Marshal(c.At.UTC())
 	if err != nil {
 		return fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	_, err = t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &t.name,
 		Key:                 key(tenantPK(tenantID), userSK(id)),
-		UpdateExpression:    aws.String("SET accessToken = :token, updatedAt = :now ADD version :one"),
+		UpdateExpression:    aws.String("SET accessToken = :token, updatedAt = :now, updatedBy = :by ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND emailLower = :email"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":token": str(sealed), ":now": now, ":one": num(1), ":email": str(user.NormalizeEmail(email)),
+			":token": str(sealed), ":now": now, ":by": str(c.By), ":one": num(1), ":email": str(user.NormalizeEmail(email)),
 		},
 	})
 	if conditionFailed(err) {

@@ -167,7 +167,7 @@ func TestSetAccessTokenStoresSealedValueAndBumpsVersion(t *testing.T) {
 		before := mustGet(t, env, "t1", u.ID)
 
 		// The email as a caller typed it, not as stored.
-		if err := env.Table.SetAccessToken(context.Background(), "t1", u.ID, " ADA@example.com", "sealed-1"); err != nil {
+		if err := env.Table.SetAccessToken(context.Background(), user.AccessTokenChange{TenantID: "t1", UserID: u.ID, Email: " ADA@example.com", Sealed: "sealed-1", By: "test", At: time.Now()}); err != nil {
 			t.Fatalf("SetAccessToken: %v", err)
 		}
 		got := mustGet(t, env, "t1", u.ID)
@@ -187,7 +187,7 @@ func TestSetAccessTokenStoresSealedValueAndBumpsVersion(t *testing.T) {
 			t.Errorf("user after SetAccessToken =\n%+v\nwant\n%+v", *got, want)
 		}
 
-		if err := env.Table.SetAccessToken(context.Background(), "t1", u.ID, u.Email, "sealed-2"); err != nil {
+		if err := env.Table.SetAccessToken(context.Background(), user.AccessTokenChange{TenantID: "t1", UserID: u.ID, Email: u.Email, Sealed: "sealed-2", By: "test", At: time.Now()}); err != nil {
 			t.Fatalf("second SetAccessToken: %v", err)
 		}
 		if got := mustGet(t, env, "t1", u.ID); got.AccessToken != "sealed-2" || got.Version != before.Version+2 {
@@ -212,7 +212,7 @@ func TestSetAccessTokenRejectsStaleEmailOrUnknownUserAndChangesNothing(t *testin
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before, items := mustGet(t, env, "t1", u.ID), env.Count(t)
-				err := env.Table.SetAccessToken(context.Background(), tt.tenant, tt.id, tt.email, "sealed")
+				err := env.Table.SetAccessToken(context.Background(), user.AccessTokenChange{TenantID: tt.tenant, UserID: tt.id, Email: tt.email, Sealed: "sealed", By: "test", At: time.Now()})
 				wantCode(t, err, fault.NotFound)
 				if after := mustGet(t, env, "t1", u.ID); !reflect.DeepEqual(after, before) {
 					t.Errorf("user changed:\n%+v\nwas\n%+v", after, before)

@@ -47,7 +47,17 @@ type Store interface {
 	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
 	// SetAccessToken stores a sealed third-party token on the user, provided
 	// the user still has the given email. Returns fault.NotFound.
-	SetAccessToken(ctx context.Context, tenantID, id, email, sealed string) error
+	SetAccessToken(ctx context.Context, c AccessTokenChange) error
+}
+
+// AccessTokenChange stores a sealed third-party access token on a user.
+type AccessTokenChange struct {
+	TenantID string
+	UserID   string
+	Email    string    // the email the user was found by; the change applies only while it holds
+	Sealed   string    // the token, sealed by the caller
+	By       string    // principal making the change
+	At       time.Time // time of the change
 }
 
 // NormalizeEmail returns the form of an email under which uniqueness is

@@ -76,7 +76,8 @@ func (s benchUsers) UserIDByEmail(ctx context.Context, tenantID, email string) (
 	return s.userIDByEmail(ctx, tenantID, email)
 }
 
-func (s benchUsers) SetAccessToken(ctx context.Context, tenantID, id, email, sealed string) error {
+func (s benchUsers) SetAccessToken(ctx context.Context, c user.AccessTokenChange) error {
+	tenantID, id, email, sealed := c.TenantID, c.UserID, c.Email, c.Sealed
 	if s.setAccessToken == nil {
 		return nil
 	}

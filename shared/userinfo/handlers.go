@@ -82,7 +82,10 @@ func handleUpdateAccessToken(users user.Store, sealer *seal.Sealer, now func() t
 			errw(w, r, fault.Wrap(err, fault.Internal, "An internal error occurred."))
 			return
 		}
-		err = users.SetAccessToken(r.Context(), tenantID, id, req.UserEmail, sealed)
+		err = users.SetAccessToken(r.Context(), user.AccessTokenChange{
+			TenantID: tenantID, UserID: id, Email: req.UserEmail, Sealed: sealed,
+			By: "apikey:" + principal(r.Context()).KeyID, At: now().UTC().Truncate(time.Millisecond),
+		})
 		if fault.CodeOf(err) == fault.NotFound {
 			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
 			return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"roster/shared/fault"
 )
@@ -71,7 +73,11 @@ func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
 	if r.Body == nil {
 		return zero, emptyBody()
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBytes))
+	if err != nil {
+		return zero, decodeError(err, maxBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	// Decoding into a pointer tells a top-level null (pointer left nil)
 	// apart from a zero value.
@@ -89,7 +95,54 @@ func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
 		}
 		return zero, fault.InvalidField("body", "must contain a single JSON value, but there is data after it")
 	}
+	if err := exactKeys[T](body); err != nil {
+		return zero, err
+	}
 	return *p, nil
+}
+
+// fieldNames caches, per struct type, the exact JSON names of its fields.
+var fieldNames sync.Map // reflect.Type -> map[string]bool
+
+// exactKeys refuses top-level keys that matched a field only because
+// encoding/json matches names case-insensitively ("USEREMAIL" for
+// "userEmail"): to a client they are unknown fields.
+func exactKeys[T any](body []byte) error {
+	t := reflect.TypeFor[T]()
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	names, ok := fieldNames.Load(t)
+	if !ok {
+		m := map[string]bool{}
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			m[name] = true
+		}
+		names, _ = fieldNames.LoadOrStore(t, m)
+	}
+	known := names.(map[string]bool)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil { // the opening brace, already validated
+		return nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if key, _ := tok.(string); !known[key] {
+			return fault.InvalidField(key, "is not a known field (names are case-sensitive)")
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 func checkContentType(h http.Header) error {

@@ -72,6 +72,7 @@ func TestDecodeRejectsBadInputNamingTheField(t *testing.T) {
 		{name: "streamed oversize", body: `{"name":"` + strings.Repeat("x", 64) + `"}`, streamed: true, code: fault.TooLarge, field: "body", msgSubstr: "32 bytes"},
 		{name: "oversize trailing data", body: `{}` + strings.Repeat(" ", 40) + "x", streamed: true, code: fault.TooLarge, field: "body"},
 		{name: "unknown field", body: `{"nickname":"a"}`, code: fault.Invalid, field: "nickname", msgSubstr: "not a known field"},
+		{name: "field name in another case", body: `{"NAME":"a"}`, code: fault.Invalid, field: "NAME", msgSubstr: "case-sensitive"},
 		{name: "unknown nested field", body: `{"address":{"street":"a"}}`, code: fault.Invalid, field: "street"},
 		{name: "string for int", body: `{"age":"36"}`, code: fault.Invalid, field: "age", msgSubstr: "must be an integer"},
 		{name: "number for string", body: `{"name":5}`, code: fault.Invalid, field: "name", msgSubstr: "must be a string"},

@@ -80,14 +80,16 @@ func Middleware(next http.Handler, log *slog.Logger, errw ErrorWriter) http.Hand
 	})
 }
 
-// validRequestID accepts ids that are safe to log and echo.
+// validRequestID accepts ids that are safe to log and echo: letters,
+// digits and . _ - plus the base64 characters + / = that API Gateway's own
+// request ids use.
 func validRequestID(id string) bool {
 	if len(id) == 0 || len(id) > 128 {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+' || c == '/' || c == '=') {
 			return false
 		}
 	}
