@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"roster/cmd/internal/devstack"
+	"roster/shared/auth"
 	"roster/shared/catalog"
 	"roster/shared/platform"
 	"roster/shared/samtemplate"
@@ -105,6 +106,10 @@ func routes(tplPath string, p *platform.Platform) (http.Handler, error) {
 	for _, f := range catalog.Functions() {
 		byID[f.LogicalID] = f
 	}
+	authn, err := p.Authenticator()
+	if err != nil {
+		return nil, err
+	}
 	var mounted []web.Route
 	for _, tf := range tpl.Functions() {
 		if len(tf.Routes) == 0 {
@@ -114,7 +119,9 @@ func routes(tplPath string, p *platform.Platform) (http.Handler, error) {
 		if !ok {
 			return nil, fmt.Errorf("template function %s has no handler in the code", tf.LogicalID)
 		}
-		h, err := f.Build(p)
+		// The template puts the Lambda authorizer in front of these routes;
+		// here the same authenticator runs in process.
+		h, err := f.Build(p, auth.InProcess(authn, web.WriteProblem))
 		if err != nil {
 			return nil, fmt.Errorf("build %s: %w", tf.LogicalID, err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"roster/shared/auth"
 	"roster/shared/lambdahttp"
 	"roster/shared/platform"
 	"roster/shared/userinfo"
@@ -26,6 +27,6 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		return userinfo.FromPlatform(p)
+		return userinfo.FromPlatform(p, auth.FromGateway)
 	}))
 }

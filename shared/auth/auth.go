@@ -1,41 +1,79 @@
 // Package auth owns who a request acts for: the Principal every handler
-// reads its tenant from, and the API-key check that establishes it. The
-// tenant of a request comes only from verified credentials, never from a
-// header, path or body the caller controls.
+// reads its tenant, user and roles from, the Authenticator that establishes
+// it from an API key or an access token (run by the Lambda authorizer in AWS
+// and in process by the local server and tests), and the middleware that
+// requires a permission. The tenant of a request comes only from verified
+// credentials, never from a header, path or body the caller controls.
 package auth
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
+	"slices"
 	"strings"
 	"time"
 
-	"roster/shared/apikey"
-	"roster/shared/fault"
-	"roster/shared/web"
+	"roster/shared/role"
+)
+
+// Method says how a principal proved who it is.
+type Method string
+
+// The credentials the authorizer accepts.
+const (
+	ViaAPIKey      Method = "api_key"      // a tenant API key (machine clients)
+	ViaAccessToken Method = "access_token" // a user's access token (JWT)
 )
 
 // Principal is the verified caller of a request.
 type Principal struct {
-	TenantID string // the tenant every read and write is confined to
-	KeyID    string // the API key used, when authenticated by key
+	TenantID  string   // the tenant every read and write is confined to
+	UserID    string   // the user, for access tokens
+	AccountID string   // the person behind the user, for access tokens
+	KeyID     string   // the API key, for API keys
+	Roles     []string // built-in role ids
+	Method    Method   // how the principal was verified
 }
 
-// APIKey is a stored tenant API key. Only the HMAC of the key is kept.
-type APIKey struct {
-	ID        string    // public key id, part of the token
-	TenantID  string    // the tenant the key acts for
-	Name      string    // a label for people
-	Hash      []byte    `json:"-"` // HMAC-SHA256(pepper, token)
-	CreatedAt time.Time // creation time
-	Revoked   bool      // a revoked key authenticates nothing
+// Can reports whether the principal's roles grant p.
+func (p Principal) Can(perm role.Permission) bool { return role.Grants(perm, p.Roles...) }
+
+// Actor names the principal in audit fields (createdBy, updatedBy).
+func (p Principal) Actor() string {
+	if p.Method == ViaAPIKey {
+		return "apikey:" + p.KeyID
+	}
+	return "user:" + p.UserID
 }
 
-// KeyStore finds API keys.
-type KeyStore interface {
-	// GetAPIKey returns the key with the given id. Returns fault.NotFound.
-	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
+// Context renders the principal as the Lambda authorizer's context, which
+// API Gateway hands to the function with the request.
+func (p Principal) Context() map[string]any {
+	return map[string]any{
+		"tenant": p.TenantID, "user": p.UserID, "account": p.AccountID, "key": p.KeyID,
+		"roles": strings.Join(p.Roles, ","), "method": string(p.Method),
+	}
+}
+
+// PrincipalFromContext reads a principal from an authorizer context; ok is
+// false when the context holds no verified principal.
+func PrincipalFromContext(m map[string]any) (Principal, bool) {
+	get := func(k string) string { s, _ := m[k].(string); return s }
+	p := Principal{
+		TenantID: get("tenant"), UserID: get("user"), AccountID: get("account"), KeyID: get("key"),
+		Method: Method(get("method")),
+	}
+	if r := get("roles"); r != "" {
+		p.Roles = strings.Split(r, ",")
+	}
+	switch {
+	case p.TenantID == "":
+		return Principal{}, false
+	case p.Method == ViaAPIKey && p.KeyID != "":
+	case p.Method == ViaAccessToken && p.UserID != "":
+	default:
+		return Principal{}, false
+	}
+	return p, true
 }
 
 type principalKey struct{}
@@ -51,59 +89,28 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// errBadKey is the one answer for a missing, malformed, unknown, revoked or
-// wrong key, so a caller learns nothing about which it was.
-var errBadKey = fault.New(fault.Unauthorized, "A valid API key is required in the Authorization header.")
-
-// dummyHash stands in for a stored hash when the key id is unknown, so an
-// unknown key costs the same HMAC and comparison as a wrong one.
-var dummyHash = make([]byte, 32)
-
-// RequireAPIKey authenticates requests by the tenant API key in the
-// Authorization header (the key itself, or "Bearer <key>") and stores the
-// Principal in the request context.
-func RequireAPIKey(keys KeyStore, pepper []byte, errw web.ErrorWriter) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, err := verifyKey(r.Context(), keys, pepper, r.Header.Get("Authorization"))
-			if err != nil {
-				if fault.CodeOf(err) != fault.Unauthorized {
-					errw(w, r, err)
-					return
-				}
-				web.Logger(r.Context()).Info("api key rejected", slog.String("reason", err.Error()))
-				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
-				errw(w, r, errBadKey)
-				return
-			}
-			web.AddLogAttrs(r.Context(), slog.String("tenant", p.TenantID))
-			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
-		})
-	}
+// APIKey is a stored tenant API key. Only the HMAC of the key is kept.
+type APIKey struct {
+	ID        string    // public key id, part of the token
+	TenantID  string    // the tenant the key acts for
+	Name      string    // a label for people
+	Roles     []string  // what the key may do; empty means admin (keys made before roles)
+	Hash      []byte    `json:"-"` // HMAC-SHA256(pepper, token)
+	CreatedAt time.Time // creation time
+	CreatedBy string    // who made it
+	Revoked   bool      // a revoked key authenticates nothing
 }
 
-func verifyKey(ctx context.Context, keys KeyStore, pepper []byte, header string) (Principal, error) {
-	token := strings.TrimSpace(header)
-	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
-		token = strings.TrimSpace(token[7:])
+// KeyRoles returns the roles a key acts with.
+func (k *APIKey) KeyRoles() []string {
+	if len(k.Roles) == 0 {
+		return []string{string(role.Admin)}
 	}
-	id, err := apikey.Parse(token)
-	if err != nil {
-		return Principal{}, fault.New(fault.Unauthorized, "malformed key")
-	}
-	k, err := keys.GetAPIKey(ctx, id)
-	switch {
-	case fault.CodeOf(err) == fault.NotFound:
-		apikey.Verify(pepper, token, dummyHash)
-		return Principal{}, fault.New(fault.Unauthorized, "unknown key id")
-	case err != nil:
-		return Principal{}, err
-	}
-	if !apikey.Verify(pepper, token, k.Hash) {
-		return Principal{}, fault.New(fault.Unauthorized, "wrong key secret")
-	}
-	if k.Revoked {
-		return Principal{}, fault.New(fault.Unauthorized, "revoked key")
-	}
-	return Principal{TenantID: k.TenantID, KeyID: k.ID}, nil
+	return slices.Clone(k.Roles)
+}
+
+// KeyStore finds API keys.
+type KeyStore interface {
+	// GetAPIKey returns the key with the given id. Returns fault.NotFound.
+	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
 }

@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"net/http"
+	"roster/shared/auth"
 
 	"roster/shared/platform"
 	"roster/shared/userinfo"
@@ -14,10 +15,10 @@ import (
 
 // Function is one HTTP-serving Lambda function.
 type Function struct {
-	LogicalID string                                           // resource name in template.yaml
-	Dir       string                                           // functions/<Dir> holds its main package
-	Routes    []Route                                          // what its group serves
-	Build     func(p *platform.Platform) (http.Handler, error) // the group's handler
+	LogicalID string                                                                  // resource name in template.yaml
+	Dir       string                                                                  // functions/<Dir> holds its main package
+	Routes    []Route                                                                 // what its group serves
+	Build     func(p *platform.Platform, authn auth.Middleware) (http.Handler, error) // the group's handler
 }
 
 // Route is a method and path a function serves.

@@ -9,13 +9,16 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"roster/shared/auth"
 	"roster/shared/secrets"
 	"roster/shared/store"
+	"roster/shared/token"
 	"roster/shared/web"
 )
 
@@ -104,4 +107,40 @@ func FromAWS(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logge
 	}
 	db := dynamodb.NewFromConfig(awsCfg, store.CountUsage)
 	return &Platform{Config: cfg, Log: log, Table: store.New(db, cfg.TableName), Keys: keys}, nil
+}
+
+// Access-token settings. Issuer and audience are fixed names of the
+// service rather than configuration: every function must agree on them, and
+// a token minted for one stack is refused by another because its signing
+// keys differ.
+const (
+	TokenIssuer   = "roster"
+	TokenAudience = "roster-api"
+	TokenTTL      = 15 * time.Minute
+	tokenLeeway   = 30 * time.Second
+)
+
+// Tokens returns the access-token issuer and verifier for the platform's
+// signing keys.
+func (p *Platform) Tokens() (*token.Issuer, *token.Verifier, error) {
+	iss, err := token.NewIssuer(p.Keys.Signing, TokenIssuer, TokenAudience, TokenTTL, time.Now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("token issuer: %w", err)
+	}
+	ver, err := token.NewVerifier(p.Keys.Signing, TokenIssuer, TokenAudience, time.Now, tokenLeeway)
+	if err != nil {
+		return nil, nil, fmt.Errorf("token verifier: %w", err)
+	}
+	return iss, ver, nil
+}
+
+// Authenticator returns what the Lambda authorizer runs, and what the local
+// server runs in its place: API keys and access tokens checked against the
+// table and the signing keys.
+func (p *Platform) Authenticator() (*auth.Authenticator, error) {
+	_, ver, err := p.Tokens()
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Authenticator{Keys: p.Table, Pepper: p.Keys.Pepper, Tokens: ver, Users: p.Table}, nil
 }

@@ -28,6 +28,18 @@ type User struct {
 	UpdatedBy string    // principal that last changed the user
 	Version   int64     // optimistic-concurrency version, starts at 1
 
+	AccountID      string // the person behind this user (see package person)
+	DisplayName    string // how the user is shown
+	Mobile         string // phone number, as given
+	LanguageCode   string // ISO 639-1
+	DefaultStoreID string // the account API's defaultStoreUid
+
+	// Credentials and sign-in state. Never returned to a caller.
+	PasswordHash string    `json:"-"` // argon2id PHC string; empty: no password set
+	FailedLogins int       `json:"-"` // consecutive failed logins
+	LockedUntil  time.Time `json:"-"` // logins refused until then
+	TokenVersion int64     `json:"-"` // access tokens carrying another version are refused
+
 	// AccessToken is a third-party access token, sealed (encrypted) before
 	// it reaches the store. It is never returned to a caller.
 	AccessToken string `json:"-"`

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"roster/shared/apikey"
 	"roster/shared/auth"
+	"roster/shared/opaque"
 	"roster/shared/store/storetest"
 )
 
@@ -246,7 +246,7 @@ func TestUnknownPathIs404Problem(t *testing.T) {
 // splitKey returns a token's id and secret.
 func splitKey(t *testing.T, token string) (id, secret string) {
 	t.Helper()
-	id, err := apikey.Parse(token)
+	id, err := opaque.APIKey.Parse(token)
 	if err != nil {
 		t.Fatalf("parse api key: %v", err)
 	}
@@ -257,7 +257,7 @@ func splitKey(t *testing.T, token string) (id, secret string) {
 // a secret.
 func newKey(t *testing.T, f *fixture) string {
 	t.Helper()
-	k, err := apikey.Generate()
+	k, err := opaque.APIKey.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func newKey(t *testing.T, f *fixture) string {
 // fromSecret builds the token of id and secret, remembered as a secret.
 func fromSecret(t *testing.T, f *fixture, id, secret string) string {
 	t.Helper()
-	k, err := apikey.FromSecret(id, secret)
+	k, err := opaque.APIKey.FromSecret(id, secret)
 	if err != nil {
 		t.Fatalf("build api key: %v", err)
 	}
@@ -281,7 +281,7 @@ func storeKey(t *testing.T, env storetest.Env, token, tenantID string, pepper []
 	t.Helper()
 	id, _ := splitKey(t, token)
 	err := env.Table.PutAPIKey(context.Background(), &auth.APIKey{
-		ID: id, TenantID: tenantID, Name: "test", Hash: apikey.Hash(pepper, token), CreatedAt: time.Now(), Revoked: revoked,
+		ID: id, TenantID: tenantID, Name: "test", Hash: opaque.Hash(pepper, token), CreatedAt: time.Now(), Revoked: revoked,
 	})
 	if err != nil {
 		t.Fatalf("put api key: %v", err)

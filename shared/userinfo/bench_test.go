@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"roster/shared/apikey"
 	"roster/shared/auth"
 	"roster/shared/emulator"
 	"roster/shared/fault"
+	"roster/shared/opaque"
 	"roster/shared/seal"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
@@ -134,11 +134,11 @@ func BenchmarkHandlerOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	key, err := apikey.Generate()
+	key, err := opaque.APIKey.Generate()
 	if err != nil {
 		b.Fatal(err)
 	}
-	stored := &auth.APIKey{ID: key.ID, TenantID: "t1", Name: "bench", Hash: apikey.Hash(pepper, key.Token)}
+	stored := &auth.APIKey{ID: key.ID, TenantID: "t1", Name: "bench", Hash: opaque.Hash(pepper, key.Token)}
 	keys := benchKeys{getAPIKey: func(_ context.Context, id string) (*auth.APIKey, error) {
 		if id != stored.ID {
 			return nil, fault.New(fault.NotFound, "no key")
@@ -148,7 +148,8 @@ func BenchmarkHandlerOverhead(b *testing.B) {
 	users := benchUsers{userIDByEmail: func(context.Context, string, string) (string, error) {
 		return "mtw7gl7khcz7edreftgxvekaka", nil
 	}}
-	h := userinfo.Handler(userinfo.Deps{Users: users, Keys: keys, Pepper: pepper, Sealer: sealer}, web.NewLogger(io.Discard, "info"))
+	h := userinfo.Handler(userinfo.Deps{Users: users, Sealer: sealer}, web.NewLogger(io.Discard, "info"),
+		auth.InProcess(&auth.Authenticator{Keys: keys, Pepper: pepper}, web.WriteProblem))
 
 	for _, op := range benchOps() {
 		b.Run(op.name, func(b *testing.B) {
@@ -211,7 +212,8 @@ func BenchmarkDynamoCallsPerOp(b *testing.B) {
 					keys := benchKeys{getAPIKey: func(_ context.Context, id string) (*auth.APIKey, error) {
 						return env.Table.GetAPIKey(keyCtx, id)
 					}}
-					h := userinfo.Handler(userinfo.Deps{Users: env.Table, Keys: keys, Pepper: pepper, Sealer: sealer}, web.NewLogger(io.Discard, "error"))
+					h := userinfo.Handler(userinfo.Deps{Users: env.Table, Sealer: sealer}, web.NewLogger(io.Discard, "error"),
+						auth.InProcess(&auth.Authenticator{Keys: keys, Pepper: pepper}, web.WriteProblem))
 					n := 0
 					for b.Loop() {
 						w := httptest.NewRecorder()

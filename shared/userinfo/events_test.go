@@ -16,11 +16,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"roster/shared/apikey"
 	"roster/shared/auth"
 	"roster/shared/lambdahttp"
+	"roster/shared/opaque"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
+	"roster/shared/userinfo"
+	"roster/shared/web"
 )
 
 // The demo tenant and API key the local stack seeds (cmd/internal/devstack),
@@ -136,12 +138,16 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 		demoKey := demoToken(t)
 		f.secrets = append(f.secrets, demoKey)
 		err := env.Table.PutAPIKey(context.Background(), &auth.APIKey{
-			ID: demoKeyID, TenantID: demoTenant, Name: "demo", Hash: apikey.Hash(f.pepper, demoKey), CreatedAt: time.Now(),
+			ID: demoKeyID, TenantID: demoTenant, Name: "demo", Hash: opaque.Hash(f.pepper, demoKey), CreatedAt: time.Now(),
 		})
 		if err != nil {
 			t.Fatalf("seed the demo key: %v", err)
 		}
-		lambda := lambdahttp.New(f.h)
+		// In AWS the authorizer has verified the key; the function trusts
+		// only the context API Gateway passes, as the events carry it.
+		lambda := lambdahttp.New(userinfo.Handler(userinfo.Deps{
+			Users: env.Table, Sealer: f.sealer, Now: func() time.Time { return fixedNow },
+		}, web.NewLogger(f.logs, "debug"), auth.FromGateway))
 
 		var userID string
 		for _, run := range eventRuns {
@@ -217,7 +223,7 @@ func readEvent(t *testing.T, path string) events.APIGatewayV2HTTPRequest {
 
 func demoToken(t *testing.T) string {
 	t.Helper()
-	k, err := apikey.FromSecret(demoKeyID, demoKeySecret)
+	k, err := opaque.APIKey.FromSecret(demoKeyID, demoKeySecret)
 	if err != nil {
 		t.Fatalf("demo key: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"roster/shared/auth"
 	"slices"
 	"strings"
 	"testing"
@@ -63,9 +64,8 @@ func newFixture(t *testing.T, env storetest.Env) *fixture {
 	}
 	f.sealer = sealer
 	f.h = userinfo.Handler(userinfo.Deps{
-		Users: env.Table, Keys: env.Table, Pepper: f.pepper, Sealer: sealer,
-		Now: func() time.Time { return fixedNow },
-	}, web.NewLogger(f.logs, "debug"))
+		Users: env.Table, Sealer: sealer, Now: func() time.Time { return fixedNow },
+	}, web.NewLogger(f.logs, "debug"), auth.InProcess(&auth.Authenticator{Keys: env.Table, Pepper: f.pepper}, web.WriteProblem))
 	env.Tenant(t, f.tenant)
 	f.key = f.apiKey(t, f.tenant)
 	t.Cleanup(func() { f.checkSecretsStayedSecret(t) })

@@ -104,3 +104,14 @@ func (m *miss) allowed(r *http.Request) []string {
 	slices.Sort(allow)
 	return allow
 }
+
+// WrapAll returns the routes with each handler wrapped by mw, so work such
+// as authentication runs only for requests that match a route.
+func WrapAll(routes []Route, mw func(http.Handler) http.Handler) []Route {
+	out := make([]Route, len(routes))
+	for i, r := range routes {
+		r.Handler = mw(r.Handler)
+		out[i] = r
+	}
+	return out
+}

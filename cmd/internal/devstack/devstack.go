@@ -24,9 +24,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"roster/shared/apikey"
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/opaque"
 	"roster/shared/platform"
 	"roster/shared/samtemplate"
 	"roster/shared/secrets"
@@ -222,12 +222,12 @@ func SeedTenant(ctx context.Context, p *platform.Platform, tenantID, keyID, keyS
 	if err != nil && fault.CodeOf(err) != fault.Conflict {
 		return "", fmt.Errorf("seed tenant %s: %w", tenantID, err)
 	}
-	k, err := apikey.FromSecret(keyID, keySecret)
+	k, err := opaque.APIKey.FromSecret(keyID, keySecret)
 	if err != nil {
 		return "", fmt.Errorf("seed api key: %w", err)
 	}
 	err = p.Table.PutAPIKey(ctx, &auth.APIKey{
-		ID: k.ID, TenantID: tenantID, Name: "demo", Hash: apikey.Hash(p.Keys.Pepper, k.Token), CreatedAt: time.Now(),
+		ID: k.ID, TenantID: tenantID, Name: "demo", Hash: opaque.Hash(p.Keys.Pepper, k.Token), CreatedAt: time.Now(),
 	})
 	if err != nil && fault.CodeOf(err) != fault.Conflict {
 		return "", fmt.Errorf("seed api key: %w", err)

@@ -14,9 +14,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"roster/shared/apikey"
 	"roster/shared/auth"
 	"roster/shared/emulator"
+	"roster/shared/opaque"
 	"roster/shared/samtemplate"
 	"roster/shared/store"
 	"roster/shared/tenant"
@@ -106,12 +106,12 @@ func (e Env) Tenant(t testing.TB, id string) *tenant.Tenant {
 // and returns the token a caller would send.
 func (e Env) APIKey(t testing.TB, tenantID string, pepper []byte) string {
 	t.Helper()
-	k, err := apikey.Generate()
+	k, err := opaque.APIKey.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = e.Table.PutAPIKey(context.Background(), &auth.APIKey{
-		ID: k.ID, TenantID: tenantID, Name: "test", Hash: apikey.Hash(pepper, k.Token), CreatedAt: time.Now(),
+		ID: k.ID, TenantID: tenantID, Name: "test", Hash: opaque.Hash(pepper, k.Token), CreatedAt: time.Now(),
 	})
 	if err != nil {
 		t.Fatalf("put api key: %v", err)

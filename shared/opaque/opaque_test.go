@@ -1,4 +1,4 @@
-package apikey
+package opaque
 
 import (
 	"bytes"
@@ -24,16 +24,16 @@ const (
 func TestGenerateMakesParseableUniqueKeys(t *testing.T) {
 	seen := map[string]bool{}
 	for range 100 {
-		k, err := Generate()
+		k, err := APIKey.Generate()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(k.Token) != 64 || len(k.ID) != 16 {
 			t.Fatalf("token %d chars, id %d chars; want 64, 16", len(k.Token), len(k.ID))
 		}
-		id, err := Parse(k.Token)
+		id, err := APIKey.Parse(k.Token)
 		if err != nil {
-			t.Fatalf("Parse(generated) = %v", err)
+			t.Fatalf("APIKey.Parse(generated) = %v", err)
 		}
 		if id != k.ID {
 			t.Fatalf("Parse id = %q, want %q", id, k.ID)
@@ -87,7 +87,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := Parse(tt.token)
+			id, err := APIKey.Parse(tt.token)
 			if tt.ok {
 				if err != nil {
 					t.Fatalf("Parse = %v, want ok", err)
@@ -98,7 +98,7 @@ func TestParse(t *testing.T) {
 				return
 			}
 			if err == nil {
-				t.Fatalf("Parse(%q) succeeded, want error", tt.token)
+				t.Fatalf("APIKey.Parse(%q) succeeded, want error", tt.token)
 			}
 			if id != "" {
 				t.Errorf("id = %q on error, want empty", id)
@@ -165,7 +165,7 @@ func TestHashIsPepperedHMAC(t *testing.T) {
 }
 
 func TestFromSecret(t *testing.T) {
-	k, err := FromSecret(goodID, goodSecret)
+	k, err := APIKey.FromSecret(goodID, goodSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestFromSecret(t *testing.T) {
 		"bad secret":   {goodID, "+" + goodSecret[1:]},
 		"shifted":      {goodID + "_" + goodSecret[:1], goodSecret[2:]},
 	} {
-		_, err := FromSecret(parts[0], parts[1])
+		_, err := APIKey.FromSecret(parts[0], parts[1])
 		if fault.CodeOf(err) != fault.Invalid {
 			t.Errorf("%s: FromSecret error = %v, want code %q", name, err, fault.Invalid)
 			continue
@@ -192,7 +192,7 @@ func TestFromSecret(t *testing.T) {
 }
 
 func TestKeyNeverPrintsToken(t *testing.T) {
-	k, err := Generate()
+	k, err := APIKey.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,10 +233,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, token string) {
-		id, err := Parse(token)
+		id, err := APIKey.Parse(token)
 		if err != nil {
 			if id != "" || fault.CodeOf(err) != fault.Unauthorized {
-				t.Fatalf("Parse(%q) = %q, %v", token, id, err)
+				t.Fatalf("APIKey.Parse(%q) = %q, %v", token, id, err)
 			}
 			return
 		}
@@ -245,9 +245,25 @@ func FuzzParse(f *testing.F) {
 		if len(token) != 64 || !strings.HasPrefix(token, "rst_") || id != token[4:20] {
 			t.Fatalf("Parse accepted %q with id %q", token, id)
 		}
-		k, err := FromSecret(id, token[21:])
+		k, err := APIKey.FromSecret(id, token[21:])
 		if err != nil || k.Token != token {
-			t.Fatalf("FromSecret(%q, %q) = %v, %v", id, token[21:], k, err)
+			t.Fatalf("APIKey.FromSecret(%q, %q) = %v, %v", id, token[21:], k, err)
 		}
 	})
+}
+
+func TestKindsDoNotAcceptEachOther(t *testing.T) {
+	kinds := []Kind{APIKey, Device, Auth, Invite}
+	for _, made := range kinds {
+		k, err := made.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, asked := range kinds {
+			_, err := asked.Parse(k.Token)
+			if (err == nil) != (made == asked) {
+				t.Errorf("%s token parsed as %s: err = %v", made.Name, asked.Name, err)
+			}
+		}
+	}
 }
