@@ -39,15 +39,12 @@ type userItem struct {
 	UpdatedBy     string    `dynamodbav:"updatedBy,omitempty"`
 	Version       int64     `dynamodbav:"version"`
 
-	AccountID      string    `dynamodbav:"accountId,omitempty"`
-	DisplayName    string    `dynamodbav:"displayName,omitempty"`
-	Mobile         string    `dynamodbav:"mobile,omitempty"`
-	LanguageCode   string    `dynamodbav:"languageCode,omitempty"`
-	DefaultStoreID string    `dynamodbav:"defaultStoreId,omitempty"`
-	PasswordHash   string    `dynamodbav:"passwordHash,omitempty"`
-	FailedLogins   int       `dynamodbav:"failedLogins,omitempty"`
-	LockedUntil    time.Time `dynamodbav:"lockedUntil,omitempty"`
-	TokenVersion   int64     `dynamodbav:"tokenVersion"`
+	AccountID      string `dynamodbav:"accountId,omitempty"`
+	DisplayName    string `dynamodbav:"displayName,omitempty"`
+	Mobile         string `dynamodbav:"mobile,omitempty"`
+	LanguageCode   string `dynamodbav:"languageCode,omitempty"`
+	DefaultStoreID string `dynamodbav:"defaultStoreId,omitempty"`
+	TokenVersion   int64  `dynamodbav:"tokenVersion"`
 }
 
 // markerItem reserves a unique value (email, username, number) in a tenant
@@ -70,8 +67,7 @@ func toUserItem(u *user.User) userItem {
 		CreatedAt:   u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
-		DefaultStoreID: u.DefaultStoreID, PasswordHash: u.PasswordHash, FailedLogins: u.FailedLogins,
-		LockedUntil: u.LockedUntil.UTC(), TokenVersion: u.TokenVersion,
+		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion,
 	}
 }
 
@@ -83,8 +79,7 @@ func (it userItem) user() *user.User {
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
-		DefaultStoreID: it.DefaultStoreID, PasswordHash: it.PasswordHash, FailedLogins: it.FailedLogins,
-		LockedUntil: it.LockedUntil, TokenVersion: it.TokenVersion,
+		DefaultStoreID: it.DefaultStoreID, TokenVersion: it.TokenVersion,
 	}
 }
 

@@ -34,11 +34,10 @@ type User struct {
 	LanguageCode   string // ISO 639-1
 	DefaultStoreID string // the account API's defaultStoreUid
 
-	// Credentials and sign-in state. Never returned to a caller.
-	PasswordHash string    `json:"-"` // argon2id PHC string; empty: no password set
-	FailedLogins int       `json:"-"` // consecutive failed logins
-	LockedUntil  time.Time `json:"-"` // logins refused until then
-	TokenVersion int64     `json:"-"` // access tokens carrying another version are refused
+	// TokenVersion revokes access tokens: a token carrying another version
+	// is refused. A password change (the password belongs to the account)
+	// bumps it on every user of the account.
+	TokenVersion int64 `json:"-"`
 
 	// AccessToken is a third-party access token, sealed (encrypted) before
 	// it reaches the store. It is never returned to a caller.
