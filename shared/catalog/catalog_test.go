@@ -103,3 +103,38 @@ func TestEveryFunctionHasAMainPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestMakefileBuildsEveryTemplateFunction fails when sam build would find
+// no build-<LogicalId> target for a function, or the Makefile builds one
+// the template no longer has.
+func TestMakefileBuildsEveryTemplateFunction(t *testing.T) {
+	root := filepath.Dir(storetest.TemplatePath(t))
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var built []string
+	for _, line := range strings.Split(string(mk), "\n") {
+		if rest, ok := strings.CutPrefix(line, "FUNCTIONS := "); ok {
+			for _, f := range strings.Fields(rest) {
+				id, dir, _ := strings.Cut(f, ":")
+				built = append(built, id)
+				if _, err := os.Stat(filepath.Join(root, "functions", dir, "main.go")); err != nil {
+					t.Errorf("Makefile builds %s from functions/%s: %v", id, dir, err)
+				}
+			}
+		}
+	}
+	var declared []string
+	for _, tf := range loadTemplate(t).Functions() {
+		declared = append(declared, tf.LogicalID)
+		if tf.BuildMethod != "makefile" || tf.CodeURI != "." {
+			t.Errorf("%s: BuildMethod %q, CodeUri %q; want makefile and .", tf.LogicalID, tf.BuildMethod, tf.CodeURI)
+		}
+	}
+	slices.Sort(built)
+	slices.Sort(declared)
+	if !slices.Equal(built, declared) {
+		t.Errorf("Makefile FUNCTIONS %v, template functions %v", built, declared)
+	}
+}

@@ -13,10 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-secretsmanager-caching-go/v2/secretcache"
 )
 
 // secretVersion is the only secret layout Load understands. A new layout
@@ -76,7 +72,7 @@ func (Keys) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }
 // LogValue hides the key bytes from slog.
 func (Keys) LogValue() slog.Value { return slog.StringValue(redacted) }
 
-// Source reads a secret's string value. *secretcache.Cache satisfies it;
+// Source reads a secret's string value. *Cache satisfies it;
 // tests use a fake.
 type Source interface {
 	GetSecretStringWithContext(ctx context.Context, secretID string) (string, error)
@@ -94,21 +90,6 @@ func Load(ctx context.Context, src Source, secretID string) (Keys, error) {
 		return Keys{}, fmt.Errorf("key secret %s: %w", secretID, err)
 	}
 	return keys, nil
-}
-
-// NewCache returns a Secrets Manager cache that uses a client built from cfg,
-// so it shares the function's region, credentials and endpoint (the local
-// stack points cfg at an emulator). Build it once per container.
-//
-// The cache calls DescribeSecret before GetSecretValue, so the caller's role
-// needs both permissions on the secret.
-func NewCache(cfg aws.Config) (*secretcache.Cache, error) {
-	client := secretsmanager.NewFromConfig(cfg)
-	cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = client })
-	if err != nil {
-		return nil, fmt.Errorf("new secret cache: %w", err)
-	}
-	return cache, nil
 }
 
 // secretFile is the layout of the secret string.
