@@ -4,7 +4,7 @@
 # needs one entry in FUNCTIONS (LogicalId:dir, the LogicalId as in
 # template.yaml) and nothing else here.
 
-FUNCTIONS := AuthorizerFunction:authorizer UserInfoFunction:userinfo
+FUNCTIONS := AccountFunction:account AuthorizerFunction:authorizer UserInfoFunction:userinfo
 
 GO ?= go
 BUILD_DIR := build

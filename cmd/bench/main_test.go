@@ -4,9 +4,18 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"roster/shared/samtemplate"
 )
+
+const templatePath = "../../template.yaml"
 
 func TestZipPackageHoldsAnExecutableBootstrap(t *testing.T) {
 	bin := bytes.Repeat([]byte("not really a binary "), 1000)
@@ -59,8 +68,87 @@ func TestPercentileIsNearestRank(t *testing.T) {
 }
 
 func TestRunRejectsMissingBootstraps(t *testing.T) {
-	err := run(t.Context(), []string{"-build", t.TempDir(), "-host", t.TempDir(), "-starts", "1"}, io.Discard)
+	err := run(t.Context(), []string{"-template", templatePath, "-build", t.TempDir(), "-host", t.TempDir(), "-starts", "1"}, io.Discard)
 	if err == nil {
 		t.Fatal("run with no built bootstraps succeeded")
+	}
+	if !strings.HasPrefix(err.Error(), "AuthorizerFunction: ") {
+		t.Errorf("error %q; want it to name the first function in the template, AuthorizerFunction", err)
+	}
+}
+
+// TestReportCoversEveryFunctionInTheTemplate runs the whole report over a
+// stand-in bootstrap (the runtimeapi test fixture, built as the Makefile
+// builds a function) placed under every function's name.
+func TestReportCoversEveryFunctionInTheTemplate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap twice")
+	}
+	tpl, err := samtemplate.Load(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lambdaBin := buildFixture(t, "GOOS=linux", "GOARCH=arm64")
+	hostBin := buildFixture(t)
+	buildDir, hostDir := t.TempDir(), t.TempDir()
+	var ids []string
+	for _, f := range tpl.Functions() {
+		ids = append(ids, f.LogicalID)
+		place(t, lambdaBin, filepath.Join(buildDir, f.LogicalID, "bootstrap"))
+		place(t, hostBin, filepath.Join(hostDir, f.LogicalID, "bootstrap"))
+	}
+	for _, want := range []string{"AuthorizerFunction", "UserInfoFunction"} {
+		if !slices.Contains(ids, want) {
+			t.Fatalf("template functions %v lack %s", ids, want)
+		}
+	}
+
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-template", templatePath, "-build", buildDir, "-host", hostDir, "-starts", "2"}, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, &out)
+	}
+
+	lines := strings.Split(out.String(), "\n")
+	if got := strings.Fields(lines[0]); !slices.Equal(got, []string{"FUNCTION", "FIGURE", "VALUE", "BUDGET", "VERDICT"}) {
+		t.Errorf("header %q", lines[0])
+	}
+	figures := map[string]int{}
+	for _, l := range lines[1:] {
+		if f := strings.Fields(l); len(f) > 0 {
+			figures[f[0]]++
+		}
+	}
+	for _, id := range ids {
+		if figures[id] != 4 {
+			t.Errorf("%s has %d figures in the report, want 4:\n%s", id, figures[id], &out)
+		}
+	}
+}
+
+// buildFixture builds the runtimeapi test function with the Makefile's flags
+// for the target in env (this machine when empty) and returns its path.
+func buildFixture(t *testing.T, env ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "../internal/runtimeapi/testdata/echo")
+	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0"), env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build fixture %v: %v\n%s", env, err, b)
+	}
+	return out
+}
+
+// place copies the executable src to dst, creating dst's directory.
+func place(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"net/http"
+	"roster/shared/account"
 	"roster/shared/auth"
 
 	"roster/shared/platform"
@@ -22,11 +23,15 @@ type Function struct {
 }
 
 // Route is a method and path a function serves.
-type Route struct{ Method, Path string }
+type Route struct {
+	Method, Path string
+	Public       bool // no authorizer in front of it
+}
 
 // Functions returns every HTTP function.
 func Functions() []Function {
 	return []Function{
+		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: account.FromPlatform},
 		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: userinfo.FromPlatform},
 	}
 }
@@ -36,7 +41,7 @@ func Functions() []Function {
 func routesOf(rs []web.Route) []Route {
 	out := make([]Route, len(rs))
 	for i, r := range rs {
-		out[i] = Route{Method: r.Method, Path: r.Path}
+		out[i] = Route{Method: r.Method, Path: r.Path, Public: r.Public}
 	}
 	return out
 }

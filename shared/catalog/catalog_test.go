@@ -51,8 +51,10 @@ func TestTemplateRoutesMatchCodeRoutes(t *testing.T) {
 			continue
 		}
 		seen[tf.LogicalID] = true
-		want := routeKeys(tf.Routes, func(r samtemplate.Route) string { return r.Method + " " + r.Path })
-		got := routeKeys(f.Routes, func(r catalog.Route) string { return r.Method + " " + r.Path })
+		// A public route in the code must be exempt from the authorizer in
+		// the template, and only such routes may be.
+		want := routeKeys(tf.Routes, func(r samtemplate.Route) string { return r.Method + " " + r.Path + publicMark(r.Public) })
+		got := routeKeys(f.Routes, func(r catalog.Route) string { return r.Method + " " + r.Path + publicMark(r.Public) })
 		if !slices.Equal(want, got) {
 			t.Errorf("%s routes differ\ntemplate: %v\ncode:     %v", tf.LogicalID, want, got)
 		}
@@ -137,4 +139,11 @@ func TestMakefileBuildsEveryTemplateFunction(t *testing.T) {
 	if !slices.Equal(built, declared) {
 		t.Errorf("Makefile FUNCTIONS %v, template functions %v", built, declared)
 	}
+}
+
+func publicMark(public bool) string {
+	if public {
+		return " (public)"
+	}
+	return ""
 }

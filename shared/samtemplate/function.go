@@ -41,6 +41,9 @@ type Route struct {
 	// API is the event's ApiId rendered, e.g. "Ref:HttpApi"; "" means the
 	// implicit API SAM creates when no ApiId is given.
 	API string
+	// Public is true when the event sets Auth.Authorizer to NONE, taking
+	// the route out from under the API's default authorizer.
+	Public bool
 }
 
 // Statement is one inline IAM policy statement. Action and Resource are
@@ -142,6 +145,7 @@ func route(ev serverless.Function_EventSource) (Route, error) {
 		Method: strings.ToUpper(deref(h.Method)),
 		Path:   deref(h.Path),
 		API:    deref(h.ApiId),
+		Public: h.Auth != nil && deref(h.Auth.Authorizer) == "NONE",
 	}
 	if r.Method == "" && r.Path == "" {
 		r.Method, r.Path = "ANY", "$default"

@@ -151,9 +151,9 @@ func TestUserInfoFunctionServesTheUserInfoAPI(t *testing.T) {
 		t.Fatal("UserInfoFunction missing")
 	}
 	want := []Route{
-		{"POST", "/UserInfo/RegisterNewUser", "Ref:HttpApi"},
-		{"PATCH", "/UserInfo/UpdateAccessToken", "Ref:HttpApi"},
-		{"GET", "/UserInfo/UserId", "Ref:HttpApi"},
+		{"POST", "/UserInfo/RegisterNewUser", "Ref:HttpApi", false},
+		{"PATCH", "/UserInfo/UpdateAccessToken", "Ref:HttpApi", false},
+		{"GET", "/UserInfo/UserId", "Ref:HttpApi", false},
 	}
 	if got := functions(t)[i].Routes; !slices.Equal(got, want) {
 		t.Errorf("routes = %v, want %v", got, want)

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/auth"
 	"roster/shared/fault"
@@ -20,8 +21,10 @@ type apiKeyItem struct {
 	ID        string    `dynamodbav:"keyId"`
 	TenantID  string    `dynamodbav:"tenantId"`
 	Name      string    `dynamodbav:"name,omitempty"`
+	Roles     []string  `dynamodbav:"roles,omitempty"`
 	Hash      []byte    `dynamodbav:"hash"`
 	CreatedAt time.Time `dynamodbav:"createdAt"`
+	CreatedBy string    `dynamodbav:"createdBy,omitempty"`
 	Revoked   bool      `dynamodbav:"revoked"`
 }
 
@@ -30,7 +33,7 @@ type apiKeyItem struct {
 func (t *Table) PutAPIKey(ctx context.Context, k *auth.APIKey) error {
 	item, err := attributevalue.MarshalMap(apiKeyItem{
 		PK: apiKeyPK(k.ID), SK: apiKeySK, Type: "apikey", ID: k.ID, TenantID: k.TenantID,
-		Name: k.Name, Hash: k.Hash, CreatedAt: k.CreatedAt.UTC(), Revoked: k.Revoked,
+		Name: k.Name, Roles: k.Roles, Hash: k.Hash, CreatedAt: k.CreatedAt.UTC(), CreatedBy: k.CreatedBy, Revoked: k.Revoked,
 	})
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal api key: %w", err), fault.Internal, "An internal error occurred.")
@@ -59,5 +62,32 @@ func (t *Table) GetAPIKey(ctx context.Context, id string) (*auth.APIKey, error) 
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return nil, fault.Wrap(fmt.Errorf("unmarshal api key: %w", err), fault.Internal, "An internal error occurred.")
 	}
-	return &auth.APIKey{ID: it.ID, TenantID: it.TenantID, Name: it.Name, Hash: it.Hash, CreatedAt: it.CreatedAt, Revoked: it.Revoked}, nil
+	return &auth.APIKey{
+		ID: it.ID, TenantID: it.TenantID, Name: it.Name, Roles: it.Roles, Hash: it.Hash,
+		CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, Revoked: it.Revoked,
+	}, nil
+}
+
+// RevokeAPIKey revokes a key of the tenant. A key of another tenant is
+// indistinguishable from a missing one: fault.NotFound.
+func (t *Table) RevokeAPIKey(ctx context.Context, tenantID, id string) error {
+	return t.revoke(ctx, key(apiKeyPK(id), apiKeySK), tenantID, "The API key does not exist.", "revoke api key")
+}
+
+// revoke marks a tenant-owned credential item revoked, provided it exists
+// and belongs to the tenant.
+func (t *Table) revoke(ctx context.Context, k map[string]types.AttributeValue, tenantID, notFound, op string) error {
+	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &t.name,
+		Key:                 k,
+		UpdateExpression:    aws.String("SET revoked = :true"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND tenantId = :tenant"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":true": &types.AttributeValueMemberBOOL{Value: true}, ":tenant": str(tenantID),
+		},
+	})
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.NotFound, "%s", notFound)
+	}
+	return translate(err, op)
 }

@@ -8,8 +8,11 @@ import (
 
 // The single-table key design. A tenant's users, their uniqueness markers and
 // the tenant's own record share one partition (PK = TENANT#<id>), so listing
-// and reading a tenant's users is strongly consistent. API keys live in
-// partitions of their own because a request names the key, not the tenant.
+// and reading a tenant's users is strongly consistent. A person's account
+// and memberships share the account's partition, so one query lists every
+// tenant the person can enter. API keys, devices, auth tokens and invitations
+// live in partitions of their own because a request names the secret, not
+// the tenant.
 //
 //	PK                  SK                  item
 //	TENANT#<t>          TENANT              tenant record
@@ -17,13 +20,27 @@ import (
 //	TENANT#<t>          EMAIL#<email>       email marker -> userId
 //	TENANT#<t>          USERNAME#<name>     username marker -> userId
 //	TENANT#<t>          NUMBER#<n>          numeric-id marker -> userId
-//	APIKEY#<keyId>      APIKEY              API key (tenant, HMAC of the key)
+//	ACCOUNT#<a>         ACCOUNT             account (the person): password hash, lockout, default tenant
+//	ACCOUNT#<a>         MEMBER#<t>          membership: the person's user in tenant t
+//	APIKEY#<keyId>      APIKEY              API key (tenant, roles, HMAC of the key)
+//	DEVICE#<id>         DEVICE              device token (tenant, HMAC)
+//	AUTH#<id>           AUTH                auth token (account, HMAC, expiresAt)
+//	INVITE#<id>         INVITE              invitation (tenant, email, role, HMAC, expiresAt)
+//
+// expiresAt is the table's TTL attribute: a Number of epoch seconds. DynamoDB
+// deletes expired items late (within days), so every read checks it too.
 const (
 	attrPK = "PK"
 	attrSK = "SK"
 
-	tenantSK = "TENANT"
-	apiKeySK = "APIKEY"
+	tenantSK  = "TENANT"
+	apiKeySK  = "APIKEY"
+	accountSK = "ACCOUNT"
+	deviceSK  = "DEVICE"
+	authSK    = "AUTH"
+	inviteSK  = "INVITE"
+
+	memberPrefix = "MEMBER#"
 )
 
 func tenantPK(tenantID string) string     { return "TENANT#" + tenantID }
@@ -32,6 +49,11 @@ func emailSK(normalized string) string    { return "EMAIL#" + normalized }
 func usernameSK(normalized string) string { return "USERNAME#" + normalized }
 func numberSK(n int64) string             { return "NUMBER#" + strconv.FormatInt(n, 10) }
 func apiKeyPK(keyID string) string        { return "APIKEY#" + keyID }
+func accountPK(id string) string          { return "ACCOUNT#" + id }
+func memberSK(tenantID string) string     { return memberPrefix + tenantID }
+func devicePK(id string) string           { return "DEVICE#" + id }
+func authPK(id string) string             { return "AUTH#" + id }
+func invitePK(id string) string           { return "INVITE#" + id }
 func str(s string) types.AttributeValue   { return &types.AttributeValueMemberS{Value: s} }
 func num(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}

@@ -93,17 +93,52 @@ const (
 	maxConflictTries = 4
 )
 
-// CreateUser writes the user and its email, username and number markers in
-// one transaction, conditional on the tenant being active and every value
-// being free.
+// CreateUser writes the user, its email, username and number markers, the
+// person's membership of the tenant and the person's account (created when
+// new, left alone when it exists) in one transaction, conditional on the
+// tenant being active, every value being free and the person not yet being
+// a member. A user without an AccountID is a new person and gets one.
 func (t *Table) CreateUser(ctx context.Context, u *user.User) error {
+	prepareUser(u)
+	return retryCreate(ctx, u, func() error {
+		items, err := t.createItems(u)
+		if err != nil {
+			return err
+		}
+		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil
+		}
+		if codes, ok := cancellation(err); ok {
+			for _, i := range failedItems(codes) {
+				if ferr := createFailure(i, err); ferr != nil {
+					return ferr
+				}
+			}
+		}
+		return translate(err, "create user "+u.ID)
+	})
+}
+
+// prepareUser fills what a create decides: the first number to try, the
+// account of a new person, and Version 1.
+func prepareUser(u *user.User) {
 	if u.Number == 0 {
 		u.Number = user.NewNumber(u.CreatedAt)
 	}
+	if u.AccountID == "" {
+		u.AccountID = user.NewID()
+	}
 	u.Version = 1
+}
+
+// retryCreate runs a transaction that creates u, drawing a fresh number
+// when the drawn one is taken and retrying after a pause when only a
+// concurrent transaction cancelled it.
+func retryCreate(ctx context.Context, u *user.User, create func() error) error {
 	draws, tries := 1, 1
 	for {
-		err := t.createUser(ctx, u)
+		err := create()
 		switch {
 		case err != nil && fault.As(err).Message == numberTaken && draws < maxNumberDraws:
 			draws++
@@ -134,50 +169,88 @@ func backoff(ctx context.Context, try int) error {
 
 const numberTaken = "The user number is taken."
 
-func (t *Table) createUser(ctx context.Context, u *user.User) error {
+// The items of a user-creating transaction, in order. Other transactions
+// (accepting an invitation) embed the same block.
+const (
+	createTenant   = iota // condition: tenant exists and is active
+	createUser            // the user
+	createEmail           // email marker
+	createUsername        // username marker
+	createNumber          // number marker
+	createMember          // the person's membership of the tenant
+	createAccount         // the person's account, created when new
+	createItemCount
+)
+
+// createItems returns the writes that create u, in the order above.
+func (t *Table) createItems(u *user.User) ([]types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(toUserItem(u))
 	if err != nil {
-		return fault.Wrap(fmt.Errorf("marshal user %s: %w", u.ID, err), fault.Internal, "An internal error occurred.")
+		return nil, fault.Wrap(fmt.Errorf("marshal user %s: %w", u.ID, err), fault.Internal, "An internal error occurred.")
+	}
+	member, err := attributevalue.MarshalMap(memberItem{
+		PK: accountPK(u.AccountID), SK: memberSK(u.TenantID), Type: "member",
+		AccountID: u.AccountID, TenantID: u.TenantID, UserID: u.ID,
+	})
+	if err != nil {
+		return nil, fault.Wrap(fmt.Errorf("marshal membership %s: %w", u.ID, err), fault.Internal, "An internal error occurred.")
+	}
+	created, err := attributevalue.Marshal(u.CreatedAt.UTC())
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	pk := tenantPK(u.TenantID)
 	marker := func(sk string) *types.Put {
 		m, _ := attributevalue.MarshalMap(markerItem{PK: pk, SK: sk, Type: "marker", UserID: u.ID})
 		return &types.Put{TableName: &t.name, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	}
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
+	return []types.TransactWriteItem{
+		createTenant: {ConditionCheck: &types.ConditionCheck{
 			TableName: &t.name, Key: key(pk, tenantSK),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
 		}},
-		{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		{Put: marker(emailSK(user.NormalizeEmail(u.Email)))},
-		{Put: marker(usernameSK(user.NormalizeUsername(u.Username)))},
-		{Put: marker(numberSK(u.Number))},
-	}}
-	_, err = t.db.TransactWriteItems(ctx, in)
-	if err == nil {
-		return nil
+		createUser:     {Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		createEmail:    {Put: marker(emailSK(user.NormalizeEmail(u.Email)))},
+		createUsername: {Put: marker(usernameSK(user.NormalizeUsername(u.Username)))},
+		createNumber:   {Put: marker(numberSK(u.Number))},
+		createMember:   {Put: &types.Put{TableName: &t.name, Item: member, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		// An upsert: a new person's account is created with this tenant as
+		// its default; an existing one keeps everything it has.
+		createAccount: {Update: &types.Update{
+			TableName: &t.name, Key: key(accountPK(u.AccountID), accountSK),
+			UpdateExpression: aws.String("SET #type = :type, accountId = :id, createdAt = if_not_exists(createdAt, :created), " +
+				"defaultTenant = if_not_exists(defaultTenant, :tenant), version = if_not_exists(version, :one), " +
+				"failedLogins = if_not_exists(failedLogins, :zero)"),
+			ExpressionAttributeNames: map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":type": str("account"), ":id": str(u.AccountID), ":created": created,
+				":tenant": str(u.TenantID), ":one": num(1), ":zero": num(0),
+			},
+		}},
+	}, nil
+}
+
+// createFailure returns the error for item i of a create block whose
+// condition failed, or nil when that item cannot fail.
+func createFailure(i int, err error) error {
+	switch i {
+	case createTenant:
+		return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
+	case createUser:
+		return fault.Wrap(err, fault.Conflict, "The user already exists.")
+	case createEmail:
+		return &fault.Error{Code: fault.Conflict, Message: "A user with this email already exists.",
+			Fields: []fault.FieldError{{Field: "email", Message: "is already taken"}}, Err: err}
+	case createUsername:
+		return &fault.Error{Code: fault.Conflict, Message: "A user with this username already exists.",
+			Fields: []fault.FieldError{{Field: "username", Message: "is already taken"}}, Err: err}
+	case createNumber:
+		return fault.Wrap(err, fault.Conflict, numberTaken)
+	case createMember:
+		return fault.Wrap(err, fault.Conflict, "The person is already a user of this tenant.")
 	}
-	if codes, ok := cancellation(err); ok {
-		for _, i := range failedItems(codes) {
-			switch i {
-			case 0:
-				return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
-			case 1:
-				return fault.Wrap(err, fault.Conflict, "The user already exists.")
-			case 2:
-				return &fault.Error{Code: fault.Conflict, Message: "A user with this email already exists.",
-					Fields: []fault.FieldError{{Field: "email", Message: "is already taken"}}, Err: err}
-			case 3:
-				return &fault.Error{Code: fault.Conflict, Message: "A user with this username already exists.",
-					Fields: []fault.FieldError{{Field: "username", Message: "is already taken"}}, Err: err}
-			case 4:
-				return fault.Wrap(err, fault.Conflict, numberTaken)
-			}
-		}
-	}
-	return translate(err, "create user "+u.ID)
+	return nil
 }
 
 // GetUser reads one user with a strongly consistent read.
@@ -200,21 +273,32 @@ func (t *Table) GetUser(ctx context.Context, tenantID, id string) (*user.User, e
 
 // UserIDByEmail reads the email marker with a strongly consistent read.
 func (t *Table) UserIDByEmail(ctx context.Context, tenantID, email string) (string, error) {
+	return t.markerUserID(ctx, tenantID, emailSK(user.NormalizeEmail(email)), "email", "No user has this email.")
+}
+
+// UserIDByUsername reads the username marker with a strongly consistent
+// read. fault.NotFound.
+func (t *Table) UserIDByUsername(ctx context.Context, tenantID, username string) (string, error) {
+	return t.markerUserID(ctx, tenantID, usernameSK(user.NormalizeUsername(username)), "username", "No user has this username.")
+}
+
+// markerUserID returns the user a uniqueness marker points at.
+func (t *Table) markerUserID(ctx context.Context, tenantID, sk, what, notFound string) (string, error) {
 	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &t.name, Key: key(tenantPK(tenantID), emailSK(user.NormalizeEmail(email))),
+		TableName: &t.name, Key: key(tenantPK(tenantID), sk),
 		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("userId"),
 	})
 	if err != nil {
-		return "", translate(err, "get email marker")
+		return "", translate(err, "get "+what+" marker")
 	}
 	var m markerItem
 	if out.Item != nil {
 		if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
-			return "", fault.Wrap(fmt.Errorf("unmarshal email marker: %w", err), fault.Internal, "An internal error occurred.")
+			return "", fault.Wrap(fmt.Errorf("unmarshal %s marker: %w", what, err), fault.Internal, "An internal error occurred.")
 		}
 	}
 	if m.UserID == "" {
-		return "", fault.New(fault.NotFound, "No user has this email.")
+		return "", fault.New(fault.NotFound, "%s", notFound)
 	}
 	return m.UserID, nil
 }

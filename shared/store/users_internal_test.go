@@ -29,7 +29,8 @@ func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWrit
 
 // cancelled returns the cancellation DynamoDB sends for reasons given per
 // item of the create transaction (tenant check, user, email, username,
-// number), either as CancellationReasons or only in the message.
+// number, membership, account), either as CancellationReasons or only in
+// the message.
 func cancelled(inMessage bool, codes ...string) error {
 	if inMessage {
 		return &types.TransactionCanceledException{Message: aws.String(
@@ -56,13 +57,14 @@ func TestCreateUserMapsEachCancelledItemToItsCode(t *testing.T) {
 		field string
 		calls int // a cancellation by a concurrent transaction is retried
 	}{
-		{"tenant missing or inactive", []string{ccf, none, none, none, none}, fault.NotFound, "", 1},
-		{"user id taken", []string{none, ccf, none, none, none}, fault.Conflict, "", 1},
-		{"email taken", []string{none, none, ccf, none, none}, fault.Conflict, "email", 1},
-		{"username taken", []string{none, none, none, ccf, none}, fault.Conflict, "username", 1},
-		{"email and username taken", []string{none, none, ccf, ccf, none}, fault.Conflict, "email", 1},
-		{"concurrent transaction", []string{none, none, "TransactionConflict", none, none}, fault.Unavailable, "", maxConflictTries},
-		{"invalid item", []string{none, "ValidationError", none, none, none}, fault.Internal, "", 1},
+		{"tenant missing or inactive", []string{ccf, none, none, none, none, none, none}, fault.NotFound, "", 1},
+		{"user id taken", []string{none, ccf, none, none, none, none, none}, fault.Conflict, "", 1},
+		{"email taken", []string{none, none, ccf, none, none, none, none}, fault.Conflict, "email", 1},
+		{"username taken", []string{none, none, none, ccf, none, none, none}, fault.Conflict, "username", 1},
+		{"email and username taken", []string{none, none, ccf, ccf, none, none, none}, fault.Conflict, "email", 1},
+		{"person already a member", []string{none, none, none, none, none, ccf, none}, fault.Conflict, "", 1},
+		{"concurrent transaction", []string{none, none, "TransactionConflict", none, none, none, none}, fault.Unavailable, "", maxConflictTries},
+		{"invalid item", []string{none, "ValidationError", none, none, none, none, none}, fault.Internal, "", 1},
 	}
 	for _, form := range []struct {
 		name      string
@@ -103,13 +105,13 @@ func TestCreateUserGivesUpAfterMaxNumberDraws(t *testing.T) {
 	var numbers []int64
 	tb := New(&fakeDB{transact: func(in *dynamodb.TransactWriteItemsInput) error {
 		// The number marker is the last item; record the number it reserves.
-		sk := in.TransactItems[4].Put.Item[attrSK].(*types.AttributeValueMemberS).Value
+		sk := in.TransactItems[createNumber].Put.Item[attrSK].(*types.AttributeValueMemberS).Value
 		n, err := strconv.ParseInt(strings.TrimPrefix(sk, "NUMBER#"), 10, 64)
 		if err != nil {
 			t.Fatalf("number marker %q: %v", sk, err)
 		}
 		numbers = append(numbers, n)
-		return cancelled(false, "None", "None", "None", "None", "ConditionalCheckFailed")
+		return cancelled(false, "None", "None", "None", "None", "ConditionalCheckFailed", "None", "None")
 	}}, "roster")
 	u := &user.User{TenantID: "t1", ID: "u1", Username: "ada", Email: "ada@example.com", Number: 42, CreatedAt: time.Now()}
 	err := tb.CreateUser(context.Background(), u)

@@ -81,8 +81,8 @@ func TestRegisterNewUserCreatesTheUserAndPointsToIt(t *testing.T) {
 					}
 				}
 				assertCalls(t, res.usage, map[string]int{"GetItem": 1, "TransactWriteItems": 1})
-				if n := env.Count(t); n != before+4 {
-					t.Errorf("table grew by %d items, want 4 (user, email, user name and number markers)", n-before)
+				if n := env.Count(t); n != before+6 {
+					t.Errorf("table grew by %d items, want 6 (user, email, user name and number markers, membership, account)", n-before)
 				}
 				if tok := f.storedToken(t, f.tenant, id); tok != "" {
 					t.Errorf("a new user has an access token %q", tok)

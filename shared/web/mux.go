@@ -15,6 +15,10 @@ type Route struct {
 	Method  string
 	Path    string
 	Handler http.Handler
+	// Public routes take no API key or access token (they check a
+	// credential of their own, or none); template.yaml must exempt them
+	// from the authorizer, and a test holds the two together.
+	Public bool
 }
 
 // NewHandler returns the full handler for an endpoint group: the routes

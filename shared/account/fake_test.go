@@ -1,0 +1,454 @@
+package account_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster/shared/account"
+	"roster/shared/auth"
+	"roster/shared/fault"
+	"roster/shared/signin"
+	"roster/shared/user"
+	"roster/shared/web"
+)
+
+// fixedNow is the handlers' clock; token expiries are set from it.
+var fixedNow = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// The secrets the fake hands out. A test that looks for leaks searches
+// logs and bodies for them.
+const (
+	accessTok = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1c3IxIn0.c2lnbmF0dXJl"
+	authTok   = "rat_aaaaaaaaaaaaaaaa_fresh-auth-token-secret-0000000000000000000"
+	deviceTok = "rdt_dddddddddddddddd_device-token-secret-00000000000000000000000"
+	inviteTok = "rit_iiiiiiiiiiiiiiii_invite-token-secret-00000000000000000000000"
+	apiKeyTok = "rst_kkkkkkkkkkkkkkkk_api-key-secret-00000000000000000000000000000"
+	passwd    = "correct horse battery staple"
+)
+
+// The callers tests act as.
+var (
+	member     = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
+	owner      = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+	manager    = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
+	adminKey   = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
+	memberKey  = auth.Principal{TenantID: "acme", KeyID: "key2", Roles: []string{"member"}, Method: auth.ViaAPIKey}
+	otherOwner = auth.Principal{TenantID: "globex", UserID: "usr7", AccountID: "acc7", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+)
+
+// theUser is the tenant user the fake returns.
+func theUser() *user.User {
+	return &user.User{
+		TenantID: "acme", ID: "usr1", Number: 42, Username: "grace", Email: "grace@example.com",
+		FirstName: "Grace", LastName: "Hopper", Active: true, Role: "member",
+		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC),
+		CreatedBy: "user:usr9", UpdatedBy: "user:usr1", Version: 7,
+		AccountID: "acc1", DisplayName: "Amazing Grace", Mobile: "+47 912 34 567", LanguageCode: "en", DefaultStoreID: "store-1",
+		TokenVersion: 3, AccessToken: "sealed-third-party-token",
+	}
+}
+
+// theUserJSON is theUser as the API shows it.
+const theUserJSON = `{
+	"tenantUid":"acme","userUid":"usr1","userCode":"grace","displayName":"Amazing Grace",
+	"email":"grace@example.com","firstname":"Grace","lastname":"Hopper","mobile":"+47 912 34 567",
+	"languageCode":"en","defaultStoreUid":"store-1","role":"member","permissions":["self:read","self:write"],
+	"active":true,"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-02-03T04:05:06Z"}`
+
+// theTokens are what the fake's login, exchange and acceptance issue.
+func theTokens() signin.Tokens {
+	return signin.Tokens{
+		AccessToken: accessTok, AccessExpires: fixedNow.Add(15 * time.Minute),
+		AuthToken: authTok, AuthExpires: time.Date(2025, 3, 11, 12, 0, 0, 0, time.UTC),
+		TenantID: "acme", UserID: "usr1", AccountID: "acc1",
+	}
+}
+
+// theTokensJSON are the token members of a response that issues theTokens.
+const theTokensJSON = `"authToken":"` + authTok + `","authTokenExpiresAt":"2025-03-11T12:00:00Z",
+	"accessToken":"` + accessTok + `","tokenType":"Bearer","expiresIn":900`
+
+func theAccount() (*signin.Account, []signin.Membership) {
+	return &signin.Account{ID: "acc1", DefaultTenant: "acme", Version: 4, PasswordHash: "$argon2id$v=19$secret", FailedLogins: 2},
+		[]signin.Membership{
+			{TenantID: "acme", TenantName: "Acme", Organization: "Acme Corp", UserID: "usr1", Role: "member"},
+			{TenantID: "globex", TenantName: "Globex", Organization: "Globex Inc", UserID: "usr8", Role: "admin"},
+		}
+}
+
+const theAccountJSON = `{"accountUid":"acc1","defaultTenantUid":"acme","tenants":[
+	{"tenantUid":"acme","tenantName":"Acme","organizationName":"Acme Corp","userUid":"usr1","role":"member"},
+	{"tenantUid":"globex","tenantName":"Globex","organizationName":"Globex Inc","userUid":"usr8","role":"admin"}]}`
+
+// fake is a signin.Service whose methods are fields. It records every
+// call; a method whose field is nil fails the test.
+type fake struct {
+	t     *testing.T
+	calls []string
+
+	login            func(deviceToken, userCode, password string) (signin.Tokens, error)
+	exchange         func(authToken, tenantID string) (signin.Tokens, *user.User, error)
+	account          func(p auth.Principal) (*signin.Account, []signin.Membership, error)
+	setDefaultTenant func(p auth.Principal, tenantID string) (*signin.Account, []signin.Membership, error)
+	tenantUser       func(p auth.Principal, tenantID string) (*user.User, error)
+	updateSelf       func(p auth.Principal, tenantID string, c signin.SelfChange) (*user.User, error)
+	describeInvite   func(inviteToken string) (signin.InviteInfo, error)
+	acceptInvite     func(authToken, inviteToken string) (signin.Tokens, *user.User, error)
+	createInvite     func(p auth.Principal, in signin.NewInvite) (signin.Issued, error)
+	createDevice     func(p auth.Principal, name string) (signin.Issued, error)
+	revokeDevice     func(p auth.Principal, id string) error
+	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
+	revokeAPIKey     func(p auth.Principal, id string) error
+}
+
+var _ signin.Service = (*fake)(nil)
+
+// happy returns a fake whose every method succeeds with the values above.
+func happy(t *testing.T) *fake {
+	return &fake{
+		t:     t,
+		login: func(string, string, string) (signin.Tokens, error) { return theTokens(), nil },
+		exchange: func(string, string) (signin.Tokens, *user.User, error) {
+			return theTokens(), theUser(), nil
+		},
+		account: func(auth.Principal) (*signin.Account, []signin.Membership, error) {
+			a, ms := theAccount()
+			return a, ms, nil
+		},
+		setDefaultTenant: func(auth.Principal, string) (*signin.Account, []signin.Membership, error) {
+			a, ms := theAccount()
+			return a, ms, nil
+		},
+		tenantUser: func(auth.Principal, string) (*user.User, error) { return theUser(), nil },
+		updateSelf: func(auth.Principal, string, signin.SelfChange) (*user.User, error) {
+			u := theUser()
+			u.Version = 8
+			return u, nil
+		},
+		describeInvite: func(string) (signin.InviteInfo, error) {
+			return signin.InviteInfo{TenantID: "acme", TenantName: "Acme", Organization: "Acme Corp", Role: "member",
+				EmailHint: "g***@example.com", ExpiresAt: time.Date(2025, 3, 17, 12, 0, 0, 0, time.UTC)}, nil
+		},
+		acceptInvite: func(string, string) (signin.Tokens, *user.User, error) { return theTokens(), theUser(), nil },
+		createInvite: func(auth.Principal, signin.NewInvite) (signin.Issued, error) {
+			return signin.Issued{ID: "iiiiiiiiiiiiiiii", Token: inviteTok, ExpiresAt: time.Date(2025, 3, 17, 12, 0, 0, 0, time.UTC)}, nil
+		},
+		createDevice: func(auth.Principal, string) (signin.Issued, error) {
+			return signin.Issued{ID: "dddddddddddddddd", Token: deviceTok}, nil
+		},
+		revokeDevice: func(auth.Principal, string) error { return nil },
+		createAPIKey: func(auth.Principal, string, []string) (signin.Issued, error) {
+			return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
+		},
+		revokeAPIKey: func(auth.Principal, string) error { return nil },
+	}
+}
+
+// failing returns a fake whose every method returns err.
+func failing(t *testing.T, err error) *fake {
+	return &fake{
+		t:                t,
+		login:            func(string, string, string) (signin.Tokens, error) { return signin.Tokens{}, err },
+		exchange:         func(string, string) (signin.Tokens, *user.User, error) { return signin.Tokens{}, nil, err },
+		account:          func(auth.Principal) (*signin.Account, []signin.Membership, error) { return nil, nil, err },
+		setDefaultTenant: func(auth.Principal, string) (*signin.Account, []signin.Membership, error) { return nil, nil, err },
+		tenantUser:       func(auth.Principal, string) (*user.User, error) { return nil, err },
+		updateSelf:       func(auth.Principal, string, signin.SelfChange) (*user.User, error) { return nil, err },
+		describeInvite:   func(string) (signin.InviteInfo, error) { return signin.InviteInfo{}, err },
+		acceptInvite:     func(string, string) (signin.Tokens, *user.User, error) { return signin.Tokens{}, nil, err },
+		createInvite:     func(auth.Principal, signin.NewInvite) (signin.Issued, error) { return signin.Issued{}, err },
+		createDevice:     func(auth.Principal, string) (signin.Issued, error) { return signin.Issued{}, err },
+		revokeDevice:     func(auth.Principal, string) error { return err },
+		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
+		revokeAPIKey:     func(auth.Principal, string) error { return err },
+	}
+}
+
+func (f *fake) called(name string, fn any) {
+	f.calls = append(f.calls, name)
+	if reflect.ValueOf(fn).IsNil() {
+		f.t.Errorf("unexpected call to %s", name)
+	}
+}
+
+var errUnexpected = errors.New("unexpected call")
+
+func (f *fake) Login(_ context.Context, deviceToken, userCode, password string) (signin.Tokens, error) {
+	if f.called("Login", f.login); f.login == nil {
+		return signin.Tokens{}, errUnexpected
+	}
+	return f.login(deviceToken, userCode, password)
+}
+
+func (f *fake) Exchange(_ context.Context, authToken, tenantID string) (signin.Tokens, *user.User, error) {
+	if f.called("Exchange", f.exchange); f.exchange == nil {
+		return signin.Tokens{}, nil, errUnexpected
+	}
+	return f.exchange(authToken, tenantID)
+}
+
+func (f *fake) Account(_ context.Context, p auth.Principal) (*signin.Account, []signin.Membership, error) {
+	if f.called("Account", f.account); f.account == nil {
+		return nil, nil, errUnexpected
+	}
+	return f.account(p)
+}
+
+func (f *fake) SetDefaultTenant(_ context.Context, p auth.Principal, tenantID string) (*signin.Account, []signin.Membership, error) {
+	if f.called("SetDefaultTenant", f.setDefaultTenant); f.setDefaultTenant == nil {
+		return nil, nil, errUnexpected
+	}
+	return f.setDefaultTenant(p, tenantID)
+}
+
+func (f *fake) TenantUser(_ context.Context, p auth.Principal, tenantID string) (*user.User, error) {
+	if f.called("TenantUser", f.tenantUser); f.tenantUser == nil {
+		return nil, errUnexpected
+	}
+	return f.tenantUser(p, tenantID)
+}
+
+func (f *fake) UpdateSelf(_ context.Context, p auth.Principal, tenantID string, c signin.SelfChange) (*user.User, error) {
+	if f.called("UpdateSelf", f.updateSelf); f.updateSelf == nil {
+		return nil, errUnexpected
+	}
+	return f.updateSelf(p, tenantID, c)
+}
+
+func (f *fake) DescribeInvite(_ context.Context, inviteToken string) (signin.InviteInfo, error) {
+	if f.called("DescribeInvite", f.describeInvite); f.describeInvite == nil {
+		return signin.InviteInfo{}, errUnexpected
+	}
+	return f.describeInvite(inviteToken)
+}
+
+func (f *fake) AcceptInvite(_ context.Context, authToken, inviteToken string) (signin.Tokens, *user.User, error) {
+	if f.called("AcceptInvite", f.acceptInvite); f.acceptInvite == nil {
+		return signin.Tokens{}, nil, errUnexpected
+	}
+	return f.acceptInvite(authToken, inviteToken)
+}
+
+func (f *fake) CreateInvite(_ context.Context, p auth.Principal, in signin.NewInvite) (signin.Issued, error) {
+	if f.called("CreateInvite", f.createInvite); f.createInvite == nil {
+		return signin.Issued{}, errUnexpected
+	}
+	return f.createInvite(p, in)
+}
+
+func (f *fake) CreateDevice(_ context.Context, p auth.Principal, name string) (signin.Issued, error) {
+	if f.called("CreateDevice", f.createDevice); f.createDevice == nil {
+		return signin.Issued{}, errUnexpected
+	}
+	return f.createDevice(p, name)
+}
+
+func (f *fake) RevokeDevice(_ context.Context, p auth.Principal, id string) error {
+	if f.called("RevokeDevice", f.revokeDevice); f.revokeDevice == nil {
+		return errUnexpected
+	}
+	return f.revokeDevice(p, id)
+}
+
+func (f *fake) CreateAPIKey(_ context.Context, p auth.Principal, name string, roles []string) (signin.Issued, error) {
+	if f.called("CreateAPIKey", f.createAPIKey); f.createAPIKey == nil {
+		return signin.Issued{}, errUnexpected
+	}
+	return f.createAPIKey(p, name, roles)
+}
+
+func (f *fake) RevokeAPIKey(_ context.Context, p auth.Principal, id string) error {
+	if f.called("RevokeAPIKey", f.revokeAPIKey); f.revokeAPIKey == nil {
+		return errUnexpected
+	}
+	return f.revokeAPIKey(p, id)
+}
+
+// theJWKS is what the fake key source publishes.
+const theJWKS = `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1","use":"sig","alg":"EdDSA"}]}`
+
+// request is one request to the group.
+type request struct {
+	method, target string
+	body           string
+	as             *auth.Principal   // the verified caller; nil: none
+	header         map[string]string // added; Content-Type is application/json when there is a body unless set here ("" removes)
+	edit           func(*http.Request)
+}
+
+// response is what the group answered.
+type response struct {
+	code   int
+	header http.Header
+	body   []byte
+	logs   string
+}
+
+// withPrincipal stands in for the authorizer: it gives the request the
+// caller the test names.
+func withPrincipal(p *auth.Principal) auth.Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p != nil {
+				r = r.WithContext(auth.WithPrincipal(r.Context(), *p))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// deps are the group's dependencies around a service.
+func deps(s signin.Service) account.Deps {
+	return account.Deps{
+		Service: s,
+		JWKS:    func() ([]byte, error) { return []byte(theJWKS), nil },
+		Now:     func() time.Time { return fixedNow },
+	}
+}
+
+// do sends rq to the group, backed by s.
+func do(t *testing.T, s signin.Service, rq request) response {
+	t.Helper()
+	return doWith(t, deps(s), rq)
+}
+
+func doWith(t *testing.T, d account.Deps, rq request) response {
+	t.Helper()
+	var body io.Reader
+	if rq.body != "" {
+		body = strings.NewReader(rq.body)
+	}
+	r := httptest.NewRequest(rq.method, rq.target, body)
+	if rq.body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range rq.header {
+		if v == "" {
+			r.Header.Del(k)
+		} else {
+			r.Header.Set(k, v)
+		}
+	}
+	if rq.edit != nil {
+		rq.edit(r)
+	}
+	var logs bytes.Buffer
+	h := account.Handler(d, web.NewLogger(&logs, "debug"), withPrincipal(rq.as))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes(), logs: logs.String()}
+}
+
+// assertProblem checks an RFC 9457 problem response with the given status
+// whose errors name exactly the given fields. Every 401 must carry the
+// Bearer challenge.
+func assertProblem(t *testing.T, res response, status int, fields ...string) web.Problem {
+	t.Helper()
+	if res.code != status {
+		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != web.ProblemContentType {
+		t.Errorf("Content-Type %q, want %q", ct, web.ProblemContentType)
+	}
+	var p web.Problem
+	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("problem body %s: %v", res.body, err)
+	}
+	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != res.header.Get(web.RequestIDHeader) {
+		t.Errorf("problem %+v does not describe status %d", p, status)
+	}
+	got := []string{}
+	for _, e := range p.Errors {
+		if e.Message == "" {
+			t.Errorf("field %q has no message", e.Field)
+		}
+		got = append(got, e.Field)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(append([]string{}, fields...)))
+	if !slices.Equal(got, want) {
+		t.Errorf("problem names fields %q, want %q; body %s", got, want, res.body)
+	}
+	wantChallenge := ""
+	if status == http.StatusUnauthorized {
+		wantChallenge = `Bearer realm="roster"`
+	}
+	if got := res.header.Get("WWW-Authenticate"); got != wantChallenge {
+		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
+	}
+	return p
+}
+
+// assertJSON checks a JSON response's status, media type and exact body.
+func assertJSON(t *testing.T, res response, status int, want string) {
+	t.Helper()
+	if res.code != status {
+		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	var got, exp any
+	if err := json.Unmarshal(res.body, &got); err != nil {
+		t.Fatalf("body %s: %v", res.body, err)
+	}
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		t.Fatalf("expected body %s: %v", want, err)
+	}
+	if !reflect.DeepEqual(got, exp) {
+		t.Errorf("body\n%s\nwant\n%s", res.body, compact(t, want))
+	}
+}
+
+// assertHeaders checks response headers; "" means absent.
+func assertHeaders(t *testing.T, res response, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := res.header.Get(k); got != v {
+			t.Errorf("%s %q, want %q", k, got, v)
+		}
+	}
+}
+
+// assertCalls checks the service methods called, in order.
+func assertCalls(t *testing.T, f *fake, want ...string) {
+	t.Helper()
+	if want == nil {
+		want = []string{}
+	}
+	got := f.calls
+	if got == nil {
+		got = []string{}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("service calls %q, want %q", got, want)
+	}
+}
+
+func compact(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// codeErr is a domain fault of the given code, as the service returns it.
+func codeErr(code fault.Code) error {
+	return fault.Wrap(errors.New("cause that must stay internal"), code, "The service said %s.", code)
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,107 @@
+// Package account is the Account endpoint group: login with a device token,
+// the exchange of an auth token for a tenant's access token, the caller's
+// account and tenant user (read and self-service change), invitations
+// (described and accepted by the invitee, created by an administrator), the
+// administration of devices and API keys, and the public keys that verify
+// access tokens. The rules live in package signin; this package owns the
+// HTTP shape.
+package account
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/password"
+	"roster/shared/platform"
+	"roster/shared/role"
+	"roster/shared/signin"
+	"roster/shared/token"
+	"roster/shared/web"
+)
+
+// Deps are what the group needs, built once per container.
+type Deps struct {
+	Service signin.Service
+	// JWKS returns the JSON Web Key Set of the token signing keys, already
+	// encoded. Keys change only with a new container, so it is usually a
+	// value computed once.
+	JWKS func() ([]byte, error)
+	Now  func() time.Time
+}
+
+// Routes lists every route of the group. Sign-in routes are public: the
+// credential they take (device, auth or invite token) is the service's to
+// check. Self-service routes take a user's access token; administration
+// routes take an access token or a tenant API key whose role grants the
+// route's permission.
+func Routes(d Deps) []web.Route {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s, now, errw := d.Service, d.Now, writeProblem
+	self := func(p role.Permission, h http.Handler) http.Handler {
+		return auth.Require(p, errw, auth.ViaAccessToken)(h)
+	}
+	admin := func(p role.Permission, h http.Handler) http.Handler {
+		return auth.Require(p, errw, auth.ViaAccessToken, auth.ViaAPIKey)(h)
+	}
+	return []web.Route{
+		// Sign-in (public).
+		{Method: http.MethodPost, Path: "/account", Public: true, Handler: handleLogin(s, now, errw)},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account", Public: true, Handler: handleExchange(s, now, errw)},
+		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
+		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
+
+		// Self-service (access token).
+		{Method: http.MethodGet, Path: "/account", Handler: self(role.SelfRead, handleAccount(s, errw))},
+		{Method: http.MethodPut, Path: "/account", Handler: self(role.SelfWrite, handleSetDefaultTenant(s, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfRead, handleTenantUser(s, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfWrite, handleUpdateSelf(s, errw))},
+
+		// Administration (access token or API key).
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/invitations", Handler: admin(role.InvitationsWrite, handleCreateInvite(s, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/devices", Handler: admin(role.DevicesWrite, handleCreateDevice(s, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/devices/{deviceId}", Handler: admin(role.DevicesWrite, handleRevokeDevice(s, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
+
+		// Public keys of the access-token signers.
+		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},
+	}
+}
+
+// Handler returns the group as one http.Handler, with request ids, logging,
+// panic recovery and authn, which establishes the caller (auth.FromGateway
+// in Lambda, auth.InProcess locally and in tests).
+func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
+	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), web.WriteProblem), log, web.WriteProblem)
+}
+
+// FromPlatform builds the group from a function's platform: the sign-in
+// service over the table, passwords hashed with the pepper, access tokens
+// issued with the signing keys, whose public halves the JWKS route serves.
+func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
+	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	if err != nil {
+		return nil, fmt.Errorf("account password hasher: %w", err)
+	}
+	issuer, _, err := p.Tokens()
+	if err != nil {
+		return nil, fmt.Errorf("account tokens: %w", err)
+	}
+	jwks, err := token.JWKS(p.Keys.Signing)
+	if err != nil {
+		return nil, fmt.Errorf("account jwks: %w", err)
+	}
+	svc, err := signin.New(p.Table, hasher, issuer, p.Keys.Pepper, signin.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("account sign-in service: %w", err)
+	}
+	return Handler(Deps{
+		Service: svc,
+		JWKS:    func() ([]byte, error) { return jwks, nil },
+	}, p.Log, authn), nil
+}

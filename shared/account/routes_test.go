@@ -1,0 +1,459 @@
+package account_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster/shared/account"
+	"roster/shared/auth"
+	"roster/shared/fault"
+	"roster/shared/web"
+)
+
+// A route of the group with a request it accepts.
+type route struct {
+	method, path string // as routes.go lists it
+	target       string // a concrete path for tenant acme
+	body         string // a valid body; "" for none
+	wrongType    string // a body with a value of the wrong JSON type …
+	wrongField   string // … in this field
+	as           *auth.Principal
+	header       map[string]string
+	status       int
+	call         string // the service method it calls
+	access       string // "public", "self" or "admin"
+	tenantPath   bool   // has {tenantUid}
+}
+
+func routes() []route {
+	authz := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	return []route{
+		{method: "POST", path: "/account", target: "/account", body: `{"userCode":"grace","password":"` + passwd + `"}`,
+			wrongType: `{"userCode":1,"password":"x"}`, wrongField: "userCode",
+			header: authz(deviceTok), status: 200, call: "Login", access: "public"},
+		{method: "POST", path: "/tenants/{tenantUid}/account", target: "/tenants/acme/account",
+			header: authz(authTok), status: 200, call: "Exchange", access: "public", tenantPath: true},
+		{method: "GET", path: "/account/invite", target: "/account/invite",
+			header: map[string]string{"X-Invite-Token": inviteTok}, status: 200, call: "DescribeInvite", access: "public"},
+		{method: "PUT", path: "/account/invite", target: "/account/invite", body: `{"inviteToken":"` + inviteTok + `"}`,
+			wrongType: `{"inviteToken":[]}`, wrongField: "inviteToken",
+			header: authz(authTok), status: 200, call: "AcceptInvite", access: "public"},
+		{method: "GET", path: "/account", target: "/account", as: &member, status: 200, call: "Account", access: "self"},
+		{method: "PUT", path: "/account", target: "/account", body: `{"defaultTenantUid":"globex"}`,
+			wrongType: `{"defaultTenantUid":true}`, wrongField: "defaultTenantUid",
+			as: &member, status: 200, call: "SetDefaultTenant", access: "self"},
+		{method: "GET", path: "/tenants/{tenantUid}/account", target: "/tenants/acme/account", as: &member, status: 200,
+			call: "TenantUser", access: "self", tenantPath: true},
+		{method: "PUT", path: "/tenants/{tenantUid}/account", target: "/tenants/acme/account", body: `{"displayName":"Grace H."}`,
+			wrongType: `{"email":5}`, wrongField: "email",
+			as: &member, status: 200, call: "UpdateSelf", access: "self", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/invitations", target: "/tenants/acme/invitations",
+			body:      `{"email":"ada@example.com","role":"member","firstname":"Ada","lastname":"Lovelace"}`,
+			wrongType: `{"email":"ada@example.com","role":"member","firstname":"Ada","lastname":"Lovelace","expiresInHours":"24"}`, wrongField: "expiresInHours",
+			as: &owner, status: 201, call: "CreateInvite", access: "admin", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/devices", target: "/tenants/acme/devices", body: `{"name":"Till 3"}`,
+			wrongType: `{"name":{}}`, wrongField: "name",
+			as: &owner, status: 201, call: "CreateDevice", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/devices/{deviceId}", target: "/tenants/acme/devices/dddddddddddddddd",
+			as: &owner, status: 204, call: "RevokeDevice", access: "admin", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/apikeys", target: "/tenants/acme/apikeys", body: `{"name":"billing","roles":["user_manager"]}`,
+			wrongType: `{"name":"billing","roles":"admin"}`, wrongField: "roles",
+			as: &owner, status: 201, call: "CreateAPIKey", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/apikeys/{keyId}", target: "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk",
+			as: &owner, status: 204, call: "RevokeAPIKey", access: "admin", tenantPath: true},
+		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
+	}
+}
+
+// routeFor returns the route that calls the named service method.
+func routeFor(t *testing.T, call string) route {
+	t.Helper()
+	for _, rt := range routes() {
+		if rt.call == call {
+			return rt
+		}
+	}
+	t.Fatalf("no route calls %s", call)
+	return route{}
+}
+
+func (rt route) name() string { return rt.method + " " + rt.path }
+
+func (rt route) request() request {
+	return request{method: rt.method, target: rt.target, body: rt.body, as: rt.as, header: rt.header}
+}
+
+// withTenant returns the route's target with another tenantUid.
+func (rt route) withTenant(t string) string {
+	return strings.Replace(rt.target, "/tenants/acme/", "/tenants/"+t+"/", 1)
+}
+
+func (rt route) calls() []string {
+	if rt.call == "" {
+		return nil
+	}
+	return []string{rt.call}
+}
+
+func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
+	var got, want []string
+	for _, r := range account.Routes(account.Deps{}) {
+		got = append(got, r.Method+" "+r.Path)
+	}
+	for _, rt := range routes() {
+		want = append(want, rt.name())
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("routes\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestEveryRouteAnswersAValidRequest(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			res := do(t, f, rt.request())
+			if res.code != rt.status {
+				t.Fatalf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			}
+			assertCalls(t, f, rt.calls()...)
+			if res.header.Get(web.RequestIDHeader) == "" {
+				t.Error("no X-Request-Id")
+			}
+			wantCache := "no-store"
+			switch {
+			case rt.path == "/.well-known/jwks.json":
+				wantCache = "public, max-age=300"
+			case rt.status == http.StatusNoContent:
+				wantCache = ""
+			}
+			assertHeaders(t, res, map[string]string{"Cache-Control": wantCache, "WWW-Authenticate": ""})
+			if rt.status == http.StatusNoContent && len(res.body) != 0 {
+				t.Errorf("204 with body %s", res.body)
+			}
+		})
+	}
+}
+
+func TestProtectedRoutesRefuseARequestWithoutACaller(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.access == "public" {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			rq := rt.request()
+			rq.as = nil
+			// Bad input too: the missing caller is the answer, not the body.
+			if rq.body != "" {
+				rq.body = `{"junk":`
+			}
+			res := do(t, f, rq)
+			assertProblem(t, res, http.StatusUnauthorized)
+			assertCalls(t, f)
+		})
+	}
+}
+
+func TestSelfServiceRoutesRefuseAnAPIKey(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.access != "self" {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			rq := rt.request()
+			rq.as = &adminKey
+			res := do(t, f, rq)
+			assertProblem(t, res, http.StatusUnauthorized)
+			assertCalls(t, f)
+		})
+	}
+}
+
+func TestAdministrationRoutesAcceptAnAPIKey(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.access != "admin" {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			rq := rt.request()
+			rq.as = &adminKey
+			if res := do(t, f, rq); res.code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			}
+			assertCalls(t, f, rt.calls()...)
+		})
+	}
+}
+
+func TestRoutesRefuseARoleWithoutThePermission(t *testing.T) {
+	noRoles := auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Method: auth.ViaAccessToken}
+	unknownRole := auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Roles: []string{"superuser"}, Method: auth.ViaAccessToken}
+	for _, rt := range routes() {
+		if rt.access == "public" {
+			continue
+		}
+		callers := map[string]auth.Principal{"no role": noRoles, "unknown role": unknownRole}
+		if rt.access == "admin" {
+			callers["member token"] = member
+			callers["member API key"] = memberKey
+			if rt.call != "CreateInvite" { // a user manager invites, but manages neither devices nor keys
+				callers["user manager"] = manager
+			}
+		}
+		for name, p := range callers {
+			t.Run(rt.name()+"/"+name, func(t *testing.T) {
+				f := happy(t)
+				rq := rt.request()
+				rq.as = &p
+				assertProblem(t, do(t, f, rq), http.StatusForbidden)
+				assertCalls(t, f)
+			})
+		}
+	}
+}
+
+func TestUserManagerMayInvite(t *testing.T) {
+	f := happy(t)
+	rq := routeFor(t, "CreateInvite").request()
+	rq.as = &manager
+	if res := do(t, f, rq); res.code != http.StatusCreated {
+		t.Fatalf("status %d; body %s", res.code, res.body)
+	}
+	assertCalls(t, f, "CreateInvite")
+}
+
+func TestTenantRoutesAnswerAnotherTenantAsIfItDidNotExist(t *testing.T) {
+	for _, rt := range routes() {
+		if !rt.tenantPath || rt.access == "public" {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			var details []string
+			for _, tenant := range []string{"globex", "no-such-tenant", "ACME"} {
+				f := happy(t)
+				rq := rt.request()
+				rq.target = rt.withTenant(tenant)
+				p := assertProblem(t, do(t, f, rq), http.StatusNotFound)
+				assertCalls(t, f)
+				details = append(details, p.Detail)
+			}
+			if details[0] != details[1] || details[1] != details[2] {
+				t.Errorf("404 details differ: %q", details)
+			}
+			// The owner of globex is refused acme the same way.
+			f := happy(t)
+			rq := rt.request()
+			rq.as = &otherOwner
+			if p := assertProblem(t, do(t, f, rq), http.StatusNotFound); p.Detail != details[0] {
+				t.Errorf("detail %q, want %q", p.Detail, details[0])
+			}
+			assertCalls(t, f)
+		})
+	}
+}
+
+func TestTenantRoutesRefuseATenantUidOutsideThePattern(t *testing.T) {
+	bad := []string{"bad%20tenant", "a.b", "a%2Fb", "%C3%A9t%C3%A9", "ten~ant", "a+b", strings.Repeat("t", 65)}
+	for _, rt := range routes() {
+		if !rt.tenantPath {
+			continue
+		}
+		for _, tenant := range bad {
+			t.Run(rt.name()+"/"+tenant, func(t *testing.T) {
+				f := happy(t)
+				rq := rt.request()
+				rq.target = rt.withTenant(tenant)
+				assertProblem(t, do(t, f, rq), http.StatusBadRequest, "tenantUid")
+				assertCalls(t, f)
+			})
+		}
+	}
+}
+
+func TestTenantUidOfSixtyFourCharactersIsAccepted(t *testing.T) {
+	long := strings.Repeat("t", 64)
+	p := auth.Principal{TenantID: long, UserID: "usr1", AccountID: "acc1", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+	for _, rt := range routes() {
+		if !rt.tenantPath {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			rq := rt.request()
+			rq.target = rt.withTenant(long)
+			if rq.as != nil {
+				rq.as = &p
+			}
+			if res := do(t, f, rq); res.code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			}
+		})
+	}
+}
+
+func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.body == "" {
+			continue
+		}
+		cases := []struct {
+			name   string
+			body   string
+			header map[string]string
+			edit   func(*http.Request)
+			status int
+			field  string
+		}{
+			{name: "malformed JSON", body: `{"a":`, status: 400, field: "body"},
+			{name: "not JSON", body: `userCode=grace`, status: 400, field: "body"},
+			{name: "unknown field", body: rt.body[:len(rt.body)-1] + `,"nickname":"x"}`, status: 400, field: "nickname"},
+			{name: "field name in another case", body: `{"` + strings.ToUpper(rt.wrongField) + `":null}`, status: 400, field: strings.ToUpper(rt.wrongField)},
+			{name: "wrong type", body: rt.wrongType, status: 400, field: rt.wrongField},
+			{name: "null", body: `null`, status: 400, field: "body"},
+			{name: "array", body: `[` + rt.body + `]`, status: 400, field: "body"},
+			{name: "two values", body: rt.body + rt.body, status: 400, field: "body"},
+			{name: "empty", edit: func(r *http.Request) { r.Header.Set("Content-Type", "application/json") }, status: 400, field: "body"},
+			{name: "oversize", body: rt.body[:len(rt.body)-1] + `,"x":"` + strings.Repeat("x", 16<<10) + `"}`, status: 413, field: "body"},
+			{name: "oversize without a length", body: rt.body[:len(rt.body)-1] + `,"x":"` + strings.Repeat("x", 16<<10) + `"}`,
+				edit: func(r *http.Request) { r.ContentLength = -1 }, status: 413, field: "body"},
+			{name: "text/plain", body: rt.body, header: map[string]string{"Content-Type": "text/plain"}, status: 415, field: "Content-Type"},
+			{name: "form", body: rt.body, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, status: 415, field: "Content-Type"},
+			{name: "no content type", body: rt.body, edit: func(r *http.Request) { r.Header.Del("Content-Type") }, status: 415, field: "Content-Type"},
+			{name: "latin-1", body: rt.body, header: map[string]string{"Content-Type": "application/json; charset=iso-8859-1"}, status: 415, field: "Content-Type"},
+			{name: "gzip", body: rt.body, header: map[string]string{"Content-Encoding": "gzip"}, status: 415, field: "Content-Encoding"},
+		}
+		for _, c := range cases {
+			t.Run(rt.name()+"/"+c.name, func(t *testing.T) {
+				f := happy(t)
+				rq := rt.request()
+				rq.body, rq.edit = c.body, c.edit
+				rq.header = merge(rt.header, c.header)
+				res := do(t, f, rq)
+				assertProblem(t, res, c.status, c.field)
+				assertCalls(t, f)
+			})
+		}
+	}
+}
+
+func TestServiceFaultsMapToTheirStatus(t *testing.T) {
+	codes := []fault.Code{fault.Invalid, fault.Unauthorized, fault.Forbidden, fault.NotFound, fault.Conflict,
+		fault.PreconditionFailed, fault.Unavailable, fault.Internal}
+	for _, rt := range routes() {
+		if rt.call == "" {
+			continue
+		}
+		for _, code := range codes {
+			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
+				f := failing(t, codeErr(code))
+				res := do(t, f, rt.request())
+				status := web.StatusOf(code)
+				p := assertProblem(t, res, status)
+				assertCalls(t, f, rt.call)
+				if strings.Contains(string(res.body), "must stay internal") {
+					t.Errorf("internal cause in the body: %s", res.body)
+				}
+				if status == 500 && p.Detail != "An internal error occurred." {
+					t.Errorf("500 detail %q", p.Detail)
+				}
+				if status != 500 && p.Detail != "The service said "+string(code)+"." {
+					t.Errorf("detail %q, want the service's message", p.Detail)
+				}
+				if res.header.Get("ETag") != "" || res.header.Get("Location") != "" {
+					t.Errorf("error carries ETag %q / Location %q", res.header.Get("ETag"), res.header.Get("Location"))
+				}
+			})
+		}
+	}
+}
+
+func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.call == "" {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := failing(t, fmt.Errorf("dynamodb: table roster-prod access denied"))
+			res := do(t, f, rt.request())
+			p := assertProblem(t, res, 500)
+			if p.Detail != "An internal error occurred." || strings.Contains(string(res.body), "dynamodb") {
+				t.Errorf("body %s", res.body)
+			}
+			if !strings.Contains(res.logs, "dynamodb: table roster-prod access denied") {
+				t.Errorf("cause not logged: %s", res.logs)
+			}
+		})
+	}
+}
+
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	tests := []struct{ method, target, allow string }{
+		{"DELETE", "/account", "GET, HEAD, POST, PUT"},
+		{"PATCH", "/tenants/acme/account", "GET, HEAD, POST, PUT"},
+		{"POST", "/account/invite", "GET, HEAD, PUT"},
+		{"GET", "/tenants/acme/devices", "POST"},
+		{"GET", "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk", "DELETE"},
+		{"POST", "/.well-known/jwks.json", "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		f := happy(t)
+		res := do(t, f, request{method: tt.method, target: tt.target, as: &owner})
+		assertProblem(t, res, http.StatusMethodNotAllowed)
+		assertHeaders(t, res, map[string]string{"Allow": tt.allow})
+		assertCalls(t, f)
+	}
+}
+
+func TestUnknownPathIs404Problem(t *testing.T) {
+	for _, target := range []string{"/", "/accounts", "/tenants/acme", "/tenants/acme/users", "/account/invite/x"} {
+		f := happy(t)
+		assertProblem(t, do(t, f, request{method: "GET", target: target, as: &owner}), http.StatusNotFound)
+		assertCalls(t, f)
+	}
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
+	secrets := []string{accessTok, authTok, deviceTok, inviteTok, apiKeyTok, passwd, "sealed-third-party-token", "$argon2id"}
+	// Each response may carry only the secret it issues.
+	issues := map[string][]string{
+		"Login": {accessTok, authTok}, "Exchange": {accessTok, authTok}, "AcceptInvite": {accessTok, authTok},
+		"CreateInvite": {inviteTok}, "CreateDevice": {deviceTok}, "CreateAPIKey": {apiKeyTok},
+	}
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			res := do(t, happy(t), rt.request())
+			for _, s := range secrets {
+				if strings.Contains(res.logs, s) {
+					t.Errorf("log holds %.12s…: %s", s, res.logs)
+				}
+				if strings.Contains(string(res.body), s) && !slices.Contains(issues[rt.call], s) {
+					t.Errorf("body holds %.12s…: %s", s, res.body)
+				}
+			}
+			for _, field := range []string{"failedLogins", "FailedLogins", "passwordHash", "PasswordHash", "tokenVersion", "TokenVersion", "lockedUntil"} {
+				if strings.Contains(string(res.body), field) {
+					t.Errorf("body shows %s: %s", field, res.body)
+				}
+			}
+		})
+	}
+}

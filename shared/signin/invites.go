@@ -1,0 +1,159 @@
+package signin
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/fault"
+	"roster/shared/opaque"
+	"roster/shared/role"
+	"roster/shared/user"
+)
+
+// invite checks an invite token: well formed, stored, matching, not
+// expired. Every failure is the same errInvite.
+func (s *service) invite(ctx context.Context, tok string, now time.Time) (*Invite, error) {
+	id, err := opaque.Invite.Parse(tok)
+	if err != nil {
+		return nil, denyErr(errInvite, err)
+	}
+	in, err := s.st.GetInvite(ctx, id)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		opaque.Verify(s.pepper, tok, dummyHash)
+		return nil, denyErr(errInvite, err)
+	case err != nil:
+		return nil, err
+	case !opaque.Verify(s.pepper, tok, in.Hash):
+		return nil, deny(errInvite, "wrong invite token secret")
+	case !now.Before(in.ExpiresAt):
+		return nil, deny(errInvite, "invitation expired")
+	}
+	return in, nil
+}
+
+// DescribeInvite tells the holder of an invite token what it is for.
+// Reads: the invitation and its tenant.
+func (s *service) DescribeInvite(ctx context.Context, inviteToken string) (InviteInfo, error) {
+	in, err := s.invite(ctx, inviteToken, s.now())
+	if err != nil {
+		return InviteInfo{}, err
+	}
+	tn, err := s.st.GetTenant(ctx, in.TenantID)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return InviteInfo{}, denyErr(errInvite, err)
+	case err != nil:
+		return InviteInfo{}, err
+	case !tn.Active:
+		return InviteInfo{}, deny(errInvite, "tenant inactive")
+	}
+	return InviteInfo{
+		TenantID: tn.ID, TenantName: tn.Name, Organization: tn.Organization, Role: in.Role,
+		EmailHint: maskEmail(in.Email), ExpiresAt: in.ExpiresAt,
+	}, nil
+}
+
+// AcceptInvite makes the person behind authToken a user of the invitation's
+// tenant. Reads: the invitation and the auth token; writes: one transaction
+// that consumes both, stores the fresh auth token and creates the user with
+// its markers, membership and account upsert.
+func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error) {
+	now := s.now()
+	in, err := s.invite(ctx, inviteToken, now)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	old, err := s.authToken(ctx, authToken, now)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	fresh, tok, err := s.newAuthToken(old.AccountID, now)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	u := &user.User{
+		TenantID: in.TenantID, ID: user.NewID(), AccountID: old.AccountID,
+		Username: in.Email, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
+		Active: true, Role: in.Role,
+		CreatedAt: now, UpdatedAt: now, CreatedBy: in.CreatedBy, UpdatedBy: in.CreatedBy,
+	}
+	err = s.st.AcceptInvite(ctx, Acceptance{InviteID: in.ID, AuthID: old.ID, Fresh: fresh, User: u, Now: now})
+	switch fault.CodeOf(err) {
+	case "":
+	case fault.NotFound: // used or expired meanwhile, or the tenant closed
+		return Tokens{}, nil, denyErr(errInvite, err)
+	case fault.Unauthorized: // consumed by a concurrent exchange, or expired meanwhile
+		return Tokens{}, nil, denyErr(errAuthToken, err)
+	default:
+		return Tokens{}, nil, err
+	}
+	t, err := s.tokens(u, old.AccountID, tok, fresh.ExpiresAt)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	return t, u, nil
+}
+
+// CreateInvite invites a person into the caller's tenant. Reads the email
+// marker (an address already in the tenant is refused now rather than at
+// acceptance); writes the invitation.
+func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvite) (Issued, error) {
+	if !p.Can(role.InvitationsWrite) {
+		return Issued{}, deny(errForbidden, "missing "+string(role.InvitationsWrite))
+	}
+	var problems []fault.FieldError
+	problems = append(problems, checkEmail("email", in.Email)...)
+	if !role.Valid(in.Role) {
+		problems = append(problems, fault.FieldError{Field: "role", Message: "must be one of " + roleList()})
+	}
+	problems = append(problems, checkName("firstname", in.FirstName, false)...)
+	problems = append(problems, checkName("lastname", in.LastName, false)...)
+	if in.TTL < 0 || in.TTL > MaxInviteTTL {
+		problems = append(problems, fault.FieldError{Field: "ttl", Message: "must be between 0 (the default of 7 days) and 30 days"})
+	}
+	if err := fault.InvalidFields(problems); err != nil {
+		return Issued{}, err
+	}
+	if !role.CanAssign(role.ID(in.Role), p.Roles...) {
+		return Issued{}, deny(errForbidden, "may not assign role "+in.Role)
+	}
+	email := strings.TrimSpace(in.Email)
+	switch _, err := s.st.UserIDByEmail(ctx, p.TenantID, email); fault.CodeOf(err) {
+	case fault.NotFound:
+	case "":
+		return Issued{}, &fault.Error{Code: fault.Conflict, Message: "A user with this email already exists.",
+			Fields: []fault.FieldError{{Field: "email", Message: "is already taken"}}}
+	default:
+		return Issued{}, err
+	}
+	k, err := opaque.Invite.Generate()
+	if err != nil {
+		return Issued{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+	}
+	ttl := in.TTL
+	if ttl == 0 {
+		ttl = s.inviteTTL
+	}
+	now := s.now()
+	stored := &Invite{
+		ID: k.ID, TenantID: p.TenantID, Email: email, Role: in.Role, FirstName: in.FirstName, LastName: in.LastName,
+		Hash: opaque.Hash(s.pepper, k.Token), CreatedAt: now, CreatedBy: p.Actor(),
+		ExpiresAt: now.Add(ttl).Truncate(time.Second),
+	}
+	if err := s.st.PutInvite(ctx, stored); err != nil {
+		return Issued{}, err
+	}
+	return Issued{ID: k.ID, Token: k.Token, ExpiresAt: stored.ExpiresAt}, nil
+}
+
+// roleList names the built-in roles for messages.
+func roleList() string {
+	var names []string
+	for _, r := range role.All() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}

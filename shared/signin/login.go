@@ -1,0 +1,204 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"roster/shared/fault"
+	"roster/shared/opaque"
+	"roster/shared/password"
+	"roster/shared/tenant"
+	"roster/shared/user"
+)
+
+// maxUserCode bounds the user code a login reads; no username is longer.
+const maxUserCode = 256
+
+// Login checks the device, then the user code and password in the device's
+// tenant. Reads: device, username marker, user, account (four GetItems).
+// Writes: one UpdateItem on a wrong password (two for the failure that
+// locks, when a concurrent failure moved the count), one PutItem on success
+// (a two-item transaction when failures must be cleared or the hash
+// replaced), nothing for the other failures.
+func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (Tokens, error) {
+	now := s.now()
+	tenantID, err := s.device(ctx, deviceToken)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if userCode == "" || len(userCode) > maxUserCode || len(pw) > password.MaxInputBytes {
+		// Independent of any stored user, so answering at once reveals
+		// nothing; the dummy keeps the time in line with the rest anyway.
+		s.hasher.VerifyDummy(pw)
+		return Tokens{}, deny(errCredentials, "user code or password out of bounds")
+	}
+	u, acct, reason, err := s.loginAccount(ctx, tenantID, userCode)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if reason != "" {
+		s.hasher.VerifyDummy(pw)
+		return Tokens{}, deny(errCredentials, reason)
+	}
+	if acct.LockedUntil.After(now) {
+		// Neither counted nor extended: a lock is a fixed pause, not a
+		// penalty an attacker can keep a person under.
+		s.hasher.VerifyDummy(pw)
+		return Tokens{}, deny(errCredentials, "account locked")
+	}
+	ok, rehash, err := s.hasher.Verify(pw, acct.PasswordHash)
+	if err != nil {
+		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+	}
+	if !ok {
+		if err := s.recordFailure(ctx, acct, now); err != nil {
+			return Tokens{}, err
+		}
+		return Tokens{}, deny(errCredentials, "wrong password")
+	}
+
+	fresh, authTok, err := s.newAuthToken(acct.ID, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	done := LoginSuccess{Token: fresh, ResetFailures: acct.FailedLogins > 0, OldHash: acct.PasswordHash}
+	if rehash {
+		if done.NewHash, err = s.hasher.Hash(pw); err != nil {
+			return Tokens{}, err
+		}
+	}
+	if err := s.st.CompleteLogin(ctx, done); err != nil {
+		if fault.CodeOf(err) == fault.Conflict {
+			// The password changed between the check and the write: the
+			// one just checked is no longer the person's.
+			return Tokens{}, denyErr(errCredentials, err)
+		}
+		return Tokens{}, err
+	}
+	return s.tokens(u, acct.ID, authTok, fresh.ExpiresAt)
+}
+
+// device checks a device token and returns its tenant. Every failure is
+// the same errDevice.
+func (s *service) device(ctx context.Context, tok string) (string, error) {
+	id, err := opaque.Device.Parse(tok)
+	if err != nil {
+		return "", denyErr(errDevice, err)
+	}
+	d, err := s.st.GetDevice(ctx, id)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		opaque.Verify(s.pepper, tok, dummyHash)
+		return "", denyErr(errDevice, err)
+	case err != nil:
+		return "", err
+	case !opaque.Verify(s.pepper, tok, d.Hash):
+		return "", deny(errDevice, "wrong device token secret")
+	case d.Revoked:
+		return "", deny(errDevice, "device revoked")
+	}
+	return d.TenantID, nil
+}
+
+// loginAccount finds the active user with the user code in the tenant and
+// the account behind it. A reason instead of a user says why there is
+// nothing to check the password against; err is a store failure.
+func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (*user.User, *Account, string, error) {
+	userID, err := s.st.UserIDByUsername(ctx, tenantID, userCode)
+	if fault.CodeOf(err) == fault.NotFound {
+		return nil, nil, "unknown user code", nil
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	u, err := s.st.GetUser(ctx, tenantID, userID)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return nil, nil, "username marker without a user", nil
+	case err != nil:
+		return nil, nil, "", err
+	case !u.Active:
+		return nil, nil, "user inactive", nil
+	case u.AccountID == "":
+		return nil, nil, "user without an account", nil
+	}
+	acct, err := s.st.GetAccount(ctx, u.AccountID)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return nil, nil, "user's account missing", nil
+	case err != nil:
+		return nil, nil, "", err
+	case acct.PasswordHash == "":
+		return nil, nil, "account without a password", nil
+	}
+	return u, acct, "", nil
+}
+
+// recordFailure counts a wrong password against the account.
+func (s *service) recordFailure(ctx context.Context, acct *Account, now time.Time) error {
+	_, err := s.st.RecordLoginFailure(ctx, LoginFailure{
+		AccountID: acct.ID, Seen: acct.FailedLogins, Max: s.maxFailures,
+		Now: now, LockUntil: now.Add(s.lockFor),
+	})
+	return err
+}
+
+// Exchange consumes an auth token for an access token to tenantID and a
+// fresh auth token. Reads: auth token, membership, user (three GetItems);
+// writes: one two-item transaction (consume the old token, put the new).
+// Nothing is consumed when the person holds no active user in the tenant.
+func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tokens, *user.User, error) {
+	now := s.now()
+	old, err := s.authToken(ctx, authToken, now)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	u, err := s.member(ctx, old.AccountID, tenantID)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	fresh, tok, err := s.newAuthToken(old.AccountID, now)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	if err := s.st.RotateAuthToken(ctx, old.ID, now, fresh); err != nil {
+		if fault.CodeOf(err) == fault.Unauthorized {
+			// Consumed by a concurrent exchange, or expired meanwhile.
+			return Tokens{}, nil, denyErr(errAuthToken, err)
+		}
+		return Tokens{}, nil, err
+	}
+	t, err := s.tokens(u, old.AccountID, tok, fresh.ExpiresAt)
+	if err != nil {
+		return Tokens{}, nil, err
+	}
+	return t, u, nil
+}
+
+// member returns the account's active user in the tenant; errNoUser when
+// there is none.
+func (s *service) member(ctx context.Context, accountID, tenantID string) (*user.User, error) {
+	if !tenant.ValidUID(tenantID) {
+		return nil, deny(errNoUser, "malformed tenant uid")
+	}
+	userID, err := s.st.MemberUserID(ctx, accountID, tenantID)
+	if fault.CodeOf(err) == fault.NotFound {
+		return nil, denyErr(errNoUser, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.st.GetUser(ctx, tenantID, userID)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return nil, denyErr(errNoUser, err)
+	case err != nil:
+		return nil, err
+	case !u.Active:
+		return nil, deny(errNoUser, "user inactive")
+	case u.AccountID != accountID:
+		return nil, denyErr(errNoUser, errors.New("membership points at another person's user"))
+	}
+	return u, nil
+}

@@ -1,0 +1,180 @@
+package signin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/fault"
+	"roster/shared/opaque"
+	"roster/shared/password"
+	"roster/shared/role"
+	"roster/shared/token"
+	"roster/shared/user"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	DefaultMaxFailures = 10               // consecutive failures that lock an account
+	DefaultLockFor     = 15 * time.Minute // how long a lock lasts
+	DefaultAuthTTL     = time.Hour        // lifetime of an auth token
+	DefaultInviteTTL   = 7 * 24 * time.Hour
+	// MaxInviteTTL bounds what NewInvite.TTL may ask for.
+	MaxInviteTTL = 30 * 24 * time.Hour
+)
+
+// Options tunes the service; the zero value of each field means its default.
+type Options struct {
+	Now         func() time.Time // clock; time.Now
+	MaxFailures int              // DefaultMaxFailures
+	LockFor     time.Duration    // DefaultLockFor
+	AuthTTL     time.Duration    // DefaultAuthTTL
+	InviteTTL   time.Duration    // DefaultInviteTTL; the default lifetime of an invitation
+}
+
+// service implements Service on a Store.
+type service struct {
+	st          Store
+	hasher      *password.Hasher
+	issuer      *token.Issuer
+	pepper      []byte
+	now         func() time.Time
+	maxFailures int
+	lockFor     time.Duration
+	authTTL     time.Duration
+	inviteTTL   time.Duration
+}
+
+// New returns the sign-in service. hasher hashes and checks passwords,
+// issuer signs access tokens, and pepper (secrets.Keys.Pepper) keys the
+// HMAC under which opaque tokens are stored. It refuses a missing
+// dependency, a pepper shorter than password.MinPepperBytes and negative
+// options.
+func New(st Store, hasher *password.Hasher, issuer *token.Issuer, pepper []byte, opts Options) (Service, error) {
+	switch {
+	case st == nil || hasher == nil || issuer == nil:
+		return nil, errors.New("new sign-in service: store, hasher and issuer are required")
+	case len(pepper) < password.MinPepperBytes:
+		return nil, fmt.Errorf("new sign-in service: pepper is %d bytes, want at least %d", len(pepper), password.MinPepperBytes)
+	case opts.MaxFailures < 0 || opts.LockFor < 0 || opts.AuthTTL < 0 || opts.InviteTTL < 0:
+		return nil, errors.New("new sign-in service: negative option")
+	case opts.AuthTTL != 0 && opts.AuthTTL < time.Second || opts.InviteTTL > MaxInviteTTL:
+		return nil, errors.New("new sign-in service: token lifetimes must be at least a second and invitations at most 30 days")
+	}
+	s := &service{
+		st: st, hasher: hasher, issuer: issuer, pepper: bytes.Clone(pepper),
+		now: opts.Now, maxFailures: opts.MaxFailures, lockFor: opts.LockFor,
+		authTTL: opts.AuthTTL, inviteTTL: opts.InviteTTL,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxFailures == 0 {
+		s.maxFailures = DefaultMaxFailures
+	}
+	if s.lockFor == 0 {
+		s.lockFor = DefaultLockFor
+	}
+	if s.authTTL == 0 {
+		s.authTTL = DefaultAuthTTL
+	}
+	if s.inviteTTL == 0 {
+		s.inviteTTL = DefaultInviteTTL
+	}
+	return s, nil
+}
+
+// The answers that must not tell their causes apart. Each is copied with
+// the cause attached (for logs) by deny, so the caller-facing part is
+// byte-identical whatever happened.
+var (
+	errCredentials = fault.New(fault.Unauthorized, "The user code or password is incorrect.")
+	errDevice      = fault.New(fault.Unauthorized, "The device token is invalid or has been revoked.")
+	errAuthToken   = fault.New(fault.Unauthorized, "The auth token is invalid or has expired.")
+	errInvite      = fault.New(fault.NotFound, "The invitation does not exist or has expired.")
+	errNoUser      = fault.New(fault.NotFound, "You hold no user in this tenant.")
+	errNeedsUser   = fault.New(fault.Unauthorized, "This needs a user's access token.")
+	errForbidden   = fault.New(fault.Forbidden, "You are not allowed to do this.")
+)
+
+// deny returns a copy of base whose internal cause is reason.
+func deny(base *fault.Error, reason string) error {
+	e := *base
+	e.Err = errors.New(reason)
+	return &e
+}
+
+// denyErr is deny with an error as the cause.
+func denyErr(base *fault.Error, cause error) error {
+	e := *base
+	e.Err = cause
+	return &e
+}
+
+// self checks that p is a user's access token granting perm.
+func self(p auth.Principal, perm role.Permission) error {
+	if p.Method != auth.ViaAccessToken || p.UserID == "" || p.AccountID == "" || p.TenantID == "" {
+		return deny(errNeedsUser, "principal is not a user with an account")
+	}
+	if !p.Can(perm) {
+		return deny(errForbidden, "missing "+string(perm))
+	}
+	return nil
+}
+
+// newAuthToken makes a fresh auth token for the account, expiring in whole
+// seconds (the TTL attribute's unit).
+func (s *service) newAuthToken(accountID string, now time.Time) (*AuthToken, string, error) {
+	k, err := opaque.Auth.Generate()
+	if err != nil {
+		return nil, "", fault.Wrap(err, fault.Internal, "An internal error occurred.")
+	}
+	return &AuthToken{
+		ID: k.ID, AccountID: accountID, Hash: opaque.Hash(s.pepper, k.Token),
+		CreatedAt: now, ExpiresAt: now.Add(s.authTTL).Truncate(time.Second),
+	}, k.Token, nil
+}
+
+// tokens issues an access token for u and packs it with the auth token.
+func (s *service) tokens(u *user.User, accountID, authToken string, authExpires time.Time) (Tokens, error) {
+	at, exp, err := s.issuer.Issue(token.Claims{
+		Subject: u.ID, Tenant: u.TenantID, Account: accountID,
+		Roles: []string{u.Role}, Version: u.TokenVersion,
+	})
+	if err != nil {
+		return Tokens{}, fault.Wrap(fmt.Errorf("issue access token for %s: %w", u.ID, err), fault.Internal, "An internal error occurred.")
+	}
+	return Tokens{
+		AccessToken: at, AccessExpires: exp, AuthToken: authToken, AuthExpires: authExpires,
+		TenantID: u.TenantID, UserID: u.ID, AccountID: accountID,
+	}, nil
+}
+
+// authToken checks an auth token the caller holds: well formed, stored,
+// matching, not expired. Every failure is the same errAuthToken.
+func (s *service) authToken(ctx context.Context, tok string, now time.Time) (*AuthToken, error) {
+	id, err := opaque.Auth.Parse(tok)
+	if err != nil {
+		return nil, denyErr(errAuthToken, err)
+	}
+	a, err := s.st.GetAuthToken(ctx, id)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		opaque.Verify(s.pepper, tok, dummyHash)
+		return nil, denyErr(errAuthToken, err)
+	case err != nil:
+		return nil, err
+	case !opaque.Verify(s.pepper, tok, a.Hash):
+		return nil, deny(errAuthToken, "wrong auth token secret")
+	case !now.Before(a.ExpiresAt):
+		return nil, deny(errAuthToken, "auth token expired")
+	}
+	return a, nil
+}
+
+// dummyHash stands in for a stored hash when an id is unknown, so an unknown
+// token costs the same HMAC as a wrong one.
+var dummyHash = make([]byte, 32)

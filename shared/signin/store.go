@@ -1,0 +1,159 @@
+package signin
+
+import (
+	"context"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/tenant"
+	"roster/shared/user"
+)
+
+// Device is a device registered to a tenant. Its token, shown once, names
+// the tenant a login on that device happens in.
+type Device struct {
+	ID        string    // public id, part of the token
+	TenantID  string    // the tenant logins on this device enter
+	Name      string    // a label for people
+	Hash      []byte    `json:"-"` // HMAC-SHA256(pepper, token)
+	CreatedAt time.Time // creation time
+	CreatedBy string    // who registered it
+	Revoked   bool      // a revoked device logs nobody in
+}
+
+// AuthToken is a stored proof of login: it names the person, and each
+// exchange consumes it.
+type AuthToken struct {
+	ID        string    // public id, part of the token
+	AccountID string    // the person who logged in
+	Hash      []byte    `json:"-"` // HMAC-SHA256(pepper, token)
+	CreatedAt time.Time // creation time
+	ExpiresAt time.Time // whole seconds; also the item's TTL
+}
+
+// Invite is a stored invitation into a tenant.
+type Invite struct {
+	ID        string    // public id, part of the token
+	TenantID  string    // the tenant the invitee joins
+	Email     string    // the new user's email and username
+	Role      string    // the new user's role
+	FirstName string    // the new user's given name
+	LastName  string    // the new user's family name
+	Hash      []byte    `json:"-"` // HMAC-SHA256(pepper, token)
+	CreatedAt time.Time // creation time
+	CreatedBy string    // who invited
+	ExpiresAt time.Time // whole seconds; also the item's TTL
+}
+
+// LoginSuccess is what a successful login writes: the fresh auth token and,
+// only when needed, a reset of the failure count and a stronger hash.
+type LoginSuccess struct {
+	Token         *AuthToken // the fresh auth token; its AccountID is the account logged in
+	ResetFailures bool       // the account had failures to clear
+	OldHash       string     // the hash the password was verified against
+	NewHash       string     // when set, replaces OldHash (which must still be stored)
+}
+
+// LoginFailure records one failed password attempt on an account.
+type LoginFailure struct {
+	AccountID string
+	Seen      int       // failures the account showed when it was read
+	Max       int       // failures that lock the account
+	Now       time.Time // time of the attempt
+	LockUntil time.Time // end of the lock, when this failure reaches Max
+}
+
+// SelfUpdate is a self-service change as the store applies it: one
+// transaction conditional on the user's version.
+type SelfUpdate struct {
+	User        *user.User // the user as it is to be stored (Version already bumped)
+	PrevVersion int64      // the version the change applies to
+	OldEmail    string     // the email before the change; its marker moves when it differs
+	Password    *PasswordChange
+}
+
+// PasswordChange replaces an account's password and revokes the access
+// tokens of every user of the account.
+type PasswordChange struct {
+	AccountID string
+	OldHash   string       // the hash the current password was verified against
+	NewHash   string       // the new hash
+	Others    []Membership // the account's other users, whose token version is bumped
+}
+
+// Acceptance is an accepted invitation as the store applies it: the invite
+// and the old auth token consumed, the fresh auth token and the new user
+// (with its membership) written, all in one transaction.
+type Acceptance struct {
+	InviteID string
+	AuthID   string     // the auth token consumed
+	Fresh    *AuthToken // the auth token handed out instead
+	User     *user.User // the new user; AccountID set
+	Now      time.Time  // the invite and the auth token must not have expired by then
+}
+
+// Store is what the sign-in service needs from the table; *store.Table
+// implements it. Reads are strongly consistent. Errors carry fault codes.
+type Store interface {
+	// GetTenant returns a tenant. fault.NotFound.
+	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
+	// GetUser returns a user. fault.NotFound.
+	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
+	// UserIDByUsername finds a user by username, case-insensitively. fault.NotFound.
+	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
+	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
+	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
+
+	// GetAccount returns an account. fault.NotFound.
+	GetAccount(ctx context.Context, id string) (*Account, error)
+	// AccountMembers returns an account and its memberships (tenant and
+	// user ids only) in one query. fault.NotFound.
+	AccountMembers(ctx context.Context, id string) (*Account, []Membership, error)
+	// AccountTenants returns an account and the tenants it can enter (active
+	// tenant, active user) with names and roles. fault.NotFound.
+	AccountTenants(ctx context.Context, id string) (*Account, []Membership, error)
+	// MemberUserID returns the account's user in a tenant. fault.NotFound.
+	MemberUserID(ctx context.Context, accountID, tenantID string) (string, error)
+	// SetDefaultTenant sets the account's default tenant, provided the
+	// account is a member there. fault.NotFound when it is not.
+	SetDefaultTenant(ctx context.Context, accountID, tenantID string) error
+	// RecordLoginFailure counts a failed attempt and locks the account when
+	// it reaches the limit; a locked account is left alone.
+	RecordLoginFailure(ctx context.Context, f LoginFailure) (locked bool, err error)
+	// UpdateSelf applies a self-service change. fault.Conflict when the
+	// user's version is stale or the account's password changed meanwhile;
+	// fault.Conflict (field email) when the new email is taken.
+	UpdateSelf(ctx context.Context, c SelfUpdate) error
+
+	// GetDevice returns a device. fault.NotFound.
+	GetDevice(ctx context.Context, id string) (*Device, error)
+	// PutDevice stores a new device. fault.Conflict when the id is taken.
+	PutDevice(ctx context.Context, d *Device) error
+	// RevokeDevice revokes a device of the tenant. fault.NotFound otherwise.
+	RevokeDevice(ctx context.Context, tenantID, id string) error
+
+	// GetAuthToken returns an auth token. fault.NotFound.
+	GetAuthToken(ctx context.Context, id string) (*AuthToken, error)
+	// CompleteLogin writes what a successful login writes, in one call.
+	// fault.Conflict when a rehash finds the password changed meanwhile.
+	CompleteLogin(ctx context.Context, s LoginSuccess) error
+	// RotateAuthToken deletes the old auth token, provided it exists and has
+	// not expired at now, and stores the fresh one, in one transaction.
+	// fault.Unauthorized when the old token is gone or expired.
+	RotateAuthToken(ctx context.Context, oldID string, now time.Time, fresh *AuthToken) error
+
+	// GetInvite returns an invitation. fault.NotFound.
+	GetInvite(ctx context.Context, id string) (*Invite, error)
+	// PutInvite stores a new invitation. fault.Conflict when the id is taken.
+	PutInvite(ctx context.Context, in *Invite) error
+	// AcceptInvite applies an acceptance in one transaction. fault.NotFound
+	// when the invite is gone or expired, fault.Unauthorized when the auth
+	// token is, fault.Conflict when the person is already a member or the
+	// email or username is taken, fault.NotFound when the tenant is inactive.
+	AcceptInvite(ctx context.Context, a Acceptance) error
+
+	// PutAPIKey stores a new API key. fault.Conflict when the id is taken.
+	PutAPIKey(ctx context.Context, k *auth.APIKey) error
+	// RevokeAPIKey revokes a key of the tenant. fault.NotFound otherwise.
+	RevokeAPIKey(ctx context.Context, tenantID, id string) error
+}

@@ -1,0 +1,456 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"roster/shared/fault"
+	"roster/shared/signin"
+	"roster/shared/user"
+)
+
+// accountItem is a person as stored. lockedUntil is epoch seconds so
+// conditions can compare it with a number.
+type accountItem struct {
+	PK            string    `dynamodbav:"PK"`
+	SK            string    `dynamodbav:"SK"`
+	Type          string    `dynamodbav:"type"`
+	ID            string    `dynamodbav:"accountId"`
+	DefaultTenant string    `dynamodbav:"defaultTenant"`
+	CreatedAt     time.Time `dynamodbav:"createdAt"`
+	Version       int64     `dynamodbav:"version"`
+	PasswordHash  string    `dynamodbav:"passwordHash,omitempty"`
+	FailedLogins  int       `dynamodbav:"failedLogins"`
+	LockedUntil   int64     `dynamodbav:"lockedUntil,omitempty"`
+}
+
+func (it accountItem) account() *signin.Account {
+	a := &signin.Account{
+		ID: it.ID, DefaultTenant: it.DefaultTenant, CreatedAt: it.CreatedAt, Version: it.Version,
+		PasswordHash: it.PasswordHash, FailedLogins: it.FailedLogins,
+	}
+	if it.LockedUntil > 0 {
+		a.LockedUntil = time.Unix(it.LockedUntil, 0).UTC()
+	}
+	return a
+}
+
+// memberItem says that a person holds a user in a tenant.
+type memberItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	AccountID string `dynamodbav:"accountId"`
+	TenantID  string `dynamodbav:"tenantId"`
+	UserID    string `dynamodbav:"userId"`
+}
+
+const errInternal = "An internal error occurred."
+
+// GetAccount reads an account with a strongly consistent read. fault.NotFound.
+func (t *Table) GetAccount(ctx context.Context, id string) (*signin.Account, error) {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &t.name, Key: key(accountPK(id), accountSK), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, translate(err, "get account "+id)
+	}
+	if out.Item == nil {
+		return nil, fault.New(fault.NotFound, "The account does not exist.")
+	}
+	var it accountItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", id, err), fault.Internal, errInternal)
+	}
+	return it.account(), nil
+}
+
+// AccountMembers reads an account and its memberships (tenant and user ids)
+// with one strongly consistent query of the account's partition.
+// fault.NotFound when there is no account.
+func (t *Table) AccountMembers(ctx context.Context, id string) (*signin.Account, []signin.Membership, error) {
+	var (
+		acct    *signin.Account
+		members []signin.Membership
+	)
+	p := dynamodb.NewQueryPaginator(t.db, &dynamodb.QueryInput{
+		TableName:                 &t.name,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(accountPK(id))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, translate(err, "query account "+id)
+		}
+		for _, item := range out.Items {
+			sk, _ := item[attrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+			case sk.Value == accountSK:
+				var it accountItem
+				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+					return nil, nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", id, err), fault.Internal, errInternal)
+				}
+				acct = it.account()
+			case strings.HasPrefix(sk.Value, memberPrefix):
+				var it memberItem
+				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+					return nil, nil, fault.Wrap(fmt.Errorf("unmarshal membership of %s: %w", id, err), fault.Internal, errInternal)
+				}
+				members = append(members, signin.Membership{TenantID: it.TenantID, UserID: it.UserID})
+			}
+		}
+	}
+	if acct == nil {
+		return nil, nil, fault.New(fault.NotFound, "The account does not exist.")
+	}
+	return acct, members, nil
+}
+
+// AccountTenants reads an account and the tenants it can enter: its
+// memberships whose tenant and user are both active, with the tenant's
+// names and the user's role. One query and one BatchGetItem (per 50
+// tenants), all strongly consistent. fault.NotFound when there is no account.
+func (t *Table) AccountTenants(ctx context.Context, id string) (*signin.Account, []signin.Membership, error) {
+	acct, members, err := t.AccountMembers(ctx, id)
+	if err != nil || len(members) == 0 {
+		return acct, members, err
+	}
+	keys := make([]map[string]types.AttributeValue, 0, 2*len(members))
+	for _, m := range members {
+		keys = append(keys, key(tenantPK(m.TenantID), tenantSK), key(tenantPK(m.TenantID), userSK(m.UserID)))
+	}
+	items, err := t.batchGet(ctx, keys, "PK, SK, tenantId, #name, organization, active, userId, #role",
+		map[string]string{"#name": "name", "#role": "role"})
+	if err != nil {
+		return nil, nil, err
+	}
+	type found struct {
+		Name, Organization, UserID, Role string
+		TenantActive, UserActive         bool
+	}
+	byTenant := map[string]*found{}
+	get := func(tenantID string) *found {
+		f := byTenant[tenantID]
+		if f == nil {
+			f = &found{}
+			byTenant[tenantID] = f
+		}
+		return f
+	}
+	for _, item := range items {
+		var it struct {
+			SK           string `dynamodbav:"SK"`
+			TenantID     string `dynamodbav:"tenantId"`
+			Name         string `dynamodbav:"name"`
+			Organization string `dynamodbav:"organization"`
+			Active       bool   `dynamodbav:"active"`
+			UserID       string `dynamodbav:"userId"`
+			Role         string `dynamodbav:"role"`
+		}
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, nil, fault.Wrap(fmt.Errorf("unmarshal tenants of %s: %w", id, err), fault.Internal, errInternal)
+		}
+		f := get(it.TenantID)
+		if it.SK == tenantSK {
+			f.Name, f.Organization, f.TenantActive = it.Name, it.Organization, it.Active
+		} else {
+			f.UserID, f.Role, f.UserActive = it.UserID, it.Role, it.Active
+		}
+	}
+	var out []signin.Membership
+	for _, m := range members {
+		f := byTenant[m.TenantID]
+		// A membership whose user is gone or inactive, or whose tenant is
+		// closed, is not a tenant the person can enter.
+		if f == nil || !f.TenantActive || !f.UserActive || f.UserID != m.UserID {
+			continue
+		}
+		m.TenantName, m.Organization, m.Role = f.Name, f.Organization, f.Role
+		out = append(out, m)
+	}
+	return acct, out, nil
+}
+
+// Bounds of batchGet: DynamoDB takes at most 100 keys per BatchGetItem and
+// may leave some unprocessed under load, to be asked for again.
+const (
+	maxBatchKeys   = 100
+	maxBatchPasses = 5
+)
+
+// batchGet reads the items with the given keys, strongly consistently,
+// in as few BatchGetItem calls as the key limit allows. Missing items are
+// simply absent from the result.
+func (t *Table) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, projection string, names map[string]string) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	for len(keys) > 0 {
+		n := min(len(keys), maxBatchKeys)
+		pending := keys[:n]
+		keys = keys[n:]
+		for pass := 1; len(pending) > 0; pass++ {
+			if pass > maxBatchPasses {
+				return nil, fault.New(fault.Unavailable, "The service is busy; retry shortly.")
+			}
+			if pass > 1 {
+				if err := backoff(ctx, pass-1); err != nil {
+					return nil, translate(err, "batch get")
+				}
+			}
+			out, err := t.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				t.name: {Keys: pending, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String(projection), ExpressionAttributeNames: names},
+			}})
+			if err != nil {
+				return nil, translate(err, "batch get")
+			}
+			items = append(items, out.Responses[t.name]...)
+			pending = out.UnprocessedKeys[t.name].Keys
+		}
+	}
+	return items, nil
+}
+
+// MemberUserID returns the account's user in a tenant. fault.NotFound.
+func (t *Table) MemberUserID(ctx context.Context, accountID, tenantID string) (string, error) {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &t.name, Key: key(accountPK(accountID), memberSK(tenantID)),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("userId"),
+	})
+	if err != nil {
+		return "", translate(err, "get membership")
+	}
+	var m memberItem
+	if out.Item != nil {
+		if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
+			return "", fault.Wrap(fmt.Errorf("unmarshal membership: %w", err), fault.Internal, errInternal)
+		}
+	}
+	if m.UserID == "" {
+		return "", fault.New(fault.NotFound, "The person holds no user in this tenant.")
+	}
+	return m.UserID, nil
+}
+
+// SetDefaultTenant sets the account's default tenant and bumps its version,
+// in one transaction conditional on the account being a member of the
+// tenant. fault.NotFound when it is not (or there is no account).
+func (t *Table) SetDefaultTenant(ctx context.Context, accountID, tenantID string) error {
+	_, err := t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: &t.name, Key: key(accountPK(accountID), memberSK(tenantID)),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}},
+		{Update: &types.Update{
+			TableName: &t.name, Key: key(accountPK(accountID), accountSK),
+			UpdateExpression:          aws.String("SET defaultTenant = :tenant ADD version :one"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": str(tenantID), ":one": num(1)},
+		}},
+	}})
+	if codes, ok := cancellation(err); ok && len(failedItems(codes)) > 0 {
+		return fault.Wrap(err, fault.NotFound, "The person holds no user in this tenant.")
+	}
+	return translate(err, "set default tenant of "+accountID)
+}
+
+// SetAccountPassword stores a password hash (a PHC string made by
+// password.Hasher) on an account and clears its failures and lock. It is
+// for seeding and administration; people change their password through the
+// sign-in service. fault.NotFound when there is no account.
+func (t *Table) SetAccountPassword(ctx context.Context, accountID, phc string) error {
+	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &t.name,
+		Key:                       key(accountPK(accountID), accountSK),
+		UpdateExpression:          aws.String("SET passwordHash = :hash, failedLogins = :zero REMOVE lockedUntil ADD version :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":hash": str(phc), ":zero": num(0), ":one": num(1)},
+	})
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.NotFound, "The account does not exist.")
+	}
+	return translate(err, "set password of "+accountID)
+}
+
+// RecordLoginFailure counts one failed attempt with an atomic ADD, or, for
+// the attempt that reaches the limit, locks the account and restarts the
+// count. Each write is conditional on the account not being locked, so
+// attempts during a lock neither count nor extend it, and on the count, so
+// concurrent failures are each counted once and exactly one of them locks.
+// The write the caller's reading of the count suggests is tried first; the
+// other follows only when a concurrent attempt moved the count in between,
+// so a failure is one UpdateItem, rarely two.
+func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (locked bool, err error) {
+	limit := int64(f.Max - 1) // failures before this one that make this one lock
+	if limit < 0 {
+		limit = 0
+	}
+	notLocked := "(attribute_not_exists(lockedUntil) OR lockedUntil <= :now)"
+	reached, below := "failedLogins >= :limit", "failedLogins < :limit"
+	if limit == 0 {
+		reached = "(attribute_not_exists(failedLogins) OR failedLogins >= :limit)"
+	} else {
+		below = "(attribute_not_exists(failedLogins) OR failedLogins < :limit)"
+	}
+	now := num(f.Now.Unix())
+	lock := &dynamodb.UpdateItemInput{
+		TableName:           &t.name,
+		Key:                 key(accountPK(f.AccountID), accountSK),
+		UpdateExpression:    aws.String("SET failedLogins = :zero, lockedUntil = :until"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND " + notLocked + " AND " + reached),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":zero": num(0), ":until": num(ceilUnix(f.LockUntil)), ":now": now, ":limit": num(limit),
+		},
+	}
+	count := &dynamodb.UpdateItemInput{
+		TableName:           &t.name,
+		Key:                 key(accountPK(f.AccountID), accountSK),
+		UpdateExpression:    aws.String("ADD failedLogins :one"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND " + notLocked + " AND " + below),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": num(1), ":now": now, ":limit": num(limit),
+		},
+	}
+	order := []*dynamodb.UpdateItemInput{count, lock}
+	if int64(f.Seen) >= limit {
+		order = []*dynamodb.UpdateItemInput{lock, count}
+	}
+	for _, in := range order {
+		_, err := t.db.UpdateItem(ctx, in)
+		switch {
+		case err == nil:
+			return in == lock, nil
+		case !conditionFailed(err):
+			return false, translate(err, "record login failure of "+f.AccountID)
+		}
+	}
+	// Both conditions failed: the account is locked (or gone) already.
+	return false, nil
+}
+
+// ceilUnix returns t in epoch seconds, rounded up so a lock is never shorter
+// than asked.
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// maxTransactItems is DynamoDB's limit on the items of one transaction.
+const maxTransactItems = 100
+
+// UpdateSelf applies a self-service change in one transaction: the user's
+// profile (conditional on its version), the email marker moved when the
+// email changes, and for a password change the account's hash (conditional
+// on the hash the current password was checked against) with every other
+// user of the account getting a new token version.
+func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
+	u := c.User
+	pk := tenantPK(u.TenantID)
+	updated, err := attributevalue.Marshal(u.UpdatedAt.UTC())
+	if err != nil {
+		return fault.Wrap(err, fault.Internal, errInternal)
+	}
+	set := []string{"email = :email", "emailLower = :emailLower", "updatedAt = :updated", "updatedBy = :by", "version = :version"}
+	var remove []string
+	values := map[string]types.AttributeValue{
+		":email": str(u.Email), ":emailLower": str(user.NormalizeEmail(u.Email)), ":updated": updated,
+		":by": str(u.UpdatedBy), ":version": num(u.Version), ":prev": num(c.PrevVersion),
+	}
+	for _, f := range []struct{ attr, value string }{
+		{"displayName", u.DisplayName}, {"firstName", u.FirstName}, {"lastName", u.LastName},
+		{"mobile", u.Mobile}, {"languageCode", u.LanguageCode}, {"defaultStoreId", u.DefaultStoreID},
+	} {
+		if f.value == "" {
+			remove = append(remove, f.attr)
+			continue
+		}
+		set = append(set, f.attr+" = :"+f.attr)
+		values[":"+f.attr] = str(f.value)
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	if c.Password != nil {
+		expr += " ADD tokenVersion :one"
+		values[":one"] = num(1)
+	}
+
+	// What a failed condition on each item means, in item order.
+	var failures []error
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: &t.name, Key: key(pk, userSK(u.ID)), UpdateExpression: &expr,
+		ConditionExpression:       aws.String("attribute_exists(PK) AND version = :prev"),
+		ExpressionAttributeValues: values,
+	}}}
+	failures = append(failures, fault.New(fault.Conflict, "The user has changed since it was read."))
+
+	if oldEmail, newEmail := user.NormalizeEmail(c.OldEmail), user.NormalizeEmail(u.Email); oldEmail != newEmail {
+		m, err := attributevalue.MarshalMap(markerItem{PK: pk, SK: emailSK(newEmail), Type: "marker", UserID: u.ID})
+		if err != nil {
+			return fault.Wrap(err, fault.Internal, errInternal)
+		}
+		items = append(items,
+			types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &t.name, Key: key(pk, emailSK(oldEmail)),
+				ConditionExpression:       aws.String("userId = :user"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":user": str(u.ID)},
+			}},
+			types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		)
+		failures = append(failures,
+			fault.New(fault.Conflict, "The user has changed since it was read."),
+			&fault.Error{Code: fault.Conflict, Message: "A user with this email already exists.",
+				Fields: []fault.FieldError{{Field: "email", Message: "is already taken"}}})
+	}
+
+	if pw := c.Password; pw != nil {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &t.name, Key: key(accountPK(pw.AccountID), accountSK),
+			UpdateExpression:    aws.String("SET passwordHash = :new, failedLogins = :zero REMOVE lockedUntil ADD version :one"),
+			ConditionExpression: aws.String("passwordHash = :old"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":new": str(pw.NewHash), ":old": str(pw.OldHash), ":zero": num(0), ":one": num(1),
+			},
+		}})
+		failures = append(failures, fault.New(fault.Conflict, "The password has changed since it was checked."))
+		for _, m := range pw.Others {
+			if m.TenantID == u.TenantID && m.UserID == u.ID {
+				continue // bumped above, with the profile
+			}
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: &t.name, Key: key(tenantPK(m.TenantID), userSK(m.UserID)),
+				UpdateExpression:          aws.String("ADD tokenVersion :one"),
+				ConditionExpression:       aws.String("attribute_exists(PK)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+			}})
+			failures = append(failures, fault.New(fault.Conflict, "The person's users have changed; retry."))
+		}
+	}
+	if len(items) > maxTransactItems {
+		return fault.New(fault.Conflict, "The person holds users in too many tenants to change the password in one step.")
+	}
+
+	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if codes, ok := cancellation(err); ok {
+		if failed := failedItems(codes); len(failed) > 0 && failed[0] < len(failures) {
+			// The version check comes first: when it fails, every other
+			// failure is a consequence of the same concurrent change.
+			f := *fault.As(failures[failed[0]])
+			f.Err = err
+			return &f
+		}
+	}
+	return translate(err, "update self "+u.ID)
+}

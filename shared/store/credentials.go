@@ -1,0 +1,293 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"roster/shared/fault"
+	"roster/shared/signin"
+)
+
+// The sign-in secrets: devices, auth tokens and invitations. Each lives in
+// a partition of its own, found by the id its token carries; only the
+// HMAC of a token is stored.
+
+type deviceItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"deviceId"`
+	TenantID  string    `dynamodbav:"tenantId"`
+	Name      string    `dynamodbav:"name,omitempty"`
+	Hash      []byte    `dynamodbav:"hash"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	CreatedBy string    `dynamodbav:"createdBy,omitempty"`
+	Revoked   bool      `dynamodbav:"revoked"`
+}
+
+type authItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"tokenId"`
+	AccountID string    `dynamodbav:"accountId"`
+	Hash      []byte    `dynamodbav:"hash"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	ExpiresAt int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
+}
+
+type inviteItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"inviteId"`
+	TenantID  string    `dynamodbav:"tenantId"`
+	Email     string    `dynamodbav:"email"`
+	Role      string    `dynamodbav:"role"`
+	FirstName string    `dynamodbav:"firstName,omitempty"`
+	LastName  string    `dynamodbav:"lastName,omitempty"`
+	Hash      []byte    `dynamodbav:"hash"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	CreatedBy string    `dynamodbav:"createdBy,omitempty"`
+	ExpiresAt int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
+}
+
+// unixTime reads an epoch-seconds attribute back as a time.
+func unixTime(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// PutDevice stores a new device. fault.Conflict when the id is taken.
+func (t *Table) PutDevice(ctx context.Context, d *signin.Device) error {
+	return t.putNew(ctx, deviceItem{
+		PK: devicePK(d.ID), SK: deviceSK, Type: "device", ID: d.ID, TenantID: d.TenantID, Name: d.Name,
+		Hash: d.Hash, CreatedAt: d.CreatedAt.UTC(), CreatedBy: d.CreatedBy, Revoked: d.Revoked,
+	}, "The device already exists.", "put device")
+}
+
+// GetDevice reads a device. fault.NotFound.
+func (t *Table) GetDevice(ctx context.Context, id string) (*signin.Device, error) {
+	var it deviceItem
+	if err := t.getOne(ctx, key(devicePK(id), deviceSK), &it, "The device does not exist.", "get device"); err != nil {
+		return nil, err
+	}
+	return &signin.Device{
+		ID: it.ID, TenantID: it.TenantID, Name: it.Name, Hash: it.Hash,
+		CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, Revoked: it.Revoked,
+	}, nil
+}
+
+// RevokeDevice revokes a device of the tenant. A device of another tenant
+// is indistinguishable from a missing one: fault.NotFound.
+func (t *Table) RevokeDevice(ctx context.Context, tenantID, id string) error {
+	return t.revoke(ctx, key(devicePK(id), deviceSK), tenantID, "The device does not exist.", "revoke device")
+}
+
+func toAuthItem(a *signin.AuthToken) authItem {
+	return authItem{
+		PK: authPK(a.ID), SK: authSK, Type: "authtoken", ID: a.ID, AccountID: a.AccountID,
+		Hash: a.Hash, CreatedAt: a.CreatedAt.UTC(), ExpiresAt: a.ExpiresAt.Unix(),
+	}
+}
+
+// GetAuthToken reads an auth token, expired or not. fault.NotFound.
+func (t *Table) GetAuthToken(ctx context.Context, id string) (*signin.AuthToken, error) {
+	var it authItem
+	if err := t.getOne(ctx, key(authPK(id), authSK), &it, "The auth token does not exist.", "get auth token"); err != nil {
+		return nil, err
+	}
+	return &signin.AuthToken{
+		ID: it.ID, AccountID: it.AccountID, Hash: it.Hash, CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
+	}, nil
+}
+
+// CompleteLogin stores the auth token of a successful login. When the
+// account also needs its failures cleared or its hash replaced, both go in
+// one transaction, the new hash conditional on the old one still being
+// stored; otherwise it is a single PutItem. fault.Conflict when the
+// password changed meanwhile.
+func (t *Table) CompleteLogin(ctx context.Context, s signin.LoginSuccess) error {
+	item, err := attributevalue.MarshalMap(toAuthItem(s.Token))
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
+	}
+	put := &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	if !s.ResetFailures && s.NewHash == "" {
+		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+		if conditionFailed(err) {
+			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
+		}
+		return translate(err, "put auth token")
+	}
+	update := &types.Update{
+		TableName:                 &t.name,
+		Key:                       key(accountPK(s.Token.AccountID), accountSK),
+		UpdateExpression:          aws.String("SET failedLogins = :zero REMOVE lockedUntil"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": num(0)},
+	}
+	if s.NewHash != "" {
+		update.UpdateExpression = aws.String("SET failedLogins = :zero, passwordHash = :new REMOVE lockedUntil")
+		update.ConditionExpression = aws.String("passwordHash = :old")
+		update.ExpressionAttributeValues[":new"] = str(s.NewHash)
+		update.ExpressionAttributeValues[":old"] = str(s.OldHash)
+	}
+	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: put}, {Update: update},
+	}})
+	if codes, ok := cancellation(err); ok {
+		switch failed := failedItems(codes); {
+		case slices.Contains(failed, 1):
+			return fault.Wrap(err, fault.Conflict, "The password has changed since it was checked.")
+		case len(failed) > 0:
+			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
+		}
+	}
+	return translate(err, "complete login")
+}
+
+// RotateAuthToken consumes an auth token and stores its successor in one
+// transaction: the delete is conditional on the old token existing and not
+// having expired at now, so of two concurrent exchanges exactly one wins.
+// fault.Unauthorized when the old token is gone or expired.
+func (t *Table) RotateAuthToken(ctx context.Context, oldID string, now time.Time, fresh *signin.AuthToken) error {
+	item, err := attributevalue.MarshalMap(toAuthItem(fresh))
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
+	}
+	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: t.consume(authPK(oldID), authSK, now)},
+		{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if codes, ok := cancellation(err); ok {
+		switch failed := failedItems(codes); {
+		case slices.Contains(failed, 0):
+			return fault.Wrap(err, fault.Unauthorized, "The auth token is invalid or has expired.")
+		case len(failed) > 0:
+			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
+		}
+	}
+	return translate(err, "rotate auth token")
+}
+
+// consume deletes a single-use secret, provided it exists and has not
+// expired at now.
+func (t *Table) consume(pk, sk string, now time.Time) *types.Delete {
+	return &types.Delete{
+		TableName:                 &t.name,
+		Key:                       key(pk, sk),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
+	}
+}
+
+// PutInvite stores a new invitation. fault.Conflict when the id is taken.
+func (t *Table) PutInvite(ctx context.Context, in *signin.Invite) error {
+	return t.putNew(ctx, inviteItem{
+		PK: invitePK(in.ID), SK: inviteSK, Type: "invite", ID: in.ID, TenantID: in.TenantID,
+		Email: in.Email, Role: in.Role, FirstName: in.FirstName, LastName: in.LastName, Hash: in.Hash,
+		CreatedAt: in.CreatedAt.UTC(), CreatedBy: in.CreatedBy, ExpiresAt: in.ExpiresAt.Unix(),
+	}, "The invitation already exists.", "put invite")
+}
+
+// GetInvite reads an invitation, expired or not. fault.NotFound.
+func (t *Table) GetInvite(ctx context.Context, id string) (*signin.Invite, error) {
+	var it inviteItem
+	if err := t.getOne(ctx, key(invitePK(id), inviteSK), &it, "The invitation does not exist.", "get invite"); err != nil {
+		return nil, err
+	}
+	return &signin.Invite{
+		ID: it.ID, TenantID: it.TenantID, Email: it.Email, Role: it.Role, FirstName: it.FirstName, LastName: it.LastName,
+		Hash: it.Hash, CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy, ExpiresAt: unixTime(it.ExpiresAt),
+	}, nil
+}
+
+// The items of an acceptance ahead of the user-creation block.
+const (
+	acceptInvite = iota // delete the invitation
+	acceptAuth          // delete the old auth token
+	acceptFresh         // put the fresh auth token
+	acceptCreate        // first item of the user-creation block
+)
+
+// AcceptInvite consumes the invitation and the auth token, stores the fresh
+// auth token and creates the user with its markers and membership, in one
+// transaction: either all of it happens or none. A drawn user number that
+// is taken is drawn again. fault.NotFound when the invitation is gone or
+// expired, fault.Unauthorized when the auth token is, fault.Conflict when
+// the person is already a member or the email or username is taken, and
+// fault.NotFound when the tenant is missing or inactive.
+func (t *Table) AcceptInvite(ctx context.Context, a signin.Acceptance) error {
+	u := a.User
+	prepareUser(u)
+	fresh, err := attributevalue.MarshalMap(toAuthItem(a.Fresh))
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
+	}
+	return retryCreate(ctx, u, func() error {
+		create, err := t.createItems(u)
+		if err != nil {
+			return err
+		}
+		items := append([]types.TransactWriteItem{
+			acceptInvite: {Delete: t.consume(invitePK(a.InviteID), inviteSK, a.Now)},
+			acceptAuth:   {Delete: t.consume(authPK(a.AuthID), authSK, a.Now)},
+			acceptFresh:  {Put: &types.Put{TableName: &t.name, Item: fresh, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		}, create...)
+		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil
+		}
+		if codes, ok := cancellation(err); ok {
+			for _, i := range failedItems(codes) {
+				switch i {
+				case acceptInvite:
+					return fault.Wrap(err, fault.NotFound, "The invitation does not exist or has expired.")
+				case acceptAuth:
+					return fault.Wrap(err, fault.Unauthorized, "The auth token is invalid or has expired.")
+				case acceptFresh:
+					return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
+				}
+				if ferr := createFailure(i-acceptCreate, err); ferr != nil {
+					return ferr
+				}
+			}
+		}
+		return translate(err, "accept invite "+a.InviteID)
+	})
+}
+
+// putNew writes an item that must not exist yet.
+func (t *Table) putNew(ctx context.Context, v any, conflict, op string) error {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("%s: marshal: %w", op, err), fault.Internal, errInternal)
+	}
+	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.Conflict, "%s", conflict)
+	}
+	return translate(err, op)
+}
+
+// getOne reads one item with a strongly consistent read into v.
+func (t *Table) getOne(ctx context.Context, k map[string]types.AttributeValue, v any, notFound, op string) error {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return translate(err, op)
+	}
+	if out.Item == nil {
+		return fault.New(fault.NotFound, "%s", notFound)
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, v); err != nil {
+		return fault.Wrap(fmt.Errorf("%s: unmarshal: %w", op, err), fault.Internal, errInternal)
+	}
+	return nil
+}
