@@ -183,7 +183,7 @@ Resources:
 			t.Errorf("B env %s = %q, want %q", name, got, want)
 		}
 	}
-	wantRoutes := []Route{{"ANY", "$default", ""}, {"GET", "/b", "Ref:Api"}}
+	wantRoutes := []Route{{"ANY", "$default", "", false}, {"GET", "/b", "Ref:Api", false}}
 	if !slices.Equal(b.Routes, wantRoutes) {
 		t.Errorf("routes = %v, want %v", b.Routes, wantRoutes)
 	}
