@@ -72,8 +72,12 @@ func TestRunRejectsMissingBootstraps(t *testing.T) {
 	if err == nil {
 		t.Fatal("run with no built bootstraps succeeded")
 	}
-	if !strings.HasPrefix(err.Error(), "AuthorizerFunction: ") {
-		t.Errorf("error %q; want it to name the first function in the template, AuthorizerFunction", err)
+	tpl, lerr := samtemplate.Load(templatePath)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if first := tpl.Functions()[0].LogicalID; !strings.HasPrefix(err.Error(), first+": ") {
+		t.Errorf("error %q; want it to name the first function in the template, %s", err, first)
 	}
 }
 
