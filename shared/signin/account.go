@@ -16,7 +16,7 @@ import (
 // Account returns the caller's account and the tenants they can enter:
 // one query and one BatchGetItem.
 func (s *service) Account(ctx context.Context, p auth.Principal) (*Account, []Membership, error) {
-	if err := self(p, role.SelfRead); err != nil {
+	if err := requireUser(p, role.SelfRead); err != nil {
 		return nil, nil, err
 	}
 	acct, ms, err := s.st.AccountTenants(ctx, p.AccountID)
@@ -31,7 +31,7 @@ func (s *service) Account(ctx context.Context, p auth.Principal) (*Account, []Me
 // enter it. Reads as Account; writes one transaction, nothing when the
 // tenant is already the default.
 func (s *service) SetDefaultTenant(ctx context.Context, p auth.Principal, tenantID string) (*Account, []Membership, error) {
-	if err := self(p, role.SelfWrite); err != nil {
+	if err := requireUser(p, role.SelfWrite); err != nil {
 		return nil, nil, err
 	}
 	notMember := fault.InvalidField("defaultTenantUid", "must be a tenant you belong to")
@@ -68,7 +68,7 @@ func (s *service) SetDefaultTenant(ctx context.Context, p auth.Principal, tenant
 // TenantUser returns the caller's own user in tenantID, which must be the
 // tenant of the caller's token.
 func (s *service) TenantUser(ctx context.Context, p auth.Principal, tenantID string) (*user.User, error) {
-	if err := self(p, role.SelfRead); err != nil {
+	if err := requireUser(p, role.SelfRead); err != nil {
 		return nil, err
 	}
 	return s.ownUser(ctx, p, tenantID)
@@ -105,7 +105,7 @@ func errCurrentPassword(reason string) error {
 // one transaction, or nothing when the input is invalid or changes nothing.
 // A wrong current password writes one failure count instead.
 func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID string, c SelfChange) (*user.User, error) {
-	if err := self(p, role.SelfWrite); err != nil {
+	if err := requireUser(p, role.SelfWrite); err != nil {
 		return nil, err
 	}
 	if tenantID != p.TenantID {

@@ -250,7 +250,7 @@ func TestUpdateSelfEmailChangeMovesTheMarker(t *testing.T) {
 		f := newFixture(t, env, signin.Options{})
 		env.Tenant(t, "t1")
 		u := f.person(t, "t1", "ada", "member", "", "")
-		bob := f.person(t, "t1", "bob", "member", "", "")
+		f.person(t, "t1", "bob", "member", "", "")
 
 		// Taken (in another case): Conflict on the email, nothing changes.
 		ctx, use := usage()
@@ -288,7 +288,6 @@ func TestUpdateSelfEmailChangeMovesTheMarker(t *testing.T) {
 		if _, err := f.svc.UpdateSelf(context.Background(), as(u), "t1", signin.SelfChange{Email: ptr("ADA.L@example.com")}); err != nil {
 			t.Errorf("case-only change: %v", err)
 		}
-		_ = bob
 	})
 }
 

@@ -80,7 +80,7 @@ func TestLoginCredentialFailuresAreIndistinguishable(t *testing.T) {
 		env.Tenant(t, "t2")
 		f.person(t, "t1", "ada", "member", "", goodPassword)
 		inactive := f.person(t, "t1", "ina", "member", "", goodPassword)
-		nopass := f.person(t, "t1", "nop", "member", "", "")
+		f.person(t, "t1", "nop", "member", "", "") // no password
 		locked := f.person(t, "t1", "loc", "member", "", goodPassword)
 		f.person(t, "t2", "eve", "member", "", goodPassword)
 		dev := f.device(t, "t1")
@@ -95,7 +95,6 @@ func TestLoginCredentialFailuresAreIndistinguishable(t *testing.T) {
 		if a := f.account(t, locked.AccountID); !a.LockedUntil.After(f.clock.Now()) {
 			t.Fatalf("account not locked: %+v", a)
 		}
-		_ = nopass
 
 		cases := []struct{ name, code, pw string }{
 			{"wrong password", "ada", "not the password"},

@@ -114,8 +114,8 @@ func denyErr(base *fault.Error, cause error) error {
 	return &e
 }
 
-// self checks that p is a user's access token granting perm.
-func self(p auth.Principal, perm role.Permission) error {
+// requireUser checks that p is a user's access token granting perm.
+func requireUser(p auth.Principal, perm role.Permission) error {
 	if p.Method != auth.ViaAccessToken || p.UserID == "" || p.AccountID == "" || p.TenantID == "" {
 		return deny(errNeedsUser, "principal is not a user with an account")
 	}
