@@ -65,18 +65,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	if err := devstack.WriteDemo(*demoPath, devstack.Demo{APIURL: base, TenantID: devstack.DemoTenant, APIKey: stack.DemoKey}); err != nil {
+	demo := stack.Demo
+	demo.APIURL = base
+	if err := devstack.WriteDemo(*demoPath, demo); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, `Roster is listening on %[1]s (backend: moto_server at %[2]s)
-Demo tenant %[3]q, API key in %[4]s. Try:
+Demo tenant %[3]q; every demo credential is in %[4]s.
 
+  # UserInfo, with the tenant API key
   curl -s -X POST %[1]s/UserInfo/RegisterNewUser -H 'Authorization: %[5]s' \
-       -H 'Content-Type: application/json' -d '{"userEmail":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}'
-  curl -s '%[1]s/UserInfo/UserId?userEmail=ada@example.com' -H 'Authorization: %[5]s'
+       -H 'Content-Type: application/json' -d '{"userEmail":"alan@example.com","firstName":"Alan","lastName":"Turing"}'
+  # Account: log in on the demo device as the owner (user code %[6]q, password %[7]q)
+  curl -s -X POST %[1]s/account -H 'Authorization: %[8]s' \
+       -H 'Content-Type: application/json' -d '{"userCode":"%[6]s","password":"%[7]s"}'
+  # then call GET %[1]s/account with 'Authorization: Bearer <accessToken>'
+  # Public signing keys
+  curl -s %[1]s/.well-known/jwks.json
 
 Press Ctrl-C to stop.
-`, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey)
+`, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken)
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)

@@ -8,6 +8,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -113,7 +114,12 @@ func AWSConfig(ctx context.Context, url string) (aws.Config, error) {
 				o.MaxBackoff = time.Second
 			})
 		}),
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(30*time.Second)),
+		// One connection per request: moto's development server closes
+		// kept-alive connections under load, and a request lost on a
+		// closing connection may already have been applied when the SDK
+		// retries it (a retried CreateTable then fails as "already exists").
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(30*time.Second).
+			WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })),
 	)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("emulator aws config for %s: %w", url, err)

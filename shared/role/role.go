@@ -75,12 +75,18 @@ func Grants(p Permission, roles ...string) bool {
 }
 
 // CanAssign reports whether a caller with the given roles may give a user
-// the role target: only an owner makes owners or admins.
+// the role target: only an owner makes owners or admins, the privileged
+// permission makes user managers, and whoever may create users or invite
+// people may make members.
 func CanAssign(target ID, roles ...string) bool {
 	switch target {
 	case Owner, Admin:
 		return slices.Contains(roles, string(Owner))
-	default:
+	case UserManager:
 		return Grants(UsersPrivileged, roles...)
+	case Member:
+		return Grants(UsersWrite, roles...) || Grants(InvitationsWrite, roles...)
+	default:
+		return false
 	}
 }

@@ -50,7 +50,10 @@ func TestOnlyOwnersAssignOwnerOrAdmin(t *testing.T) {
 	if !CanAssign(Admin, string(Owner)) || !CanAssign(Member, string(Admin)) {
 		t.Error("owners make admins; admins make members")
 	}
-	if CanAssign(Member, string(UserManager)) {
-		t.Error("a user manager has no privileged-field permission")
+	if !CanAssign(Member, string(UserManager)) || CanAssign(UserManager, string(UserManager)) {
+		t.Error("a user manager makes members, not user managers")
+	}
+	if CanAssign(Member, string(Member)) || CanAssign(ID("root"), string(Owner)) {
+		t.Error("members assign nothing, and nobody assigns an unknown role")
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,7 +17,11 @@ import (
 // template creates the table.
 func CreateTable(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTableInput, ttlAttr string) error {
 	name := aws.ToString(in.TableName)
-	if _, err := db.CreateTable(ctx, in); err != nil {
+	// A table that already exists is the one asked for when a retried
+	// CreateTable follows one whose answer was lost; the waiter below
+	// still checks that it is active.
+	var inUse *types.ResourceInUseException
+	if _, err := db.CreateTable(ctx, in); err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
 	if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &name}, time.Minute); err != nil {

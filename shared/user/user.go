@@ -28,7 +28,7 @@ type User struct {
 	UpdatedBy string    // principal that last changed the user
 	Version   int64     // optimistic-concurrency version, starts at 1
 
-	AccountID      string // the person behind this user (see package person)
+	AccountID      string // the person behind this user (see package signin)
 	DisplayName    string // how the user is shown
 	Mobile         string // phone number, as given
 	LanguageCode   string // ISO 639-1

@@ -27,22 +27,40 @@ import (
 	"roster/shared/auth"
 	"roster/shared/fault"
 	"roster/shared/opaque"
+	"roster/shared/password"
 	"roster/shared/platform"
+	"roster/shared/role"
 	"roster/shared/samtemplate"
 	"roster/shared/secrets"
+	"roster/shared/signin"
 	"roster/shared/store"
 	"roster/shared/tenant"
+	"roster/shared/user"
 )
 
-// The demo tenant and its API key. They exist only in a local stack; the key
-// is fixed so the files in events/ and the README's examples work as written.
+// The demo tenant and its credentials. They exist only in a local stack;
+// they are fixed so the files in events/ and the README's examples work as
+// written.
 const (
 	DemoTenant    = "demo"
 	DemoKeyID     = "demodemodemodemo"
 	DemoKeySecret = "local-demo-key-never-valid-in-aws-000000000"
-	region        = "us-east-1"
-	tableName     = "roster-local"
-	secretName    = "roster-local-keys"
+
+	DemoOwnerUserCode = "ada"
+	DemoOwnerEmail    = "ada@demo.example"
+	DemoOwnerPassword = "correct horse battery staple"
+
+	demoDeviceID     = "demodevicedemode"
+	demoDeviceSecret = "local-demo-device-never-valid-in-aws-000000"
+	demoInviteID     = "demoinvitedemoin"
+	demoInviteSecret = "local-demo-invite-never-valid-in-aws-000000"
+	demoInviteEmail  = "grace@demo.example"
+	demoAuthID       = "demoauthdemoauth"
+	demoAuthSecret   = "local-demo-auth-never-valid-in-aws-00000000"
+
+	region     = "us-east-1"
+	tableName  = "roster-local"
+	secretName = "roster-local-keys"
 )
 
 // Options configure Start.
@@ -58,6 +76,7 @@ type Stack struct {
 	Config  platform.Config
 	AWS     aws.Config
 	DemoKey string // the demo tenant's API key token
+	Demo    Demo   // every demo credential, as written to the demo file
 	moto    *exec.Cmd
 }
 
@@ -195,7 +214,76 @@ func (s *Stack) provision(ctx context.Context, templatePath string) error {
 		return err
 	}
 	s.DemoKey = key
+	s.Demo, err = seedPeople(ctx, p)
+	if err != nil {
+		return err
+	}
+	s.Demo.TenantID, s.Demo.APIKey = DemoTenant, key
 	return nil
+}
+
+// seedPeople gives the demo tenant an owner with a known password, a
+// registered device, an open invitation and an auth token for the owner,
+// all with fixed tokens.
+func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
+	now := time.Now().UTC().Truncate(time.Second)
+	owner := &user.User{
+		TenantID: DemoTenant, ID: user.NewID(), Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
+		FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace", Active: true, Role: string(role.Owner),
+		CreatedAt: now, UpdatedAt: now, CreatedBy: "seed", UpdatedBy: "seed",
+	}
+	if err := p.Table.CreateUser(ctx, owner); err != nil {
+		return Demo{}, fmt.Errorf("seed owner: %w", err)
+	}
+	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	if err != nil {
+		return Demo{}, err
+	}
+	phc, err := hasher.Hash(DemoOwnerPassword)
+	if err != nil {
+		return Demo{}, err
+	}
+	if err := p.Table.SetAccountPassword(ctx, owner.AccountID, phc); err != nil {
+		return Demo{}, fmt.Errorf("seed owner password: %w", err)
+	}
+	device, err := opaque.Device.FromSecret(demoDeviceID, demoDeviceSecret)
+	if err != nil {
+		return Demo{}, err
+	}
+	err = p.Table.PutDevice(ctx, &signin.Device{
+		ID: device.ID, TenantID: DemoTenant, Name: "demo device", Hash: opaque.Hash(p.Keys.Pepper, device.Token),
+		CreatedAt: now, CreatedBy: "seed",
+	})
+	if err != nil {
+		return Demo{}, fmt.Errorf("seed device: %w", err)
+	}
+	invite, err := opaque.Invite.FromSecret(demoInviteID, demoInviteSecret)
+	if err != nil {
+		return Demo{}, err
+	}
+	err = p.Table.PutInvite(ctx, &signin.Invite{
+		ID: invite.ID, TenantID: DemoTenant, Email: demoInviteEmail, Role: string(role.Member),
+		FirstName: "Grace", LastName: "Hopper", Hash: opaque.Hash(p.Keys.Pepper, invite.Token),
+		CreatedAt: now, CreatedBy: "seed", ExpiresAt: now.Add(30 * 24 * time.Hour),
+	})
+	if err != nil {
+		return Demo{}, fmt.Errorf("seed invitation: %w", err)
+	}
+	authTok, err := opaque.Auth.FromSecret(demoAuthID, demoAuthSecret)
+	if err != nil {
+		return Demo{}, err
+	}
+	err = p.Table.CompleteLogin(ctx, signin.LoginSuccess{Token: &signin.AuthToken{
+		ID: authTok.ID, AccountID: owner.AccountID, Hash: opaque.Hash(p.Keys.Pepper, authTok.Token),
+		CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+	}})
+	if err != nil {
+		return Demo{}, fmt.Errorf("seed auth token: %w", err)
+	}
+	return Demo{
+		Owner:       DemoUser{UserCode: DemoOwnerUserCode, Email: DemoOwnerEmail, Password: DemoOwnerPassword, UserID: owner.ID},
+		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token,
+	}, nil
 }
 
 // CreateTable creates the table from template.yaml's Table resource, with
@@ -237,9 +325,21 @@ func SeedTenant(ctx context.Context, p *platform.Platform, tenantID, keyID, keyS
 
 // Demo is the content of the demo credentials file.
 type Demo struct {
-	APIURL   string `json:"apiUrl"`
-	TenantID string `json:"tenantId"`
-	APIKey   string `json:"apiKey"`
+	APIURL      string   `json:"apiUrl"`
+	TenantID    string   `json:"tenantId"`
+	APIKey      string   `json:"apiKey"`      // admin API key of the demo tenant
+	Owner       DemoUser `json:"owner"`       // logs in with the device token
+	DeviceToken string   `json:"deviceToken"` // for POST /account
+	InviteToken string   `json:"inviteToken"` // an open invitation (grace@demo.example)
+	AuthToken   string   `json:"authToken"`   // the owner's; single use, valid 24 h
+}
+
+// DemoUser is a seeded person who can log in.
+type DemoUser struct {
+	UserCode string `json:"userCode"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	UserID   string `json:"userUid"`
 }
 
 // WriteDemo writes the demo credentials as JSON for scripts, readable by the
