@@ -45,6 +45,30 @@ type userItem struct {
 	LanguageCode   string `dynamodbav:"languageCode,omitempty"`
 	DefaultStoreID string `dynamodbav:"defaultStoreId,omitempty"`
 	TokenVersion   int64  `dynamodbav:"tokenVersion"`
+
+	NotificationsOptIn         bool             `dynamodbav:"notificationsOptIn"`
+	LDAPUserName               string           `dynamodbav:"ldapUserName,omitempty"`
+	BypassBasicAuth            bool             `dynamodbav:"bypassBasicAuth"`
+	InvitationAccepted         bool             `dynamodbav:"invitationAccepted"`
+	Groups                     []string         `dynamodbav:"groups,omitempty,stringset"`
+	WorkingEnvironments        []string         `dynamodbav:"workingEnvironments,omitempty"`
+	CreatedWorkingEnvironments []workingEnvItem `dynamodbav:"createdWorkingEnvironments,omitempty"`
+	Azure                      *azureItem       `dynamodbav:"azure,omitempty"`
+	LoginProfileID             int64            `dynamodbav:"loginProfileId,omitempty"`
+}
+
+type workingEnvItem struct {
+	PublicID string `dynamodbav:"publicId"`
+	Name     string `dynamodbav:"name"`
+	Type     string `dynamodbav:"type"`
+}
+
+// azureItem holds the application key sealed, as the caller sealed it.
+type azureItem struct {
+	SubscriptionID string `dynamodbav:"subscriptionId,omitempty"`
+	TenantID       string `dynamodbav:"tenantId,omitempty"`
+	ApplicationID  string `dynamodbav:"applicationId,omitempty"`
+	ApplicationKey string `dynamodbav:"applicationKey,omitempty"`
 }
 
 // markerItem reserves a unique value (email, username, number) in a tenant
@@ -57,7 +81,7 @@ type markerItem struct {
 }
 
 func toUserItem(u *user.User) userItem {
-	return userItem{
+	it := userItem{
 		PK: tenantPK(u.TenantID), SK: userSK(u.ID), Type: "user",
 		TenantID: u.TenantID, ID: u.ID, Number: u.Number,
 		Username: u.Username, UsernameLower: user.NormalizeUsername(u.Username),
@@ -68,11 +92,21 @@ func toUserItem(u *user.User) userItem {
 		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
 		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion,
+		NotificationsOptIn: u.NotificationsOptIn, LDAPUserName: u.LDAPUserName,
+		BypassBasicAuth: u.BypassBasicAuth, InvitationAccepted: u.InvitationAccepted,
+		Groups: u.Groups, WorkingEnvironments: u.WorkingEnvironments, LoginProfileID: u.LoginProfileID,
 	}
+	for _, w := range u.CreatedWorkingEnvironments {
+		it.CreatedWorkingEnvironments = append(it.CreatedWorkingEnvironments, workingEnvItem(w))
+	}
+	if a := u.Azure; a != nil {
+		it.Azure = &azureItem{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID, ApplicationKey: a.ApplicationKey}
+	}
+	return it
 }
 
 func (it userItem) user() *user.User {
-	return &user.User{
+	u := &user.User{
 		TenantID: it.TenantID, ID: it.ID, Number: it.Number,
 		Username: it.Username, Email: it.Email, FirstName: it.FirstName, LastName: it.LastName,
 		Active: it.Active, Role: it.Role, AccessToken: it.AccessToken,
@@ -80,7 +114,17 @@ func (it userItem) user() *user.User {
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
 		DefaultStoreID: it.DefaultStoreID, TokenVersion: it.TokenVersion,
+		NotificationsOptIn: it.NotificationsOptIn, LDAPUserName: it.LDAPUserName,
+		BypassBasicAuth: it.BypassBasicAuth, InvitationAccepted: it.InvitationAccepted,
+		Groups: it.Groups, WorkingEnvironments: it.WorkingEnvironments, LoginProfileID: it.LoginProfileID,
 	}
+	for _, w := range it.CreatedWorkingEnvironments {
+		u.CreatedWorkingEnvironments = append(u.CreatedWorkingEnvironments, user.WorkingEnvironment(w))
+	}
+	if a := it.Azure; a != nil {
+		u.Azure = &user.AzureCredentials{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID, ApplicationKey: a.ApplicationKey}
+	}
+	return u
 }
 
 // Retry bounds for CreateUser: a drawn user number that is taken is drawn

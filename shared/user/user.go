@@ -42,6 +42,36 @@ type User struct {
 	// AccessToken is a third-party access token, sealed (encrypted) before
 	// it reaches the store. It is never returned to a caller.
 	AccessToken string `json:"-"`
+
+	// Administration (the Users and Identity APIs).
+	NotificationsOptIn         bool                 // email notifications opt-in
+	LDAPUserName               string               // directory (LDAP/AD) user name; set means an LDAP user
+	BypassBasicAuth            bool                 // may use basic auth where the tenant restricts it
+	InvitationAccepted         bool                 // the user accepted their invitation
+	Groups                     []string             // ids of the tenant groups the user belongs to, sorted
+	WorkingEnvironments        []string             // public ids of the systems assigned to the user
+	CreatedWorkingEnvironments []WorkingEnvironment // systems the user created
+	Azure                      *AzureCredentials    // optional cloud credentials
+	LoginProfileID             int64                // the Access User API's authId / loginProfileId; 0: the tenant's default
+}
+
+// IsLDAP reports whether the user signs in through a directory.
+func (u *User) IsLDAP() bool { return u.LDAPUserName != "" }
+
+// WorkingEnvironment is a system a user created.
+type WorkingEnvironment struct {
+	PublicID string
+	Name     string
+	Type     string
+}
+
+// AzureCredentials are a user's cloud credentials. ApplicationKey is a
+// secret: sealed before it reaches the store and never returned in clear.
+type AzureCredentials struct {
+	SubscriptionID string
+	TenantID       string
+	ApplicationID  string
+	ApplicationKey string `json:"-"` // sealed
 }
 
 // Store persists users. Implementations must enforce username, email and
@@ -83,14 +113,27 @@ func NormalizeUsername(name string) string {
 	return strings.ToLower(strings.TrimSpace(name))
 }
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+// idAlphabet is base32 with its characters in ASCII order, so ids sort
+// as strings in the order of the bytes they encode.
+const idAlphabet = "234567abcdefghijklmnopqrstuvwxyz"
 
-// NewID returns a random user id: 26 characters of lower-case base32
-// (128 bits), safe in keys, paths and the `^[A-Za-z0-9-_]+` uid pattern.
-func NewID() string {
+var idEncoding = base32.NewEncoding(idAlphabet).WithPadding(base32.NoPadding)
+
+// NewID returns a new user id: 26 lower-case characters encoding a 48-bit
+// millisecond timestamp and 80 random bits. Ids sort by creation time, so a
+// tenant's users listed by key come out oldest first; they are safe in
+// keys, paths and the `^[A-Za-z0-9-_]+` uid pattern.
+func NewID() string { return newIDAt(time.Now()) }
+
+func newIDAt(t time.Time) string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return strings.ToLower(idEncoding.EncodeToString(b[:]))
+	ms := uint64(t.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails on supported platforms
+	return idEncoding.EncodeToString(b[:])
 }
 
 // numberEpoch is the origin of user numbers; it keeps them small.
