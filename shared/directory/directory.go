@@ -1,0 +1,123 @@
+// Package directory owns administering a tenant's users: creating, reading,
+// listing, changing (always conditional on the version read), deleting one
+// or many, setting passwords, and the tenant's groups. The Users, Identity
+// and Access User endpoint groups are three dialects over this one service,
+// so a change made through one reads back the same through the others.
+package directory
+
+import (
+	"context"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/user"
+)
+
+// NewUser asks to create a user in the caller's tenant.
+type NewUser struct {
+	Username           string // required; unique per tenant, case-insensitively
+	Email              string // optional in some dialects; unique when set
+	FirstName          string
+	LastName           string
+	Active             bool
+	Role               string // "" means member; the caller must be allowed to assign it
+	LDAPUserName       string
+	NotificationsOptIn bool
+	Password           string // optional initial password (the person's, see signin.Account)
+	LoginProfileID     int64  // 0: the tenant's default login profile
+	Groups             []string
+}
+
+// Change is an administrative change to a user. Nil fields are left alone.
+// Privileged fields (Active, Role, BypassBasicAuth, LDAPUserName) need
+// role.UsersPrivileged; the rest role.UsersWrite.
+type Change struct {
+	Username            *string
+	Email               *string
+	FirstName           *string
+	LastName            *string
+	Active              *bool
+	Role                *string
+	LDAPUserName        *string
+	NotificationsOptIn  *bool
+	BypassBasicAuth     *bool
+	InvitationAccepted  *bool
+	LoginProfileID      *int64
+	WorkingEnvironments *[]string
+	Azure               *user.AzureCredentials // ApplicationKey in clear here; the service seals it
+	Password            *string                // sets the person's password; revokes the user's tokens
+	GroupsToAdd         []string               // unknown group ids: fault.Invalid naming the list's field
+	GroupsToRemove      []string
+	// IfVersion, when > 0, is the version the caller read (If-Match): a
+	// stale one is fault.PreconditionFailed. When 0 the change applies to
+	// the version the service reads, and a concurrent change in between is
+	// fault.Conflict — never a silent overwrite.
+	IfVersion int64
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Users []*user.User
+	Next  string // opaque cursor of the next page; "" on the last page
+}
+
+// DeleteOutcome is what happened to one id of a bulk delete. Another
+// tenant's id reads exactly like an unknown one.
+type DeleteOutcome struct {
+	ID     string
+	Status string // "deleted" or "not_found"
+}
+
+// Group is a tenant-scoped set of users.
+type Group struct {
+	ID        string
+	Name      string // unique per tenant, case-insensitively
+	CreatedAt time.Time
+}
+
+// Limits the service enforces (and the dialects document).
+const (
+	MaxPageSize   = 100 // users per listed page
+	MaxBulkDelete = 100 // ids per bulk delete
+	MaxGroups     = 100 // groups per user
+)
+
+// Service administers users. Every method acts for a verified principal and
+// sees only the principal's tenant: another tenant's user is fault.NotFound,
+// exactly as a missing one. Permissions are checked here (fault.Forbidden).
+type Service interface {
+	// Create makes a user (users:write; users:privileged for a role other
+	// than member or an LDAP name). fault.Conflict naming username or
+	// email when taken; fault.Invalid naming each bad field.
+	Create(ctx context.Context, p auth.Principal, in NewUser) (*user.User, error)
+	// Get returns a user by id (users:read).
+	Get(ctx context.Context, p auth.Principal, id string) (*user.User, error)
+	// GetByNumber returns a user by tenant-scoped number (users:read).
+	GetByNumber(ctx context.Context, p auth.Principal, n int64) (*user.User, error)
+	// GetByUsername returns a user by username, case-insensitively (users:read).
+	GetByUsername(ctx context.Context, p auth.Principal, username string) (*user.User, error)
+	// List returns users oldest first, limit per page (1..MaxPageSize),
+	// from the cursor of the previous page (users:read). A bad cursor is
+	// fault.Invalid naming "cursor".
+	List(ctx context.Context, p auth.Principal, limit int, cursor string) (Page, error)
+	// Update applies a change conditional on the version and returns the
+	// user as stored. Email and username changes move their markers in the
+	// same transaction; group changes check every group exists in that
+	// transaction too.
+	Update(ctx context.Context, p auth.Principal, id string, c Change) (*user.User, error)
+	// Delete removes a user with its markers and membership (users:delete).
+	// ifVersion > 0 makes it conditional (fault.PreconditionFailed).
+	Delete(ctx context.Context, p auth.Principal, id string, ifVersion int64) error
+	// DeleteMany deletes up to MaxBulkDelete users, reporting each id.
+	DeleteMany(ctx context.Context, p auth.Principal, ids []string) ([]DeleteOutcome, error)
+	// SetPassword sets a user's password: an admin (users:write) needs no
+	// current password; a user changing their own must give it
+	// (fault.Invalid naming currentPassword when wrong). The password policy
+	// applies (fault.Invalid naming password). Revokes the user's tokens.
+	SetPassword(ctx context.Context, p auth.Principal, id, newPassword string, currentPassword *string) error
+	// CreateGroup makes a group (groups:write); fault.Conflict when the
+	// name is taken.
+	CreateGroup(ctx context.Context, p auth.Principal, name string) (Group, error)
+	// ListGroups lists the tenant's groups by name (groups:read).
+	ListGroups(ctx context.Context, p auth.Principal) ([]Group, error)
+}
