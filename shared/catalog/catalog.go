@@ -9,8 +9,10 @@ import (
 	"roster/shared/account"
 	"roster/shared/auth"
 
+	"roster/shared/identity"
 	"roster/shared/platform"
 	"roster/shared/userinfo"
+	"roster/shared/users"
 	"roster/shared/web"
 )
 
@@ -32,6 +34,8 @@ type Route struct {
 func Functions() []Function {
 	return []Function{
 		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: account.FromPlatform},
+		{LogicalID: "IdentityFunction", Dir: "identity", Routes: routesOf(identity.Routes(identity.Deps{})), Build: identity.FromPlatform},
+		{LogicalID: "UsersFunction", Dir: "users", Routes: routesOf(users.Routes(users.Deps{})), Build: users.FromPlatform},
 		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: userinfo.FromPlatform},
 	}
 }

@@ -85,6 +85,13 @@ const (
 // Service administers users. Every method acts for a verified principal and
 // sees only the principal's tenant: another tenant's user is fault.NotFound,
 // exactly as a missing one. Permissions are checked here (fault.Forbidden).
+//
+// A caller administers (changes, resets the password of, deletes) only
+// users whose role it could assign or holds itself, so a user manager never
+// takes over an admin; an owner cannot demote, deactivate or delete
+// themselves, so a tenant is not left without one by its own hand. Users
+// come back with the Azure application key sealed: no dialect shows it in
+// clear (the Users API masks it).
 type Service interface {
 	// Create makes a user (users:write; users:privileged for a role other
 	// than member or an LDAP name). fault.Conflict naming username or
@@ -101,19 +108,27 @@ type Service interface {
 	// fault.Invalid naming "cursor".
 	List(ctx context.Context, p auth.Principal, limit int, cursor string) (Page, error)
 	// Update applies a change conditional on the version and returns the
-	// user as stored. Email and username changes move their markers in the
-	// same transaction; group changes check every group exists in that
-	// transaction too.
+	// user as stored (users:write; users:privileged to change a privileged
+	// field; groups:write to change groups). Email and username changes
+	// move their markers in the same transaction; group changes check every
+	// group exists in that transaction too. Deactivating, changing the role
+	// or setting a password revokes the user's tokens. One's own password
+	// changes only through SetPassword.
 	Update(ctx context.Context, p auth.Principal, id string, c Change) (*user.User, error)
 	// Delete removes a user with its markers and membership (users:delete).
 	// ifVersion > 0 makes it conditional (fault.PreconditionFailed).
 	Delete(ctx context.Context, p auth.Principal, id string, ifVersion int64) error
-	// DeleteMany deletes up to MaxBulkDelete users, reporting each id.
+	// DeleteMany deletes up to MaxBulkDelete users, reporting each id
+	// (users:delete); fault.Invalid naming userIds for an empty or too
+	// long list. When the caller may not delete one of them, nothing is
+	// deleted (fault.Forbidden).
 	DeleteMany(ctx context.Context, p auth.Principal, ids []string) ([]DeleteOutcome, error)
 	// SetPassword sets a user's password: an admin (users:write) needs no
 	// current password; a user changing their own must give it
 	// (fault.Invalid naming currentPassword when wrong). The password policy
 	// applies (fault.Invalid naming password). Revokes the user's tokens.
+	// An admin may not reset the password of a person who also holds users
+	// in other tenants (fault.Forbidden): the password opens them all.
 	SetPassword(ctx context.Context, p auth.Principal, id, newPassword string, currentPassword *string) error
 	// CreateGroup makes a group (groups:write); fault.Conflict when the
 	// name is taken.

@@ -103,7 +103,8 @@ func errCurrentPassword(reason string) error {
 // UpdateSelf applies a self-service change. Reads: the user, and for a
 // password change the account with its memberships (one query). Writes:
 // one transaction, or nothing when the input is invalid or changes nothing.
-// A wrong current password writes one failure count instead.
+// A wrong current password writes one failure count instead. A password
+// change ends every session of the person, the caller's own included.
 func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID string, c SelfChange) (*user.User, error) {
 	if err := requireUser(p, role.SelfWrite); err != nil {
 		return nil, err
@@ -158,6 +159,9 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 		if pw, err = s.passwordChange(ctx, u.AccountID, *c.CurrentPassword, *c.Password); err != nil {
 			return nil, err
 		}
+		// Stamped after the hashing, as close to the write as it can be,
+		// so a login racing the change rarely begins after the stamp.
+		pw.At = sessionTime(s.now())
 		next.TokenVersion++
 	}
 	next.Version = u.Version + 1

@@ -58,8 +58,10 @@ func (s *service) DescribeInvite(ctx context.Context, inviteToken string) (Invit
 
 // AcceptInvite makes the person behind authToken a user of the invitation's
 // tenant. Reads: the invitation and the auth token; writes: one transaction
-// that consumes both, stores the fresh auth token and creates the user with
-// its markers, membership and account upsert.
+// that consumes both, stores the fresh auth token (of the same session) and
+// creates the user with its markers, membership and account upsert; the
+// upsert holds only while the person's sessions were not revoked since
+// this one began.
 func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error) {
 	now := s.now()
 	in, err := s.invite(ctx, inviteToken, now)
@@ -70,7 +72,7 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	fresh, tok, err := s.newAuthToken(old.AccountID, now)
+	fresh, tok, err := s.newAuthToken(old.AccountID, old.SessionStart, now)
 	if err != nil {
 		return Tokens{}, nil, err
 	}
@@ -85,7 +87,7 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 	case "":
 	case fault.NotFound: // used or expired meanwhile, or the tenant closed
 		return Tokens{}, nil, denyErr(errInvite, err)
-	case fault.Unauthorized: // consumed by a concurrent exchange, or expired meanwhile
+	case fault.Unauthorized: // consumed by a concurrent exchange, expired meanwhile, or the session revoked
 		return Tokens{}, nil, denyErr(errAuthToken, err)
 	default:
 		return Tokens{}, nil, err

@@ -16,7 +16,9 @@ import (
 const maxUserCode = 256
 
 // Login checks the device, then the user code and password in the device's
-// tenant. Reads: device, username marker, user, account (four GetItems).
+// tenant. Reads: device and username marker (two GetItems), then user and
+// account together (one BatchGetItem; a GetItem each for a marker written
+// before markers named the account).
 // Writes: one UpdateItem on a wrong password (two for the failure that
 // locks, when a concurrent failure moved the count), one PutItem on success
 // (a two-item transaction when failures must be cleared or the hash
@@ -33,13 +35,13 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		s.hasher.VerifyDummy(pw)
 		return Tokens{}, deny(errCredentials, "user code or password out of bounds")
 	}
-	u, acct, reason, err := s.loginAccount(ctx, tenantID, userCode)
+	u, acct, cause, err := s.loginAccount(ctx, tenantID, userCode)
 	if err != nil {
 		return Tokens{}, err
 	}
-	if reason != "" {
+	if cause != nil {
 		s.hasher.VerifyDummy(pw)
-		return Tokens{}, deny(errCredentials, reason)
+		return Tokens{}, denyErr(errCredentials, cause)
 	}
 	if acct.LockedUntil.After(now) {
 		// Neither counted nor extended: a lock is a fixed pause, not a
@@ -58,7 +60,9 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		return Tokens{}, deny(errCredentials, "wrong password")
 	}
 
-	fresh, authTok, err := s.newAuthToken(acct.ID, now)
+	// The session begins when the login did, before any of its reads, so a
+	// password change stamped later ends it (see UpdateSelf).
+	fresh, authTok, err := s.newAuthToken(acct.ID, sessionTime(now), now)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -102,37 +106,22 @@ func (s *service) device(ctx context.Context, tok string) (string, error) {
 }
 
 // loginAccount finds the active user with the user code in the tenant and
-// the account behind it. A reason instead of a user says why there is
-// nothing to check the password against; err is a store failure.
-func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (*user.User, *Account, string, error) {
-	userID, err := s.st.UserIDByUsername(ctx, tenantID, userCode)
-	if fault.CodeOf(err) == fault.NotFound {
-		return nil, nil, "unknown user code", nil
-	}
-	if err != nil {
-		return nil, nil, "", err
-	}
-	u, err := s.st.GetUser(ctx, tenantID, userID)
+// the account behind it. A cause instead of a user says why there is
+// nothing to check the password against (unknown user code, user or
+// account missing, user inactive, no password); err is a store failure.
+func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (u *user.User, acct *Account, cause, err error) {
+	u, acct, err = s.st.LoginUser(ctx, tenantID, userCode)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
-		return nil, nil, "username marker without a user", nil
+		return nil, nil, err, nil
 	case err != nil:
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	case !u.Active:
-		return nil, nil, "user inactive", nil
-	case u.AccountID == "":
-		return nil, nil, "user without an account", nil
-	}
-	acct, err := s.st.GetAccount(ctx, u.AccountID)
-	switch {
-	case fault.CodeOf(err) == fault.NotFound:
-		return nil, nil, "user's account missing", nil
-	case err != nil:
-		return nil, nil, "", err
+		return nil, nil, errors.New("user inactive"), nil
 	case acct.PasswordHash == "":
-		return nil, nil, "account without a password", nil
+		return nil, nil, errors.New("account without a password"), nil
 	}
-	return u, acct, "", nil
+	return u, acct, nil, nil
 }
 
 // recordFailure counts a wrong password against the account.
@@ -145,9 +134,11 @@ func (s *service) recordFailure(ctx context.Context, acct *Account, now time.Tim
 }
 
 // Exchange consumes an auth token for an access token to tenantID and a
-// fresh auth token. Reads: auth token, membership, user (three GetItems);
-// writes: one two-item transaction (consume the old token, put the new).
-// Nothing is consumed when the person holds no active user in the tenant.
+// fresh auth token of the same session. Reads: auth token, membership,
+// user (three GetItems); writes: one three-item transaction (consume the
+// old token, put the new, check that the person's sessions were not
+// revoked since this one began). Nothing is consumed when the person holds
+// no active user in the tenant, or when the session has ended.
 func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tokens, *user.User, error) {
 	now := s.now()
 	old, err := s.authToken(ctx, authToken, now)
@@ -158,13 +149,19 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	fresh, tok, err := s.newAuthToken(old.AccountID, now)
+	if !old.SessionStart.After(u.SessionsRevokedAt) {
+		// The user was deactivated after the session began: reactivated,
+		// it opens to new logins only.
+		return Tokens{}, nil, deny(errAuthToken, "session began before the user's sessions were revoked")
+	}
+	fresh, tok, err := s.newAuthToken(old.AccountID, old.SessionStart, now)
 	if err != nil {
 		return Tokens{}, nil, err
 	}
 	if err := s.st.RotateAuthToken(ctx, old.ID, now, fresh); err != nil {
 		if fault.CodeOf(err) == fault.Unauthorized {
-			// Consumed by a concurrent exchange, or expired meanwhile.
+			// Consumed by a concurrent exchange, expired meanwhile, or the
+			// person's sessions were revoked since this one began.
 			return Tokens{}, nil, denyErr(errAuthToken, err)
 		}
 		return Tokens{}, nil, err

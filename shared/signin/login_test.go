@@ -30,10 +30,12 @@ func TestLoginIssuesAnAccessTokenForTheDeviceTenantAndAnAuthToken(t *testing.T) 
 		if err != nil {
 			t.Fatalf("Login: %v", err)
 		}
-		t.Logf("Login: %d GetItem, %d Query, %d PutItem, %d TransactWriteItems, %d UpdateItem",
-			use.Calls("GetItem"), use.Calls("Query"), use.Calls("PutItem"), use.Calls("TransactWriteItems"), use.Calls("UpdateItem"))
-		if use.Calls("GetItem") != 4 || use.Calls("PutItem") != 1 || use.Calls() != 5 {
-			t.Errorf("calls = %d (GetItem %d, PutItem %d), want 4 GetItem and 1 PutItem", use.Calls(), use.Calls("GetItem"), use.Calls("PutItem"))
+		t.Logf("Login: %d GetItem, %d BatchGetItem, %d PutItem, %d TransactWriteItems, %d UpdateItem",
+			use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("PutItem"), use.Calls("TransactWriteItems"), use.Calls("UpdateItem"))
+		// Device and username marker, then user and account together.
+		if use.Calls("GetItem") != 2 || use.Calls("BatchGetItem") != 1 || use.Calls("PutItem") != 1 || use.Calls() != 4 {
+			t.Errorf("calls = %d (GetItem %d, BatchGetItem %d, PutItem %d), want 2 GetItem, 1 BatchGetItem and 1 PutItem",
+				use.Calls(), use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("PutItem"))
 		}
 
 		c, err := f.verifier.Verify(tok.AccessToken)
@@ -66,7 +68,8 @@ func TestLoginIssuesAnAccessTokenForTheDeviceTenantAndAnAuthToken(t *testing.T) 
 		if err != nil {
 			t.Fatalf("GetAuthToken: %v", err)
 		}
-		if stored.AccountID != u.AccountID || !opaque.Verify(keys.Pepper, tok.AuthToken, stored.Hash) || !stored.ExpiresAt.Equal(tok.AuthExpires) {
+		if stored.AccountID != u.AccountID || !opaque.Verify(keys.Pepper, tok.AuthToken, stored.Hash) || !stored.ExpiresAt.Equal(tok.AuthExpires) ||
+			!stored.SessionStart.Equal(f.clock.Now()) {
 			t.Errorf("stored auth token = %+v", stored)
 		}
 	})

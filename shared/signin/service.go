@@ -18,9 +18,10 @@ import (
 
 // Defaults for the zero fields of Options.
 const (
-	DefaultMaxFailures = 10               // consecutive failures that lock an account
-	DefaultLockFor     = 15 * time.Minute // how long a lock lasts
-	DefaultAuthTTL     = time.Hour        // lifetime of an auth token
+	DefaultMaxFailures = 10                 // consecutive failures that lock an account
+	DefaultLockFor     = 15 * time.Minute   // how long a lock lasts
+	DefaultAuthTTL     = time.Hour          // lifetime of an auth token
+	DefaultMaxSession  = 7 * 24 * time.Hour // longest a login lasts, however often its auth token is exchanged
 	DefaultInviteTTL   = 7 * 24 * time.Hour
 	// MaxInviteTTL bounds what NewInvite.TTL may ask for.
 	MaxInviteTTL = 30 * 24 * time.Hour
@@ -33,6 +34,9 @@ type Options struct {
 	LockFor     time.Duration    // DefaultLockFor
 	AuthTTL     time.Duration    // DefaultAuthTTL
 	InviteTTL   time.Duration    // DefaultInviteTTL; the default lifetime of an invitation
+	// MaxSession (DefaultMaxSession) bounds a session: however often its
+	// auth token is exchanged, none outlives the login by more than this.
+	MaxSession time.Duration
 }
 
 // service implements Service on a Store.
@@ -46,6 +50,7 @@ type service struct {
 	lockFor     time.Duration
 	authTTL     time.Duration
 	inviteTTL   time.Duration
+	maxSession  time.Duration
 }
 
 // New returns the sign-in service. hasher hashes and checks passwords,
@@ -59,15 +64,15 @@ func New(st Store, hasher *password.Hasher, issuer *token.Issuer, pepper []byte,
 		return nil, errors.New("new sign-in service: store, hasher and issuer are required")
 	case len(pepper) < password.MinPepperBytes:
 		return nil, fmt.Errorf("new sign-in service: pepper is %d bytes, want at least %d", len(pepper), password.MinPepperBytes)
-	case opts.MaxFailures < 0 || opts.LockFor < 0 || opts.AuthTTL < 0 || opts.InviteTTL < 0:
+	case opts.MaxFailures < 0 || opts.LockFor < 0 || opts.AuthTTL < 0 || opts.InviteTTL < 0 || opts.MaxSession < 0:
 		return nil, errors.New("new sign-in service: negative option")
-	case opts.AuthTTL != 0 && opts.AuthTTL < time.Second || opts.InviteTTL > MaxInviteTTL:
-		return nil, errors.New("new sign-in service: token lifetimes must be at least a second and invitations at most 30 days")
+	case opts.AuthTTL != 0 && opts.AuthTTL < time.Second || opts.MaxSession != 0 && opts.MaxSession < time.Second || opts.InviteTTL > MaxInviteTTL:
+		return nil, errors.New("new sign-in service: token and session lifetimes must be at least a second and invitations at most 30 days")
 	}
 	s := &service{
 		st: st, hasher: hasher, issuer: issuer, pepper: bytes.Clone(pepper),
 		now: opts.Now, maxFailures: opts.MaxFailures, lockFor: opts.LockFor,
-		authTTL: opts.AuthTTL, inviteTTL: opts.InviteTTL,
+		authTTL: opts.AuthTTL, inviteTTL: opts.InviteTTL, maxSession: opts.MaxSession,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -83,6 +88,9 @@ func New(st Store, hasher *password.Hasher, issuer *token.Issuer, pepper []byte,
 	}
 	if s.inviteTTL == 0 {
 		s.inviteTTL = DefaultInviteTTL
+	}
+	if s.maxSession == 0 {
+		s.maxSession = DefaultMaxSession
 	}
 	return s, nil
 }
@@ -125,18 +133,28 @@ func requireUser(p auth.Principal, perm role.Permission) error {
 	return nil
 }
 
-// newAuthToken makes a fresh auth token for the account, expiring in whole
-// seconds (the TTL attribute's unit).
-func (s *service) newAuthToken(accountID string, now time.Time) (*AuthToken, string, error) {
+// newAuthToken makes a fresh auth token of the account's session that
+// began at sessionStart, expiring in whole seconds (the TTL attribute's
+// unit) after AuthTTL, or when the session reaches MaxSession if sooner.
+func (s *service) newAuthToken(accountID string, sessionStart, now time.Time) (*AuthToken, string, error) {
 	k, err := opaque.Auth.Generate()
 	if err != nil {
 		return nil, "", fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
+	expires := now.Add(s.authTTL)
+	if end := sessionStart.Add(s.maxSession); end.Before(expires) {
+		expires = end
+	}
 	return &AuthToken{
 		ID: k.ID, AccountID: accountID, Hash: opaque.Hash(s.pepper, k.Token),
-		CreatedAt: now, ExpiresAt: now.Add(s.authTTL).Truncate(time.Second),
+		CreatedAt: now, ExpiresAt: expires.Truncate(time.Second), SessionStart: sessionStart,
 	}, k.Token, nil
 }
+
+// sessionTime is a time as sessions are compared: whole milliseconds, the
+// unit they are stored in, so what the service compares is what the
+// table's conditions compare.
+func sessionTime(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 
 // tokens issues an access token for u and packs it with the auth token.
 func (s *service) tokens(u *user.User, accountID, authToken string, authExpires time.Time) (Tokens, error) {
@@ -154,7 +172,8 @@ func (s *service) tokens(u *user.User, accountID, authToken string, authExpires 
 }
 
 // authToken checks an auth token the caller holds: well formed, stored,
-// matching, not expired. Every failure is the same errAuthToken.
+// matching, not expired, of a session younger than MaxSession. Every
+// failure is the same errAuthToken.
 func (s *service) authToken(ctx context.Context, tok string, now time.Time) (*AuthToken, error) {
 	id, err := opaque.Auth.Parse(tok)
 	if err != nil {
@@ -171,6 +190,8 @@ func (s *service) authToken(ctx context.Context, tok string, now time.Time) (*Au
 		return nil, deny(errAuthToken, "wrong auth token secret")
 	case !now.Before(a.ExpiresAt):
 		return nil, deny(errAuthToken, "auth token expired")
+	case !now.Before(a.SessionStart.Add(s.maxSession)):
+		return nil, deny(errAuthToken, "session older than the maximum")
 	}
 	return a, nil
 }

@@ -25,6 +25,10 @@ type Account struct {
 	PasswordHash string    `json:"-"` // argon2id PHC string; empty: no password yet
 	FailedLogins int       `json:"-"` // consecutive failures
 	LockedUntil  time.Time `json:"-"` // logins refused until then
+
+	// SessionsRevokedAt ends the person's sessions: one that began at or
+	// before it (to the millisecond) is refused. A password change sets it.
+	SessionsRevokedAt time.Time `json:"-"`
 }
 
 // Membership is one tenant a person can enter, with the user they are there.
@@ -105,9 +109,11 @@ type Service interface {
 	// Success resets the failure count and may rehash the password.
 	Login(ctx context.Context, deviceToken, userCode, password string) (Tokens, error)
 	// Exchange consumes an auth token and returns an access token for
-	// tenantID plus a fresh auth token. fault.Unauthorized for a bad, used
-	// or expired auth token; fault.NotFound when the person holds no active
-	// user in tenantID.
+	// tenantID plus a fresh auth token of the same session.
+	// fault.Unauthorized for a bad, used or expired auth token and for a
+	// session that is older than Options.MaxSession or was revoked (a
+	// password change, or the tenant user's deactivation, since it began);
+	// fault.NotFound when the person holds no active user in tenantID.
 	Exchange(ctx context.Context, authToken, tenantID string) (Tokens, *user.User, error)
 	// Account returns the caller's account and every tenant they can enter.
 	Account(ctx context.Context, p auth.Principal) (*Account, []Membership, error)
@@ -119,7 +125,8 @@ type Service interface {
 	// UpdateSelf applies a self-service change. A password change needs
 	// the current password (fault.Invalid, field currentPassword, when
 	// wrong), passes the password policy, and revokes every earlier access
-	// token of the user. An email taken in the tenant is fault.Conflict.
+	// token of the person's users and every session of the person, the
+	// caller's own included. An email taken in the tenant is fault.Conflict.
 	// A stale IfVersion is fault.PreconditionFailed.
 	UpdateSelf(ctx context.Context, p auth.Principal, tenantID string, c SelfChange) (*user.User, error)
 	// DescribeInvite tells what an invitation is for. A used, expired or
@@ -128,9 +135,11 @@ type Service interface {
 	// AcceptInvite makes the person proven by authToken a user of the
 	// invitation's tenant, consuming the invitation and the auth token in
 	// one transaction, and returns tokens for the new tenant (with a fresh
-	// auth token). A used, expired or unknown invite token is the same
-	// fault.NotFound; a bad auth token is fault.Unauthorized; a person who
-	// is already a member, or an email already taken there, is fault.Conflict.
+	// auth token of the same session). A used, expired or unknown invite
+	// token is the same fault.NotFound; a bad auth token, or one of a
+	// session too old or revoked (as for Exchange), is fault.Unauthorized;
+	// a person who is already a member, or an email already taken there,
+	// is fault.Conflict.
 	AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error)
 	// CreateInvite invites a person into the caller's tenant
 	// (permission invitations:write; the role must be one the caller may assign).

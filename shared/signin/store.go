@@ -22,13 +22,15 @@ type Device struct {
 }
 
 // AuthToken is a stored proof of login: it names the person, and each
-// exchange consumes it.
+// exchange consumes it. The tokens a login's exchanges hand out one after
+// another are one session: each carries the login's SessionStart.
 type AuthToken struct {
-	ID        string    // public id, part of the token
-	AccountID string    // the person who logged in
-	Hash      []byte    `json:"-"` // HMAC-SHA256(pepper, token)
-	CreatedAt time.Time // creation time
-	ExpiresAt time.Time // whole seconds; also the item's TTL
+	ID           string    // public id, part of the token
+	AccountID    string    // the person who logged in
+	Hash         []byte    `json:"-"` // HMAC-SHA256(pepper, token)
+	CreatedAt    time.Time // creation time
+	ExpiresAt    time.Time // whole seconds; also the item's TTL
+	SessionStart time.Time // whole milliseconds; the time of the login the session began with
 }
 
 // Invite is a stored invitation into a tenant.
@@ -73,17 +75,19 @@ type SelfUpdate struct {
 }
 
 // PasswordChange replaces an account's password and revokes the access
-// tokens of every user of the account.
+// tokens of every user of the account and every session of the person.
 type PasswordChange struct {
 	AccountID string
 	OldHash   string       // the hash the current password was verified against
 	NewHash   string       // the new hash
 	Others    []Membership // the account's other users, whose token version is bumped
+	At        time.Time    // whole milliseconds; sessions that began then or earlier end
 }
 
 // Acceptance is an accepted invitation as the store applies it: the invite
 // and the old auth token consumed, the fresh auth token and the new user
-// (with its membership) written, all in one transaction.
+// (with its membership) written, all in one transaction, which holds only
+// while the person's sessions were last revoked before Fresh.SessionStart.
 type Acceptance struct {
 	InviteID string
 	AuthID   string     // the auth token consumed
@@ -99,13 +103,14 @@ type Store interface {
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// GetUser returns a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
-	// UserIDByUsername finds a user by username, case-insensitively. fault.NotFound.
-	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
+	// LoginUser returns the user holding a username in a tenant
+	// (case-insensitively) and its account, in as few calls as the
+	// username marker allows. fault.NotFound when no user holds the
+	// username, or it has no account or its account is missing.
+	LoginUser(ctx context.Context, tenantID, username string) (*user.User, *Account, error)
 	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
 	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
 
-	// GetAccount returns an account. fault.NotFound.
-	GetAccount(ctx context.Context, id string) (*Account, error)
 	// AccountMembers returns an account and its memberships (tenant and
 	// user ids only) in one query. fault.NotFound.
 	AccountMembers(ctx context.Context, id string) (*Account, []Membership, error)
@@ -138,8 +143,10 @@ type Store interface {
 	// fault.Conflict when a rehash finds the password changed meanwhile.
 	CompleteLogin(ctx context.Context, s LoginSuccess) error
 	// RotateAuthToken deletes the old auth token, provided it exists and has
-	// not expired at now, and stores the fresh one, in one transaction.
-	// fault.Unauthorized when the old token is gone or expired.
+	// not expired at now, and stores the fresh one, in one transaction that
+	// also checks that the account's sessions were last revoked before
+	// fresh.SessionStart. fault.Unauthorized when the old token is gone or
+	// expired, or the session was revoked.
 	RotateAuthToken(ctx context.Context, oldID string, now time.Time, fresh *AuthToken) error
 
 	// GetInvite returns an invitation. fault.NotFound.
@@ -148,8 +155,9 @@ type Store interface {
 	PutInvite(ctx context.Context, in *Invite) error
 	// AcceptInvite applies an acceptance in one transaction. fault.NotFound
 	// when the invite is gone or expired, fault.Unauthorized when the auth
-	// token is, fault.Conflict when the person is already a member or the
-	// email or username is taken, fault.NotFound when the tenant is inactive.
+	// token is or its session was revoked, fault.Conflict when the person
+	// is already a member or the email or username is taken,
+	// fault.NotFound when the tenant is inactive.
 	AcceptInvite(ctx context.Context, a Acceptance) error
 
 	// PutAPIKey stores a new API key. fault.Conflict when the id is taken.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 	"roster/shared/user"
 )
 
-// accountItem is a person as stored. lockedUntil is epoch seconds so
-// conditions can compare it with a number.
+// accountItem is a person as stored. lockedUntil is epoch seconds and
+// sessionsRevokedAt epoch milliseconds, so conditions can compare them
+// with a number (a session's start, see authItem).
 type accountItem struct {
 	PK            string    `dynamodbav:"PK"`
 	SK            string    `dynamodbav:"SK"`
@@ -29,12 +31,14 @@ type accountItem struct {
 	PasswordHash  string    `dynamodbav:"passwordHash,omitempty"`
 	FailedLogins  int       `dynamodbav:"failedLogins"`
 	LockedUntil   int64     `dynamodbav:"lockedUntil,omitempty"`
+
+	SessionsRevokedAt int64 `dynamodbav:"sessionsRevokedAt,omitempty"`
 }
 
 func (it accountItem) account() *signin.Account {
 	a := &signin.Account{
 		ID: it.ID, DefaultTenant: it.DefaultTenant, CreatedAt: it.CreatedAt, Version: it.Version,
-		PasswordHash: it.PasswordHash, FailedLogins: it.FailedLogins,
+		PasswordHash: it.PasswordHash, FailedLogins: it.FailedLogins, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
 	}
 	if it.LockedUntil > 0 {
 		a.LockedUntil = time.Unix(it.LockedUntil, 0).UTC()
@@ -70,6 +74,86 @@ func (t *Table) GetAccount(ctx context.Context, id string) (*signin.Account, err
 		return nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", id, err), fault.Internal, errInternal)
 	}
 	return it.account(), nil
+}
+
+// LoginUser reads the user holding a username in the tenant (matched
+// case-insensitively) and the account behind it, strongly consistently:
+// the username marker (one GetItem), then user and account together (one
+// BatchGetItem) when the marker names the person. A marker written before
+// markers named it costs a GetItem for each instead. fault.NotFound when
+// no user holds the username, or the user has no account or its account
+// is missing (the messages tell which).
+func (t *Table) LoginUser(ctx context.Context, tenantID, username string) (*user.User, *signin.Account, error) {
+	pk := tenantPK(tenantID)
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &t.name, Key: key(pk, usernameSK(user.NormalizeUsername(username))),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("userId, accountId"),
+	})
+	if err != nil {
+		return nil, nil, translate(err, "get username marker")
+	}
+	var m markerItem
+	if out.Item != nil {
+		if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
+			return nil, nil, fault.Wrap(fmt.Errorf("unmarshal username marker: %w", err), fault.Internal, errInternal)
+		}
+	}
+	if m.UserID == "" {
+		return nil, nil, fault.New(fault.NotFound, "No user has this username.")
+	}
+	if m.AccountID == "" {
+		u, err := t.GetUser(ctx, tenantID, m.UserID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return t.withAccount(ctx, u)
+	}
+	items, err := t.batchGet(ctx, []map[string]types.AttributeValue{key(pk, userSK(m.UserID)), key(accountPK(m.AccountID), accountSK)}, "", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		u    *user.User
+		acct *signin.Account
+	)
+	for _, item := range items {
+		if sk, _ := item[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == accountSK {
+			var it accountItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", m.AccountID, err), fault.Internal, errInternal)
+			}
+			acct = it.account()
+			continue
+		}
+		var it userItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, nil, fault.Wrap(fmt.Errorf("unmarshal user %s: %w", m.UserID, err), fault.Internal, errInternal)
+		}
+		u = it.user()
+	}
+	switch {
+	case u == nil:
+		return nil, nil, fault.New(fault.NotFound, "The user does not exist.")
+	case u.AccountID != m.AccountID:
+		// Never written so; should it happen, the user's own word counts.
+		return t.withAccount(ctx, u)
+	case acct == nil:
+		return nil, nil, fault.New(fault.NotFound, "The account does not exist.")
+	}
+	return u, acct, nil
+}
+
+// withAccount returns u with its account, read with one GetItem.
+// fault.NotFound when u has none or it is missing.
+func (t *Table) withAccount(ctx context.Context, u *user.User) (*user.User, *signin.Account, error) {
+	if u.AccountID == "" {
+		return nil, nil, fault.New(fault.NotFound, "The user has no account.")
+	}
+	acct, err := t.GetAccount(ctx, u.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, acct, nil
 }
 
 // AccountMembers reads an account and its memberships (tenant and user ids)
@@ -190,7 +274,7 @@ const (
 
 // batchGet reads the items with the given keys, strongly consistently,
 // in as few BatchGetItem calls as the key limit allows. Missing items are
-// simply absent from the result.
+// simply absent from the result. An empty projection reads whole items.
 func (t *Table) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, projection string, names map[string]string) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	for len(keys) > 0 {
@@ -207,7 +291,7 @@ func (t *Table) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 				}
 			}
 			out, err := t.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				t.name: {Keys: pending, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String(projection), ExpressionAttributeNames: names},
+				t.name: {Keys: pending, ConsistentRead: aws.Bool(true), ProjectionExpression: optional(projection), ExpressionAttributeNames: names},
 			}})
 			if err != nil {
 				return nil, translate(err, "batch get")
@@ -217,6 +301,14 @@ func (t *Table) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 		}
 	}
 	return items, nil
+}
+
+// optional returns s as an optional string parameter: nil when empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // MemberUserID returns the account's user in a tenant. fault.NotFound.
@@ -352,8 +444,9 @@ const maxTransactItems = 100
 // UpdateSelf applies a self-service change in one transaction: the user's
 // profile (conditional on its version), the email marker moved when the
 // email changes, and for a password change the account's hash (conditional
-// on the hash the current password was checked against) with every other
-// user of the account getting a new token version.
+// on the hash the current password was checked against) and its sessions'
+// revocation, with every other user of the account getting a new token
+// version.
 func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 	u := c.User
 	pk := tenantPK(u.TenantID)
@@ -378,6 +471,9 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 		set = append(set, f.attr+" = :"+f.attr)
 		values[":"+f.attr] = str(f.value)
 	}
+	keys, keyValues := searchKeyUpdate(searchKeysOf(u)) // the search indexes follow the change
+	set = append(set, keys...)
+	maps.Copy(values, keyValues)
 	expr := "SET " + strings.Join(set, ", ")
 	if len(remove) > 0 {
 		expr += " REMOVE " + strings.Join(remove, ", ")
@@ -387,70 +483,20 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 		values[":one"] = num(1)
 	}
 
-	// What a failed condition on each item means, in item order.
-	var failures []error
-	items := []types.TransactWriteItem{{Update: &types.Update{
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: &t.name, Key: key(pk, userSK(u.ID)), UpdateExpression: &expr,
 		ConditionExpression:       aws.String("attribute_exists(PK) AND version = :prev"),
 		ExpressionAttributeValues: values,
-	}}}
-	failures = append(failures, fault.New(fault.Conflict, "The user has changed since it was read."))
-
-	if oldEmail, newEmail := user.NormalizeEmail(c.OldEmail), user.NormalizeEmail(u.Email); oldEmail != newEmail {
-		m, err := attributevalue.MarshalMap(markerItem{PK: pk, SK: emailSK(newEmail), Type: "marker", UserID: u.ID})
-		if err != nil {
-			return fault.Wrap(err, fault.Internal, errInternal)
-		}
-		items = append(items,
-			types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &t.name, Key: key(pk, emailSK(oldEmail)),
-				ConditionExpression:       aws.String("userId = :user"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":user": str(u.ID)},
-			}},
-			types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		)
-		failures = append(failures,
-			fault.New(fault.Conflict, "The user has changed since it was read."),
-			&fault.Error{Code: fault.Conflict, Message: "A user with this email already exists.",
-				Fields: []fault.FieldError{{Field: "email", Message: "is already taken"}}})
+	}}, errStaleUser)
+	if err := x.moveMarker(pk, u, emailMarker(c.OldEmail), emailMarker(u.Email), errEmail); err != nil {
+		return err
 	}
-
-	if pw := c.Password; pw != nil {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: &t.name, Key: key(accountPK(pw.AccountID), accountSK),
-			UpdateExpression:    aws.String("SET passwordHash = :new, failedLogins = :zero REMOVE lockedUntil ADD version :one"),
-			ConditionExpression: aws.String("passwordHash = :old"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":new": str(pw.NewHash), ":old": str(pw.OldHash), ":zero": num(0), ":one": num(1),
-			},
-		}})
-		failures = append(failures, fault.New(fault.Conflict, "The password has changed since it was checked."))
-		for _, m := range pw.Others {
-			if m.TenantID == u.TenantID && m.UserID == u.ID {
-				continue // bumped above, with the profile
-			}
-			items = append(items, types.TransactWriteItem{Update: &types.Update{
-				TableName: &t.name, Key: key(tenantPK(m.TenantID), userSK(m.UserID)),
-				UpdateExpression:          aws.String("ADD tokenVersion :one"),
-				ConditionExpression:       aws.String("attribute_exists(PK)"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-			}})
-			failures = append(failures, fault.New(fault.Conflict, "The person's users have changed; retry."))
-		}
+	if c.Password != nil {
+		x.replacePassword(c.Password, u.TenantID, u.ID)
 	}
-	if len(items) > maxTransactItems {
+	if len(x.items) > maxTransactItems {
 		return fault.New(fault.Conflict, "The person holds users in too many tenants to change the password in one step.")
 	}
-
-	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if codes, ok := cancellation(err); ok {
-		if failed := failedItems(codes); len(failed) > 0 && failed[0] < len(failures) {
-			// The version check comes first: when it fails, every other
-			// failure is a consequence of the same concurrent change.
-			f := *fault.As(failures[failed[0]])
-			f.Err = err
-			return &f
-		}
-	}
-	return translate(err, "update self "+u.ID)
+	return x.run(ctx, t.db, "update self "+u.ID)
 }

@@ -32,15 +32,20 @@ type deviceItem struct {
 	Revoked   bool      `dynamodbav:"revoked"`
 }
 
+// authItem is an auth token as stored. sessionStart is epoch milliseconds,
+// so a condition can compare it with the account's sessionsRevokedAt; a
+// token stored before sessions were tracked has none, and its session
+// begins at its creation.
 type authItem struct {
-	PK        string    `dynamodbav:"PK"`
-	SK        string    `dynamodbav:"SK"`
-	Type      string    `dynamodbav:"type"`
-	ID        string    `dynamodbav:"tokenId"`
-	AccountID string    `dynamodbav:"accountId"`
-	Hash      []byte    `dynamodbav:"hash"`
-	CreatedAt time.Time `dynamodbav:"createdAt"`
-	ExpiresAt int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
+	PK           string    `dynamodbav:"PK"`
+	SK           string    `dynamodbav:"SK"`
+	Type         string    `dynamodbav:"type"`
+	ID           string    `dynamodbav:"tokenId"`
+	AccountID    string    `dynamodbav:"accountId"`
+	Hash         []byte    `dynamodbav:"hash"`
+	CreatedAt    time.Time `dynamodbav:"createdAt"`
+	ExpiresAt    int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
+	SessionStart int64     `dynamodbav:"sessionStart,omitempty"`
 }
 
 type inviteItem struct {
@@ -61,6 +66,29 @@ type inviteItem struct {
 
 // unixTime reads an epoch-seconds attribute back as a time.
 func unixTime(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// epochMillis returns t in epoch milliseconds, and 0 for the zero time, so
+// an omitempty attribute is left out.
+func epochMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// millisTime reads an epoch-milliseconds attribute back as a time; 0 (or
+// absent) is the zero time.
+func millisTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// sessionLive is the condition on an account that holds while a session
+// that began at :start (epoch milliseconds) may go on: the person's
+// sessions were never revoked, or last revoked before it began.
+const sessionLive = "(attribute_not_exists(sessionsRevokedAt) OR sessionsRevokedAt < :start)"
 
 // PutDevice stores a new device. fault.Conflict when the id is taken.
 func (t *Table) PutDevice(ctx context.Context, d *signin.Device) error {
@@ -91,7 +119,7 @@ func (t *Table) RevokeDevice(ctx context.Context, tenantID, id string) error {
 func toAuthItem(a *signin.AuthToken) authItem {
 	return authItem{
 		PK: authPK(a.ID), SK: authSK, Type: "authtoken", ID: a.ID, AccountID: a.AccountID,
-		Hash: a.Hash, CreatedAt: a.CreatedAt.UTC(), ExpiresAt: a.ExpiresAt.Unix(),
+		Hash: a.Hash, CreatedAt: a.CreatedAt.UTC(), ExpiresAt: a.ExpiresAt.Unix(), SessionStart: epochMillis(a.SessionStart),
 	}
 }
 
@@ -101,8 +129,13 @@ func (t *Table) GetAuthToken(ctx context.Context, id string) (*signin.AuthToken,
 	if err := t.getOne(ctx, key(authPK(id), authSK), &it, "The auth token does not exist.", "get auth token"); err != nil {
 		return nil, err
 	}
+	start := millisTime(it.SessionStart)
+	if start.IsZero() {
+		start = it.CreatedAt.Truncate(time.Millisecond)
+	}
 	return &signin.AuthToken{
 		ID: it.ID, AccountID: it.AccountID, Hash: it.Hash, CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
+		SessionStart: start,
 	}, nil
 }
 
@@ -153,8 +186,11 @@ func (t *Table) CompleteLogin(ctx context.Context, s signin.LoginSuccess) error 
 
 // RotateAuthToken consumes an auth token and stores its successor in one
 // transaction: the delete is conditional on the old token existing and not
-// having expired at now, so of two concurrent exchanges exactly one wins.
-// fault.Unauthorized when the old token is gone or expired.
+// having expired at now, so of two concurrent exchanges exactly one wins,
+// and a check on the account holds only while the session fresh continues
+// was not revoked, so a password change committed before the exchange
+// stops it. fault.Unauthorized when the old token is gone or expired, or
+// the session was revoked (or the account is gone).
 func (t *Table) RotateAuthToken(ctx context.Context, oldID string, now time.Time, fresh *signin.AuthToken) error {
 	item, err := attributevalue.MarshalMap(toAuthItem(fresh))
 	if err != nil {
@@ -163,11 +199,18 @@ func (t *Table) RotateAuthToken(ctx context.Context, oldID string, now time.Time
 	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: t.consume(authPK(oldID), authSK, now)},
 		{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: &t.name, Key: key(accountPK(fresh.AccountID), accountSK),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND " + sessionLive),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":start": num(epochMillis(fresh.SessionStart))},
+		}},
 	}})
 	if codes, ok := cancellation(err); ok {
 		switch failed := failedItems(codes); {
 		case slices.Contains(failed, 0):
 			return fault.Wrap(err, fault.Unauthorized, "The auth token is invalid or has expired.")
+		case slices.Contains(failed, 2):
+			return fault.Wrap(err, fault.Unauthorized, "The session has been revoked.")
 		case len(failed) > 0:
 			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
 		}
@@ -217,11 +260,14 @@ const (
 
 // AcceptInvite consumes the invitation and the auth token, stores the fresh
 // auth token and creates the user with its markers and membership, in one
-// transaction: either all of it happens or none. A drawn user number that
-// is taken is drawn again. fault.NotFound when the invitation is gone or
-// expired, fault.Unauthorized when the auth token is, fault.Conflict when
-// the person is already a member or the email or username is taken, and
-// fault.NotFound when the tenant is missing or inactive.
+// transaction: either all of it happens or none. The account upsert the
+// transaction holds anyway is conditional on the session the fresh token
+// continues not having been revoked. A drawn user number that is taken is
+// drawn again. fault.NotFound when the invitation is gone or expired,
+// fault.Unauthorized when the auth token is or the session was revoked,
+// fault.Conflict when the person is already a member or the email or
+// username is taken, and fault.NotFound when the tenant is missing or
+// inactive.
 func (t *Table) AcceptInvite(ctx context.Context, a signin.Acceptance) error {
 	u := a.User
 	prepareUser(u)
@@ -230,9 +276,16 @@ func (t *Table) AcceptInvite(ctx context.Context, a signin.Acceptance) error {
 		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
 	}
 	return retryCreate(ctx, u, func() error {
-		create, err := t.createItems(u)
+		create, err := t.createItems(u, "")
 		if err != nil {
 			return err
+		}
+		for i := range create {
+			if createSlot(u, i) == createAccount {
+				up := create[i].Update
+				up.ConditionExpression = aws.String(sessionLive)
+				up.ExpressionAttributeValues[":start"] = num(epochMillis(a.Fresh.SessionStart))
+			}
 		}
 		items := append([]types.TransactWriteItem{
 			acceptInvite: {Delete: t.consume(invitePK(a.InviteID), inviteSK, a.Now)},
@@ -253,7 +306,10 @@ func (t *Table) AcceptInvite(ctx context.Context, a signin.Acceptance) error {
 				case acceptFresh:
 					return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
 				}
-				if ferr := createFailure(i-acceptCreate, err); ferr != nil {
+				if createSlot(u, i-acceptCreate) == createAccount {
+					return fault.Wrap(err, fault.Unauthorized, "The session has been revoked.")
+				}
+				if ferr := createFailure(createSlot(u, i-acceptCreate), err); ferr != nil {
 					return ferr
 				}
 			}

@@ -20,6 +20,8 @@ import (
 //	TENANT#<t>          EMAIL#<email>       email marker -> userId
 //	TENANT#<t>          USERNAME#<name>     username marker -> userId
 //	TENANT#<t>          NUMBER#<n>          numeric-id marker -> userId
+//	TENANT#<t>          GROUP#<id>          group (name, createdAt)
+//	TENANT#<t>          GROUPNAME#<name>    group-name marker -> groupId
 //	ACCOUNT#<a>         ACCOUNT             account (the person): password hash, lockout, default tenant
 //	ACCOUNT#<a>         MEMBER#<t>          membership: the person's user in tenant t
 //	APIKEY#<keyId>      APIKEY              API key (tenant, roles, HMAC of the key)
@@ -48,6 +50,8 @@ func userSK(id string) string             { return "USER#" + id }
 func emailSK(normalized string) string    { return "EMAIL#" + normalized }
 func usernameSK(normalized string) string { return "USERNAME#" + normalized }
 func numberSK(n int64) string             { return "NUMBER#" + strconv.FormatInt(n, 10) }
+func groupSK(id string) string            { return "GROUP#" + id }
+func groupNameSK(lower string) string     { return "GROUPNAME#" + lower }
 func apiKeyPK(keyID string) string        { return "APIKEY#" + keyID }
 func accountPK(id string) string          { return "ACCOUNT#" + id }
 func memberSK(tenantID string) string     { return memberPrefix + tenantID }

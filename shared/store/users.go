@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +46,8 @@ type userItem struct {
 	LanguageCode   string `dynamodbav:"languageCode,omitempty"`
 	DefaultStoreID string `dynamodbav:"defaultStoreId,omitempty"`
 	TokenVersion   int64  `dynamodbav:"tokenVersion"`
+	// Epoch milliseconds, the unit of every session time (see accountItem).
+	SessionsRevokedAt int64 `dynamodbav:"sessionsRevokedAt,omitempty"`
 
 	NotificationsOptIn         bool             `dynamodbav:"notificationsOptIn"`
 	LDAPUserName               string           `dynamodbav:"ldapUserName,omitempty"`
@@ -55,6 +58,8 @@ type userItem struct {
 	CreatedWorkingEnvironments []workingEnvItem `dynamodbav:"createdWorkingEnvironments,omitempty"`
 	Azure                      *azureItem       `dynamodbav:"azure,omitempty"`
 	LoginProfileID             int64            `dynamodbav:"loginProfileId,omitempty"`
+
+	searchKeys // the search indexes' sort keys (search.go)
 }
 
 type workingEnvItem struct {
@@ -72,12 +77,15 @@ type azureItem struct {
 }
 
 // markerItem reserves a unique value (email, username, number) in a tenant
-// and points at the user holding it.
+// and points at the user holding it and the person behind that user, so a
+// login reads user and account together (markers written before they
+// named the person have no accountId).
 type markerItem struct {
-	PK     string `dynamodbav:"PK"`
-	SK     string `dynamodbav:"SK"`
-	Type   string `dynamodbav:"type"`
-	UserID string `dynamodbav:"userId"`
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	UserID    string `dynamodbav:"userId"`
+	AccountID string `dynamodbav:"accountId,omitempty"`
 }
 
 func toUserItem(u *user.User) userItem {
@@ -91,10 +99,11 @@ func toUserItem(u *user.User) userItem {
 		CreatedAt:   u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
-		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion,
+		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion, SessionsRevokedAt: epochMillis(u.SessionsRevokedAt),
 		NotificationsOptIn: u.NotificationsOptIn, LDAPUserName: u.LDAPUserName,
 		BypassBasicAuth: u.BypassBasicAuth, InvitationAccepted: u.InvitationAccepted,
 		Groups: u.Groups, WorkingEnvironments: u.WorkingEnvironments, LoginProfileID: u.LoginProfileID,
+		searchKeys: searchKeysOf(u),
 	}
 	for _, w := range u.CreatedWorkingEnvironments {
 		it.CreatedWorkingEnvironments = append(it.CreatedWorkingEnvironments, workingEnvItem(w))
@@ -113,11 +122,12 @@ func (it userItem) user() *user.User {
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
-		DefaultStoreID: it.DefaultStoreID, TokenVersion: it.TokenVersion,
+		DefaultStoreID: it.DefaultStoreID, TokenVersion: it.TokenVersion, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
 		NotificationsOptIn: it.NotificationsOptIn, LDAPUserName: it.LDAPUserName,
 		BypassBasicAuth: it.BypassBasicAuth, InvitationAccepted: it.InvitationAccepted,
 		Groups: it.Groups, WorkingEnvironments: it.WorkingEnvironments, LoginProfileID: it.LoginProfileID,
 	}
+	slices.Sort(u.Groups) // a string set comes back in any order
 	for _, w := range it.CreatedWorkingEnvironments {
 		u.CreatedWorkingEnvironments = append(u.CreatedWorkingEnvironments, user.WorkingEnvironment(w))
 	}
@@ -140,14 +150,29 @@ const (
 // CreateUser writes the user, its email, username and number markers, the
 // person's membership of the tenant and the person's account (created when
 // new, left alone when it exists) in one transaction, conditional on the
-// tenant being active, every value being free and the person not yet being
-// a member. A user without an AccountID is a new person and gets one.
+// tenant being active, every value being free, the person not yet being
+// a member and every group in u.Groups existing. A user without an
+// AccountID is a new person and gets one.
 func (t *Table) CreateUser(ctx context.Context, u *user.User) error {
+	return t.CreateUserWithPassword(ctx, u, "")
+}
+
+// CreateUserWithPassword is CreateUser that also gives a new person's
+// account the password hash, in the same transaction; an existing account
+// keeps its own. fault.Invalid naming groups when a group does not exist.
+func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwordHash string) error {
 	prepareUser(u)
 	return retryCreate(ctx, u, func() error {
-		items, err := t.createItems(u)
+		items, err := t.createItems(u, passwordHash)
 		if err != nil {
 			return err
+		}
+		block := len(items)
+		for _, g := range u.Groups {
+			items = append(items, groupCheck(&t.name, tenantPK(u.TenantID), g))
+		}
+		if len(items) > maxTransactItems {
+			return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-block))
 		}
 		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
@@ -155,7 +180,11 @@ func (t *Table) CreateUser(ctx context.Context, u *user.User) error {
 		}
 		if codes, ok := cancellation(err); ok {
 			for _, i := range failedItems(codes) {
-				if ferr := createFailure(i, err); ferr != nil {
+				if i >= block {
+					return &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
+						Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}, Err: err}
+				}
+				if ferr := createFailure(createSlot(u, i), err); ferr != nil {
 					return ferr
 				}
 			}
@@ -214,7 +243,8 @@ func backoff(ctx context.Context, try int) error {
 const numberTaken = "The user number is taken."
 
 // The items of a user-creating transaction, in order. Other transactions
-// (accepting an invitation) embed the same block.
+// (accepting an invitation) embed the same block. A user without an email
+// has no email marker: its slot is left out (see createSlot).
 const (
 	createTenant   = iota // condition: tenant exists and is active
 	createUser            // the user
@@ -226,8 +256,18 @@ const (
 	createItemCount
 )
 
+// createSlot returns the slot (the constants above) of item i of u's
+// create block.
+func createSlot(u *user.User, i int) int {
+	if user.NormalizeEmail(u.Email) == "" && i >= createEmail {
+		return i + 1
+	}
+	return i
+}
+
 // createItems returns the writes that create u, in the order above.
-func (t *Table) createItems(u *user.User) ([]types.TransactWriteItem, error) {
+// passwordHash, when set, becomes the password of a new account.
+func (t *Table) createItems(u *user.User, passwordHash string) ([]types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(toUserItem(u))
 	if err != nil {
 		return nil, fault.Wrap(fmt.Errorf("marshal user %s: %w", u.ID, err), fault.Internal, "An internal error occurred.")
@@ -245,10 +285,25 @@ func (t *Table) createItems(u *user.User) ([]types.TransactWriteItem, error) {
 	}
 	pk := tenantPK(u.TenantID)
 	marker := func(sk string) *types.Put {
-		m, _ := attributevalue.MarshalMap(markerItem{PK: pk, SK: sk, Type: "marker", UserID: u.ID})
+		m, _ := attributevalue.MarshalMap(markerItem{PK: pk, SK: sk, Type: "marker", UserID: u.ID, AccountID: u.AccountID})
 		return &types.Put{TableName: &t.name, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	}
-	return []types.TransactWriteItem{
+	account := &types.Update{
+		TableName: &t.name, Key: key(accountPK(u.AccountID), accountSK),
+		UpdateExpression: aws.String("SET #type = :type, accountId = :id, createdAt = if_not_exists(createdAt, :created), " +
+			"defaultTenant = if_not_exists(defaultTenant, :tenant), version = if_not_exists(version, :one), " +
+			"failedLogins = if_not_exists(failedLogins, :zero)"),
+		ExpressionAttributeNames: map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":type": str("account"), ":id": str(u.AccountID), ":created": created,
+			":tenant": str(u.TenantID), ":one": num(1), ":zero": num(0),
+		},
+	}
+	if passwordHash != "" {
+		*account.UpdateExpression += ", passwordHash = if_not_exists(passwordHash, :hash)"
+		account.ExpressionAttributeValues[":hash"] = str(passwordHash)
+	}
+	items := []types.TransactWriteItem{
 		createTenant: {ConditionCheck: &types.ConditionCheck{
 			TableName: &t.name, Key: key(pk, tenantSK),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
@@ -261,18 +316,12 @@ func (t *Table) createItems(u *user.User) ([]types.TransactWriteItem, error) {
 		createMember:   {Put: &types.Put{TableName: &t.name, Item: member, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		// An upsert: a new person's account is created with this tenant as
 		// its default; an existing one keeps everything it has.
-		createAccount: {Update: &types.Update{
-			TableName: &t.name, Key: key(accountPK(u.AccountID), accountSK),
-			UpdateExpression: aws.String("SET #type = :type, accountId = :id, createdAt = if_not_exists(createdAt, :created), " +
-				"defaultTenant = if_not_exists(defaultTenant, :tenant), version = if_not_exists(version, :one), " +
-				"failedLogins = if_not_exists(failedLogins, :zero)"),
-			ExpressionAttributeNames: map[string]string{"#type": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":type": str("account"), ":id": str(u.AccountID), ":created": created,
-				":tenant": str(u.TenantID), ":one": num(1), ":zero": num(0),
-			},
-		}},
-	}, nil
+		createAccount: {Update: account},
+	}
+	if user.NormalizeEmail(u.Email) == "" {
+		items = slices.Delete(items, createEmail, createEmail+1)
+	}
+	return items, nil
 }
 
 // createFailure returns the error for item i of a create block whose
@@ -359,10 +408,11 @@ func (t *Table) SetAccessToken(ctx context.Context, c user.AccessTokenChange) er
 	_, err = t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &t.name,
 		Key:                 key(tenantPK(tenantID), userSK(id)),
-		UpdateExpression:    aws.String("SET accessToken = :token, updatedAt = :now, updatedBy = :by ADD version :one"),
+		UpdateExpression:    aws.String("SET accessToken = :token, updatedAt = :now, updatedBy = :by, " + updatedAttr + " = :updatedKey ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND emailLower = :email"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":token": str(sealed), ":now": now, ":by": str(c.By), ":one": num(1), ":email": str(user.NormalizeEmail(email)),
+			":updatedKey": str(timeKey(c.At, id)), // the search index of last changes follows
 		},
 	})
 	if conditionFailed(err) {

@@ -39,6 +39,12 @@ type User struct {
 	// bumps it on every user of the account.
 	TokenVersion int64 `json:"-"`
 
+	// SessionsRevokedAt ends sessions (see package signin) in this user: a
+	// session that began at or before it (to the millisecond) cannot be
+	// exchanged for this user's tokens. Deactivation sets it, so a user
+	// reactivated later opens only to new logins.
+	SessionsRevokedAt time.Time `json:"-"`
+
 	// AccessToken is a third-party access token, sealed (encrypted) before
 	// it reaches the store. It is never returned to a caller.
 	AccessToken string `json:"-"`

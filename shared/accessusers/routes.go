@@ -1,0 +1,119 @@
+// Package accessusers is the Access User endpoint group: adding, changing,
+// deleting and searching a tenant's users, and setting their passwords, in
+// the Access User API's dialect (numeric ids, login profiles named by
+// authId, and the {timestamp, status, messageId, message} envelope for
+// every reply that is not a search page), plus the administration of the
+// tenant's login profiles. The rules live in package directory; searching
+// is the store's; this package owns the HTTP shape.
+package accessusers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/directory"
+	"roster/shared/loginprofile"
+	"roster/shared/password"
+	"roster/shared/platform"
+	"roster/shared/role"
+	"roster/shared/seal"
+	"roster/shared/store"
+	"roster/shared/user"
+	"roster/shared/web"
+)
+
+// Searcher pages through a tenant's users; *store.Table implements it.
+type Searcher interface {
+	// SearchUsers returns one page (see store.UserSearch).
+	SearchUsers(ctx context.Context, q store.UserSearch) (store.UserPage, error)
+}
+
+// Users finds a user without the directory's permission check, for the
+// one route a member may use: changing their own password, whose target
+// must be the caller. *store.Table implements it.
+type Users interface {
+	// UserIDByUsername finds a user by username, case-insensitively.
+	// fault.NotFound.
+	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
+	// GetUser reads a user. fault.NotFound.
+	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
+}
+
+// Deps are what the group needs, built once per container.
+type Deps struct {
+	Directory directory.Service
+	Search    Searcher
+	Users     Users
+	Profiles  loginprofile.Store
+	Now       func() time.Time
+}
+
+// Routes lists every route of the group. Each takes an access token or a
+// tenant API key whose role grants the route's permission; the directory
+// checks the finer rules (privileged fields, whose password).
+func Routes(d Deps) []web.Route {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	h := &handlers{dir: d.Directory, search: d.Search, users: d.Users, profiles: newProfileCache(d.Profiles), now: d.Now}
+	need := func(p role.Permission, next http.Handler) http.Handler {
+		return auth.Require(p, writeError(d.Now), auth.ViaAccessToken, auth.ViaAPIKey)(next)
+	}
+	return []web.Route{
+		{Method: http.MethodPost, Path: "/api/v1/accessuser/add", Handler: need(role.UsersWrite, h.add())},
+		{Method: http.MethodPost, Path: "/api/v1/accessuser/update", Handler: need(role.UsersWrite, h.update())},
+		// Self-service too: the handler lets a caller without users:write
+		// change only their own password.
+		{Method: http.MethodPost, Path: "/api/v1/accessuser/updateUserPassword", Handler: need(role.SelfWrite, h.updatePassword())},
+		{Method: http.MethodDelete, Path: "/api/v1/accessuser/delete", Handler: need(role.UsersDelete, h.delete())},
+		{Method: http.MethodDelete, Path: "/api/v1/accessuser/deleteByUsername", Handler: need(role.UsersDelete, h.deleteByUsername())},
+		{Method: http.MethodGet, Path: "/api/v1/accessuser/search", Handler: need(role.UsersRead, h.searchUsers())},
+
+		{Method: http.MethodGet, Path: "/api/v1/loginprofile/list", Handler: need(role.UsersRead, h.listProfiles())},
+		{Method: http.MethodPost, Path: "/api/v1/loginprofile/add", Handler: need(role.TenantAdmin, h.addProfile())},
+	}
+}
+
+// Handler returns the group as one http.Handler, with request ids, logging,
+// panic recovery and authn, which establishes the caller (auth.FromGateway
+// in Lambda, auth.InProcess locally and in tests). Every error, including
+// an unknown path, is answered in the envelope.
+func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	errw := writeError(d.Now)
+	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), errw), log, errw)
+}
+
+// FromPlatform builds the group from a function's platform: the directory
+// over the table (passwords hashed with the pepper, Azure keys sealed with
+// the field-encryption key), and the table's own search and login profiles.
+func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
+	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	if err != nil {
+		return nil, fmt.Errorf("accessusers password hasher: %w", err)
+	}
+	sealer, err := seal.New(p.Keys.FieldKey)
+	if err != nil {
+		return nil, fmt.Errorf("accessusers sealer: %w", err)
+	}
+	dir, err := directory.New(p.Table, hasher, sealer, directory.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("accessusers directory: %w", err)
+	}
+	return Handler(Deps{Directory: dir, Search: p.Table, Users: p.Table, Profiles: p.Table}, p.Log, authn), nil
+}
+
+// handlers holds the group's dependencies for its route handlers.
+type handlers struct {
+	dir      directory.Service
+	search   Searcher
+	users    Users
+	profiles *profileCache
+	now      func() time.Time
+}

@@ -1,0 +1,66 @@
+package directory
+
+import (
+	"context"
+
+	"roster/shared/signin"
+	"roster/shared/user"
+)
+
+// UserUpdate is an administrative change as the store applies it: one
+// transaction conditional on the version of Old, moving the email and
+// username markers when they change, checking that every group joined
+// exists and, with a password, replacing the account's password.
+type UserUpdate struct {
+	Old         *user.User             // the user as read; the change applies only while its version is stored
+	New         *user.User             // the user as it is to be stored (Version bumped)
+	CheckGroups []string               // groups New joins that Old was not in: each must exist
+	Password    *signin.PasswordChange // when set, replaces the account's password and revokes the tokens of its other users
+}
+
+// Store is what the directory needs from the table; *store.Table
+// implements it. Reads are strongly consistent. Errors carry fault codes.
+type Store interface {
+	// CreateUserWithPassword stores a new user (Version 1) with its
+	// uniqueness markers, the person's membership and account, in one
+	// transaction that also checks every group in u.Groups exists.
+	// passwordHash, when set, becomes the password of a new account (an
+	// existing account keeps its own). fault.Conflict naming email or
+	// username when taken, fault.Invalid naming groups for an unknown
+	// group, fault.NotFound when the tenant is missing or inactive.
+	CreateUserWithPassword(ctx context.Context, u *user.User, passwordHash string) error
+	// GetUser returns a user. fault.NotFound.
+	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
+	// GetUsers returns the users of the tenant with the given ids, in no
+	// particular order; unknown ids are left out.
+	GetUsers(ctx context.Context, tenantID string, ids []string) ([]*user.User, error)
+	// UserIDByUsername finds a user by username, case-insensitively. fault.NotFound.
+	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
+	// UserIDByNumber finds a user by tenant-scoped number. fault.NotFound.
+	UserIDByNumber(ctx context.Context, tenantID string, n int64) (string, error)
+	// ListUsers returns up to limit users in id order (oldest first), after
+	// the user afterID when it is set; more reports whether users follow.
+	ListUsers(ctx context.Context, tenantID string, limit int, afterID string) (users []*user.User, more bool, err error)
+	// UpdateUser applies a change. fault.Conflict when the user changed
+	// since it was read (no fields) or the account's password did;
+	// fault.Conflict naming email or username when the new value is taken;
+	// fault.Invalid naming groupIDsToAdd when a group does not exist.
+	UpdateUser(ctx context.Context, c UserUpdate) error
+	// DeleteUsers deletes each user as read, with its markers and
+	// membership, conditional on its version. The ids of users that
+	// changed or vanished since they were read come back as stale,
+	// untouched, for the caller to read again.
+	DeleteUsers(ctx context.Context, users []*user.User) (stale []string, err error)
+
+	// AccountMembers returns an account and its memberships. fault.NotFound.
+	AccountMembers(ctx context.Context, accountID string) (*signin.Account, []signin.Membership, error)
+	// RecordLoginFailure counts a wrong password against an account.
+	RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (locked bool, err error)
+
+	// CreateGroup stores a new group of the tenant. fault.Conflict naming
+	// name when the name is taken; fault.NotFound when the tenant is
+	// missing or inactive.
+	CreateGroup(ctx context.Context, tenantID string, g Group) error
+	// ListGroups returns every group of the tenant, by name.
+	ListGroups(ctx context.Context, tenantID string) ([]Group, error)
+}

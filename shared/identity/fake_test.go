@@ -1,0 +1,423 @@
+package identity_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/directory"
+	"roster/shared/fault"
+	"roster/shared/identity"
+	"roster/shared/tenant"
+	"roster/shared/user"
+	"roster/shared/web"
+)
+
+// The callers tests act as, all in tenant acme, whose organization is
+// AcmeCorp and whose tenant name is Prod.
+var (
+	owner     = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+	manager   = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
+	member    = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
+	adminKey  = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
+	memberKey = auth.Principal{TenantID: "acme", KeyID: "key2", Roles: []string{"member"}, Method: auth.ViaAPIKey}
+	nobody    = auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Roles: []string{"retired"}, Method: auth.ViaAccessToken}
+	globex    = auth.Principal{TenantID: "globex", UserID: "usr7", AccountID: "acc7", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+)
+
+// The tenants the fake TenantReader knows.
+var tenants = map[string]*tenant.Tenant{
+	"acme":   {ID: "acme", Organization: "AcmeCorp", Name: "Prod", Active: true},
+	"globex": {ID: "globex", Organization: "Globex", Name: "Main", Active: true},
+	"demo":   {ID: "demo", Organization: "demo", Name: "demo", Active: true},
+}
+
+// acme is the base path of tenant acme, spelt as a client might.
+const acme = "/acmecorp/prod/identity_/api"
+
+const passwd = "correct horse battery staple"
+
+// fake is a directory.Service and a TenantReader whose methods are
+// fields. It records every call; a method whose field is nil fails the
+// test.
+type fake struct {
+	t     *testing.T
+	calls []string
+
+	getTenant   func(id string) (*tenant.Tenant, error)
+	update      func(p auth.Principal, id string, c directory.Change) (*user.User, error)
+	delete      func(p auth.Principal, id string, ifVersion int64) error
+	deleteMany  func(p auth.Principal, ids []string) ([]directory.DeleteOutcome, error)
+	setPassword func(p auth.Principal, id, newPassword string, current *string) error
+	createGroup func(p auth.Principal, name string) (directory.Group, error)
+	listGroups  func(p auth.Principal) ([]directory.Group, error)
+}
+
+var (
+	_ directory.Service     = (*fake)(nil)
+	_ identity.TenantReader = (*fake)(nil)
+)
+
+// happy returns a fake whose every method the group uses succeeds.
+func happy(t *testing.T) *fake {
+	return &fake{
+		t: t,
+		getTenant: func(id string) (*tenant.Tenant, error) {
+			if tn, ok := tenants[id]; ok {
+				c := *tn
+				return &c, nil
+			}
+			return nil, fault.New(fault.NotFound, "The tenant does not exist.")
+		},
+		update: func(p auth.Principal, id string, _ directory.Change) (*user.User, error) {
+			return &user.User{TenantID: p.TenantID, ID: id, Version: 2}, nil
+		},
+		delete: func(auth.Principal, string, int64) error { return nil },
+		deleteMany: func(_ auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
+			out := make([]directory.DeleteOutcome, len(ids))
+			for i, id := range ids {
+				out[i] = directory.DeleteOutcome{ID: id, Status: "deleted"}
+			}
+			return out, nil
+		},
+		setPassword: func(auth.Principal, string, string, *string) error { return nil },
+		createGroup: func(_ auth.Principal, name string) (directory.Group, error) {
+			return directory.Group{ID: "grp1", Name: name, CreatedAt: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}, nil
+		},
+		listGroups: func(auth.Principal) ([]directory.Group, error) {
+			return []directory.Group{{ID: "grp2", Name: "alumni"}, {ID: "grp1", Name: "gryffindor"}}, nil
+		},
+	}
+}
+
+// failing returns a fake whose tenant lookup succeeds and whose every
+// directory method returns err.
+func failing(t *testing.T, err error) *fake {
+	f := happy(t)
+	f.update = func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, err }
+	f.delete = func(auth.Principal, string, int64) error { return err }
+	f.deleteMany = func(auth.Principal, []string) ([]directory.DeleteOutcome, error) { return nil, err }
+	f.setPassword = func(auth.Principal, string, string, *string) error { return err }
+	f.createGroup = func(auth.Principal, string) (directory.Group, error) { return directory.Group{}, err }
+	f.listGroups = func(auth.Principal) ([]directory.Group, error) { return nil, err }
+	return f
+}
+
+func (f *fake) called(name string, fn any) bool {
+	f.calls = append(f.calls, name)
+	if reflect.ValueOf(fn).IsNil() {
+		f.t.Errorf("unexpected call to %s", name)
+		return false
+	}
+	return true
+}
+
+var errUnexpected = errors.New("unexpected call")
+
+func (f *fake) GetTenant(_ context.Context, id string) (*tenant.Tenant, error) {
+	if !f.called("GetTenant", f.getTenant) {
+		return nil, errUnexpected
+	}
+	return f.getTenant(id)
+}
+
+func (f *fake) Update(_ context.Context, p auth.Principal, id string, c directory.Change) (*user.User, error) {
+	if !f.called("Update", f.update) {
+		return nil, errUnexpected
+	}
+	return f.update(p, id, c)
+}
+
+func (f *fake) Delete(_ context.Context, p auth.Principal, id string, ifVersion int64) error {
+	if !f.called("Delete", f.delete) {
+		return errUnexpected
+	}
+	return f.delete(p, id, ifVersion)
+}
+
+func (f *fake) DeleteMany(_ context.Context, p auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
+	if !f.called("DeleteMany", f.deleteMany) {
+		return nil, errUnexpected
+	}
+	return f.deleteMany(p, ids)
+}
+
+func (f *fake) SetPassword(_ context.Context, p auth.Principal, id, newPassword string, current *string) error {
+	if !f.called("SetPassword", f.setPassword) {
+		return errUnexpected
+	}
+	return f.setPassword(p, id, newPassword, current)
+}
+
+func (f *fake) CreateGroup(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
+	if !f.called("CreateGroup", f.createGroup) {
+		return directory.Group{}, errUnexpected
+	}
+	return f.createGroup(p, name)
+}
+
+func (f *fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Group, error) {
+	if !f.called("ListGroups", f.listGroups) {
+		return nil, errUnexpected
+	}
+	return f.listGroups(p)
+}
+
+// The directory methods the group never calls.
+
+func (f *fake) Create(context.Context, auth.Principal, directory.NewUser) (*user.User, error) {
+	f.called("Create", nil)
+	return nil, errUnexpected
+}
+
+func (f *fake) Get(context.Context, auth.Principal, string) (*user.User, error) {
+	f.called("Get", nil)
+	return nil, errUnexpected
+}
+
+func (f *fake) GetByNumber(context.Context, auth.Principal, int64) (*user.User, error) {
+	f.called("GetByNumber", nil)
+	return nil, errUnexpected
+}
+
+func (f *fake) GetByUsername(context.Context, auth.Principal, string) (*user.User, error) {
+	f.called("GetByUsername", nil)
+	return nil, errUnexpected
+}
+
+func (f *fake) List(context.Context, auth.Principal, int, string) (directory.Page, error) {
+	f.called("List", nil)
+	return directory.Page{}, errUnexpected
+}
+
+// deps are the group's dependencies, both served by f.
+func deps(f *fake) identity.Deps { return identity.Deps{Directory: f, Tenants: f} }
+
+// request is one request to the group.
+type request struct {
+	method, target string
+	body           string
+	as             *auth.Principal   // the verified caller; nil: none
+	header         map[string]string // added; Content-Type is application/json when there is a body unless set here ("" removes)
+}
+
+// response is what the group answered.
+type response struct {
+	code   int
+	header http.Header
+	body   []byte
+	logs   string
+}
+
+// withPrincipal stands in for the authorizer: it gives the request the
+// caller the test names.
+func withPrincipal(p *auth.Principal) auth.Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p != nil {
+				r = r.WithContext(auth.WithPrincipal(r.Context(), *p))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// do sends rq to the group, backed by f.
+func do(t *testing.T, f *fake, rq request) response {
+	t.Helper()
+	var body io.Reader
+	if rq.body != "" {
+		body = strings.NewReader(rq.body)
+	}
+	r := httptest.NewRequest(rq.method, rq.target, body)
+	if rq.body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range rq.header {
+		if v == "" {
+			r.Header.Del(k)
+		} else {
+			r.Header.Set(k, v)
+		}
+	}
+	var logs bytes.Buffer
+	h := identity.Handler(deps(f), web.NewLogger(&logs, "debug"), withPrincipal(rq.as))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes(), logs: logs.String()}
+}
+
+// traceIDPattern is the W3C traceparent form every traceId takes.
+var traceIDPattern = regexp.MustCompile(`^00-[0-9a-f]{32}-[0-9a-f]{16}-00$`)
+
+// validation is the body of a 400, decoded strictly.
+type validation struct {
+	Errors  map[string][]string `json:"errors"`
+	Type    string              `json:"type"`
+	Title   string              `json:"title"`
+	Status  int                 `json:"status"`
+	TraceID string              `json:"traceId"`
+}
+
+// assertValidation checks a validation problem whose errors name exactly
+// the given fields, each with at least one message naming the field.
+func assertValidation(t *testing.T, res response, fields ...string) validation {
+	t.Helper()
+	if res.code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400; body %s", res.code, res.body)
+	}
+	assertProblemHeaders(t, res)
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(res.body, &members); err != nil {
+		t.Fatalf("body %s: %v", res.body, err)
+	}
+	if got := slices.Sorted(maps.Keys(members)); !slices.Equal(got, []string{"errors", "status", "title", "traceId", "type"}) {
+		t.Errorf("members %q, want errors, type, title, status and traceId", got)
+	}
+	var v validation
+	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("body %s: %v", res.body, err)
+	}
+	if v.Type != "https://tools.ietf.org/html/rfc7231#section-6.5.1" || v.Title != "One or more validation errors occurred." || v.Status != 400 {
+		t.Errorf("problem %+v", v)
+	}
+	if !traceIDPattern.MatchString(v.TraceID) || v.TraceID != res.header.Get("Traceresponse") {
+		t.Errorf("traceId %q, traceresponse header %q", v.TraceID, res.header.Get("Traceresponse"))
+	}
+	if got, want := slices.Sorted(maps.Keys(v.Errors)), slices.Sorted(slices.Values(fields)); !slices.Equal(got, want) {
+		t.Errorf("errors name %q, want %q; body %s", got, want, res.body)
+	}
+	for field, msgs := range v.Errors {
+		if len(msgs) == 0 {
+			t.Errorf("%s has no message", field)
+		}
+		for _, m := range msgs {
+			if !strings.Contains(m, strings.TrimPrefix(field, "$")) || !strings.HasSuffix(m, ".") {
+				t.Errorf("%s: message %q is not a sentence naming the field", field, m)
+			}
+		}
+	}
+	return v
+}
+
+// problemBody is the body of any other error status.
+type problemBody struct {
+	Type    string `json:"type"`
+	Title   string `json:"title"`
+	Status  int    `json:"status"`
+	Detail  string `json:"detail"`
+	TraceID string `json:"traceId"`
+}
+
+// problemTypes are the type each status must carry.
+var problemTypes = map[int]string{
+	401: "https://tools.ietf.org/html/rfc7235#section-3.1",
+	403: "https://tools.ietf.org/html/rfc7231#section-6.5.3",
+	404: "https://tools.ietf.org/html/rfc7231#section-6.5.4",
+	405: "https://tools.ietf.org/html/rfc7231#section-6.5.5",
+	409: "https://tools.ietf.org/html/rfc7231#section-6.5.8",
+	412: "https://tools.ietf.org/html/rfc7232#section-4.2",
+	413: "https://tools.ietf.org/html/rfc7231#section-6.5.11",
+	415: "https://tools.ietf.org/html/rfc7231#section-6.5.13",
+	500: "https://tools.ietf.org/html/rfc7231#section-6.6.1",
+	503: "https://tools.ietf.org/html/rfc7231#section-6.6.4",
+}
+
+// assertProblem checks a non-400 problem: exactly type, title, status,
+// detail and traceId. Every 401 carries the Bearer challenge.
+func assertProblem(t *testing.T, res response, status int) problemBody {
+	t.Helper()
+	if res.code != status {
+		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	}
+	assertProblemHeaders(t, res)
+	var p problemBody
+	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("problem body %s: %v", res.body, err)
+	}
+	wantTitle := http.StatusText(status)
+	if status == 500 {
+		wantTitle = "An error occurred while processing your request."
+	}
+	if p.Type != problemTypes[status] || p.Title != wantTitle || p.Status != status || p.Detail == "" {
+		t.Errorf("problem %+v does not describe status %d", p, status)
+	}
+	if !traceIDPattern.MatchString(p.TraceID) || p.TraceID != res.header.Get("Traceresponse") {
+		t.Errorf("traceId %q, traceresponse header %q", p.TraceID, res.header.Get("Traceresponse"))
+	}
+	wantChallenge := ""
+	if status == http.StatusUnauthorized {
+		wantChallenge = `Bearer realm="roster"`
+	}
+	if got := res.header.Get("WWW-Authenticate"); got != wantChallenge {
+		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
+	}
+	return p
+}
+
+func assertProblemHeaders(t *testing.T, res response) {
+	t.Helper()
+	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type %q, want application/problem+json", ct)
+	}
+	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+}
+
+// assertJSON checks a JSON response's status, media type and exact body.
+func assertJSON(t *testing.T, res response, status int, want string) {
+	t.Helper()
+	if res.code != status {
+		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	if got, want := compact(t, string(res.body)), compact(t, want); got != want {
+		t.Errorf("body\n%s\nwant\n%s", got, want)
+	}
+}
+
+// assertCalls checks the methods called on the fake, in order.
+func assertCalls(t *testing.T, f *fake, want ...string) {
+	t.Helper()
+	got := f.calls
+	if got == nil {
+		got = []string{}
+	}
+	if want == nil {
+		want = []string{}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("calls %q, want %q", got, want)
+	}
+}
+
+func compact(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	return b.String()
+}

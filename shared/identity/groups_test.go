@@ -1,0 +1,47 @@
+package identity_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"roster/shared/auth"
+	"roster/shared/directory"
+	"roster/shared/fault"
+)
+
+func TestCreateGroupPassesTheName(t *testing.T) {
+	f := happy(t)
+	var got string
+	f.createGroup = func(_ auth.Principal, name string) (directory.Group, error) {
+		got = name
+		return directory.Group{ID: "grp7", Name: name}, nil
+	}
+	assertJSON(t, do(t, f, request{method: "POST", target: acme + "/Group", body: `{"name":"Dumbledore's Army"}`, as: &manager}),
+		http.StatusCreated, `{"id":"grp7","name":"Dumbledore's Army"}`)
+	if got != "Dumbledore's Army" {
+		t.Errorf("name %q", got)
+	}
+}
+
+func TestCreateGroupWithATakenNameIsAConflict(t *testing.T) {
+	f := failing(t, fault.New(fault.Conflict, "The tenant has a group of that name."))
+	p := assertProblem(t, do(t, f, request{method: "POST", target: acme + "/Group", body: `{"name":"alumni"}`, as: &owner}), http.StatusConflict)
+	if p.Detail != "The tenant has a group of that name." {
+		t.Errorf("detail %q", p.Detail)
+	}
+}
+
+func TestCreateGroupRefusesBadNames(t *testing.T) {
+	for _, body := range []string{`{}`, `{"name":""}`, `{"name":"   "}`, `{"name":"` + strings.Repeat("g", 101) + `"}`, `{"name":"a\nb"}`, `{"name":null}`} {
+		f := happy(t)
+		assertValidation(t, do(t, f, request{method: "POST", target: acme + "/Group", body: body, as: &owner}), "name")
+		assertCalls(t, f)
+	}
+}
+
+func TestListGroupsWithNoneIsAnEmptyList(t *testing.T) {
+	f := happy(t)
+	f.listGroups = func(auth.Principal) ([]directory.Group, error) { return nil, nil }
+	assertJSON(t, do(t, f, request{method: "GET", target: acme + "/Group", as: &manager}), 200, `{"groups":[]}`)
+}

@@ -1,0 +1,108 @@
+package identity_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"roster/shared/web"
+)
+
+// TestAWrongTypeGetsTheDocumentsValidationProblem holds the body the API
+// documents for a value of the wrong type, member for member.
+func TestAWrongTypeGetsTheDocumentsValidationProblem(t *testing.T) {
+	f := happy(t)
+	res := do(t, f, request{method: "PUT", target: acme + "/User/her-1909", body: `{"bypassBasicAuthRestriction": "hello"}`, as: &owner})
+
+	if res.code != http.StatusBadRequest {
+		t.Fatalf("status %d; body %s", res.code, res.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	// The members, in the document's order.
+	dec := json.NewDecoder(bytes.NewReader(res.body))
+	var keys []string
+	dec.Token()
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	if strings.Join(keys, ",") != "errors,type,title,status,traceId" {
+		t.Errorf("members %q, want errors, type, title, status, traceId", keys)
+	}
+
+	trace := res.header.Get("Traceresponse")
+	if !traceIDPattern.MatchString(trace) {
+		t.Fatalf("traceresponse %q does not match %s", trace, traceIDPattern)
+	}
+	want := `{
+		"errors": {
+			"bypassBasicAuthRestriction": [
+				"The value of bypassBasicAuthRestriction must be a boolean, not a string. Path 'bypassBasicAuthRestriction', line 1, position 38."
+			]
+		},
+		"type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+		"title": "One or more validation errors occurred.",
+		"status": 400,
+		"traceId": "` + trace + `"
+	}`
+	if got, want := compact(t, string(res.body)), compact(t, want); got != want {
+		t.Errorf("body\n%s\nwant\n%s", got, want)
+	}
+	assertValidation(t, res, "bypassBasicAuthRestriction")
+	assertCalls(t, f)
+}
+
+func TestTraceIDs(t *testing.T) {
+	send := func(h map[string]string) response {
+		return do(t, happy(t), request{method: "GET", target: acme + "/Group", header: h, as: &owner})
+	}
+	t.Run("derive from the request id, the same on every response for it", func(t *testing.T) {
+		a := send(map[string]string{web.RequestIDHeader: "req-1"}).header.Get("Traceresponse")
+		b := send(map[string]string{web.RequestIDHeader: "req-1"}).header.Get("Traceresponse")
+		c := send(map[string]string{web.RequestIDHeader: "req-2"}).header.Get("Traceresponse")
+		if !traceIDPattern.MatchString(a) || a != b || a == c || a[3:35] == c[3:35] {
+			t.Errorf("req-1: %q, %q; req-2: %q", a, b, c)
+		}
+	})
+	t.Run("join the caller's trace", func(t *testing.T) {
+		got := send(map[string]string{"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}).header.Get("Traceresponse")
+		if !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(got, "00f067aa0ba902b7") || !traceIDPattern.MatchString(got) {
+			t.Errorf("traceresponse %q", got)
+		}
+	})
+	t.Run("join API Gateway's X-Ray trace", func(t *testing.T) {
+		got := send(map[string]string{"X-Amzn-Trace-Id": "Root=1-67CED005-5a1b2c3d4e5f607182943f60;Sampled=1"}).header.Get("Traceresponse")
+		if !strings.HasPrefix(got, "00-67ced0055a1b2c3d4e5f607182943f60-") || !traceIDPattern.MatchString(got) {
+			t.Errorf("traceresponse %q", got)
+		}
+	})
+	t.Run("ignore malformed trace headers", func(t *testing.T) {
+		for _, h := range []map[string]string{
+			{"Traceparent": "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
+			{"Traceparent": "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"},
+			{"Traceparent": "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+			{"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"},
+			{"X-Amzn-Trace-Id": "Root=1-67ced005-5a1b2c3d4e5f607182943f6"},
+			{"X-Amzn-Trace-Id": "Root=1-67ced005-5a1b2c3d4e5f60718294zzzz"},
+		} {
+			h[web.RequestIDHeader] = "req-1"
+			got := send(h).header.Get("Traceresponse")
+			want := send(map[string]string{web.RequestIDHeader: "req-1"}).header.Get("Traceresponse")
+			if got != want {
+				t.Errorf("%v: traceresponse %q, want the request id's %q", h, got, want)
+			}
+		}
+	})
+	t.Run("the traceId is in the logs", func(t *testing.T) {
+		res := send(nil)
+		if tr := res.header.Get("Traceresponse"); !strings.Contains(res.logs, `"trace_id":"`+tr+`"`) {
+			t.Errorf("logs %s lack %s", res.logs, tr)
+		}
+	})
+}

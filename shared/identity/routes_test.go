@@ -1,0 +1,345 @@
+package identity_test
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster/shared/auth"
+	"roster/shared/directory"
+	"roster/shared/fault"
+	"roster/shared/identity"
+	"roster/shared/tenant"
+	"roster/shared/web"
+)
+
+// A route of the group with a request it accepts.
+type route struct {
+	method, path string // as routes.go lists it
+	target       string // a concrete path in tenant acme
+	body         string // a valid body; "" for none
+	wrongType    string // a body with a value of the wrong JSON type …
+	wrongField   string // … in this field
+	status       int
+	call         string // the directory method it calls
+	want         string // the response body
+}
+
+const succeeded = `{"succeeded":true,"errors":[]}`
+
+func routes() []route {
+	return []route{
+		{method: "PUT", path: "/{organizationName}/{tenantName}/identity_/api/User/{userId}", target: acme + "/User/her-1909",
+			body:      `{"name":"Hermione","surname":"Granger-Weasley","email":"hermione@hogwarts.com","groupIDsToAdd":["gryff-01","alumni-02","teachers-03"],"groupIDsToRemove":[],"bypassBasicAuthRestriction":false}`,
+			wrongType: `{"bypassBasicAuthRestriction":"hello"}`, wrongField: "bypassBasicAuthRestriction",
+			status: 200, call: "Update", want: succeeded},
+		{method: "DELETE", path: "/{organizationName}/{tenantName}/identity_/api/User/{userId}", target: acme + "/User/her-1909",
+			status: 200, call: "Delete", want: succeeded},
+		{method: "DELETE", path: "/{organizationName}/{tenantName}/identity_/api/User", target: acme + "/User",
+			body:      `{"userIds":["her-1909","ron-1903"]}`,
+			wrongType: `{"userIds":"her-1909"}`, wrongField: "userIds",
+			status: 200, call: "DeleteMany",
+			want: `{"succeeded":true,"errors":[],"results":[
+				{"userId":"her-1909","succeeded":true,"error":null},
+				{"userId":"ron-1903","succeeded":true,"error":null}]}`},
+		{method: "PUT", path: "/{organizationName}/{tenantName}/identity_/api/User/{userId}/password", target: acme + "/User/her-1909/password",
+			body:      `{"newPassword":"` + passwd + `"}`,
+			wrongType: `{"newPassword":42}`, wrongField: "newPassword",
+			status: 200, call: "SetPassword", want: succeeded},
+		{method: "POST", path: "/{organizationName}/{tenantName}/identity_/api/Group", target: acme + "/Group",
+			body:      `{"name":"gryffindor"}`,
+			wrongType: `{"name":true}`, wrongField: "name",
+			status: 201, call: "CreateGroup", want: `{"id":"grp1","name":"gryffindor"}`},
+		{method: "GET", path: "/{organizationName}/{tenantName}/identity_/api/Group", target: acme + "/Group",
+			status: 200, call: "ListGroups", want: `{"groups":[{"id":"grp2","name":"alumni"},{"id":"grp1","name":"gryffindor"}]}`},
+	}
+}
+
+func (rt route) name() string { return rt.method + " " + rt.path }
+
+func (rt route) request(as auth.Principal) request {
+	return request{method: rt.method, target: rt.target, body: rt.body, as: &as}
+}
+
+// withBase returns the route's target under other organization and
+// tenant names.
+func (rt route) withBase(org, tenantName string) string {
+	return strings.Replace(rt.target, "/acmecorp/prod/", "/"+org+"/"+tenantName+"/", 1)
+}
+
+// routeFor returns the route that calls the named directory method.
+func routeFor(t *testing.T, call string) route {
+	t.Helper()
+	for _, rt := range routes() {
+		if rt.call == call {
+			return rt
+		}
+	}
+	t.Fatalf("no route calls %s", call)
+	return route{}
+}
+
+func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
+	var got, want []string
+	for _, r := range identity.Routes(identity.Deps{}) {
+		got = append(got, r.Method+" "+r.Path)
+		if r.Public {
+			t.Errorf("%s %s is public; every identity route is behind the authorizer", r.Method, r.Path)
+		}
+	}
+	for _, rt := range routes() {
+		want = append(want, rt.name())
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("routes\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestEveryRouteAnswersAValidRequest(t *testing.T) {
+	for _, rt := range routes() {
+		for _, as := range []auth.Principal{owner, adminKey} {
+			t.Run(rt.name()+" as "+string(as.Method), func(t *testing.T) {
+				f := happy(t)
+				res := do(t, f, rt.request(as))
+				assertJSON(t, res, rt.status, rt.want)
+				assertCalls(t, f, "GetTenant", rt.call)
+				if res.header.Get(web.RequestIDHeader) == "" {
+					t.Error("no X-Request-Id")
+				}
+				if tr := res.header.Get("Traceresponse"); !traceIDPattern.MatchString(tr) {
+					t.Errorf("traceresponse %q", tr)
+				}
+			})
+		}
+	}
+}
+
+func TestEveryRouteRefusesACallerWithoutCredentials(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			rq := rt.request(owner)
+			rq.as = nil
+			assertProblem(t, do(t, f, rq), http.StatusUnauthorized)
+			assertCalls(t, f)
+		})
+	}
+}
+
+func TestEveryRouteRefusesARoleWithoutItsPermission(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			assertProblem(t, do(t, f, rt.request(nobody)), http.StatusForbidden)
+			assertCalls(t, f)
+		})
+	}
+}
+
+func TestAdministrationRoutesRefuseMembers(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.call == "SetPassword" { // members may change their own; the directory decides
+			continue
+		}
+		for _, as := range []auth.Principal{member, memberKey} {
+			t.Run(rt.name()+" as "+string(as.Method), func(t *testing.T) {
+				f := happy(t)
+				assertProblem(t, do(t, f, rt.request(as)), http.StatusForbidden)
+				assertCalls(t, f)
+			})
+		}
+	}
+}
+
+func TestUserManagersAdministerUsersAndGroups(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			assertJSON(t, do(t, f, rt.request(manager)), rt.status, rt.want)
+		})
+	}
+}
+
+// TestForeignNamesReadLikeAnUnknownUser holds the isolation rule: names
+// that are not the caller's tenant get the answer an unknown user gets,
+// byte for byte apart from the traceId, and nothing is asked of the
+// directory.
+func TestForeignNamesReadLikeAnUnknownUser(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			unknown := do(t, failing(t, fault.New(fault.NotFound, "The user does not exist.")), rt.request(owner))
+			want := assertProblem(t, unknown, http.StatusNotFound)
+
+			for _, base := range [][2]string{
+				{"Globex", "Main"},    // another tenant's names
+				{"AcmeCorp", "Main"},  // the caller's organization, another tenant name
+				{"acmecorp", "prod2"}, // near misses
+				{"nowhere", "prod"},
+				{"AcmeCorp.", "Prod"},
+			} {
+				f := happy(t)
+				rq := rt.request(owner)
+				rq.target = rt.withBase(base[0], base[1])
+				res := do(t, f, rq)
+				got := assertProblem(t, res, http.StatusNotFound)
+				got.TraceID, want.TraceID = "", ""
+				if got != want {
+					t.Errorf("%s/%s: %+v; unknown user: %+v", base[0], base[1], got, want)
+				}
+				if !slices.Equal(slices.Sorted(maps.Keys(res.header)), slices.Sorted(maps.Keys(unknown.header))) {
+					t.Errorf("headers %v; unknown user: %v", res.header, unknown.header)
+				}
+				assertCalls(t, f, "GetTenant")
+			}
+		})
+	}
+}
+
+func TestOrganizationAndTenantNamesMatchWhateverTheirCase(t *testing.T) {
+	for _, base := range [][2]string{{"AcmeCorp", "Prod"}, {"ACMECORP", "PROD"}, {"acmeCorp", "pROD"}} {
+		f := happy(t)
+		rt := routeFor(t, "Update")
+		rq := rt.request(owner)
+		rq.target = rt.withBase(base[0], base[1])
+		assertJSON(t, do(t, f, rq), 200, succeeded)
+	}
+}
+
+func TestACallerWhoseTenantIsGoneFindsNothing(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			f.getTenant = func(string) (*tenant.Tenant, error) {
+				return nil, fault.New(fault.NotFound, "The tenant does not exist.")
+			}
+			p := assertProblem(t, do(t, f, rt.request(owner)), http.StatusNotFound)
+			if strings.Contains(p.Detail, "tenant") {
+				t.Errorf("detail %q tells a missing tenant from a missing user", p.Detail)
+			}
+			assertCalls(t, f, "GetTenant")
+		})
+	}
+}
+
+func TestEveryRouteNamesABadPathParameter(t *testing.T) {
+	long := strings.Repeat("a", 65)
+	for _, rt := range routes() {
+		cases := []struct {
+			org, tenant string
+			fields      []string
+		}{
+			{"acme%20corp", "prod", []string{"organizationName"}},
+			{"acmecorp", long, []string{"tenantName"}},
+			{"acme%2Fcorp", "pr%C3%B6d", []string{"organizationName", "tenantName"}},
+		}
+		for _, c := range cases {
+			t.Run(rt.name()+" "+c.org+"/"+c.tenant, func(t *testing.T) {
+				f := happy(t)
+				rq := rt.request(owner)
+				rq.target = rt.withBase(c.org, c.tenant)
+				assertValidation(t, do(t, f, rq), c.fields...)
+				assertCalls(t, f)
+			})
+		}
+		if !strings.Contains(rt.path, "{userId}") {
+			continue
+		}
+		for _, id := range []string{"her%201909", long, "her.1909", "h%C3%A9r"} {
+			t.Run(rt.name()+" userId "+id, func(t *testing.T) {
+				f := happy(t)
+				rq := rt.request(owner)
+				rq.target = strings.Replace(rt.target, "her-1909", id, 1)
+				assertValidation(t, do(t, f, rq), "userId")
+				assertCalls(t, f)
+			})
+		}
+	}
+}
+
+func TestEveryRouteGetsTheValidationProblemForAWrongType(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.wrongType == "" {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			rq := rt.request(owner)
+			rq.body = rt.wrongType
+			v := assertValidation(t, do(t, f, rq), rt.wrongField)
+			if m := v.Errors[rt.wrongField][0]; !strings.Contains(m, "Path '"+rt.wrongField+"'") {
+				t.Errorf("message %q does not give the path", m)
+			}
+			assertCalls(t, f)
+		})
+	}
+}
+
+func TestDirectoryErrorsKeepTheirStatus(t *testing.T) {
+	cases := []struct {
+		name   string
+		err    error
+		status int
+	}{
+		{"forbidden", fault.New(fault.Forbidden, "You are not allowed to do this."), 403},
+		{"not found", fault.New(fault.NotFound, "The user does not exist."), 404},
+		{"conflict", fault.New(fault.Conflict, "The user has changed since it was read; read it again and retry."), 409},
+		{"stale", fault.New(fault.PreconditionFailed, "The user has changed since the version given."), 412},
+		{"unavailable", fault.Wrap(errors.New("ProvisionedThroughputExceeded"), fault.Unavailable, "The service is busy; retry later."), 503},
+		{"bug", errors.New("table roster: secret internal detail"), 500},
+	}
+	for _, rt := range routes() {
+		for _, c := range cases {
+			t.Run(rt.name()+" "+c.name, func(t *testing.T) {
+				f := failing(t, c.err)
+				res := do(t, f, rt.request(owner))
+				assertProblem(t, res, c.status)
+				assertCalls(t, f, "GetTenant", rt.call)
+				if strings.Contains(string(res.body), "secret internal detail") || strings.Contains(string(res.body), "ProvisionedThroughput") {
+					t.Errorf("body leaks the cause: %s", res.body)
+				}
+			})
+		}
+	}
+}
+
+func TestATenantLookupFailureIsNotANotFound(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			f.getTenant = func(string) (*tenant.Tenant, error) {
+				return nil, fault.Wrap(errors.New("throttled"), fault.Unavailable, "The service is busy; retry later.")
+			}
+			assertProblem(t, do(t, f, rt.request(owner)), http.StatusServiceUnavailable)
+			assertCalls(t, f, "GetTenant")
+		})
+	}
+}
+
+func TestUnknownPathsAndMethodsSpeakTheDialect(t *testing.T) {
+	f := happy(t)
+	p := assertProblem(t, do(t, f, request{method: "GET", target: acme + "/Users", as: &owner}), http.StatusNotFound)
+	if p.Detail != "The resource does not exist." {
+		t.Errorf("detail %q", p.Detail)
+	}
+	res := do(t, f, request{method: "PATCH", target: acme + "/User/her-1909", as: &owner})
+	assertProblem(t, res, http.StatusMethodNotAllowed)
+	if got := res.header.Get("Allow"); got != "DELETE, PUT" {
+		t.Errorf("Allow %q", got)
+	}
+	assertCalls(t, f)
+}
+
+func TestAPanicIsA500InTheDialect(t *testing.T) {
+	f := happy(t)
+	f.listGroups = func(auth.Principal) ([]directory.Group, error) { panic("boom") }
+	res := do(t, f, routeFor(t, "ListGroups").request(owner))
+	assertProblem(t, res, http.StatusInternalServerError)
+	if strings.Contains(string(res.body), "boom") || !strings.Contains(res.logs, "boom") {
+		t.Errorf("body %s; logs %s", res.body, res.logs)
+	}
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"roster/shared/directory"
+	"roster/shared/fault"
+)
+
+// groupItem is a tenant's group as stored. Users hold the ids of their
+// groups (a string set on the user), so a group item is only read to list
+// groups and checked to exist when a user joins it.
+type groupItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"groupId"`
+	Name      string    `dynamodbav:"name"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+}
+
+// groupNameItem reserves a group name in a tenant.
+type groupNameItem struct {
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	Type    string `dynamodbav:"type"`
+	GroupID string `dynamodbav:"groupId"`
+}
+
+// normalizeGroupName is the form under which group names are unique.
+func normalizeGroupName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// The items of the group-creating transaction, in order.
+const (
+	groupTenant = iota // condition: tenant exists and is active
+	groupGroup         // the group
+	groupName          // its name marker
+)
+
+// CreateGroup writes the group and its name marker in one transaction,
+// conditional on the tenant being active and the id and name being free.
+func (t *Table) CreateGroup(ctx context.Context, tenantID string, g directory.Group) error {
+	pk := tenantPK(tenantID)
+	item, err := attributevalue.MarshalMap(groupItem{
+		PK: pk, SK: groupSK(g.ID), Type: "group", ID: g.ID, Name: g.Name, CreatedAt: g.CreatedAt.UTC(),
+	})
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal group %s: %w", g.ID, err), fault.Internal, errInternal)
+	}
+	marker, err := attributevalue.MarshalMap(groupNameItem{
+		PK: pk, SK: groupNameSK(normalizeGroupName(g.Name)), Type: "marker", GroupID: g.ID,
+	})
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal group name %s: %w", g.ID, err), fault.Internal, errInternal)
+	}
+	free := aws.String("attribute_not_exists(PK)")
+	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		groupTenant: {ConditionCheck: &types.ConditionCheck{
+			TableName: &t.name, Key: key(pk, tenantSK),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
+		}},
+		groupGroup: {Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: free}},
+		groupName:  {Put: &types.Put{TableName: &t.name, Item: marker, ConditionExpression: free}},
+	}})
+	if codes, ok := cancellation(err); ok {
+		switch failed := failedItems(codes); {
+		case slices.Contains(failed, groupTenant):
+			return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
+		case slices.Contains(failed, groupName):
+			return &fault.Error{Code: fault.Conflict, Message: "A group with this name already exists.",
+				Fields: []fault.FieldError{{Field: "name", Message: "is already taken"}}, Err: err}
+		case len(failed) > 0:
+			return fault.Wrap(err, fault.Conflict, "The group already exists.")
+		}
+	}
+	return translate(err, "create group "+g.ID)
+}
+
+// ListGroups reads every group of the tenant with a strongly consistent
+// Query (one call per MB of groups) and sorts them by name.
+func (t *Table) ListGroups(ctx context.Context, tenantID string) ([]directory.Group, error) {
+	p := dynamodb.NewQueryPaginator(t.db, &dynamodb.QueryInput{
+		TableName:              &t.name,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(tenantPK(tenantID)), ":prefix": str(groupSK("")),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	var groups []directory.Group
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "list groups of "+tenantID)
+		}
+		for _, item := range out.Items {
+			var it groupItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fault.Wrap(fmt.Errorf("unmarshal group: %w", err), fault.Internal, errInternal)
+			}
+			groups = append(groups, directory.Group{ID: it.ID, Name: it.Name, CreatedAt: it.CreatedAt})
+		}
+	}
+	slices.SortFunc(groups, func(a, b directory.Group) int {
+		return cmp.Or(cmp.Compare(normalizeGroupName(a.Name), normalizeGroupName(b.Name)), cmp.Compare(a.ID, b.ID))
+	})
+	return groups, nil
+}

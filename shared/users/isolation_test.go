@@ -1,0 +1,173 @@
+package users_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"roster/shared/auth"
+	"roster/shared/directory"
+	"roster/shared/fault"
+	"roster/shared/user"
+)
+
+// tenants returns a fake over two tenants' users that, as the directory
+// must, sees only the caller's tenant: any other id is the same NotFound.
+func tenants(t *testing.T) *fake {
+	stored := map[string]*user.User{"usr1": theUser()}
+	other := theUser()
+	other.TenantID, other.ID = "globex", "usrG"
+	stored["usrG"] = other
+	notFound := fault.New(fault.NotFound, "No such user.")
+	find := func(p auth.Principal, id string) (*user.User, error) {
+		u, ok := stored[id]
+		if !ok || u.TenantID != p.TenantID {
+			return nil, notFound
+		}
+		return u, nil
+	}
+	f := happy(t)
+	f.get = find
+	f.update = func(p auth.Principal, id string, _ directory.Change) (*user.User, error) { return find(p, id) }
+	f.delete = func(p auth.Principal, id string, _ int64) error { _, err := find(p, id); return err }
+	return f
+}
+
+func TestAnotherTenantsUserIsAnsweredExactlyLikeAMissingOne(t *testing.T) {
+	for _, rt := range routes() {
+		if !rt.hasUserID() {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			// The same path and request id both times, so the bodies can be
+			// compared byte for byte: once when usrG is another tenant's
+			// user, once when it is nobody's.
+			answer := func(f *fake) response {
+				rq := rt.request()
+				rq.target = rt.withUserID("usrG")
+				rq.header = map[string]string{"X-Request-Id": "req-1"}
+				return do(t, f, rq)
+			}
+			theirs := answer(tenants(t))
+			assertProblem(t, theirs, http.StatusNotFound)
+			nobody := tenants(t)
+			nobody.get = func(auth.Principal, string) (*user.User, error) {
+				return nil, fault.New(fault.NotFound, "No such user.")
+			}
+			nobody.update = func(auth.Principal, string, directory.Change) (*user.User, error) {
+				return nil, fault.New(fault.NotFound, "No such user.")
+			}
+			nobody.delete = func(auth.Principal, string, int64) error { return fault.New(fault.NotFound, "No such user.") }
+			missing := answer(nobody)
+			if string(theirs.body) != string(missing.body) {
+				t.Errorf("another tenant's user\n%s\na missing user\n%s", theirs.body, missing.body)
+			}
+			if mine := do(t, tenants(t), rt.request()); mine.code != rt.status {
+				t.Errorf("the caller's own user: status %d; body %s", mine.code, mine.body)
+			}
+			for _, leak := range []string{"globex", "Grace", "grace@example.com"} {
+				if strings.Contains(string(theirs.body), leak) {
+					t.Errorf("404 shows %q: %s", leak, theirs.body)
+				}
+			}
+		})
+	}
+}
+
+func TestTheCallersOwnTenantIsTheOnlyOneTheDirectorySees(t *testing.T) {
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			var seen []string
+			see := func(p auth.Principal) { seen = append(seen, p.TenantID) }
+			f.create = func(p auth.Principal, _ directory.NewUser) (*user.User, error) { see(p); return theUser(), nil }
+			f.get = func(p auth.Principal, _ string) (*user.User, error) { see(p); return theUser(), nil }
+			f.list = func(p auth.Principal, _ int, _ string) (directory.Page, error) { see(p); return directory.Page{}, nil }
+			f.update = func(p auth.Principal, _ string, _ directory.Change) (*user.User, error) {
+				see(p)
+				return theUser(), nil
+			}
+			f.delete = func(p auth.Principal, _ string, _ int64) error { see(p); return nil }
+			rq := rt.request()
+			// Nothing the caller controls names a tenant.
+			rq.header = map[string]string{"X-Tenant-Id": "globex", "X-Amzn-Tenant": "globex"}
+			if res := do(t, f, rq); res.code != rt.status {
+				t.Fatalf("status %d; body %s", res.code, res.body)
+			}
+			if len(seen) != 1 || seen[0] != "acme" {
+				t.Errorf("the directory acted for tenants %q, want acme", seen)
+			}
+		})
+	}
+}
+
+func TestAUserOfAnotherTenantFromTheDirectoryIsNeverShown(t *testing.T) {
+	for _, rt := range routes() {
+		if rt.status == http.StatusNoContent {
+			continue
+		}
+		t.Run(rt.name(), func(t *testing.T) {
+			f := happy(t)
+			other := func() *user.User { u := theUser(); u.TenantID = "globex"; return u }
+			f.create = func(auth.Principal, directory.NewUser) (*user.User, error) { return other(), nil }
+			f.get = func(auth.Principal, string) (*user.User, error) { return other(), nil }
+			f.list = func(auth.Principal, int, string) (directory.Page, error) {
+				return directory.Page{Users: []*user.User{theUser(), other()}}, nil
+			}
+			f.update = func(auth.Principal, string, directory.Change) (*user.User, error) { return other(), nil }
+			res := do(t, f, rt.request())
+			assertProblem(t, res, http.StatusInternalServerError)
+			if strings.Contains(string(res.body), "Grace") || strings.Contains(string(res.body), "globex") {
+				t.Errorf("body %s", res.body)
+			}
+			if !strings.Contains(res.logs, `tenant \"globex\"`) {
+				t.Errorf("the mismatch is not logged: %s", res.logs)
+			}
+		})
+	}
+}
+
+func TestGetShowsEveryRequiredMemberOfABareUser(t *testing.T) {
+	f := happy(t)
+	f.get = func(auth.Principal, string) (*user.User, error) { return bareUser(), nil }
+	res := do(t, f, request{method: "GET", target: "/users/usr2", as: &owner})
+	assertJSON(t, res, http.StatusOK, bareUserJSON)
+	assertHeaders(t, res, map[string]string{"ETag": `"1"`, "Cache-Control": "no-store"})
+	assertNoNull(t, res.body)
+	for _, absent := range []string{"azureCredentials", "cloudSyncLicenseInformation"} {
+		if strings.Contains(string(res.body), absent) {
+			t.Errorf("body shows %s: %s", absent, res.body)
+		}
+	}
+}
+
+func TestAzureCredentialsWithoutAStoredKeyShowNoKey(t *testing.T) {
+	f := happy(t)
+	f.get = func(auth.Principal, string) (*user.User, error) {
+		u := bareUser()
+		u.Azure = &user.AzureCredentials{SubscriptionID: "8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c"}
+		return u, nil
+	}
+	res := do(t, f, request{method: "GET", target: "/users/usr2", as: &owner})
+	want := strings.Replace(bareUserJSON, `"isLdap"`, `"azureCredentials":{"subscriptionId":"8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c"},"isLdap"`, 1)
+	assertJSON(t, res, http.StatusOK, want)
+}
+
+func TestNoSecretReachesAResponseOrTheLog(t *testing.T) {
+	secrets := []string{clearKey, sealedKey, "sealed-third-party-token"}
+	for _, rt := range routes() {
+		t.Run(rt.name(), func(t *testing.T) {
+			res := do(t, happy(t), rt.request())
+			for _, s := range secrets {
+				if strings.Contains(string(res.body), s) || strings.Contains(res.logs, s) {
+					t.Errorf("%.10s… shown: body %s logs %s", s, res.body, res.logs)
+				}
+			}
+			for _, field := range []string{"tokenVersion", "TokenVersion", "accessToken", "AccessToken", "password", "number", "version"} {
+				if strings.Contains(string(res.body), `"`+field+`"`) {
+					t.Errorf("body shows %s: %s", field, res.body)
+				}
+			}
+		})
+	}
+}
