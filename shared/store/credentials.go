@@ -151,11 +151,7 @@ func (t *Table) CompleteLogin(ctx context.Context, s signin.LoginSuccess) error 
 	}
 	put := &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	if !s.ResetFailures && s.NewHash == "" {
-		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
-		if conditionFailed(err) {
-			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
-		}
-		return translate(err, "put auth token")
+		return t.putIfAbsent(ctx, item, "The auth token already exists.", "put auth token")
 	}
 	update := &types.Update{
 		TableName:                 &t.name,
@@ -324,13 +320,7 @@ func (t *Table) putNew(ctx context.Context, v any, conflict, op string) error {
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("%s: marshal: %w", op, err), fault.Internal, errInternal)
 	}
-	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	if conditionFailed(err) {
-		return fault.Wrap(err, fault.Conflict, "%s", conflict)
-	}
-	return translate(err, op)
+	return t.putIfAbsent(ctx, item, conflict, op)
 }
 
 // getOne reads one item with a strongly consistent read into v.

@@ -193,8 +193,8 @@ func (t *Table) SearchUserPartition(ctx context.Context, q UserSearch) (int, err
 	values := map[string]types.AttributeValue{":pk": str(tenantPK(q.TenantID))}
 	switch {
 	case q.Word != "":
-		cond += " AND begins_with(" + sk + ", :w)"
-		values[":w"] = str(q.Word)
+		cond += " AND " + sk + " BETWEEN :lo AND :hi" // as SearchUsers reads a prefix
+		values[":lo"], values[":hi"] = str(q.Word), str(q.Word+prefixEnd)
 	case q.Order == ByCreated && !q.From.IsZero():
 		cond += " AND " + sk + " BETWEEN :lo AND :hi"
 		values[":lo"], values[":hi"] = str(userSK(idBound(q.From, 0))), str(userSK(idBound(q.To, 0xff)))

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/emulator"
 	"roster/shared/samtemplate"
@@ -91,19 +89,6 @@ func BenchmarkSearchTenantSizes(b *testing.B) {
 		for _, c := range costCases(tenant, pageSize) {
 			b.Run(fmt.Sprintf("tenant-partition/users=%d/%s", n, c.name), func(b *testing.B) {
 				benchPages(b, func(ctx context.Context) error { _, err := env.Table.SearchUsers(ctx, c.q); return err })
-			})
-		}
-		for _, cond := range []string{"begins_with(LSI3SK, :lo)", "LSI3SK BETWEEN :lo AND :hi", "LSI3SK > :lo"} {
-			b.Run(fmt.Sprintf("tmp/users=%d/%s", n, cond), func(b *testing.B) {
-				benchPages(b, func(ctx context.Context) error {
-					v := map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "TENANT#" + tenant}, ":lo": &types.AttributeValueMemberS{Value: "zz"}}
-					if strings.Contains(cond, ":hi") {
-						v[":hi"] = &types.AttributeValueMemberS{Value: "zz\U0010FFFF"}
-					}
-					_, err := env.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(env.Table.Name()), IndexName: aws.String("LSI3"),
-						KeyConditionExpression: aws.String("PK = :pk AND " + cond), ExpressionAttributeValues: v, Limit: aws.Int32(21), ConsistentRead: aws.Bool(true)})
-					return err
-				})
 			})
 		}
 		// The page after the first, from its cursor: the same cost.

@@ -33,13 +33,7 @@ func (t *Table) CreateTenant(ctx context.Context, tn *tenant.Tenant) error {
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal tenant %s: %w", tn.ID, err), fault.Internal, "An internal error occurred.")
 	}
-	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	if conditionFailed(err) {
-		return fault.Wrap(err, fault.Conflict, "The tenant already exists.")
-	}
-	return translate(err, "create tenant "+tn.ID)
+	return t.putIfAbsent(ctx, item, "The tenant already exists.", "create tenant "+tn.ID)
 }
 
 // GetTenant reads a tenant. Returns fault.NotFound.
