@@ -164,9 +164,9 @@ func (h *handlers) searchUsers() http.Handler {
 			out.TotalCount = page.Offset + len(page.Users) + 1 // at least one more
 		}
 		if page.Partial {
-			out.StartupMessage = "The search read " + strconv.Itoa(page.Examined) + " users that do not match without filling the page, " +
-				"so more may match: follow nextCursor to go on, or narrow the search with a condition an index serves " +
-				"(a searchWord prefix, or a date range on the date it sorts by)."
+			out.StartupMessage = "The search stopped after reading " + strconv.Itoa(page.Examined) + " users, most of which do not match, " +
+				"before the page was full; more may match: follow nextCursor to go on, or narrow the search with a condition " +
+				"an index serves (a searchWord prefix, or a date range on the date it sorts by)."
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		web.Encode(w, http.StatusOK, out)

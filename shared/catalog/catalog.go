@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"net/http"
+	"roster/shared/accessusers"
 	"roster/shared/account"
 	"roster/shared/auth"
 
@@ -33,6 +34,7 @@ type Route struct {
 // Functions returns every HTTP function.
 func Functions() []Function {
 	return []Function{
+		{LogicalID: "AccessUsersFunction", Dir: "accessusers", Routes: routesOf(accessusers.Routes(accessusers.Deps{})), Build: accessusers.FromPlatform},
 		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: account.FromPlatform},
 		{LogicalID: "IdentityFunction", Dir: "identity", Routes: routesOf(identity.Routes(identity.Deps{})), Build: identity.FromPlatform},
 		{LogicalID: "UsersFunction", Dir: "users", Routes: routesOf(users.Routes(users.Deps{})), Build: users.FromPlatform},

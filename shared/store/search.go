@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,7 @@ import (
 	"roster/shared/user"
 )
 
-// Searching a tenant's users (docs/decisions/010-search.md).
+// Searching a tenant's users (docs/decisions/011-search.md).
 //
 // Users stay in the tenant partition, so every search is a strongly
 // consistent Query: a user written a moment ago shows in the next search.
@@ -249,6 +250,9 @@ const (
 	// another of their fields lists them). When it is reached the page
 	// ends early and Partial is set.
 	MaxDiscarded = 1_000
+	// maxSearchCalls bounds the Queries of one request as MaxDiscarded
+	// bounds what they read; a page needs at most a handful.
+	maxSearchCalls = 32
 )
 
 // UserSearch asks for one page of a tenant's users. Word, LoginProfileID
@@ -279,9 +283,9 @@ type UserSearch struct {
 // shows: number, names, email, active, login profile, times and actors.
 type UserPage struct {
 	Users  []*user.User
-	Offset int  // the index of Users[0] in the whole result
-	More   bool // results may follow; false means this page ends the result
-	Next   string
+	Offset int    // the index of Users[0] in the whole result
+	More   bool   // results may follow; false means this page ends the result
+	Next   string // the Cursor of the next page when More; "" otherwise
 	// Partial: the request reached MaxDiscarded before the page was full.
 	// Users holds what it found; Next continues where it stopped.
 	Partial bool
@@ -331,7 +335,7 @@ type stream struct {
 	field  int    // text field of a ByMatch stream; -1 otherwise
 	index  string // "" for the table
 	attr   string // the sort key: SK or LSInSK
-	prefix string // begins_with(attr, prefix) when set
+	prefix string // the keys that begin with it, when set
 	lo, hi string // attr BETWEEN lo AND hi when set
 
 	start     map[string]types.AttributeValue // ExclusiveStartKey of the next fetch
@@ -339,7 +343,8 @@ type stream struct {
 	consumed  *position                       // the last item consumed
 	buf       []entry                         // fetched, not yet consumed
 	done      bool                            // nothing follows buf
-	lastChunk int
+	lastChunk int                             // the Limit of the last fetch
+	fetches   int                             // fetches so far
 }
 
 // entry is one user item read from a stream.
@@ -375,7 +380,7 @@ func newPlan(q UserSearch) *plan {
 	case q.Order == ByUpdated:
 		s := &stream{field: -1, index: updatedIndex, attr: updatedAttr}
 		if q.DateField == Updated && hasDates {
-			s.lo, s.hi = "0", "9" // every fixed-width time key lies between
+			s.lo, s.hi = "0", "~" // every time key lies between
 			if !q.From.IsZero() {
 				s.lo = q.From.UTC().Format(keyTimeLayout)
 			}
@@ -469,7 +474,17 @@ func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
 	page := UserPage{Offset: c.Offset + skip, Indexed: p.indexed}
 	matched := c.Offset // results consumed before the current position
 	var full *cursor    // where the next page starts, once this one is full
-	discarded := 0
+	discarded, calls := 0, len(p.streams)
+	// stop ends the page at a bound: partial when it is not full yet.
+	stop := func() (UserPage, error) {
+		page.More = true
+		if full == nil {
+			page.Partial = true
+			full = ptr(p.snapshot(matched, skip))
+		}
+		page.Next = full.encode()
+		return page, nil
+	}
 	if err := t.fetchAll(ctx, p, skip+q.Limit+1); err != nil {
 		return UserPage{}, err
 	}
@@ -481,6 +496,9 @@ func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
 		var best *stream
 		for _, s := range p.streams {
 			if len(s.buf) == 0 && !s.done {
+				if calls++; calls > maxSearchCalls {
+					return stop()
+				}
 				if err := t.fetch(ctx, p, s, need, MaxDiscarded-discarded); err != nil {
 					return UserPage{}, err
 				}
@@ -498,13 +516,7 @@ func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
 		best.consumed = &e.pos
 		if !p.keep(&e, best) {
 			if discarded++; discarded >= MaxDiscarded {
-				page.More = true
-				if full == nil {
-					page.Partial = true
-					full = ptr(p.snapshot(matched, skip))
-				}
-				page.Next = full.encode()
-				return page, nil
+				return stop()
 			}
 			continue
 		}
@@ -561,15 +573,23 @@ func (t *Table) fetchAll(ctx context.Context, p *plan, need int) error {
 }
 
 // fetch reads the stream's next chunk: the items still needed (plus one,
-// to see past the page) when every condition is a key condition; when
-// conditions drop items, a chunk that doubles with each refill, never more
-// than the needed items and the discards still allowed.
+// to see past the page), so an indexed page reads no more than it shows.
+// When conditions drop items, chunks start at 25 and double with each
+// refill; when only duplicates of a merged search drop them, from the
+// second refill on, so a page that needs one refill costs what the same
+// page costs in any tenant. A chunk never reads more than the items needed
+// and the discards still allowed.
 func (t *Table) fetch(ctx context.Context, p *plan, s *stream, need, discards int) error {
 	n := need
-	if !p.indexed {
-		n = min(max(need, 2*s.lastChunk, 25), need+discards)
+	switch {
+	case !p.indexed:
+		n = max(need, 2*s.lastChunk, 25)
+	case s.fetches >= 2:
+		n = max(need, 2*s.lastChunk)
 	}
+	n = min(n, need+discards)
 	s.lastChunk = n
+	s.fetches++
 	values := map[string]types.AttributeValue{":pk": str(tenantPK(p.q.TenantID))}
 	cond := "PK = :pk"
 	switch {
@@ -605,7 +625,9 @@ func (t *Table) fetch(ctx context.Context, p *plan, s *stream, need, discards in
 		}
 		return translate(err, "search users of "+p.q.TenantID)
 	}
-	s.done = len(out.LastEvaluatedKey) == 0
+	// A page that ends where the last began would loop forever; DynamoDB
+	// never sends one, and an emulator that did ends the stream.
+	s.done = len(out.LastEvaluatedKey) == 0 || len(out.Items) == 0 && maps.EqualFunc(out.LastEvaluatedKey, s.start, sameValue)
 	s.start = out.LastEvaluatedKey
 	s.buf = s.buf[:0]
 	for _, raw := range out.Items {
@@ -625,6 +647,13 @@ func (t *Table) fetch(ctx context.Context, p *plan, s *stream, need, discards in
 		s.buf = append(s.buf, e)
 	}
 	return nil
+}
+
+// sameValue compares two key attribute values (strings, in this table).
+func sameValue(a, b types.AttributeValue) bool {
+	as, aok := a.(*types.AttributeValueMemberS)
+	bs, bok := b.(*types.AttributeValueMemberS)
+	return aok && bok && as.Value == bs.Value
 }
 
 func indexKey(k searchKeys, attr string) string {

@@ -393,7 +393,9 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 		older := newUser("t1", "zed")
 		mustCreate(t, env, older)
 		u := newUser("t1", "quinn")
-		u.CreatedAt, u.UpdatedAt = older.CreatedAt.Add(time.Millisecond), older.UpdatedAt.Add(time.Millisecond)
+		// Created a few milliseconds later, so its id sorts after zed's.
+		at := msNow().Add(5 * time.Millisecond)
+		u.ID, u.CreatedAt, u.UpdatedAt = store.UserIDAt(at), at, at
 		mustCreate(t, env, u)
 		check("create", u)
 		if got := first(store.UserSearch{Order: store.ByMatch, Word: "qui"}); got == nil || got.ID != u.ID {
