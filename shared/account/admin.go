@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"roster/shared/auth"
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/role"
 	"roster/shared/signin"
@@ -18,7 +19,7 @@ type createDeviceRequest struct {
 
 // Valid checks the device's label.
 func (r createDeviceRequest) Valid(context.Context) []fault.FieldError {
-	return checkText("name", r.Name, maxName, true)
+	return check.Text("name", r.Name, maxName, true)
 }
 
 // handleCreateDevice registers a device to the caller's tenant and shows
@@ -67,7 +68,7 @@ type createAPIKeyRequest struct {
 // get that far. Whether the caller may hand the roles out is the
 // service's answer.
 func (r createAPIKeyRequest) Valid(context.Context) []fault.FieldError {
-	p := checkText("name", r.Name, maxName, true)
+	p := check.Text("name", r.Name, maxName, true)
 	switch {
 	case len(r.Roles) == 0:
 		p = append(p, fault.FieldError{Field: "roles", Message: "must list at least one role"})
@@ -76,7 +77,7 @@ func (r createAPIKeyRequest) Valid(context.Context) []fault.FieldError {
 	default:
 		for i, id := range r.Roles {
 			if !role.Valid(id) {
-				p = append(p, fault.FieldError{Field: "roles", Message: "must list only " + roleList()})
+				p = append(p, fault.FieldError{Field: "roles", Message: "must list only " + check.RoleNames()})
 				break
 			}
 			if slices.Contains(r.Roles[:i], id) {

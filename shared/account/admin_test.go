@@ -11,6 +11,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/fault"
 	"roster/shared/signin"
+	"roster/shared/web/webtest"
 )
 
 func TestCreateDeviceShowsItsTokenOnce(t *testing.T) {
@@ -21,10 +22,10 @@ func TestCreateDeviceShowsItsTokenOnce(t *testing.T) {
 		gotP, gotName = p, name
 		return signin.Issued{ID: "dddddddddddddddd", Token: deviceTok}, nil
 	}
-	res := do(t, f, request{method: "POST", target: "/tenants/acme/devices", as: &adminKey, body: `{"name":"Till 3"}`})
+	res := do(t, f, request{Method: "POST", Target: "/tenants/acme/devices", As: &adminKey, Body: `{"name":"Till 3"}`})
 
-	assertJSON(t, res, http.StatusCreated, `{"deviceId":"dddddddddddddddd","deviceToken":"`+deviceTok+`","tenantUid":"acme","name":"Till 3"}`)
-	assertHeaders(t, res, map[string]string{"Location": "/tenants/acme/devices/dddddddddddddddd", "Cache-Control": "no-store"})
+	webtest.AssertJSON(t, res, http.StatusCreated, `{"deviceId":"dddddddddddddddd","deviceToken":"`+deviceTok+`","tenantUid":"acme","name":"Till 3"}`)
+	webtest.AssertHeaders(t, res, map[string]string{"Location": "/tenants/acme/devices/dddddddddddddddd", "Cache-Control": "no-store"})
 	if gotP.KeyID != "key1" || gotP.TenantID != "acme" || gotName != "Till 3" {
 		t.Errorf("CreateDevice(%+v, %q)", gotP, gotName)
 	}
@@ -35,8 +36,8 @@ func TestCreateDeviceShowsAnExpiryWhenTheTokenHasOne(t *testing.T) {
 	f.createDevice = func(auth.Principal, string) (signin.Issued, error) {
 		return signin.Issued{ID: "dddddddddddddddd", Token: deviceTok, ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
 	}
-	res := do(t, f, request{method: "POST", target: "/tenants/acme/devices", as: &owner, body: `{"name":"Till 3"}`})
-	assertJSON(t, res, http.StatusCreated, `{"deviceId":"dddddddddddddddd","deviceToken":"`+deviceTok+`","tenantUid":"acme","name":"Till 3","expiresAt":"2026-01-01T00:00:00Z"}`)
+	res := do(t, f, request{Method: "POST", Target: "/tenants/acme/devices", As: &owner, Body: `{"name":"Till 3"}`})
+	webtest.AssertJSON(t, res, http.StatusCreated, `{"deviceId":"dddddddddddddddd","deviceToken":"`+deviceTok+`","tenantUid":"acme","name":"Till 3","expiresAt":"2026-01-01T00:00:00Z"}`)
 }
 
 func TestCreateDeviceRefusesABadName(t *testing.T) {
@@ -45,8 +46,8 @@ func TestCreateDeviceRefusesABadName(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "POST", target: "/tenants/acme/devices", as: &owner, body: body}), 400, "name")
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "POST", Target: "/tenants/acme/devices", As: &owner, Body: body}), 400, "name")
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -62,22 +63,22 @@ func TestRevokeIs204OrNotFound(t *testing.T) {
 			var gotID string
 			record := func(p auth.Principal, id string) error { gotP, gotID = p, id; return nil }
 			f.revokeDevice, f.revokeAPIKey = record, record
-			res := do(t, f, request{method: "DELETE", target: tc.target + "abc-123_X", as: &owner})
-			if res.code != http.StatusNoContent || len(res.body) != 0 {
-				t.Errorf("status %d, body %q; want 204 and none", res.code, res.body)
+			res := do(t, f, request{Method: "DELETE", Target: tc.target + "abc-123_X", As: &owner})
+			if res.Code != http.StatusNoContent || len(res.Body) != 0 {
+				t.Errorf("status %d, body %q; want 204 and none", res.Code, res.Body)
 			}
-			assertCalls(t, f, tc.call)
+			webtest.AssertCalls(t, f, tc.call)
 			if gotID != "abc-123_X" || gotP.UserID != "usr9" {
 				t.Errorf("%s(%+v, %q)", tc.call, gotP, gotID)
 			}
 
 			f = failing(t, fault.New(fault.NotFound, "No such thing."))
-			assertProblem(t, do(t, f, request{method: "DELETE", target: tc.target + "abc", as: &owner}), http.StatusNotFound)
+			webtest.AssertProblem(t, do(t, f, request{Method: "DELETE", Target: tc.target + "abc", As: &owner}), http.StatusNotFound)
 
 			for _, bad := range []string{"a.b", "a%20b", strings.Repeat("x", 65), "%C3%A9"} {
 				f = happy(t)
-				assertProblem(t, do(t, f, request{method: "DELETE", target: tc.target + bad, as: &owner}), 400, tc.param)
-				assertCalls(t, f)
+				webtest.AssertProblem(t, do(t, f, request{Method: "DELETE", Target: tc.target + bad, As: &owner}), 400, tc.param)
+				webtest.AssertCalls(t, f)
 			}
 		})
 	}
@@ -91,10 +92,10 @@ func TestCreateAPIKeyShowsTheKeyOnce(t *testing.T) {
 		gotName, gotRoles = name, roles
 		return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
 	}
-	res := do(t, f, request{method: "POST", target: "/tenants/acme/apikeys", as: &owner, body: `{"name":"billing","roles":["user_manager","member"]}`})
+	res := do(t, f, request{Method: "POST", Target: "/tenants/acme/apikeys", As: &owner, Body: `{"name":"billing","roles":["user_manager","member"]}`})
 
-	assertJSON(t, res, http.StatusCreated, `{"keyId":"kkkkkkkkkkkkkkkk","apiKey":"`+apiKeyTok+`","tenantUid":"acme","name":"billing","roles":["user_manager","member"]}`)
-	assertHeaders(t, res, map[string]string{"Location": "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk", "Cache-Control": "no-store"})
+	webtest.AssertJSON(t, res, http.StatusCreated, `{"keyId":"kkkkkkkkkkkkkkkk","apiKey":"`+apiKeyTok+`","tenantUid":"acme","name":"billing","roles":["user_manager","member"]}`)
+	webtest.AssertHeaders(t, res, map[string]string{"Location": "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk", "Cache-Control": "no-store"})
 	if gotName != "billing" || !slices.Equal(gotRoles, []string{"user_manager", "member"}) {
 		t.Errorf("CreateAPIKey(%q, %q)", gotName, gotRoles)
 	}
@@ -120,27 +121,27 @@ func TestCreateAPIKeyRefusesBadInputWithoutCallingTheService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "POST", target: "/tenants/acme/apikeys", as: &owner, body: tt.body}), 400, tt.fields...)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "POST", Target: "/tenants/acme/apikeys", As: &owner, Body: tt.body}), 400, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
 
 func TestCreateAPIKeyWithRolesTheCallerMayNotGrantIs403(t *testing.T) {
 	f := failing(t, fault.New(fault.Forbidden, "Only an owner makes owner keys."))
-	assertProblem(t, do(t, f, request{method: "POST", target: "/tenants/acme/apikeys", as: &adminKey, body: `{"name":"x","roles":["owner"]}`}), 403)
-	assertCalls(t, f, "CreateAPIKey")
+	webtest.AssertProblem(t, do(t, f, request{Method: "POST", Target: "/tenants/acme/apikeys", As: &adminKey, Body: `{"name":"x","roles":["owner"]}`}), 403)
+	webtest.AssertCalls(t, f, "CreateAPIKey")
 }
 
 func TestJWKSIsPublicAndCacheable(t *testing.T) {
 	for _, method := range []string{"GET", "HEAD"} {
-		res := do(t, happy(t), request{method: method, target: "/.well-known/jwks.json"})
-		if res.code != 200 {
-			t.Fatalf("%s: status %d", method, res.code)
+		res := do(t, happy(t), request{Method: method, Target: "/.well-known/jwks.json"})
+		if res.Code != 200 {
+			t.Fatalf("%s: status %d", method, res.Code)
 		}
-		assertHeaders(t, res, map[string]string{"Content-Type": "application/json", "Cache-Control": "public, max-age=300"})
+		webtest.AssertHeaders(t, res, map[string]string{"Content-Type": "application/json", "Cache-Control": "public, max-age=300"})
 		if method == "GET" {
-			assertJSON(t, res, 200, theJWKS)
+			webtest.AssertJSON(t, res, 200, theJWKS)
 		}
 	}
 }
@@ -153,9 +154,9 @@ func TestJWKSFailureIsAGeneric500(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d := deps(happy(t))
 			d.JWKS = jwks
-			res := doWith(t, d, request{method: "GET", target: "/.well-known/jwks.json"})
-			assertProblem(t, res, 500)
-			assertHeaders(t, res, map[string]string{"Cache-Control": ""})
+			res := doWith(t, d, request{Method: "GET", Target: "/.well-known/jwks.json"})
+			webtest.AssertProblem(t, res, 500)
+			webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": ""})
 		})
 	}
 }

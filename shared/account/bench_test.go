@@ -9,6 +9,7 @@ import (
 
 	"roster/shared/account"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // discard is a ResponseWriter that keeps nothing, so the benchmark
@@ -28,7 +29,7 @@ func (w *discard) WriteHeader(code int)        { w.status = code }
 func BenchmarkHandlerOverhead(b *testing.B) {
 	for _, rt := range routes() {
 		b.Run(rt.name(), func(b *testing.B) {
-			h := account.Handler(deps(happy(nil)), web.NewLogger(io.Discard, "info"), withPrincipal(rt.as))
+			h := account.Handler(deps(happy(nil)), web.NewLogger(io.Discard, "info"), webtest.As(rt.as))
 			w := &discard{h: http.Header{}}
 			body := strings.NewReader(rt.body)
 			r := httptest.NewRequest(rt.method, rt.target, nil)

@@ -1,25 +1,15 @@
 package account_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"roster/shared/account"
 	"roster/shared/auth"
-	"roster/shared/fault"
 	"roster/shared/signin"
 	"roster/shared/user"
-	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // fixedNow is the handlers' clock; token expiries are set from it.
@@ -93,8 +83,7 @@ const theAccountJSON = `{"accountUid":"acc1","defaultTenantUid":"acme","tenants"
 // fake is a signin.Service whose methods are fields. It records every
 // call; a method whose field is nil fails the test.
 type fake struct {
-	t     *testing.T
-	calls []string
+	webtest.Calls
 
 	login            func(deviceToken, userCode, password string) (signin.Tokens, error)
 	exchange         func(authToken, tenantID string) (signin.Tokens, *user.User, error)
@@ -116,7 +105,7 @@ var _ signin.Service = (*fake)(nil)
 // happy returns a fake whose every method succeeds with the values above.
 func happy(t *testing.T) *fake {
 	return &fake{
-		t:     t,
+		Calls: webtest.Calls{T: t},
 		login: func(string, string, string) (signin.Tokens, error) { return theTokens(), nil },
 		exchange: func(string, string) (signin.Tokens, *user.User, error) {
 			return theTokens(), theUser(), nil
@@ -157,7 +146,7 @@ func happy(t *testing.T) *fake {
 // failing returns a fake whose every method returns err.
 func failing(t *testing.T, err error) *fake {
 	return &fake{
-		t:                t,
+		Calls:            webtest.Calls{T: t},
 		login:            func(string, string, string) (signin.Tokens, error) { return signin.Tokens{}, err },
 		exchange:         func(string, string) (signin.Tokens, *user.User, error) { return signin.Tokens{}, nil, err },
 		account:          func(auth.Principal) (*signin.Account, []signin.Membership, error) { return nil, nil, err },
@@ -174,102 +163,93 @@ func failing(t *testing.T, err error) *fake {
 	}
 }
 
-func (f *fake) called(name string, fn any) {
-	f.calls = append(f.calls, name)
-	if reflect.ValueOf(fn).IsNil() {
-		f.t.Errorf("unexpected call to %s", name)
-	}
-}
-
-var errUnexpected = errors.New("unexpected call")
-
 func (f *fake) Login(_ context.Context, deviceToken, userCode, password string) (signin.Tokens, error) {
-	if f.called("Login", f.login); f.login == nil {
-		return signin.Tokens{}, errUnexpected
+	if !f.Called("Login", f.login) {
+		return signin.Tokens{}, webtest.ErrUnexpected
 	}
 	return f.login(deviceToken, userCode, password)
 }
 
 func (f *fake) Exchange(_ context.Context, authToken, tenantID string) (signin.Tokens, *user.User, error) {
-	if f.called("Exchange", f.exchange); f.exchange == nil {
-		return signin.Tokens{}, nil, errUnexpected
+	if !f.Called("Exchange", f.exchange) {
+		return signin.Tokens{}, nil, webtest.ErrUnexpected
 	}
 	return f.exchange(authToken, tenantID)
 }
 
 func (f *fake) Account(_ context.Context, p auth.Principal) (*signin.Account, []signin.Membership, error) {
-	if f.called("Account", f.account); f.account == nil {
-		return nil, nil, errUnexpected
+	if !f.Called("Account", f.account) {
+		return nil, nil, webtest.ErrUnexpected
 	}
 	return f.account(p)
 }
 
 func (f *fake) SetDefaultTenant(_ context.Context, p auth.Principal, tenantID string) (*signin.Account, []signin.Membership, error) {
-	if f.called("SetDefaultTenant", f.setDefaultTenant); f.setDefaultTenant == nil {
-		return nil, nil, errUnexpected
+	if !f.Called("SetDefaultTenant", f.setDefaultTenant) {
+		return nil, nil, webtest.ErrUnexpected
 	}
 	return f.setDefaultTenant(p, tenantID)
 }
 
 func (f *fake) TenantUser(_ context.Context, p auth.Principal, tenantID string) (*user.User, error) {
-	if f.called("TenantUser", f.tenantUser); f.tenantUser == nil {
-		return nil, errUnexpected
+	if !f.Called("TenantUser", f.tenantUser) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.tenantUser(p, tenantID)
 }
 
 func (f *fake) UpdateSelf(_ context.Context, p auth.Principal, tenantID string, c signin.SelfChange) (*user.User, error) {
-	if f.called("UpdateSelf", f.updateSelf); f.updateSelf == nil {
-		return nil, errUnexpected
+	if !f.Called("UpdateSelf", f.updateSelf) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.updateSelf(p, tenantID, c)
 }
 
 func (f *fake) DescribeInvite(_ context.Context, inviteToken string) (signin.InviteInfo, error) {
-	if f.called("DescribeInvite", f.describeInvite); f.describeInvite == nil {
-		return signin.InviteInfo{}, errUnexpected
+	if !f.Called("DescribeInvite", f.describeInvite) {
+		return signin.InviteInfo{}, webtest.ErrUnexpected
 	}
 	return f.describeInvite(inviteToken)
 }
 
 func (f *fake) AcceptInvite(_ context.Context, authToken, inviteToken string) (signin.Tokens, *user.User, error) {
-	if f.called("AcceptInvite", f.acceptInvite); f.acceptInvite == nil {
-		return signin.Tokens{}, nil, errUnexpected
+	if !f.Called("AcceptInvite", f.acceptInvite) {
+		return signin.Tokens{}, nil, webtest.ErrUnexpected
 	}
 	return f.acceptInvite(authToken, inviteToken)
 }
 
 func (f *fake) CreateInvite(_ context.Context, p auth.Principal, in signin.NewInvite) (signin.Issued, error) {
-	if f.called("CreateInvite", f.createInvite); f.createInvite == nil {
-		return signin.Issued{}, errUnexpected
+	if !f.Called("CreateInvite", f.createInvite) {
+		return signin.Issued{}, webtest.ErrUnexpected
 	}
 	return f.createInvite(p, in)
 }
 
 func (f *fake) CreateDevice(_ context.Context, p auth.Principal, name string) (signin.Issued, error) {
-	if f.called("CreateDevice", f.createDevice); f.createDevice == nil {
-		return signin.Issued{}, errUnexpected
+	if !f.Called("CreateDevice", f.createDevice) {
+		return signin.Issued{}, webtest.ErrUnexpected
 	}
 	return f.createDevice(p, name)
 }
 
 func (f *fake) RevokeDevice(_ context.Context, p auth.Principal, id string) error {
-	if f.called("RevokeDevice", f.revokeDevice); f.revokeDevice == nil {
-		return errUnexpected
+	if !f.Called("RevokeDevice", f.revokeDevice) {
+		return webtest.ErrUnexpected
 	}
 	return f.revokeDevice(p, id)
 }
 
 func (f *fake) CreateAPIKey(_ context.Context, p auth.Principal, name string, roles []string) (signin.Issued, error) {
-	if f.called("CreateAPIKey", f.createAPIKey); f.createAPIKey == nil {
-		return signin.Issued{}, errUnexpected
+	if !f.Called("CreateAPIKey", f.createAPIKey) {
+		return signin.Issued{}, webtest.ErrUnexpected
 	}
 	return f.createAPIKey(p, name, roles)
 }
 
 func (f *fake) RevokeAPIKey(_ context.Context, p auth.Principal, id string) error {
-	if f.called("RevokeAPIKey", f.revokeAPIKey); f.revokeAPIKey == nil {
-		return errUnexpected
+	if !f.Called("RevokeAPIKey", f.revokeAPIKey) {
+		return webtest.ErrUnexpected
 	}
 	return f.revokeAPIKey(p, id)
 }
@@ -277,35 +257,12 @@ func (f *fake) RevokeAPIKey(_ context.Context, p auth.Principal, id string) erro
 // theJWKS is what the fake key source publishes.
 const theJWKS = `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1","use":"sig","alg":"EdDSA"}]}`
 
-// request is one request to the group.
-type request struct {
-	method, target string
-	body           string
-	as             *auth.Principal   // the verified caller; nil: none
-	header         map[string]string // added; Content-Type is application/json when there is a body unless set here ("" removes)
-	edit           func(*http.Request)
-}
-
-// response is what the group answered.
-type response struct {
-	code   int
-	header http.Header
-	body   []byte
-	logs   string
-}
-
-// withPrincipal stands in for the authorizer: it gives the request the
-// caller the test names.
-func withPrincipal(p *auth.Principal) auth.Middleware {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p != nil {
-				r = r.WithContext(auth.WithPrincipal(r.Context(), *p))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+// request and response are the shared shapes under the names the tests
+// use.
+type (
+	request  = webtest.Request
+	response = webtest.Response
+)
 
 // deps are the group's dependencies around a service.
 func deps(s signin.Service) account.Deps {
@@ -322,133 +279,8 @@ func do(t *testing.T, s signin.Service, rq request) response {
 	return doWith(t, deps(s), rq)
 }
 
+// doWith sends rq to the group over d.
 func doWith(t *testing.T, d account.Deps, rq request) response {
 	t.Helper()
-	var body io.Reader
-	if rq.body != "" {
-		body = strings.NewReader(rq.body)
-	}
-	r := httptest.NewRequest(rq.method, rq.target, body)
-	if rq.body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range rq.header {
-		if v == "" {
-			r.Header.Del(k)
-		} else {
-			r.Header.Set(k, v)
-		}
-	}
-	if rq.edit != nil {
-		rq.edit(r)
-	}
-	var logs bytes.Buffer
-	h := account.Handler(d, web.NewLogger(&logs, "debug"), withPrincipal(rq.as))
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes(), logs: logs.String()}
+	return webtest.Do(account.Handler, d, rq)
 }
-
-// assertProblem checks an RFC 9457 problem response with the given status
-// whose errors name exactly the given fields. Every 401 must carry the
-// Bearer challenge.
-func assertProblem(t *testing.T, res response, status int, fields ...string) web.Problem {
-	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
-	}
-	if ct := res.header.Get("Content-Type"); ct != web.ProblemContentType {
-		t.Errorf("Content-Type %q, want %q", ct, web.ProblemContentType)
-	}
-	var p web.Problem
-	dec := json.NewDecoder(bytes.NewReader(res.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.body, err)
-	}
-	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != res.header.Get(web.RequestIDHeader) {
-		t.Errorf("problem %+v does not describe status %d", p, status)
-	}
-	got := []string{}
-	for _, e := range p.Errors {
-		if e.Message == "" {
-			t.Errorf("field %q has no message", e.Field)
-		}
-		got = append(got, e.Field)
-	}
-	slices.Sort(got)
-	want := slices.Sorted(slices.Values(append([]string{}, fields...)))
-	if !slices.Equal(got, want) {
-		t.Errorf("problem names fields %q, want %q; body %s", got, want, res.body)
-	}
-	wantChallenge := ""
-	if status == http.StatusUnauthorized {
-		wantChallenge = `Bearer realm="roster"`
-	}
-	if got := res.header.Get("WWW-Authenticate"); got != wantChallenge {
-		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
-	}
-	return p
-}
-
-// assertJSON checks a JSON response's status, media type and exact body.
-func assertJSON(t *testing.T, res response, status int, want string) {
-	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
-	}
-	if ct := res.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
-	var got, exp any
-	if err := json.Unmarshal(res.body, &got); err != nil {
-		t.Fatalf("body %s: %v", res.body, err)
-	}
-	if err := json.Unmarshal([]byte(want), &exp); err != nil {
-		t.Fatalf("expected body %s: %v", want, err)
-	}
-	if !reflect.DeepEqual(got, exp) {
-		t.Errorf("body\n%s\nwant\n%s", res.body, compact(t, want))
-	}
-}
-
-// assertHeaders checks response headers; "" means absent.
-func assertHeaders(t *testing.T, res response, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got := res.header.Get(k); got != v {
-			t.Errorf("%s %q, want %q", k, got, v)
-		}
-	}
-}
-
-// assertCalls checks the service methods called, in order.
-func assertCalls(t *testing.T, f *fake, want ...string) {
-	t.Helper()
-	if want == nil {
-		want = []string{}
-	}
-	got := f.calls
-	if got == nil {
-		got = []string{}
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("service calls %q, want %q", got, want)
-	}
-}
-
-func compact(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
-// codeErr is a domain fault of the given code, as the service returns it.
-func codeErr(code fault.Code) error {
-	return fault.Wrap(errors.New("cause that must stay internal"), code, "The service said %s.", code)
-}
-
-func ptr[T any](v T) *T { return &v }

@@ -26,6 +26,7 @@ import (
 	"roster/shared/token"
 	"roster/shared/user"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // The tests in this file drive the group end to end, as a function serves
@@ -195,7 +196,7 @@ func (l *live) send(t *testing.T, method, target, cred, body string, header ...s
 	}
 	w := httptest.NewRecorder()
 	l.h.ServeHTTP(w, r)
-	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes()}
+	return response{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 }
 
 // liveEntered is what a login, exchange or accepted invitation answers,
@@ -259,11 +260,11 @@ func (a liveAccount) memberships() []string {
 func decodeLive[T any](t *testing.T, res response, status int) T {
 	t.Helper()
 	var v T
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	if res.Code != status {
+		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
 	}
-	if err := json.Unmarshal(res.body, &v); err != nil {
-		t.Fatalf("body %s: %v", res.body, err)
+	if err := json.Unmarshal(res.Body, &v); err != nil {
+		t.Fatalf("body %s: %v", res.Body, err)
 	}
 	return v
 }
@@ -312,11 +313,11 @@ func (l *live) noSecretsLogged(t *testing.T, values ...string) {
 // their causes apart have equal results.
 func sameProblem(t *testing.T, res response, status int) string {
 	t.Helper()
-	p := assertProblem(t, res, status)
+	p := webtest.AssertProblem(t, res, status)
 	if p.RequestID == "" {
-		t.Fatalf("problem without a request id: %s", res.body)
+		t.Fatalf("problem without a request id: %s", res.Body)
 	}
-	return strings.Replace(string(res.body), `"requestId":"`+p.RequestID+`"`, `"requestId":""`, 1)
+	return strings.Replace(string(res.Body), `"requestId":"`+p.RequestID+`"`, `"requestId":""`, 1)
 }
 
 // kid returns the kid in a JWT's header.
@@ -358,14 +359,14 @@ func TestLiveLoginGivesAnAccessTokenToTheAccountAndTheTenantUser(t *testing.T) {
 		}
 		res := l.send(t, "GET", "/tenants/acme/account", tok.AccessToken, "")
 		me := decodeLive[liveEntered](t, res, http.StatusOK)
-		if me.UserUID != acme.owner.ID || me.Role != "owner" || res.header.Get("ETag") != `"1"` {
-			t.Errorf("GET /tenants/acme/account = %+v, ETag %s; want the owner at version 1", me, res.header.Get("ETag"))
+		if me.UserUID != acme.owner.ID || me.Role != "owner" || res.Header.Get("ETag") != `"1"` {
+			t.Errorf("GET /tenants/acme/account = %+v, ETag %s; want the owner at version 1", me, res.Header.Get("ETag"))
 		}
 
 		// Each credential opens only what it is for.
-		assertProblem(t, l.send(t, "GET", "/account", tok.AuthToken, ""), http.StatusUnauthorized)
-		assertProblem(t, l.send(t, "GET", "/account", acme.apiKey, ""), http.StatusUnauthorized)
-		assertProblem(t, l.send(t, "POST", "/account", tok.AccessToken, `{"userCode":"ada","password":"`+livePassword+`"}`), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "GET", "/account", tok.AuthToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "GET", "/account", acme.apiKey, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "POST", "/account", tok.AccessToken, `{"userCode":"ada","password":"`+livePassword+`"}`), http.StatusUnauthorized)
 
 		l.noSecretsLogged(t, livePassword, tok.AccessToken, tok.AuthToken, acme.device, acme.apiKey)
 	})
@@ -387,12 +388,12 @@ func TestLiveExchangeSpendsTheAuthTokenOnce(t *testing.T) {
 		decodeLive[liveEntered](t, l.send(t, "GET", "/tenants/acme/account", ex.AccessToken, ""), http.StatusOK)
 
 		// Spent: the second use is refused.
-		assertProblem(t, l.send(t, "POST", "/tenants/acme/account", first.AuthToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "POST", "/tenants/acme/account", first.AuthToken, ""), http.StatusUnauthorized)
 
 		// A tenant the person is not in is 404 and spends nothing.
-		assertProblem(t, l.send(t, "POST", "/tenants/globex/account", ex.AuthToken, ""), http.StatusNotFound)
+		webtest.AssertProblem(t, l.send(t, "POST", "/tenants/globex/account", ex.AuthToken, ""), http.StatusNotFound)
 		again := decodeLive[liveEntered](t, l.send(t, "POST", "/tenants/acme/account", ex.AuthToken, ""), http.StatusOK)
-		assertProblem(t, l.send(t, "POST", "/tenants/acme/account", ex.AuthToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "POST", "/tenants/acme/account", ex.AuthToken, ""), http.StatusUnauthorized)
 		decodeLive[liveEntered](t, l.send(t, "POST", "/tenants/acme/account", again.AuthToken, ""), http.StatusOK)
 	})
 }
@@ -411,7 +412,7 @@ func TestLiveNoCredentialOfOneTenantReadsOrChangesAnother(t *testing.T) {
 		// B's tenant answers A exactly as a tenant that does not exist.
 		probe := func(res response) web.Problem {
 			t.Helper()
-			p := assertProblem(t, res, http.StatusNotFound)
+			p := webtest.AssertProblem(t, res, http.StatusNotFound)
 			p.RequestID, p.Instance = "", ""
 			return p
 		}
@@ -443,10 +444,10 @@ func TestLiveNoCredentialOfOneTenantReadsOrChangesAnother(t *testing.T) {
 			{"/tenants/acme/apikeys/" + b.apiKeyID, a.apiKey},
 			{"/tenants/acme/apikeys/" + b.apiKeyID, aTok.AccessToken},
 		} {
-			assertProblem(t, l.send(t, "DELETE", c.path, c.cred, ""), http.StatusNotFound)
+			webtest.AssertProblem(t, l.send(t, "DELETE", c.path, c.cred, ""), http.StatusNotFound)
 		}
 		// A's auth token does not enter B.
-		assertProblem(t, l.send(t, "POST", "/tenants/globex/account", aTok.AuthToken, ""), http.StatusNotFound)
+		webtest.AssertProblem(t, l.send(t, "POST", "/tenants/globex/account", aTok.AuthToken, ""), http.StatusNotFound)
 		if acct := l.account(t, aTok.AccessToken); !slices.Equal(acct.memberships(), []string{"acme:owner"}) {
 			t.Errorf("A's account lists %v, want only acme", acct.memberships())
 		}
@@ -462,14 +463,14 @@ func TestLiveNoCredentialOfOneTenantReadsOrChangesAnother(t *testing.T) {
 		if bTok.TenantUID != "globex" {
 			t.Errorf("B's device logs into %s", bTok.TenantUID)
 		}
-		if res := l.send(t, "POST", "/tenants/globex/devices", b.apiKey, `{"name":"till 2"}`); res.code != http.StatusCreated {
-			t.Errorf("B's API key: status %d, body %s", res.code, res.body)
+		if res := l.send(t, "POST", "/tenants/globex/devices", b.apiKey, `{"name":"till 2"}`); res.Code != http.StatusCreated {
+			t.Errorf("B's API key: status %d, body %s", res.Code, res.Body)
 		}
 		// And A's own revoke works, so the 404s above are about the tenant.
-		if res := l.send(t, "DELETE", "/tenants/acme/devices/"+a.deviceID, a.apiKey, ""); res.code != http.StatusNoContent {
-			t.Fatalf("revoking A's own device: status %d, body %s", res.code, res.body)
+		if res := l.send(t, "DELETE", "/tenants/acme/devices/"+a.deviceID, a.apiKey, ""); res.Code != http.StatusNoContent {
+			t.Fatalf("revoking A's own device: status %d, body %s", res.Code, res.Body)
 		}
-		assertProblem(t, l.send(t, "POST", "/account", a.device, `{"userCode":"ada","password":"`+livePassword+`"}`), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "POST", "/account", a.device, `{"userCode":"ada","password":"`+livePassword+`"}`), http.StatusUnauthorized)
 	})
 }
 
@@ -493,7 +494,7 @@ func TestLiveSelfServiceRefusesPrivilegedFieldsAndChangesNothing(t *testing.T) {
 			{`{"displayName":"Eve","active":false}`, "active"},
 		} {
 			t.Run(c.body, func(t *testing.T) {
-				assertProblem(t, l.send(t, "PUT", "/tenants/acme/account", tok.AccessToken, c.body), http.StatusBadRequest, c.field)
+				webtest.AssertProblem(t, l.send(t, "PUT", "/tenants/acme/account", tok.AccessToken, c.body), http.StatusBadRequest, c.field)
 				if got := l.user(t, "acme", acme.owner.ID); !reflect.DeepEqual(got, before) {
 					t.Errorf("user changed:\n%+v\nwas\n%+v", got, before)
 				}
@@ -547,8 +548,8 @@ func TestLiveLoginRefusalsAreIdenticalAndALockLiftsAfterItsWindow(t *testing.T) 
 		}
 
 		time.Sleep(time.Until(acct.LockedUntil) + 50*time.Millisecond)
-		if res := login("ada", livePassword); res.code != http.StatusOK {
-			t.Fatalf("after the lock: status %d, body %s", res.code, res.body)
+		if res := login("ada", livePassword); res.Code != http.StatusOK {
+			t.Fatalf("after the lock: status %d, body %s", res.Code, res.Body)
 		}
 		if acct, err := env.Table.GetAccount(context.Background(), acme.owner.AccountID); err != nil || acct.FailedLogins != 0 {
 			t.Errorf("after a success the account is %+v, %v; want no failures", acct, err)
@@ -580,16 +581,16 @@ func TestLivePasswordChangeRevokesEarlierAccessTokensOfEveryTenant(t *testing.T)
 			return l.send(t, "PUT", "/tenants/acme/account", inAcme.AccessToken,
 				`{"password":"`+liveNewPassword+`","currentPassword":"`+current+`"}`)
 		}
-		assertProblem(t, change("not the password"), http.StatusBadRequest, "currentPassword")
+		webtest.AssertProblem(t, change("not the password"), http.StatusBadRequest, "currentPassword")
 		l.account(t, inAcme.AccessToken) // a refused change revokes nothing
 
 		decodeLive[liveEntered](t, change(livePassword), http.StatusOK)
-		assertProblem(t, l.send(t, "GET", "/account", inAcme.AccessToken, ""), http.StatusUnauthorized)
-		assertProblem(t, l.send(t, "GET", "/tenants/acme/account", inAcme.AccessToken, ""), http.StatusUnauthorized)
-		assertProblem(t, l.send(t, "GET", "/tenants/globex/account", inGlobex.AccessToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "GET", "/account", inAcme.AccessToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "GET", "/tenants/acme/account", inAcme.AccessToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, l.send(t, "GET", "/tenants/globex/account", inGlobex.AccessToken, ""), http.StatusUnauthorized)
 
 		res := l.send(t, "POST", "/account", acme.device, `{"userCode":"ada","password":"`+livePassword+`"}`)
-		assertProblem(t, res, http.StatusUnauthorized)
+		webtest.AssertProblem(t, res, http.StatusUnauthorized)
 		fresh := l.loginAs(t, acme, "ada", liveNewPassword)
 		if acct := l.account(t, fresh.AccessToken); !slices.Equal(acct.memberships(), []string{"acme:owner", "globex:member"}) {
 			t.Errorf("after the change the account lists %v", acct.memberships())
@@ -624,7 +625,7 @@ func TestLivePasswordChangeEndsEarlierSessions(t *testing.T) {
 		}
 		refusal := func(res response) web.Problem {
 			t.Helper()
-			p := assertProblem(t, res, http.StatusUnauthorized)
+			p := webtest.AssertProblem(t, res, http.StatusUnauthorized)
 			p.RequestID, p.Instance = "", ""
 			return p
 		}
@@ -689,7 +690,7 @@ func TestLiveInvitationIsDescribedAcceptedOnceAndJoinsTheTenants(t *testing.T) {
 		}
 
 		res = l.send(t, "GET", "/account/invite", "", "", "X-Invite-Token", inv.InviteToken)
-		assertJSON(t, res, http.StatusOK, `{"tenantUid":"acme","tenantName":"acme","organizationName":"org-acme",
+		webtest.AssertJSON(t, res, http.StatusOK, `{"tenantUid":"acme","tenantName":"acme","organizationName":"org-acme",
 			"role":"member","email":"b***@globex.example","expiresAt":"`+inv.ExpiresAt.UTC().Format(time.RFC3339)+`"}`)
 
 		bob := l.login(t, globex)
@@ -702,7 +703,7 @@ func TestLiveInvitationIsDescribedAcceptedOnceAndJoinsTheTenants(t *testing.T) {
 		if acct.AccountUID != globex.owner.AccountID || !slices.Equal(acct.memberships(), []string{"acme:member", "globex:owner"}) {
 			t.Errorf("GET /account = %+v (%v), want bob's account in acme and globex", acct, acct.memberships())
 		}
-		assertProblem(t, l.send(t, "POST", "/tenants/acme/account", bob.AuthToken, ""), http.StatusUnauthorized) // spent by the acceptance
+		webtest.AssertProblem(t, l.send(t, "POST", "/tenants/acme/account", bob.AuthToken, ""), http.StatusUnauthorized) // spent by the acceptance
 
 		// Used, expired and unknown invitations are one and the same 404.
 		expired, err := opaque.Invite.Generate()
@@ -772,7 +773,7 @@ func TestLiveTokensOfTheOldSigningKeyWorkWhileBothKidsAreLive(t *testing.T) {
 		old.account(t, ex.AccessToken)
 
 		// Once k1 is retired its tokens fail and k2's keep working.
-		assertProblem(t, retired.send(t, "GET", "/account", byOld.AccessToken, ""), http.StatusUnauthorized)
+		webtest.AssertProblem(t, retired.send(t, "GET", "/account", byOld.AccessToken, ""), http.StatusUnauthorized)
 		retired.account(t, byRotated.AccessToken)
 	})
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"roster/shared/check"
 	"roster/shared/fault"
-	"roster/shared/role"
 	"roster/shared/signin"
 	"roster/shared/web"
 )
@@ -103,15 +103,15 @@ type createInviteRequest struct {
 // Valid checks the invitation; whether the caller may hand out the role is
 // the service's answer.
 func (r createInviteRequest) Valid(context.Context) []fault.FieldError {
-	p := checkEmail("email", r.Email)
+	p := check.Email("email", r.Email)
 	switch {
 	case r.Role == "":
 		p = append(p, fault.FieldError{Field: "role", Message: "is required and must not be empty"})
-	case !role.Valid(r.Role):
-		p = append(p, fault.FieldError{Field: "role", Message: "must be one of " + roleList()})
+	default:
+		p = append(p, check.Role("role", r.Role)...)
 	}
-	p = append(p, checkText("firstname", r.Firstname, maxName, true)...)
-	p = append(p, checkText("lastname", r.Lastname, maxName, true)...)
+	p = append(p, check.Text("firstname", r.Firstname, maxName, true)...)
+	p = append(p, check.Text("lastname", r.Lastname, maxName, true)...)
 	if r.ExpiresInHours != nil && (*r.ExpiresInHours < 1 || *r.ExpiresInHours > maxInviteTTL) {
 		p = append(p, fault.FieldError{Field: "expiresInHours", Message: "must be an integer from 1 to " + strconv.Itoa(maxInviteTTL)})
 	}
@@ -146,14 +146,4 @@ func handleCreateInvite(s signin.Service, errw web.ErrorWriter) http.Handler {
 			Role: req.Role, Firstname: req.Firstname, Lastname: req.Lastname, ExpiresAt: iss.ExpiresAt.UTC(),
 		})
 	})
-}
-
-// roleList names the built-in roles for messages.
-func roleList() string {
-	ids := role.All()
-	names := make([]string, len(ids))
-	for i, id := range ids {
-		names[i] = string(id)
-	}
-	return strings.Join(names, ", ")
 }

@@ -10,6 +10,7 @@ import (
 	"roster/shared/fault"
 	"roster/shared/signin"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func TestDescribeInviteShowsWhatTheInvitationIsFor(t *testing.T) {
@@ -20,11 +21,11 @@ func TestDescribeInviteShowsWhatTheInvitationIsFor(t *testing.T) {
 		return signin.InviteInfo{TenantID: "acme", TenantName: "Acme", Organization: "Acme Corp", Role: "member",
 			EmailHint: "g***@example.com", ExpiresAt: time.Date(2025, 3, 17, 13, 0, 0, 0, time.FixedZone("CET", 3600))}, nil
 	}
-	res := do(t, f, request{method: "GET", target: "/account/invite", header: map[string]string{"x-invite-token": " " + inviteTok + " "}})
+	res := do(t, f, request{Method: "GET", Target: "/account/invite", Header: map[string]string{"x-invite-token": " " + inviteTok + " "}})
 
-	assertJSON(t, res, http.StatusOK, `{"tenantUid":"acme","tenantName":"Acme","organizationName":"Acme Corp",
+	webtest.AssertJSON(t, res, http.StatusOK, `{"tenantUid":"acme","tenantName":"Acme","organizationName":"Acme Corp",
 		"role":"member","email":"g***@example.com","expiresAt":"2025-03-17T12:00:00Z"}`)
-	assertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
+	webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
 	if got != inviteTok {
 		t.Errorf("DescribeInvite(%q)", got)
 	}
@@ -44,16 +45,16 @@ func TestDescribeInviteRefusesAMissingOrOddToken(t *testing.T) {
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "GET", target: "/account/invite", edit: edit}), 400, "x-invite-token")
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: "/account/invite", Edit: edit}), 400, "x-invite-token")
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
 
 func TestDescribeInviteOfAUsedExpiredOrUnknownTokenIs404(t *testing.T) {
 	f := failing(t, fault.New(fault.NotFound, "No such invitation."))
-	assertProblem(t, do(t, f, routeFor(t, "DescribeInvite").request()), http.StatusNotFound)
-	assertCalls(t, f, "DescribeInvite")
+	webtest.AssertProblem(t, do(t, f, routeFor(t, "DescribeInvite").request()), http.StatusNotFound)
+	webtest.AssertCalls(t, f, "DescribeInvite")
 }
 
 func TestAcceptInviteEntersTheTenantWithFreshTokens(t *testing.T) {
@@ -65,11 +66,11 @@ func TestAcceptInviteEntersTheTenantWithFreshTokens(t *testing.T) {
 		u.Version = 1
 		return theTokens(), u, nil
 	}
-	res := do(t, f, request{method: "PUT", target: "/account/invite", header: map[string]string{"Authorization": "Bearer " + authTok},
-		body: `{"inviteToken":"` + inviteTok + `"}`})
+	res := do(t, f, request{Method: "PUT", Target: "/account/invite", Header: map[string]string{"Authorization": "Bearer " + authTok},
+		Body: `{"inviteToken":"` + inviteTok + `"}`})
 
-	assertJSON(t, res, http.StatusOK, theUserJSON[:len(theUserJSON)-1]+","+theTokensJSON+"}")
-	assertHeaders(t, res, map[string]string{"ETag": `"1"`, "Cache-Control": "no-store"})
+	webtest.AssertJSON(t, res, http.StatusOK, theUserJSON[:len(theUserJSON)-1]+","+theTokensJSON+"}")
+	webtest.AssertHeaders(t, res, map[string]string{"ETag": `"1"`, "Cache-Control": "no-store"})
 	if gotAuth != authTok || gotInvite != inviteTok {
 		t.Errorf("AcceptInvite(%q, %q)", gotAuth, gotInvite)
 	}
@@ -86,17 +87,17 @@ func TestAcceptInviteRefusesBadInputWithoutCallingTheService(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := happy(t)
 			rq := routeFor(t, "AcceptInvite").request()
-			rq.body = body
-			assertProblem(t, do(t, f, rq), 400, "inviteToken")
-			assertCalls(t, f)
+			rq.Body = body
+			webtest.AssertProblem(t, do(t, f, rq), 400, "inviteToken")
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
 
 func TestAcceptInviteMapsTheServicesFaults(t *testing.T) {
 	for code, status := range map[fault.Code]int{fault.NotFound: 404, fault.Unauthorized: 401, fault.Conflict: 409} {
-		f := failing(t, codeErr(code))
-		assertProblem(t, do(t, f, routeFor(t, "AcceptInvite").request()), status)
+		f := failing(t, webtest.Fault(code))
+		webtest.AssertProblem(t, do(t, f, routeFor(t, "AcceptInvite").request()), status)
 	}
 }
 
@@ -119,12 +120,12 @@ func TestCreateInviteShowsTheTokenOnce(t *testing.T) {
 				gotP, got = p, in
 				return signin.Issued{ID: "iiiiiiiiiiiiiiii", Token: inviteTok, ExpiresAt: time.Date(2025, 3, 17, 12, 0, 0, 0, time.UTC)}, nil
 			}
-			res := do(t, f, request{method: "POST", target: "/tenants/acme/invitations", as: &tc.as,
-				body: `{"email":"ada@example.com","role":"user_manager","firstname":"Ada","lastname":"Lovelace"` + tc.extra + `}`})
+			res := do(t, f, request{Method: "POST", Target: "/tenants/acme/invitations", As: &tc.as,
+				Body: `{"email":"ada@example.com","role":"user_manager","firstname":"Ada","lastname":"Lovelace"` + tc.extra + `}`})
 
-			assertJSON(t, res, http.StatusCreated, `{"invitationId":"iiiiiiiiiiiiiiii","inviteToken":"`+inviteTok+`","tenantUid":"acme",
+			webtest.AssertJSON(t, res, http.StatusCreated, `{"invitationId":"iiiiiiiiiiiiiiii","inviteToken":"`+inviteTok+`","tenantUid":"acme",
 				"email":"ada@example.com","role":"user_manager","firstname":"Ada","lastname":"Lovelace","expiresAt":"2025-03-17T12:00:00Z"}`)
-			assertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
+			webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
 			want := signin.NewInvite{Email: "ada@example.com", Role: "user_manager", FirstName: "Ada", LastName: "Lovelace", TTL: tc.wantTTL}
 			if got != want || gotP.TenantID != "acme" || gotP.Method != tc.as.Method {
 				t.Errorf("CreateInvite(%+v, %+v), want %+v", gotP, got, want)
@@ -136,7 +137,7 @@ func TestCreateInviteShowsTheTokenOnce(t *testing.T) {
 func TestCreateInviteRefusesBadInputWithoutCallingTheService(t *testing.T) {
 	valid := map[string]string{"email": `"ada@example.com"`, "role": `"member"`, "firstname": `"Ada"`, "lastname": `"Lovelace"`}
 	body := func(over map[string]string) string {
-		m := merge(valid, over)
+		m := webtest.Headers(valid, over)
 		var parts []string
 		for _, k := range []string{"email", "role", "firstname", "lastname", "expiresInHours"} {
 			if v, ok := m[k]; ok && v != "-" {
@@ -167,17 +168,17 @@ func TestCreateInviteRefusesBadInputWithoutCallingTheService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			res := do(t, f, request{method: "POST", target: "/tenants/acme/invitations", as: &owner, body: body(tt.over)})
-			assertProblem(t, res, 400, tt.fields...)
-			assertCalls(t, f)
+			res := do(t, f, request{Method: "POST", Target: "/tenants/acme/invitations", As: &owner, Body: body(tt.over)})
+			webtest.AssertProblem(t, res, 400, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
 
 func TestCreateInviteForARoleTheCallerMayNotGrantIs403(t *testing.T) {
 	f := failing(t, fault.New(fault.Forbidden, "Only an owner invites admins."))
-	res := do(t, f, request{method: "POST", target: "/tenants/acme/invitations", as: &manager,
-		body: `{"email":"ada@example.com","role":"admin","firstname":"Ada","lastname":"Lovelace"}`})
-	assertProblem(t, res, http.StatusForbidden)
-	assertCalls(t, f, "CreateInvite")
+	res := do(t, f, request{Method: "POST", Target: "/tenants/acme/invitations", As: &manager,
+		Body: `{"email":"ada@example.com","role":"admin","firstname":"Ada","lastname":"Lovelace"}`})
+	webtest.AssertProblem(t, res, http.StatusForbidden)
+	webtest.AssertCalls(t, f, "CreateInvite")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/signin"
 	"roster/shared/user"
@@ -21,8 +22,8 @@ type loginRequest struct {
 // Valid checks that both fields are present and bounded; whether they are
 // right is the service's answer, the same for every wrong pair.
 func (r loginRequest) Valid(context.Context) []fault.FieldError {
-	p := checkText("userCode", r.UserCode, maxUserCode, true)
-	return append(p, checkSecret("password", r.Password)...)
+	p := check.Text("userCode", r.UserCode, maxUserCode, true)
+	return append(p, check.Secret("password", r.Password, maxPasswordBytes)...)
 }
 
 // handleLogin logs a user in on a device: the device token in the
@@ -65,7 +66,7 @@ func handleExchange(s signin.Service, now func() time.Time, errw web.ErrorWriter
 			errw(w, r, err)
 			return
 		}
-		if err := noBody(r); err != nil {
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
 			errw(w, r, err)
 			return
 		}
@@ -82,6 +83,6 @@ func handleExchange(s signin.Service, now func() time.Time, errw web.ErrorWriter
 // with tokens for it.
 func writeEntered(w http.ResponseWriter, r *http.Request, status int, t signin.Tokens, u *user.User, now time.Time) {
 	web.AddLogAttrs(r.Context(), slog.String("tenant", t.TenantID))
-	w.Header().Set("ETag", etag(u.Version))
+	w.Header().Set("ETag", web.ETag(u.Version))
 	encodePrivate(w, status, enteredResponse{tenantUserResponse: newTenantUser(u), tokensResponse: newTokens(t, now)})
 }

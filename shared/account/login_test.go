@@ -9,6 +9,7 @@ import (
 	"roster/shared/fault"
 	"roster/shared/signin"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func TestLoginReturnsTokensForTheDeviceTenant(t *testing.T) {
@@ -20,12 +21,12 @@ func TestLoginReturnsTokensForTheDeviceTenant(t *testing.T) {
 				gotDevice, gotCode, gotPassword = device, code, pw
 				return theTokens(), nil
 			}
-			res := do(t, f, request{method: "POST", target: "/account", header: map[string]string{"Authorization": header},
-				body: `{"userCode":" grace ","password":" ` + passwd + ` "}`})
+			res := do(t, f, request{Method: "POST", Target: "/account", Header: map[string]string{"Authorization": header},
+				Body: `{"userCode":" grace ","password":" ` + passwd + ` "}`})
 
-			assertJSON(t, res, http.StatusOK, `{`+theTokensJSON+`,"tenantUid":"acme","userUid":"usr1","accountUid":"acc1"}`)
-			assertHeaders(t, res, map[string]string{"Cache-Control": "no-store", "ETag": "", "WWW-Authenticate": ""})
-			assertCalls(t, f, "Login")
+			webtest.AssertJSON(t, res, http.StatusOK, `{`+theTokensJSON+`,"tenantUid":"acme","userUid":"usr1","accountUid":"acc1"}`)
+			webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": "no-store", "ETag": "", "WWW-Authenticate": ""})
+			webtest.AssertCalls(t, f, "Login")
 			// The user code is trimmed; the password is the password, spaces and all.
 			if gotDevice != deviceTok || gotCode != "grace" || gotPassword != " "+passwd+" " {
 				t.Errorf("Login(%q, %q, %q)", gotDevice, gotCode, gotPassword)
@@ -42,8 +43,8 @@ func TestLoginExpiresInCountsFromNow(t *testing.T) {
 		return tok, nil
 	}
 	res := do(t, f, routeFor(t, "Login").request())
-	if !strings.Contains(string(res.body), `"expiresIn":0`) {
-		t.Errorf("body %s, want expiresIn 0", res.body)
+	if !strings.Contains(string(res.Body), `"expiresIn":0`) {
+		t.Errorf("body %s, want expiresIn 0", res.Body)
 	}
 }
 
@@ -55,13 +56,13 @@ func TestLoginRefusesAMissingDeviceToken(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := happy(t)
 			rq := routeFor(t, "Login").request()
-			rq.header = map[string]string{"Authorization": header}
+			rq.Header = map[string]string{"Authorization": header}
 			if header == "   " {
-				rq.header = nil
-				rq.edit = func(r *http.Request) { r.Header["Authorization"] = []string{"   "} }
+				rq.Header = nil
+				rq.Edit = func(r *http.Request) { r.Header["Authorization"] = []string{"   "} }
 			}
-			p := assertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			assertCalls(t, f)
+			p := webtest.AssertProblem(t, do(t, f, rq), http.StatusUnauthorized)
+			webtest.AssertCalls(t, f)
 			if !strings.Contains(p.Detail, "device token") {
 				t.Errorf("detail %q does not say a device token is needed", p.Detail)
 			}
@@ -89,9 +90,9 @@ func TestLoginRefusesBadInputWithoutCallingTheService(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			rq := routeFor(t, "Login").request()
-			rq.body = tt.body
-			assertProblem(t, do(t, f, rq), http.StatusBadRequest, tt.fields...)
-			assertCalls(t, f)
+			rq.Body = tt.body
+			webtest.AssertProblem(t, do(t, f, rq), http.StatusBadRequest, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -99,12 +100,12 @@ func TestLoginRefusesBadInputWithoutCallingTheService(t *testing.T) {
 func TestLoginFailureIsOne401WithAChallenge(t *testing.T) {
 	f := failing(t, fault.New(fault.Unauthorized, "The user code or password is wrong, or the device is not registered."))
 	res := do(t, f, routeFor(t, "Login").request())
-	p := assertProblem(t, res, http.StatusUnauthorized)
+	p := webtest.AssertProblem(t, res, http.StatusUnauthorized)
 	if p.Detail != "The user code or password is wrong, or the device is not registered." {
 		t.Errorf("detail %q", p.Detail)
 	}
-	if strings.Contains(string(res.body), "Token") || strings.Contains(string(res.body), authTok) {
-		t.Errorf("body %s", res.body)
+	if strings.Contains(string(res.Body), "Token") || strings.Contains(string(res.Body), authTok) {
+		t.Errorf("body %s", res.Body)
 	}
 }
 
@@ -127,12 +128,12 @@ func TestExchangeReturnsTheTenantUserAndFreshTokens(t *testing.T) {
 				gotAuth, gotTenant = a, tenant
 				return theTokens(), theUser(), nil
 			}
-			res := do(t, f, request{method: "POST", target: "/tenants/acme/account", body: b.body,
-				header: merge(map[string]string{"Authorization": authTok}, b.header)})
+			res := do(t, f, request{Method: "POST", Target: "/tenants/acme/account", Body: b.body,
+				Header: webtest.Headers(map[string]string{"Authorization": authTok}, b.header)})
 
-			assertJSON(t, res, http.StatusOK, theUserJSON[:len(theUserJSON)-1]+","+theTokensJSON+"}")
-			assertHeaders(t, res, map[string]string{"ETag": `"7"`, "Cache-Control": "no-store"})
-			assertCalls(t, f, "Exchange")
+			webtest.AssertJSON(t, res, http.StatusOK, theUserJSON[:len(theUserJSON)-1]+","+theTokensJSON+"}")
+			webtest.AssertHeaders(t, res, map[string]string{"ETag": `"7"`, "Cache-Control": "no-store"})
+			webtest.AssertCalls(t, f, "Exchange")
 			if gotAuth != authTok || gotTenant != "acme" {
 				t.Errorf("Exchange(%q, %q)", gotAuth, gotTenant)
 			}
@@ -149,9 +150,9 @@ func TestExchangeNeedsNoCallerAndTrustsNoTenantButThePath(t *testing.T) {
 		gotTenant = tenant
 		return theTokens(), theUser(), nil
 	}
-	res := do(t, f, request{method: "POST", target: "/tenants/acme/account", as: &otherOwner, header: map[string]string{"Authorization": authTok}})
-	if res.code != 200 || gotTenant != "acme" {
-		t.Errorf("status %d, tenant %q", res.code, gotTenant)
+	res := do(t, f, request{Method: "POST", Target: "/tenants/acme/account", As: &otherOwner, Header: map[string]string{"Authorization": authTok}})
+	if res.Code != 200 || gotTenant != "acme" {
+		t.Errorf("status %d, tenant %q", res.Code, gotTenant)
 	}
 }
 
@@ -175,10 +176,10 @@ func TestExchangeRefusesABody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			rq := routeFor(t, "Exchange").request()
-			rq.body = tt.body
-			rq.header = merge(rq.header, tt.header)
-			assertProblem(t, do(t, f, rq), tt.status, tt.field)
-			assertCalls(t, f)
+			rq.Body = tt.body
+			rq.Header = webtest.Headers(rq.Header, tt.header)
+			webtest.AssertProblem(t, do(t, f, rq), tt.status, tt.field)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -189,9 +190,9 @@ func TestTokenRoutesRefuseAMissingAuthToken(t *testing.T) {
 			t.Run(call+"/"+name, func(t *testing.T) {
 				f := happy(t)
 				rq := routeFor(t, call).request()
-				rq.header = merge(rq.header, map[string]string{"Authorization": header})
-				p := assertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-				assertCalls(t, f)
+				rq.Header = webtest.Headers(rq.Header, map[string]string{"Authorization": header})
+				p := webtest.AssertProblem(t, do(t, f, rq), http.StatusUnauthorized)
+				webtest.AssertCalls(t, f)
 				if !strings.Contains(p.Detail, "auth token") {
 					t.Errorf("detail %q does not say an auth token is needed", p.Detail)
 				}

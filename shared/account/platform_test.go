@@ -9,20 +9,13 @@ import (
 
 	"roster/shared/account"
 	"roster/shared/auth"
-	"roster/shared/platform"
 	"roster/shared/secrets"
-	"roster/shared/store"
 	"roster/shared/token"
-	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 func TestFromPlatformServesThePlatformsPublicKeys(t *testing.T) {
-	keys, err := secrets.Parse(secrets.SecretString(secrets.NewMasterKey()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	p := &platform.Platform{Log: web.NewLogger(&logs, "info"), Table: store.New(nil, "roster"), Keys: keys}
+	p := webtest.Platform(t)
 	h, err := account.FromPlatform(p, auth.FromGateway)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +23,7 @@ func TestFromPlatformServesThePlatformsPublicKeys(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/.well-known/jwks.json", nil))
 
-	want, err := token.JWKS(keys.Signing)
+	want, err := token.JWKS(p.Keys.Signing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +42,8 @@ func TestFromPlatformServesThePlatformsPublicKeys(t *testing.T) {
 }
 
 func TestFromPlatformRefusesAPlatformWithoutKeys(t *testing.T) {
-	p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: store.New(nil, "roster")}
+	p := webtest.Platform(t)
+	p.Keys = secrets.Keys{}
 	if _, err := account.FromPlatform(p, auth.FromGateway); err == nil {
 		t.Error("FromPlatform built a handler with no pepper or signing keys")
 	}

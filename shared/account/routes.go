@@ -41,7 +41,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s, now, errw := d.Service, d.Now, writeProblem
+	s, now, errw := d.Service, d.Now, web.WriteProblemWithChallenge
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -77,7 +77,7 @@ func Routes(d Deps) []web.Route {
 // panic recovery and authn, which establishes the caller (auth.FromGateway
 // in Lambda, auth.InProcess locally and in tests).
 func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
-	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), web.WriteProblem), log, web.WriteProblem)
+	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblem)
 }
 
 // FromPlatform builds the group from a function's platform: the sign-in

@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,8 +10,8 @@ import (
 
 	"roster/shared/account"
 	"roster/shared/auth"
-	"roster/shared/fault"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // A route of the group with a request it accepts.
@@ -83,7 +84,7 @@ func routeFor(t *testing.T, call string) route {
 func (rt route) name() string { return rt.method + " " + rt.path }
 
 func (rt route) request() request {
-	return request{method: rt.method, target: rt.target, body: rt.body, as: rt.as, header: rt.header}
+	return request{Method: rt.method, Target: rt.target, Body: rt.body, As: rt.as, Header: rt.header}
 }
 
 // withTenant returns the route's target with another tenantUid.
@@ -99,18 +100,7 @@ func (rt route) calls() []string {
 }
 
 func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
-	var got, want []string
-	for _, r := range account.Routes(account.Deps{}) {
-		got = append(got, r.Method+" "+r.Path)
-	}
-	for _, rt := range routes() {
-		want = append(want, rt.name())
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("routes\n%q\nwant\n%q", got, want)
-	}
+	webtest.CheckRoutes(t, account.Routes(account.Deps{}), routes(), route.name)
 }
 
 func TestEveryRouteAnswersAValidRequest(t *testing.T) {
@@ -118,11 +108,11 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			res := do(t, f, rt.request())
-			if res.code != rt.status {
-				t.Fatalf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			if res.Code != rt.status {
+				t.Fatalf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
-			assertCalls(t, f, rt.calls()...)
-			if res.header.Get(web.RequestIDHeader) == "" {
+			webtest.AssertCalls(t, f, rt.calls()...)
+			if res.Header.Get(web.RequestIDHeader) == "" {
 				t.Error("no X-Request-Id")
 			}
 			wantCache := "no-store"
@@ -132,9 +122,9 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 			case rt.status == http.StatusNoContent:
 				wantCache = ""
 			}
-			assertHeaders(t, res, map[string]string{"Cache-Control": wantCache, "WWW-Authenticate": ""})
-			if rt.status == http.StatusNoContent && len(res.body) != 0 {
-				t.Errorf("204 with body %s", res.body)
+			webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": wantCache, "WWW-Authenticate": ""})
+			if rt.status == http.StatusNoContent && len(res.Body) != 0 {
+				t.Errorf("204 with body %s", res.Body)
 			}
 		})
 	}
@@ -148,14 +138,14 @@ func TestProtectedRoutesRefuseARequestWithoutACaller(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.as = nil
+			rq.As = nil
 			// Bad input too: the missing caller is the answer, not the body.
-			if rq.body != "" {
-				rq.body = `{"junk":`
+			if rq.Body != "" {
+				rq.Body = `{"junk":`
 			}
 			res := do(t, f, rq)
-			assertProblem(t, res, http.StatusUnauthorized)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, res, http.StatusUnauthorized)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -168,10 +158,10 @@ func TestSelfServiceRoutesRefuseAnAPIKey(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.as = &adminKey
+			rq.As = &adminKey
 			res := do(t, f, rq)
-			assertProblem(t, res, http.StatusUnauthorized)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, res, http.StatusUnauthorized)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -184,11 +174,11 @@ func TestAdministrationRoutesAcceptAnAPIKey(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.as = &adminKey
-			if res := do(t, f, rq); res.code != rt.status {
-				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			rq.As = &adminKey
+			if res := do(t, f, rq); res.Code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
-			assertCalls(t, f, rt.calls()...)
+			webtest.AssertCalls(t, f, rt.calls()...)
 		})
 	}
 }
@@ -212,9 +202,9 @@ func TestRoutesRefuseARoleWithoutThePermission(t *testing.T) {
 			t.Run(rt.name()+"/"+name, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request()
-				rq.as = &p
-				assertProblem(t, do(t, f, rq), http.StatusForbidden)
-				assertCalls(t, f)
+				rq.As = &p
+				webtest.AssertProblem(t, do(t, f, rq), http.StatusForbidden)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -223,11 +213,11 @@ func TestRoutesRefuseARoleWithoutThePermission(t *testing.T) {
 func TestUserManagerMayInvite(t *testing.T) {
 	f := happy(t)
 	rq := routeFor(t, "CreateInvite").request()
-	rq.as = &manager
-	if res := do(t, f, rq); res.code != http.StatusCreated {
-		t.Fatalf("status %d; body %s", res.code, res.body)
+	rq.As = &manager
+	if res := do(t, f, rq); res.Code != http.StatusCreated {
+		t.Fatalf("status %d; body %s", res.Code, res.Body)
 	}
-	assertCalls(t, f, "CreateInvite")
+	webtest.AssertCalls(t, f, "CreateInvite")
 }
 
 func TestTenantRoutesAnswerAnotherTenantAsIfItDidNotExist(t *testing.T) {
@@ -240,9 +230,9 @@ func TestTenantRoutesAnswerAnotherTenantAsIfItDidNotExist(t *testing.T) {
 			for _, tenant := range []string{"globex", "no-such-tenant", "ACME"} {
 				f := happy(t)
 				rq := rt.request()
-				rq.target = rt.withTenant(tenant)
-				p := assertProblem(t, do(t, f, rq), http.StatusNotFound)
-				assertCalls(t, f)
+				rq.Target = rt.withTenant(tenant)
+				p := webtest.AssertProblem(t, do(t, f, rq), http.StatusNotFound)
+				webtest.AssertCalls(t, f)
 				details = append(details, p.Detail)
 			}
 			if details[0] != details[1] || details[1] != details[2] {
@@ -251,11 +241,11 @@ func TestTenantRoutesAnswerAnotherTenantAsIfItDidNotExist(t *testing.T) {
 			// The owner of globex is refused acme the same way.
 			f := happy(t)
 			rq := rt.request()
-			rq.as = &otherOwner
-			if p := assertProblem(t, do(t, f, rq), http.StatusNotFound); p.Detail != details[0] {
+			rq.As = &otherOwner
+			if p := webtest.AssertProblem(t, do(t, f, rq), http.StatusNotFound); p.Detail != details[0] {
 				t.Errorf("detail %q, want %q", p.Detail, details[0])
 			}
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -270,9 +260,9 @@ func TestTenantRoutesRefuseATenantUidOutsideThePattern(t *testing.T) {
 			t.Run(rt.name()+"/"+tenant, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request()
-				rq.target = rt.withTenant(tenant)
-				assertProblem(t, do(t, f, rq), http.StatusBadRequest, "tenantUid")
-				assertCalls(t, f)
+				rq.Target = rt.withTenant(tenant)
+				webtest.AssertProblem(t, do(t, f, rq), http.StatusBadRequest, "tenantUid")
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -288,12 +278,12 @@ func TestTenantUidOfSixtyFourCharactersIsAccepted(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.target = rt.withTenant(long)
-			if rq.as != nil {
-				rq.as = &p
+			rq.Target = rt.withTenant(long)
+			if rq.As != nil {
+				rq.As = &p
 			}
-			if res := do(t, f, rq); res.code != rt.status {
-				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			if res := do(t, f, rq); res.Code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
 		})
 	}
@@ -304,72 +294,30 @@ func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
 		if rt.body == "" {
 			continue
 		}
-		cases := []struct {
-			name   string
-			body   string
-			header map[string]string
-			edit   func(*http.Request)
-			status int
-			field  string
-		}{
-			{name: "malformed JSON", body: `{"a":`, status: 400, field: "body"},
-			{name: "not JSON", body: `userCode=grace`, status: 400, field: "body"},
-			{name: "unknown field", body: rt.body[:len(rt.body)-1] + `,"nickname":"x"}`, status: 400, field: "nickname"},
-			{name: "field name in another case", body: `{"` + strings.ToUpper(rt.wrongField) + `":null}`, status: 400, field: strings.ToUpper(rt.wrongField)},
-			{name: "wrong type", body: rt.wrongType, status: 400, field: rt.wrongField},
-			{name: "null", body: `null`, status: 400, field: "body"},
-			{name: "array", body: `[` + rt.body + `]`, status: 400, field: "body"},
-			{name: "two values", body: rt.body + rt.body, status: 400, field: "body"},
-			{name: "empty", edit: func(r *http.Request) { r.Header.Set("Content-Type", "application/json") }, status: 400, field: "body"},
-			{name: "oversize", body: rt.body[:len(rt.body)-1] + `,"x":"` + strings.Repeat("x", 16<<10) + `"}`, status: 413, field: "body"},
-			{name: "oversize without a length", body: rt.body[:len(rt.body)-1] + `,"x":"` + strings.Repeat("x", 16<<10) + `"}`,
-				edit: func(r *http.Request) { r.ContentLength = -1 }, status: 413, field: "body"},
-			{name: "text/plain", body: rt.body, header: map[string]string{"Content-Type": "text/plain"}, status: 415, field: "Content-Type"},
-			{name: "form", body: rt.body, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, status: 415, field: "Content-Type"},
-			{name: "no content type", body: rt.body, edit: func(r *http.Request) { r.Header.Del("Content-Type") }, status: 415, field: "Content-Type"},
-			{name: "latin-1", body: rt.body, header: map[string]string{"Content-Type": "application/json; charset=iso-8859-1"}, status: 415, field: "Content-Type"},
-			{name: "gzip", body: rt.body, header: map[string]string{"Content-Encoding": "gzip"}, status: 415, field: "Content-Encoding"},
-		}
-		for _, c := range cases {
-			t.Run(rt.name()+"/"+c.name, func(t *testing.T) {
+		for _, c := range webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10) {
+			t.Run(rt.name()+"/"+c.Name, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request()
-				rq.body, rq.edit = c.body, c.edit
-				rq.header = merge(rt.header, c.header)
+				rq.Body, rq.Edit = c.Body, c.Edit
+				rq.Header = webtest.Headers(rt.header, c.Header)
 				res := do(t, f, rq)
-				assertProblem(t, res, c.status, c.field)
-				assertCalls(t, f)
+				webtest.AssertProblem(t, res, c.Status, c.Field)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
 }
 
 func TestServiceFaultsMapToTheirStatus(t *testing.T) {
-	codes := []fault.Code{fault.Invalid, fault.Unauthorized, fault.Forbidden, fault.NotFound, fault.Conflict,
-		fault.PreconditionFailed, fault.Unavailable, fault.Internal}
 	for _, rt := range routes() {
 		if rt.call == "" {
 			continue
 		}
-		for _, code := range codes {
+		for _, code := range webtest.ServiceFaults() {
 			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
-				f := failing(t, codeErr(code))
-				res := do(t, f, rt.request())
-				status := web.StatusOf(code)
-				p := assertProblem(t, res, status)
-				assertCalls(t, f, rt.call)
-				if strings.Contains(string(res.body), "must stay internal") {
-					t.Errorf("internal cause in the body: %s", res.body)
-				}
-				if status == 500 && p.Detail != "An internal error occurred." {
-					t.Errorf("500 detail %q", p.Detail)
-				}
-				if status != 500 && p.Detail != "The service said "+string(code)+"." {
-					t.Errorf("detail %q, want the service's message", p.Detail)
-				}
-				if res.header.Get("ETag") != "" || res.header.Get("Location") != "" {
-					t.Errorf("error carries ETag %q / Location %q", res.header.Get("ETag"), res.header.Get("Location"))
-				}
+				f := failing(t, webtest.Fault(code))
+				webtest.AssertFault(t, do(t, f, rt.request()), code)
+				webtest.AssertCalls(t, f, rt.call)
 			})
 		}
 	}
@@ -381,15 +329,8 @@ func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
 			continue
 		}
 		t.Run(rt.name(), func(t *testing.T) {
-			f := failing(t, fmt.Errorf("dynamodb: table roster-prod access denied"))
-			res := do(t, f, rt.request())
-			p := assertProblem(t, res, 500)
-			if p.Detail != "An internal error occurred." || strings.Contains(string(res.body), "dynamodb") {
-				t.Errorf("body %s", res.body)
-			}
-			if !strings.Contains(res.logs, "dynamodb: table roster-prod access denied") {
-				t.Errorf("cause not logged: %s", res.logs)
-			}
+			cause := errors.New("dynamodb: table roster-prod access denied")
+			webtest.AssertInternal(t, do(t, failing(t, cause), rt.request()), cause)
 		})
 	}
 }
@@ -405,30 +346,19 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := happy(t)
-		res := do(t, f, request{method: tt.method, target: tt.target, as: &owner})
-		assertProblem(t, res, http.StatusMethodNotAllowed)
-		assertHeaders(t, res, map[string]string{"Allow": tt.allow})
-		assertCalls(t, f)
+		res := do(t, f, request{Method: tt.method, Target: tt.target, As: &owner})
+		webtest.AssertProblem(t, res, http.StatusMethodNotAllowed)
+		webtest.AssertHeaders(t, res, map[string]string{"Allow": tt.allow})
+		webtest.AssertCalls(t, f)
 	}
 }
 
 func TestUnknownPathIs404Problem(t *testing.T) {
 	for _, target := range []string{"/", "/accounts", "/tenants/acme", "/tenants/acme/users", "/account/invite/x"} {
 		f := happy(t)
-		assertProblem(t, do(t, f, request{method: "GET", target: target, as: &owner}), http.StatusNotFound)
-		assertCalls(t, f)
+		webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: target, As: &owner}), http.StatusNotFound)
+		webtest.AssertCalls(t, f)
 	}
-}
-
-func merge(a, b map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
 }
 
 func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
@@ -442,16 +372,16 @@ func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			res := do(t, happy(t), rt.request())
 			for _, s := range secrets {
-				if strings.Contains(res.logs, s) {
-					t.Errorf("log holds %.12s…: %s", s, res.logs)
+				if strings.Contains(res.Logs, s) {
+					t.Errorf("log holds %.12s…: %s", s, res.Logs)
 				}
-				if strings.Contains(string(res.body), s) && !slices.Contains(issues[rt.call], s) {
-					t.Errorf("body holds %.12s…: %s", s, res.body)
+				if strings.Contains(string(res.Body), s) && !slices.Contains(issues[rt.call], s) {
+					t.Errorf("body holds %.12s…: %s", s, res.Body)
 				}
 			}
 			for _, field := range []string{"failedLogins", "FailedLogins", "passwordHash", "PasswordHash", "tokenVersion", "TokenVersion", "lockedUntil"} {
-				if strings.Contains(string(res.body), field) {
-					t.Errorf("body shows %s: %s", field, res.body)
+				if strings.Contains(string(res.Body), field) {
+					t.Errorf("body shows %s: %s", field, res.Body)
 				}
 			}
 		})

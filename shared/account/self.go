@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/signin"
 	"roster/shared/web"
@@ -62,7 +63,7 @@ func handleTenantUser(s signin.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		w.Header().Set("ETag", etag(u.Version))
+		w.Header().Set("ETag", web.ETag(u.Version))
 		encodePrivate(w, http.StatusOK, newTenantUser(u))
 	})
 }
@@ -91,16 +92,16 @@ func (r updateSelfRequest) Valid(context.Context) []fault.FieldError {
 		return []fault.FieldError{{Field: "body", Message: "must set at least one field"}}
 	}
 	if r.DisplayName != nil {
-		p = append(p, checkText("displayName", *r.DisplayName, maxName, false)...)
+		p = append(p, check.Text("displayName", *r.DisplayName, maxName, false)...)
 	}
 	if r.Email != nil {
-		p = append(p, checkEmail("email", *r.Email)...)
+		p = append(p, check.Email("email", *r.Email)...)
 	}
 	if r.Firstname != nil {
-		p = append(p, checkText("firstname", *r.Firstname, maxName, true)...)
+		p = append(p, check.Text("firstname", *r.Firstname, maxName, true)...)
 	}
 	if r.Lastname != nil {
-		p = append(p, checkText("lastname", *r.Lastname, maxName, true)...)
+		p = append(p, check.Text("lastname", *r.Lastname, maxName, true)...)
 	}
 	if r.Mobile != nil {
 		p = append(p, checkMobile("mobile", *r.Mobile)...)
@@ -113,11 +114,11 @@ func (r updateSelfRequest) Valid(context.Context) []fault.FieldError {
 	}
 	switch {
 	case r.Password != nil:
-		p = append(p, checkSecret("password", *r.Password)...)
+		p = append(p, check.Secret("password", *r.Password, maxPasswordBytes)...)
 		if r.CurrentPassword == nil {
 			p = append(p, fault.FieldError{Field: "currentPassword", Message: "is required to change the password"})
 		} else {
-			p = append(p, checkSecret("currentPassword", *r.CurrentPassword)...)
+			p = append(p, check.Secret("currentPassword", *r.CurrentPassword, maxPasswordBytes)...)
 		}
 	case r.CurrentPassword != nil:
 		p = append(p, fault.FieldError{Field: "currentPassword", Message: "is only accepted together with password"})
@@ -161,7 +162,7 @@ func handleUpdateSelf(s signin.Service, errw web.ErrorWriter) http.Handler {
 		}
 		// After the body: a client with a bad body and a stale tag should
 		// learn about the body first, or it re-reads and fails again.
-		version, err := ifVersion(r.Header)
+		version, err := web.IfMatchVersion(r.Header, errStale, "from the ETag of a read")
 		if err != nil {
 			errw(w, r, err)
 			return
@@ -175,7 +176,7 @@ func handleUpdateSelf(s signin.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		w.Header().Set("ETag", etag(u.Version))
+		w.Header().Set("ETag", web.ETag(u.Version))
 		encodePrivate(w, http.StatusOK, newTenantUser(u))
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"roster/shared/fault"
 	"roster/shared/signin"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func TestGetAccountListsTheCallersTenants(t *testing.T) {
@@ -20,10 +21,10 @@ func TestGetAccountListsTheCallersTenants(t *testing.T) {
 		a, ms := theAccount()
 		return a, ms, nil
 	}
-	res := do(t, f, request{method: "GET", target: "/account", as: &member})
+	res := do(t, f, request{Method: "GET", Target: "/account", As: &member})
 
-	assertJSON(t, res, http.StatusOK, theAccountJSON)
-	assertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
+	webtest.AssertJSON(t, res, http.StatusOK, theAccountJSON)
+	webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
 	if got.UserID != member.UserID || got.TenantID != member.TenantID || got.AccountID != member.AccountID {
 		t.Errorf("Account called for %+v", got)
 	}
@@ -34,7 +35,7 @@ func TestGetAccountWithNoTenantsShowsAnEmptyList(t *testing.T) {
 	f.account = func(auth.Principal) (*signin.Account, []signin.Membership, error) {
 		return &signin.Account{ID: "acc1"}, nil, nil
 	}
-	assertJSON(t, do(t, f, request{method: "GET", target: "/account", as: &member}), 200,
+	webtest.AssertJSON(t, do(t, f, request{Method: "GET", Target: "/account", As: &member}), 200,
 		`{"accountUid":"acc1","defaultTenantUid":"","tenants":[]}`)
 }
 
@@ -46,9 +47,9 @@ func TestPutAccountSetsTheDefaultTenant(t *testing.T) {
 		a, ms := theAccount()
 		return a, ms, nil
 	}
-	res := do(t, f, request{method: "PUT", target: "/account", as: &member, body: `{"defaultTenantUid":"globex"}`})
-	assertJSON(t, res, http.StatusOK, theAccountJSON)
-	assertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
+	res := do(t, f, request{Method: "PUT", Target: "/account", As: &member, Body: `{"defaultTenantUid":"globex"}`})
+	webtest.AssertJSON(t, res, http.StatusOK, theAccountJSON)
+	webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": "no-store"})
 	if got != "globex" {
 		t.Errorf("SetDefaultTenant(%q)", got)
 	}
@@ -67,15 +68,15 @@ func TestPutAccountRefusesABadDefaultTenant(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "PUT", target: "/account", as: &member, body: body}), 400, "defaultTenantUid")
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/account", As: &member, Body: body}), 400, "defaultTenantUid")
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
 
 func TestPutAccountToATenantTheCallerIsNotInIs400(t *testing.T) {
 	f := failing(t, fault.InvalidField("defaultTenantUid", "is not a tenant you belong to"))
-	assertProblem(t, do(t, f, request{method: "PUT", target: "/account", as: &member, body: `{"defaultTenantUid":"initech"}`}), 400, "defaultTenantUid")
+	webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/account", As: &member, Body: `{"defaultTenantUid":"initech"}`}), 400, "defaultTenantUid")
 }
 
 func TestGetTenantAccountShowsTheCallersUserWithItsVersion(t *testing.T) {
@@ -86,16 +87,16 @@ func TestGetTenantAccountShowsTheCallersUserWithItsVersion(t *testing.T) {
 		gotP, gotTenant = p, tenant
 		return theUser(), nil
 	}
-	res := do(t, f, request{method: "GET", target: "/tenants/acme/account", as: &member})
+	res := do(t, f, request{Method: "GET", Target: "/tenants/acme/account", As: &member})
 
-	assertJSON(t, res, http.StatusOK, theUserJSON)
-	assertHeaders(t, res, map[string]string{"ETag": `"7"`, "Cache-Control": "no-store"})
+	webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
+	webtest.AssertHeaders(t, res, map[string]string{"ETag": `"7"`, "Cache-Control": "no-store"})
 	if gotP.UserID != "usr1" || gotTenant != "acme" {
 		t.Errorf("TenantUser(%+v, %q)", gotP, gotTenant)
 	}
 	for _, secret := range []string{"sealed-third-party-token", "tokenVersion", "accessToken", "number", "createdBy"} {
-		if strings.Contains(string(res.body), secret) {
-			t.Errorf("body shows %s: %s", secret, res.body)
+		if strings.Contains(string(res.Body), secret) {
+			t.Errorf("body shows %s: %s", secret, res.Body)
 		}
 	}
 }
@@ -107,9 +108,9 @@ func TestGetTenantAccountOfAnUnknownRoleListsNoPermissions(t *testing.T) {
 		u.Role = "retired"
 		return u, nil
 	}
-	res := do(t, f, request{method: "GET", target: "/tenants/acme/account", as: &member})
-	if !strings.Contains(string(res.body), `"permissions":[]`) {
-		t.Errorf("body %s", res.body)
+	res := do(t, f, request{Method: "GET", Target: "/tenants/acme/account", As: &member})
+	if !strings.Contains(string(res.Body), `"permissions":[]`) {
+		t.Errorf("body %s", res.Body)
 	}
 }
 
@@ -126,14 +127,14 @@ func TestPutTenantAccountAppliesEveryDocumentedField(t *testing.T) {
 	body := `{"displayName":"G","email":"grace@navy.example","firstname":"Grace B.","lastname":"Murray",
 		"mobile":"+1 (202) 555-0100","password":"a new long passphrase","currentPassword":"` + passwd + `",
 		"languageCode":"nb","defaultStoreUid":"store-2"}`
-	res := do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member, body: body})
+	res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: body})
 
-	assertJSON(t, res, http.StatusOK, theUserJSON)
-	assertHeaders(t, res, map[string]string{"ETag": `"8"`, "Cache-Control": "no-store"})
+	webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
+	webtest.AssertHeaders(t, res, map[string]string{"ETag": `"8"`, "Cache-Control": "no-store"})
 	want := signin.SelfChange{
-		DisplayName: ptr("G"), Email: ptr("grace@navy.example"), FirstName: ptr("Grace B."), LastName: ptr("Murray"),
-		Mobile: ptr("+1 (202) 555-0100"), LanguageCode: ptr("nb"), DefaultStoreID: ptr("store-2"),
-		Password: ptr("a new long passphrase"), CurrentPassword: ptr(passwd),
+		DisplayName: new("G"), Email: new("grace@navy.example"), FirstName: new("Grace B."), LastName: new("Murray"),
+		Mobile: new("+1 (202) 555-0100"), LanguageCode: new("nb"), DefaultStoreID: new("store-2"),
+		Password: new("a new long passphrase"), CurrentPassword: new(passwd),
 	}
 	if gotTenant != "acme" || !sameChange(got, want) {
 		t.Errorf("UpdateSelf(%q, %s), want %s", gotTenant, showChange(got), showChange(want))
@@ -147,12 +148,12 @@ func TestPutTenantAccountLeavesAbsentAndNullFieldsAlone(t *testing.T) {
 		got = c
 		return theUser(), nil
 	}
-	res := do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member,
-		body: `{"email":null,"displayName":"","mobile":"","defaultStoreUid":""}`})
-	if res.code != 200 {
-		t.Fatalf("status %d; body %s", res.code, res.body)
+	res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member,
+		Body: `{"email":null,"displayName":"","mobile":"","defaultStoreUid":""}`})
+	if res.Code != 200 {
+		t.Fatalf("status %d; body %s", res.Code, res.Body)
 	}
-	want := signin.SelfChange{DisplayName: ptr(""), Mobile: ptr(""), DefaultStoreID: ptr("")}
+	want := signin.SelfChange{DisplayName: new(""), Mobile: new(""), DefaultStoreID: new("")}
 	if !sameChange(got, want) {
 		t.Errorf("UpdateSelf(%s), want %s", showChange(got), showChange(want))
 	}
@@ -191,16 +192,16 @@ func TestPutTenantAccountIsConditionalOnIfMatch(t *testing.T) {
 				u.Version = 8
 				return u, nil
 			}
-			res := do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member, body: `{"displayName":"G"}`,
-				edit: func(r *http.Request) { r.Header["If-Match"] = []string{tt.ifMatch} }})
+			res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: `{"displayName":"G"}`,
+				Edit: func(r *http.Request) { r.Header["If-Match"] = []string{tt.ifMatch} }})
 			if tt.status == 200 {
-				if res.code != 200 {
-					t.Fatalf("status %d; body %s", res.code, res.body)
+				if res.Code != 200 {
+					t.Fatalf("status %d; body %s", res.Code, res.Body)
 				}
 			} else if tt.field != "" {
-				assertProblem(t, res, tt.status, tt.field)
+				webtest.AssertProblem(t, res, tt.status, tt.field)
 			} else {
-				assertProblem(t, res, tt.status)
+				webtest.AssertProblem(t, res, tt.status)
 			}
 			if got != tt.version {
 				t.Errorf("IfVersion %d, want %d", got, tt.version)
@@ -216,7 +217,7 @@ func TestPutTenantAccountWithoutIfMatchIsUnconditional(t *testing.T) {
 		got = c.IfVersion
 		return theUser(), nil
 	}
-	do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member, body: `{"displayName":"G"}`})
+	do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: `{"displayName":"G"}`})
 	if got != 0 {
 		t.Errorf("IfVersion %d, want 0", got)
 	}
@@ -224,10 +225,10 @@ func TestPutTenantAccountWithoutIfMatchIsUnconditional(t *testing.T) {
 
 func TestPutTenantAccountStaleVersionIs412(t *testing.T) {
 	f := failing(t, fault.New(fault.PreconditionFailed, "The user has changed since you read it."))
-	res := do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member, body: `{"displayName":"G"}`,
-		header: map[string]string{"If-Match": `"6"`}})
-	assertProblem(t, res, http.StatusPreconditionFailed)
-	assertHeaders(t, res, map[string]string{"ETag": ""})
+	res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: `{"displayName":"G"}`,
+		Header: map[string]string{"If-Match": `"6"`}})
+	webtest.AssertProblem(t, res, http.StatusPreconditionFailed)
+	webtest.AssertHeaders(t, res, map[string]string{"ETag": ""})
 }
 
 func TestPutTenantAccountRefusesPrivilegedFieldsChangingNothing(t *testing.T) {
@@ -235,10 +236,10 @@ func TestPutTenantAccountRefusesPrivilegedFieldsChangingNothing(t *testing.T) {
 		t.Run(field, func(t *testing.T) {
 			for _, value := range []string{`"admin"`, `true`, `null`, `1`} {
 				f := happy(t)
-				res := do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member,
-					body: `{"displayName":"G","` + field + `":` + value + `}`})
-				p := assertProblem(t, res, http.StatusBadRequest, field)
-				assertCalls(t, f)
+				res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member,
+					Body: `{"displayName":"G","` + field + `":` + value + `}`})
+				p := webtest.AssertProblem(t, res, http.StatusBadRequest, field)
+				webtest.AssertCalls(t, f)
 				if !strings.Contains(p.Errors[0].Message, "administrator") {
 					t.Errorf("%s: message %q does not say who may change it", value, p.Errors[0].Message)
 				}
@@ -247,8 +248,8 @@ func TestPutTenantAccountRefusesPrivilegedFieldsChangingNothing(t *testing.T) {
 	}
 	t.Run("role alone, as the brief example", func(t *testing.T) {
 		f := happy(t)
-		assertProblem(t, do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member, body: `{"role":"admin"}`}), 400, "role")
-		assertCalls(t, f)
+		webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: `{"role":"admin"}`}), 400, "role")
+		webtest.AssertCalls(t, f)
 	})
 }
 
@@ -289,8 +290,8 @@ func TestPutTenantAccountRefusesBadFieldsWithoutCallingTheService(t *testing.T) 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member, body: tt.body}), 400, tt.fields...)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: tt.body}), 400, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -310,10 +311,10 @@ func TestPutTenantAccountPassesOnTheServicesVerdicts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := failing(t, tt.err)
-			res := do(t, f, request{method: "PUT", target: "/tenants/acme/account", as: &member,
-				body: `{"email":"ada@example.com","password":"a new long passphrase","currentPassword":"x"}`})
-			assertProblem(t, res, tt.status, tt.fields...)
-			assertCalls(t, f, "UpdateSelf")
+			res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member,
+				Body: `{"email":"ada@example.com","password":"a new long passphrase","currentPassword":"x"}`})
+			webtest.AssertProblem(t, res, tt.status, tt.fields...)
+			webtest.AssertCalls(t, f, "UpdateSelf")
 		})
 	}
 }

@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,7 +18,7 @@ import (
 	"roster/shared/identity"
 	"roster/shared/tenant"
 	"roster/shared/user"
-	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // The callers tests act as, all in tenant acme, whose organization is
@@ -53,8 +49,7 @@ const passwd = "correct horse battery staple"
 // fields. It records every call; a method whose field is nil fails the
 // test.
 type fake struct {
-	t     *testing.T
-	calls []string
+	webtest.Calls
 
 	getTenant   func(id string) (*tenant.Tenant, error)
 	update      func(p auth.Principal, id string, c directory.Change) (*user.User, error)
@@ -73,7 +68,7 @@ var (
 // happy returns a fake whose every method the group uses succeeds.
 func happy(t *testing.T) *fake {
 	return &fake{
-		t: t,
+		Calls: webtest.Calls{T: t},
 		getTenant: func(id string) (*tenant.Tenant, error) {
 			if tn, ok := tenants[id]; ok {
 				c := *tn
@@ -115,62 +110,51 @@ func failing(t *testing.T, err error) *fake {
 	return f
 }
 
-func (f *fake) called(name string, fn any) bool {
-	f.calls = append(f.calls, name)
-	if reflect.ValueOf(fn).IsNil() {
-		f.t.Errorf("unexpected call to %s", name)
-		return false
-	}
-	return true
-}
-
-var errUnexpected = errors.New("unexpected call")
-
 func (f *fake) GetTenant(_ context.Context, id string) (*tenant.Tenant, error) {
-	if !f.called("GetTenant", f.getTenant) {
-		return nil, errUnexpected
+	if !f.Called("GetTenant", f.getTenant) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.getTenant(id)
 }
 
 func (f *fake) Update(_ context.Context, p auth.Principal, id string, c directory.Change) (*user.User, error) {
-	if !f.called("Update", f.update) {
-		return nil, errUnexpected
+	if !f.Called("Update", f.update) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.update(p, id, c)
 }
 
 func (f *fake) Delete(_ context.Context, p auth.Principal, id string, ifVersion int64) error {
-	if !f.called("Delete", f.delete) {
-		return errUnexpected
+	if !f.Called("Delete", f.delete) {
+		return webtest.ErrUnexpected
 	}
 	return f.delete(p, id, ifVersion)
 }
 
 func (f *fake) DeleteMany(_ context.Context, p auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
-	if !f.called("DeleteMany", f.deleteMany) {
-		return nil, errUnexpected
+	if !f.Called("DeleteMany", f.deleteMany) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.deleteMany(p, ids)
 }
 
 func (f *fake) SetPassword(_ context.Context, p auth.Principal, id, newPassword string, current *string) error {
-	if !f.called("SetPassword", f.setPassword) {
-		return errUnexpected
+	if !f.Called("SetPassword", f.setPassword) {
+		return webtest.ErrUnexpected
 	}
 	return f.setPassword(p, id, newPassword, current)
 }
 
 func (f *fake) CreateGroup(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
-	if !f.called("CreateGroup", f.createGroup) {
-		return directory.Group{}, errUnexpected
+	if !f.Called("CreateGroup", f.createGroup) {
+		return directory.Group{}, webtest.ErrUnexpected
 	}
 	return f.createGroup(p, name)
 }
 
 func (f *fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Group, error) {
-	if !f.called("ListGroups", f.listGroups) {
-		return nil, errUnexpected
+	if !f.Called("ListGroups", f.listGroups) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.listGroups(p)
 }
@@ -178,85 +162,44 @@ func (f *fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Grou
 // The directory methods the group never calls.
 
 func (f *fake) Create(context.Context, auth.Principal, directory.NewUser) (*user.User, error) {
-	f.called("Create", nil)
-	return nil, errUnexpected
+	f.Called("Create", nil)
+	return nil, webtest.ErrUnexpected
 }
 
 func (f *fake) Get(context.Context, auth.Principal, string) (*user.User, error) {
-	f.called("Get", nil)
-	return nil, errUnexpected
+	f.Called("Get", nil)
+	return nil, webtest.ErrUnexpected
 }
 
 func (f *fake) GetByNumber(context.Context, auth.Principal, int64) (*user.User, error) {
-	f.called("GetByNumber", nil)
-	return nil, errUnexpected
+	f.Called("GetByNumber", nil)
+	return nil, webtest.ErrUnexpected
 }
 
 func (f *fake) GetByUsername(context.Context, auth.Principal, string) (*user.User, error) {
-	f.called("GetByUsername", nil)
-	return nil, errUnexpected
+	f.Called("GetByUsername", nil)
+	return nil, webtest.ErrUnexpected
 }
 
 func (f *fake) List(context.Context, auth.Principal, int, string) (directory.Page, error) {
-	f.called("List", nil)
-	return directory.Page{}, errUnexpected
+	f.Called("List", nil)
+	return directory.Page{}, webtest.ErrUnexpected
 }
 
 // deps are the group's dependencies, both served by f.
 func deps(f *fake) identity.Deps { return identity.Deps{Directory: f, Tenants: f} }
 
-// request is one request to the group.
-type request struct {
-	method, target string
-	body           string
-	as             *auth.Principal   // the verified caller; nil: none
-	header         map[string]string // added; Content-Type is application/json when there is a body unless set here ("" removes)
-}
-
-// response is what the group answered.
-type response struct {
-	code   int
-	header http.Header
-	body   []byte
-	logs   string
-}
-
-// withPrincipal stands in for the authorizer: it gives the request the
-// caller the test names.
-func withPrincipal(p *auth.Principal) auth.Middleware {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p != nil {
-				r = r.WithContext(auth.WithPrincipal(r.Context(), *p))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+// request and response are the shared shapes under the names the tests
+// use.
+type (
+	request  = webtest.Request
+	response = webtest.Response
+)
 
 // do sends rq to the group, backed by f.
 func do(t *testing.T, f *fake, rq request) response {
 	t.Helper()
-	var body io.Reader
-	if rq.body != "" {
-		body = strings.NewReader(rq.body)
-	}
-	r := httptest.NewRequest(rq.method, rq.target, body)
-	if rq.body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range rq.header {
-		if v == "" {
-			r.Header.Del(k)
-		} else {
-			r.Header.Set(k, v)
-		}
-	}
-	var logs bytes.Buffer
-	h := identity.Handler(deps(f), web.NewLogger(&logs, "debug"), withPrincipal(rq.as))
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes(), logs: logs.String()}
+	return webtest.Do(identity.Handler, deps(f), rq)
 }
 
 // traceIDPattern is the W3C traceparent form every traceId takes.
@@ -275,31 +218,31 @@ type validation struct {
 // the given fields, each with at least one message naming the field.
 func assertValidation(t *testing.T, res response, fields ...string) validation {
 	t.Helper()
-	if res.code != http.StatusBadRequest {
-		t.Fatalf("status %d, want 400; body %s", res.code, res.body)
+	if res.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400; body %s", res.Code, res.Body)
 	}
 	assertProblemHeaders(t, res)
 	var members map[string]json.RawMessage
-	if err := json.Unmarshal(res.body, &members); err != nil {
-		t.Fatalf("body %s: %v", res.body, err)
+	if err := json.Unmarshal(res.Body, &members); err != nil {
+		t.Fatalf("body %s: %v", res.Body, err)
 	}
 	if got := slices.Sorted(maps.Keys(members)); !slices.Equal(got, []string{"errors", "status", "title", "traceId", "type"}) {
 		t.Errorf("members %q, want errors, type, title, status and traceId", got)
 	}
 	var v validation
-	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("body %s: %v", res.body, err)
+		t.Fatalf("body %s: %v", res.Body, err)
 	}
 	if v.Type != "https://tools.ietf.org/html/rfc7231#section-6.5.1" || v.Title != "One or more validation errors occurred." || v.Status != 400 {
 		t.Errorf("problem %+v", v)
 	}
-	if !traceIDPattern.MatchString(v.TraceID) || v.TraceID != res.header.Get("Traceresponse") {
-		t.Errorf("traceId %q, traceresponse header %q", v.TraceID, res.header.Get("Traceresponse"))
+	if !traceIDPattern.MatchString(v.TraceID) || v.TraceID != res.Header.Get("Traceresponse") {
+		t.Errorf("traceId %q, traceresponse header %q", v.TraceID, res.Header.Get("Traceresponse"))
 	}
 	if got, want := slices.Sorted(maps.Keys(v.Errors)), slices.Sorted(slices.Values(fields)); !slices.Equal(got, want) {
-		t.Errorf("errors name %q, want %q; body %s", got, want, res.body)
+		t.Errorf("errors name %q, want %q; body %s", got, want, res.Body)
 	}
 	for field, msgs := range v.Errors {
 		if len(msgs) == 0 {
@@ -341,15 +284,15 @@ var problemTypes = map[int]string{
 // detail and traceId. Every 401 carries the Bearer challenge.
 func assertProblem(t *testing.T, res response, status int) problemBody {
 	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	if res.Code != status {
+		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
 	}
 	assertProblemHeaders(t, res)
 	var p problemBody
-	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.body, err)
+		t.Fatalf("problem body %s: %v", res.Body, err)
 	}
 	wantTitle := http.StatusText(status)
 	if status == 500 {
@@ -358,14 +301,14 @@ func assertProblem(t *testing.T, res response, status int) problemBody {
 	if p.Type != problemTypes[status] || p.Title != wantTitle || p.Status != status || p.Detail == "" {
 		t.Errorf("problem %+v does not describe status %d", p, status)
 	}
-	if !traceIDPattern.MatchString(p.TraceID) || p.TraceID != res.header.Get("Traceresponse") {
-		t.Errorf("traceId %q, traceresponse header %q", p.TraceID, res.header.Get("Traceresponse"))
+	if !traceIDPattern.MatchString(p.TraceID) || p.TraceID != res.Header.Get("Traceresponse") {
+		t.Errorf("traceId %q, traceresponse header %q", p.TraceID, res.Header.Get("Traceresponse"))
 	}
 	wantChallenge := ""
 	if status == http.StatusUnauthorized {
 		wantChallenge = `Bearer realm="roster"`
 	}
-	if got := res.header.Get("WWW-Authenticate"); got != wantChallenge {
+	if got := res.Header.Get("WWW-Authenticate"); got != wantChallenge {
 		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
 	}
 	return p
@@ -373,10 +316,10 @@ func assertProblem(t *testing.T, res response, status int) problemBody {
 
 func assertProblemHeaders(t *testing.T, res response) {
 	t.Helper()
-	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type %q, want application/problem+json", ct)
 	}
-	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
 }
@@ -384,40 +327,16 @@ func assertProblemHeaders(t *testing.T, res response) {
 // assertJSON checks a JSON response's status, media type and exact body.
 func assertJSON(t *testing.T, res response, status int, want string) {
 	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	if res.Code != status {
+		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
 	}
-	if ct := res.header.Get("Content-Type"); ct != "application/json" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
-	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
-	if got, want := compact(t, string(res.body)), compact(t, want); got != want {
+	if got, want := webtest.Compact(t, string(res.Body)), webtest.Compact(t, want); got != want {
 		t.Errorf("body\n%s\nwant\n%s", got, want)
 	}
-}
-
-// assertCalls checks the methods called on the fake, in order.
-func assertCalls(t *testing.T, f *fake, want ...string) {
-	t.Helper()
-	got := f.calls
-	if got == nil {
-		got = []string{}
-	}
-	if want == nil {
-		want = []string{}
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("calls %q, want %q", got, want)
-	}
-}
-
-func compact(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		t.Fatalf("%s: %v", s, err)
-	}
-	return b.String()
 }

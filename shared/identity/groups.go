@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"roster/shared/check"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/web"
@@ -16,7 +17,7 @@ type createGroupRequest struct {
 
 // Valid requires a name that is a line of text.
 func (r createGroupRequest) Valid(context.Context) []fault.FieldError {
-	return checkText("name", r.Name, maxText, true)
+	return check.Text("name", r.Name, maxText, true)
 }
 
 // group is a group as the API shows it.

@@ -8,6 +8,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/fault"
+	"roster/shared/web/webtest"
 )
 
 func TestCreateGroupPassesTheName(t *testing.T) {
@@ -17,7 +18,7 @@ func TestCreateGroupPassesTheName(t *testing.T) {
 		got = name
 		return directory.Group{ID: "grp7", Name: name}, nil
 	}
-	assertJSON(t, do(t, f, request{method: "POST", target: acme + "/Group", body: `{"name":"Dumbledore's Army"}`, as: &manager}),
+	assertJSON(t, do(t, f, request{Method: "POST", Target: acme + "/Group", Body: `{"name":"Dumbledore's Army"}`, As: &manager}),
 		http.StatusCreated, `{"id":"grp7","name":"Dumbledore's Army"}`)
 	if got != "Dumbledore's Army" {
 		t.Errorf("name %q", got)
@@ -26,7 +27,7 @@ func TestCreateGroupPassesTheName(t *testing.T) {
 
 func TestCreateGroupWithATakenNameIsAConflict(t *testing.T) {
 	f := failing(t, fault.New(fault.Conflict, "The tenant has a group of that name."))
-	p := assertProblem(t, do(t, f, request{method: "POST", target: acme + "/Group", body: `{"name":"alumni"}`, as: &owner}), http.StatusConflict)
+	p := assertProblem(t, do(t, f, request{Method: "POST", Target: acme + "/Group", Body: `{"name":"alumni"}`, As: &owner}), http.StatusConflict)
 	if p.Detail != "The tenant has a group of that name." {
 		t.Errorf("detail %q", p.Detail)
 	}
@@ -35,13 +36,13 @@ func TestCreateGroupWithATakenNameIsAConflict(t *testing.T) {
 func TestCreateGroupRefusesBadNames(t *testing.T) {
 	for _, body := range []string{`{}`, `{"name":""}`, `{"name":"   "}`, `{"name":"` + strings.Repeat("g", 101) + `"}`, `{"name":"a\nb"}`, `{"name":null}`} {
 		f := happy(t)
-		assertValidation(t, do(t, f, request{method: "POST", target: acme + "/Group", body: body, as: &owner}), "name")
-		assertCalls(t, f)
+		assertValidation(t, do(t, f, request{Method: "POST", Target: acme + "/Group", Body: body, As: &owner}), "name")
+		webtest.AssertCalls(t, f)
 	}
 }
 
 func TestListGroupsWithNoneIsAnEmptyList(t *testing.T) {
 	f := happy(t)
 	f.listGroups = func(auth.Principal) ([]directory.Group, error) { return nil, nil }
-	assertJSON(t, do(t, f, request{method: "GET", target: acme + "/Group", as: &manager}), 200, `{"groups":[]}`)
+	assertJSON(t, do(t, f, request{Method: "GET", Target: acme + "/Group", As: &manager}), 200, `{"groups":[]}`)
 }

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/mail"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/password"
 	"roster/shared/web"
@@ -25,7 +24,6 @@ const (
 	maxName      = 64       // characters of an organization or tenant name in a path
 	maxID        = 64       // characters of a user or group id
 	maxText      = 100      // characters of a name, surname or group name
-	maxEmail     = 254      // RFC 5321 path limit
 
 	maxPasswordBytes = password.MaxInputBytes // the hasher refuses longer
 )
@@ -197,24 +195,14 @@ func locate(body []byte, offset int64) (path, member string) {
 	}
 }
 
-// noBody accepts a request without a body, or with an empty JSON object;
-// anything else is refused as decode would refuse it (415, 413 or 400), so
-// a client that sends data the route ignores finds out.
+// noBody accepts a request without a body, or with an empty JSON object
+// (web.NoBody); what it refuses is restated as decode restates it.
 func noBody(r *http.Request) error {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil
-	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, maxEmptyBody+1))
-	if err != nil {
-		return fault.Wrap(err, fault.Invalid, "The request body could not be read.")
-	}
-	if len(bytes.TrimSpace(head)) == 0 && len(head) <= maxEmptyBody {
-		return nil
-	}
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(head), r.Body))
 	var seen bytes.Buffer
-	r.Body = teeBody{Reader: io.TeeReader(r.Body, &seen), Closer: r.Body}
-	if _, err := web.Decode[struct{}](r, maxEmptyBody); err != nil {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = teeBody{Reader: io.TeeReader(r.Body, &seen), Closer: r.Body}
+	}
+	if err := web.NoBody(r, maxEmptyBody); err != nil {
 		return restate(err, seen.Bytes())
 	}
 	return nil
@@ -224,35 +212,14 @@ func noBody(r *http.Request) error {
 // delete applies to: 0 when there is none (or "*"). The API has no ETags
 // of its own, but the users group's ETag of a user is its version, "3";
 // any other spelling, or a weak tag, can never match and is 412 at once.
-func ifVersion(h http.Header) (int64, error) {
-	vs := h.Values("If-Match")
-	if len(vs) == 0 {
-		return 0, nil
-	}
-	v := strings.TrimSpace(strings.Join(vs, ","))
-	switch {
-	case v == "*":
-		return 0, nil
-	case strings.Contains(v, ","):
-		return 0, fault.InvalidField("If-Match", `must be a single entity tag, such as "3"`)
-	case strings.HasPrefix(v, "W/") && len(v) >= 4 && v[2] == '"' && v[len(v)-1] == '"':
-		return 0, errStale
-	case len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' || strings.ContainsRune(v[1:len(v)-1], '"'):
-		return 0, fault.InvalidField("If-Match", `must be an entity tag, such as "3"`)
-	}
-	n, err := strconv.ParseInt(v[1:len(v)-1], 10, 64)
-	if err != nil || n < 1 || strconv.FormatInt(n, 10) != v[1:len(v)-1] {
-		return 0, errStale
-	}
-	return n, nil
-}
+func ifVersion(h http.Header) (int64, error) { return web.IfMatchVersion(h, errStale, "") }
 
 // errStale answers an If-Match that names no version the user can have.
 var errStale = fault.New(fault.PreconditionFailed, "The user has changed since you read it (If-Match does not match); read it again and retry.")
 
 // checkName checks an organization or tenant name in a path.
 func checkName(field, v string) []fault.FieldError {
-	if len(v) == 0 || len(v) > maxName || !allowed(v, "_.-") {
+	if len(v) == 0 || len(v) > maxName || !check.Alnum(v, "_.-") {
 		return []fault.FieldError{{Field: field, Message: "must be 1 to 64 characters, each a letter, a digit, '_', '.' or '-'"}}
 	}
 	return nil
@@ -267,17 +234,7 @@ func checkID(field, v string) []fault.FieldError {
 }
 
 // validID reports whether v matches ^[A-Za-z0-9_-]{1,64}$.
-func validID(v string) bool { return len(v) > 0 && len(v) <= maxID && allowed(v, "_-") }
-
-func allowed(v, punct string) bool {
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(punct, c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
+func validID(v string) bool { return len(v) > 0 && len(v) <= maxID && check.Alnum(v, "_-") }
 
 // checkIDs checks a list of ids: at most max, each well-formed, none twice.
 func checkIDs(field string, ids []string, max int) []fault.FieldError {
@@ -297,39 +254,12 @@ func checkIDs(field string, ids []string, max int) []fault.FieldError {
 	return nil
 }
 
-// checkText checks a line of text: at most max characters, no control
-// characters, and not blank when required.
-func checkText(field, v string, max int, required bool) []fault.FieldError {
-	switch {
-	case required && strings.TrimSpace(v) == "":
-		return []fault.FieldError{{Field: field, Message: "is required and must not be blank"}}
-	case utf8.RuneCountInString(v) > max:
-		return []fault.FieldError{{Field: field, Message: "must be at most " + strconv.Itoa(max) + " characters"}}
-	case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
-		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
-	}
-	return nil
-}
-
-// checkSecret checks a password as it arrives: present and bounded. The
-// password policy is the directory's.
-func checkSecret(field, v string) []fault.FieldError {
-	switch {
-	case v == "":
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case len(v) > maxPasswordBytes:
-		return []fault.FieldError{{Field: field, Message: "must be at most " + strconv.Itoa(maxPasswordBytes) + " bytes"}}
-	}
-	return nil
-}
-
 // checkEmail checks an email address such as name@example.com.
 func checkEmail(field, email string) []fault.FieldError {
-	if email == "" || len(email) > maxEmail {
+	if email == "" || len(email) > check.MaxEmail {
 		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com, at most 254 bytes"}}
 	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
+	if addr, ok := check.EmailAddress(email); !ok || addr != email {
 		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com"}}
 	}
 	return nil

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"net/http"
+	"roster/shared/web/webtest"
 	"strings"
 	"testing"
 )
@@ -49,14 +50,14 @@ func TestEveryBodyIsReadStrictly(t *testing.T) {
 			t.Run(rt.name()+" "+c.name, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request(owner)
-				rq.body, rq.header = c.body(rt), c.header
+				rq.Body, rq.Header = c.body(rt), c.header
 				res := do(t, f, rq)
 				if c.status == http.StatusBadRequest {
 					assertValidation(t, res, c.field(rt))
 				} else {
 					assertProblem(t, res, c.status)
 				}
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -85,14 +86,14 @@ func TestRoutesWithoutABodyRefuseOne(t *testing.T) {
 			t.Run(rt.name()+" "+c.body, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request(owner)
-				rq.body, rq.header = c.body, c.header
+				rq.Body, rq.Header = c.body, c.header
 				res := do(t, f, rq)
 				if c.status == 400 {
 					assertValidation(t, res, c.field)
 				} else {
 					assertProblem(t, res, c.status)
 				}
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -124,12 +125,12 @@ func TestMessagesSayWhereTheBodyWentWrong(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := happy(t)
-			rq := request{method: "PUT", target: acme + "/User/her-1909", body: c.body, as: &owner, header: map[string]string{"Content-Type": "application/json"}}
+			rq := request{Method: "PUT", Target: acme + "/User/her-1909", Body: c.body, As: &owner, Header: map[string]string{"Content-Type": "application/json"}}
 			v := assertValidation(t, do(t, f, rq), c.field)
 			if got := v.Errors[c.field]; len(got) != 1 || got[0] != c.msg {
 				t.Errorf("messages %q\nwant %q", got, c.msg)
 			}
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }

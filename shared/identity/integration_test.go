@@ -21,6 +21,7 @@ import (
 	"roster/shared/store/storetest"
 	"roster/shared/user"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // TestLive drives the group end to end, as the function serves it: built
@@ -84,7 +85,7 @@ func TestLive(t *testing.T) {
 			if w.Code != status {
 				t.Fatalf("status %d, want %d; body %s", w.Code, status, w.Body)
 			}
-			if want != "" && compact(t, w.Body.String()) != compact(t, want) {
+			if want != "" && webtest.Compact(t, w.Body.String()) != webtest.Compact(t, want) {
 				t.Errorf("body %s, want %s", w.Body, want)
 			}
 		}

@@ -1,26 +1,18 @@
 package identity_test
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"roster/shared/auth"
 	"roster/shared/identity"
-	"roster/shared/platform"
 	"roster/shared/secrets"
-	"roster/shared/store"
-	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 func TestFromPlatformBuildsTheGroup(t *testing.T) {
-	keys, err := secrets.Parse(secrets.SecretString(secrets.NewMasterKey()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: store.New(nil, "roster"), Keys: keys}
-	h, err := identity.FromPlatform(p, auth.FromGateway)
+	h, err := identity.FromPlatform(webtest.Platform(t), auth.FromGateway)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +26,8 @@ func TestFromPlatformBuildsTheGroup(t *testing.T) {
 }
 
 func TestFromPlatformRefusesAPlatformWithoutKeys(t *testing.T) {
-	p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: store.New(nil, "roster")}
+	p := webtest.Platform(t)
+	p.Keys = secrets.Keys{}
 	if _, err := identity.FromPlatform(p, auth.FromGateway); err == nil {
 		t.Error("FromPlatform built a handler with no pepper or field key")
 	}

@@ -50,9 +50,6 @@ const bodyField = "$"
 // caller's all read the same, so nothing can be probed.
 const notFoundDetail = "The resource does not exist."
 
-// challenge is the WWW-Authenticate value of every 401.
-const challenge = `Bearer realm="roster"`
-
 // problemTypes are the type URIs ASP.NET Core gives each status: the
 // section of the RFC that defines it.
 var problemTypes = map[int]string{
@@ -92,7 +89,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h := w.Header()
 	if status == http.StatusUnauthorized {
-		h.Set("WWW-Authenticate", challenge)
+		h.Set("WWW-Authenticate", web.BearerChallenge)
 	}
 	h.Set(traceHeader, trace) // again: a recovered panic clears the headers
 	h.Set("Content-Type", web.ProblemContentType)

@@ -8,22 +8,23 @@ import (
 	"testing"
 
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // TestAWrongTypeGetsTheDocumentsValidationProblem holds the body the API
 // documents for a value of the wrong type, member for member.
 func TestAWrongTypeGetsTheDocumentsValidationProblem(t *testing.T) {
 	f := happy(t)
-	res := do(t, f, request{method: "PUT", target: acme + "/User/her-1909", body: `{"bypassBasicAuthRestriction": "hello"}`, as: &owner})
+	res := do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: `{"bypassBasicAuthRestriction": "hello"}`, As: &owner})
 
-	if res.code != http.StatusBadRequest {
-		t.Fatalf("status %d; body %s", res.code, res.body)
+	if res.Code != http.StatusBadRequest {
+		t.Fatalf("status %d; body %s", res.Code, res.Body)
 	}
-	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type %q", ct)
 	}
 	// The members, in the document's order.
-	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
 	var keys []string
 	dec.Token()
 	for dec.More() {
@@ -36,7 +37,7 @@ func TestAWrongTypeGetsTheDocumentsValidationProblem(t *testing.T) {
 		t.Errorf("members %q, want errors, type, title, status, traceId", keys)
 	}
 
-	trace := res.header.Get("Traceresponse")
+	trace := res.Header.Get("Traceresponse")
 	if !traceIDPattern.MatchString(trace) {
 		t.Fatalf("traceresponse %q does not match %s", trace, traceIDPattern)
 	}
@@ -51,33 +52,33 @@ func TestAWrongTypeGetsTheDocumentsValidationProblem(t *testing.T) {
 		"status": 400,
 		"traceId": "` + trace + `"
 	}`
-	if got, want := compact(t, string(res.body)), compact(t, want); got != want {
+	if got, want := webtest.Compact(t, string(res.Body)), webtest.Compact(t, want); got != want {
 		t.Errorf("body\n%s\nwant\n%s", got, want)
 	}
 	assertValidation(t, res, "bypassBasicAuthRestriction")
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 }
 
 func TestTraceIDs(t *testing.T) {
 	send := func(h map[string]string) response {
-		return do(t, happy(t), request{method: "GET", target: acme + "/Group", header: h, as: &owner})
+		return do(t, happy(t), request{Method: "GET", Target: acme + "/Group", Header: h, As: &owner})
 	}
 	t.Run("derive from the request id, the same on every response for it", func(t *testing.T) {
-		a := send(map[string]string{web.RequestIDHeader: "req-1"}).header.Get("Traceresponse")
-		b := send(map[string]string{web.RequestIDHeader: "req-1"}).header.Get("Traceresponse")
-		c := send(map[string]string{web.RequestIDHeader: "req-2"}).header.Get("Traceresponse")
+		a := send(map[string]string{web.RequestIDHeader: "req-1"}).Header.Get("Traceresponse")
+		b := send(map[string]string{web.RequestIDHeader: "req-1"}).Header.Get("Traceresponse")
+		c := send(map[string]string{web.RequestIDHeader: "req-2"}).Header.Get("Traceresponse")
 		if !traceIDPattern.MatchString(a) || a != b || a == c || a[3:35] == c[3:35] {
 			t.Errorf("req-1: %q, %q; req-2: %q", a, b, c)
 		}
 	})
 	t.Run("join the caller's trace", func(t *testing.T) {
-		got := send(map[string]string{"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}).header.Get("Traceresponse")
+		got := send(map[string]string{"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}).Header.Get("Traceresponse")
 		if !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(got, "00f067aa0ba902b7") || !traceIDPattern.MatchString(got) {
 			t.Errorf("traceresponse %q", got)
 		}
 	})
 	t.Run("join API Gateway's X-Ray trace", func(t *testing.T) {
-		got := send(map[string]string{"X-Amzn-Trace-Id": "Root=1-67CED005-5a1b2c3d4e5f607182943f60;Sampled=1"}).header.Get("Traceresponse")
+		got := send(map[string]string{"X-Amzn-Trace-Id": "Root=1-67CED005-5a1b2c3d4e5f607182943f60;Sampled=1"}).Header.Get("Traceresponse")
 		if !strings.HasPrefix(got, "00-67ced0055a1b2c3d4e5f607182943f60-") || !traceIDPattern.MatchString(got) {
 			t.Errorf("traceresponse %q", got)
 		}
@@ -92,8 +93,8 @@ func TestTraceIDs(t *testing.T) {
 			{"X-Amzn-Trace-Id": "Root=1-67ced005-5a1b2c3d4e5f60718294zzzz"},
 		} {
 			h[web.RequestIDHeader] = "req-1"
-			got := send(h).header.Get("Traceresponse")
-			want := send(map[string]string{web.RequestIDHeader: "req-1"}).header.Get("Traceresponse")
+			got := send(h).Header.Get("Traceresponse")
+			want := send(map[string]string{web.RequestIDHeader: "req-1"}).Header.Get("Traceresponse")
 			if got != want {
 				t.Errorf("%v: traceresponse %q, want the request id's %q", h, got, want)
 			}
@@ -101,8 +102,8 @@ func TestTraceIDs(t *testing.T) {
 	})
 	t.Run("the traceId is in the logs", func(t *testing.T) {
 		res := send(nil)
-		if tr := res.header.Get("Traceresponse"); !strings.Contains(res.logs, `"trace_id":"`+tr+`"`) {
-			t.Errorf("logs %s lack %s", res.logs, tr)
+		if tr := res.Header.Get("Traceresponse"); !strings.Contains(res.Logs, `"trace_id":"`+tr+`"`) {
+			t.Errorf("logs %s lack %s", res.Logs, tr)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"roster/shared/identity"
 	"roster/shared/tenant"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // A route of the group with a request it accepts.
@@ -61,7 +62,7 @@ func routes() []route {
 func (rt route) name() string { return rt.method + " " + rt.path }
 
 func (rt route) request(as auth.Principal) request {
-	return request{method: rt.method, target: rt.target, body: rt.body, as: &as}
+	return request{Method: rt.method, Target: rt.target, Body: rt.body, As: &as}
 }
 
 // withBase returns the route's target under other organization and
@@ -83,21 +84,9 @@ func routeFor(t *testing.T, call string) route {
 }
 
 func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
-	var got, want []string
-	for _, r := range identity.Routes(identity.Deps{}) {
-		got = append(got, r.Method+" "+r.Path)
-		if r.Public {
-			t.Errorf("%s %s is public; every identity route is behind the authorizer", r.Method, r.Path)
-		}
-	}
-	for _, rt := range routes() {
-		want = append(want, rt.name())
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("routes\n%q\nwant\n%q", got, want)
-	}
+	listed := identity.Routes(identity.Deps{})
+	webtest.CheckBehindAuthorizer(t, listed)
+	webtest.CheckRoutes(t, listed, routes(), route.name)
 }
 
 func TestEveryRouteAnswersAValidRequest(t *testing.T) {
@@ -107,11 +96,11 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 				f := happy(t)
 				res := do(t, f, rt.request(as))
 				assertJSON(t, res, rt.status, rt.want)
-				assertCalls(t, f, "GetTenant", rt.call)
-				if res.header.Get(web.RequestIDHeader) == "" {
+				webtest.AssertCalls(t, f, "GetTenant", rt.call)
+				if res.Header.Get(web.RequestIDHeader) == "" {
 					t.Error("no X-Request-Id")
 				}
-				if tr := res.header.Get("Traceresponse"); !traceIDPattern.MatchString(tr) {
+				if tr := res.Header.Get("Traceresponse"); !traceIDPattern.MatchString(tr) {
 					t.Errorf("traceresponse %q", tr)
 				}
 			})
@@ -124,9 +113,9 @@ func TestEveryRouteRefusesACallerWithoutCredentials(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request(owner)
-			rq.as = nil
+			rq.As = nil
 			assertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -136,7 +125,7 @@ func TestEveryRouteRefusesARoleWithoutItsPermission(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			assertProblem(t, do(t, f, rt.request(nobody)), http.StatusForbidden)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -150,7 +139,7 @@ func TestAdministrationRoutesRefuseMembers(t *testing.T) {
 			t.Run(rt.name()+" as "+string(as.Method), func(t *testing.T) {
 				f := happy(t)
 				assertProblem(t, do(t, f, rt.request(as)), http.StatusForbidden)
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -184,17 +173,17 @@ func TestForeignNamesReadLikeAnUnknownUser(t *testing.T) {
 			} {
 				f := happy(t)
 				rq := rt.request(owner)
-				rq.target = rt.withBase(base[0], base[1])
+				rq.Target = rt.withBase(base[0], base[1])
 				res := do(t, f, rq)
 				got := assertProblem(t, res, http.StatusNotFound)
 				got.TraceID, want.TraceID = "", ""
 				if got != want {
 					t.Errorf("%s/%s: %+v; unknown user: %+v", base[0], base[1], got, want)
 				}
-				if !slices.Equal(slices.Sorted(maps.Keys(res.header)), slices.Sorted(maps.Keys(unknown.header))) {
-					t.Errorf("headers %v; unknown user: %v", res.header, unknown.header)
+				if !slices.Equal(slices.Sorted(maps.Keys(res.Header)), slices.Sorted(maps.Keys(unknown.Header))) {
+					t.Errorf("headers %v; unknown user: %v", res.Header, unknown.Header)
 				}
-				assertCalls(t, f, "GetTenant")
+				webtest.AssertCalls(t, f, "GetTenant")
 			}
 		})
 	}
@@ -205,7 +194,7 @@ func TestOrganizationAndTenantNamesMatchWhateverTheirCase(t *testing.T) {
 		f := happy(t)
 		rt := routeFor(t, "Update")
 		rq := rt.request(owner)
-		rq.target = rt.withBase(base[0], base[1])
+		rq.Target = rt.withBase(base[0], base[1])
 		assertJSON(t, do(t, f, rq), 200, succeeded)
 	}
 }
@@ -221,7 +210,7 @@ func TestACallerWhoseTenantIsGoneFindsNothing(t *testing.T) {
 			if strings.Contains(p.Detail, "tenant") {
 				t.Errorf("detail %q tells a missing tenant from a missing user", p.Detail)
 			}
-			assertCalls(t, f, "GetTenant")
+			webtest.AssertCalls(t, f, "GetTenant")
 		})
 	}
 }
@@ -241,9 +230,9 @@ func TestEveryRouteNamesABadPathParameter(t *testing.T) {
 			t.Run(rt.name()+" "+c.org+"/"+c.tenant, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request(owner)
-				rq.target = rt.withBase(c.org, c.tenant)
+				rq.Target = rt.withBase(c.org, c.tenant)
 				assertValidation(t, do(t, f, rq), c.fields...)
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 		if !strings.Contains(rt.path, "{userId}") {
@@ -253,9 +242,9 @@ func TestEveryRouteNamesABadPathParameter(t *testing.T) {
 			t.Run(rt.name()+" userId "+id, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request(owner)
-				rq.target = strings.Replace(rt.target, "her-1909", id, 1)
+				rq.Target = strings.Replace(rt.target, "her-1909", id, 1)
 				assertValidation(t, do(t, f, rq), "userId")
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -269,12 +258,12 @@ func TestEveryRouteGetsTheValidationProblemForAWrongType(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request(owner)
-			rq.body = rt.wrongType
+			rq.Body = rt.wrongType
 			v := assertValidation(t, do(t, f, rq), rt.wrongField)
 			if m := v.Errors[rt.wrongField][0]; !strings.Contains(m, "Path '"+rt.wrongField+"'") {
 				t.Errorf("message %q does not give the path", m)
 			}
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -298,9 +287,9 @@ func TestDirectoryErrorsKeepTheirStatus(t *testing.T) {
 				f := failing(t, c.err)
 				res := do(t, f, rt.request(owner))
 				assertProblem(t, res, c.status)
-				assertCalls(t, f, "GetTenant", rt.call)
-				if strings.Contains(string(res.body), "secret internal detail") || strings.Contains(string(res.body), "ProvisionedThroughput") {
-					t.Errorf("body leaks the cause: %s", res.body)
+				webtest.AssertCalls(t, f, "GetTenant", rt.call)
+				if strings.Contains(string(res.Body), "secret internal detail") || strings.Contains(string(res.Body), "ProvisionedThroughput") {
+					t.Errorf("body leaks the cause: %s", res.Body)
 				}
 			})
 		}
@@ -315,23 +304,23 @@ func TestATenantLookupFailureIsNotANotFound(t *testing.T) {
 				return nil, fault.Wrap(errors.New("throttled"), fault.Unavailable, "The service is busy; retry later.")
 			}
 			assertProblem(t, do(t, f, rt.request(owner)), http.StatusServiceUnavailable)
-			assertCalls(t, f, "GetTenant")
+			webtest.AssertCalls(t, f, "GetTenant")
 		})
 	}
 }
 
 func TestUnknownPathsAndMethodsSpeakTheDialect(t *testing.T) {
 	f := happy(t)
-	p := assertProblem(t, do(t, f, request{method: "GET", target: acme + "/Users", as: &owner}), http.StatusNotFound)
+	p := assertProblem(t, do(t, f, request{Method: "GET", Target: acme + "/Users", As: &owner}), http.StatusNotFound)
 	if p.Detail != "The resource does not exist." {
 		t.Errorf("detail %q", p.Detail)
 	}
-	res := do(t, f, request{method: "PATCH", target: acme + "/User/her-1909", as: &owner})
+	res := do(t, f, request{Method: "PATCH", Target: acme + "/User/her-1909", As: &owner})
 	assertProblem(t, res, http.StatusMethodNotAllowed)
-	if got := res.header.Get("Allow"); got != "DELETE, PUT" {
+	if got := res.Header.Get("Allow"); got != "DELETE, PUT" {
 		t.Errorf("Allow %q", got)
 	}
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 }
 
 func TestAPanicIsA500InTheDialect(t *testing.T) {
@@ -339,7 +328,7 @@ func TestAPanicIsA500InTheDialect(t *testing.T) {
 	f.listGroups = func(auth.Principal) ([]directory.Group, error) { panic("boom") }
 	res := do(t, f, routeFor(t, "ListGroups").request(owner))
 	assertProblem(t, res, http.StatusInternalServerError)
-	if strings.Contains(string(res.body), "boom") || !strings.Contains(res.logs, "boom") {
-		t.Errorf("body %s; logs %s", res.body, res.logs)
+	if strings.Contains(string(res.Body), "boom") || !strings.Contains(res.Logs, "boom") {
+		t.Errorf("body %s; logs %s", res.Body, res.Logs)
 	}
 }

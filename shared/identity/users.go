@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"roster/shared/check"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/web"
@@ -32,16 +33,16 @@ type updateUserRequest struct {
 func (r updateUserRequest) Valid(context.Context) []fault.FieldError {
 	var p []fault.FieldError
 	if r.Name != nil {
-		p = append(p, checkText("name", *r.Name, maxText, true)...)
+		p = append(p, check.Text("name", *r.Name, maxText, true)...)
 	}
 	if r.Surname != nil {
-		p = append(p, checkText("surname", *r.Surname, maxText, false)...)
+		p = append(p, check.Text("surname", *r.Surname, maxText, false)...)
 	}
 	if r.Email != nil {
 		p = append(p, checkEmail("email", *r.Email)...)
 	}
 	if r.Password != nil {
-		p = append(p, checkSecret("password", *r.Password)...)
+		p = append(p, check.Secret("password", *r.Password, maxPasswordBytes)...)
 	}
 	p = append(p, checkIDs("groupIDsToAdd", r.GroupIDsToAdd, directory.MaxGroups)...)
 	p = append(p, checkIDs("groupIDsToRemove", r.GroupIDsToRemove, directory.MaxGroups)...)
@@ -178,9 +179,9 @@ type setPasswordRequest struct {
 
 // Valid checks that the passwords are present and bounded.
 func (r setPasswordRequest) Valid(context.Context) []fault.FieldError {
-	p := checkSecret("newPassword", r.NewPassword)
+	p := check.Secret("newPassword", r.NewPassword, maxPasswordBytes)
 	if r.OldPassword != nil {
-		p = append(p, checkSecret("oldPassword", *r.OldPassword)...)
+		p = append(p, check.Secret("oldPassword", *r.OldPassword, maxPasswordBytes)...)
 	}
 	return p
 }

@@ -11,9 +11,8 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
-
-func ptr[T any](v T) *T { return &v }
 
 func TestUpdateUserMapsTheDocumentsFieldsToTheChange(t *testing.T) {
 	cases := []struct {
@@ -24,13 +23,13 @@ func TestUpdateUserMapsTheDocumentsFieldsToTheChange(t *testing.T) {
 		{"every member", `{"name":"Hermione","surname":"Granger-Weasley","email":"hermione@hogwarts.com","isActive":false,
 			"password":"` + passwd + `","groupIDsToAdd":["gryff-01","alumni-02"],"groupIDsToRemove":["teachers-03"],
 			"bypassBasicAuthRestriction":true,"invitationAccepted":true}`,
-			directory.Change{FirstName: ptr("Hermione"), LastName: ptr("Granger-Weasley"), Email: ptr("hermione@hogwarts.com"),
-				Active: ptr(false), Password: ptr(passwd), GroupsToAdd: []string{"gryff-01", "alumni-02"},
-				GroupsToRemove: []string{"teachers-03"}, BypassBasicAuth: ptr(true), InvitationAccepted: ptr(true)}},
+			directory.Change{FirstName: new("Hermione"), LastName: new("Granger-Weasley"), Email: new("hermione@hogwarts.com"),
+				Active: new(false), Password: new(passwd), GroupsToAdd: []string{"gryff-01", "alumni-02"},
+				GroupsToRemove: []string{"teachers-03"}, BypassBasicAuth: new(true), InvitationAccepted: new(true)}},
 		{"absent and null members are left alone", `{"name":"Hermione","surname":null,"isActive":null}`,
-			directory.Change{FirstName: ptr("Hermione")}},
+			directory.Change{FirstName: new("Hermione")}},
 		{"an empty object changes nothing", `{}`, directory.Change{}},
-		{"an empty surname clears it", `{"surname":""}`, directory.Change{LastName: ptr("")}},
+		{"an empty surname clears it", `{"surname":""}`, directory.Change{LastName: new("")}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,7 +41,7 @@ func TestUpdateUserMapsTheDocumentsFieldsToTheChange(t *testing.T) {
 				gotP, gotID, got = p, id, ch
 				return &user.User{ID: id}, nil
 			}
-			assertJSON(t, do(t, f, request{method: "PUT", target: acme + "/User/her-1909", body: c.body, as: &owner}), 200, succeeded)
+			assertJSON(t, do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: c.body, As: &owner}), 200, succeeded)
 			if gotID != "her-1909" || !reflect.DeepEqual(gotP, owner) {
 				t.Errorf("updated %q as %+v", gotID, gotP)
 			}
@@ -64,7 +63,7 @@ func TestUpdateUserPassesIfMatchAsTheVersion(t *testing.T) {
 			}
 			f.delete = func(_ auth.Principal, _ string, v int64) error { got = v; return nil }
 			rq := rt.request(owner)
-			rq.header = map[string]string{"If-Match": `"4"`}
+			rq.Header = map[string]string{"If-Match": `"4"`}
 			assertJSON(t, do(t, f, rq), 200, succeeded)
 			if got != 4 {
 				t.Errorf("version %d, want 4", got)
@@ -72,15 +71,15 @@ func TestUpdateUserPassesIfMatchAsTheVersion(t *testing.T) {
 
 			for _, v := range []string{`W/"4"`, `"04"`, `"0"`, `"x"`} {
 				f := happy(t)
-				rq.header = map[string]string{"If-Match": v}
+				rq.Header = map[string]string{"If-Match": v}
 				assertProblem(t, do(t, f, rq), http.StatusPreconditionFailed)
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			}
 			for _, v := range []string{`4`, `"4", "5"`} {
 				f := happy(t)
-				rq.header = map[string]string{"If-Match": v}
+				rq.Header = map[string]string{"If-Match": v}
 				assertValidation(t, do(t, f, rq), "If-Match")
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			}
 		})
 	}
@@ -117,8 +116,8 @@ func TestUpdateUserRefusesBadValuesBeforeTheDirectory(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := happy(t)
-			assertValidation(t, do(t, f, request{method: "PUT", target: acme + "/User/her-1909", body: c.body, as: &owner}), c.fields...)
-			assertCalls(t, f)
+			assertValidation(t, do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: c.body, As: &owner}), c.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -143,7 +142,7 @@ func TestUpdateUserNamesTheDirectorysFieldProblemsAsTheRequestDoes(t *testing.T)
 			if got := v.Errors[c.want][0]; got != "The "+c.want+" field must name groups of the tenant." {
 				t.Errorf("message %q", got)
 			}
-			assertCalls(t, f, "GetTenant", "Update")
+			webtest.AssertCalls(t, f, "GetTenant", "Update")
 		})
 	}
 }
@@ -157,11 +156,11 @@ func TestUpdateUserPrivilegedFieldsAreTheDirectorysToRefuse(t *testing.T) {
 		return &user.User{}, nil
 	}
 	for _, body := range []string{`{"isActive":false}`, `{"bypassBasicAuthRestriction":true}`} {
-		res := do(t, f, request{method: "PUT", target: acme + "/User/her-1909", body: body, as: &manager})
+		res := do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: body, As: &manager})
 		if p := assertProblem(t, res, http.StatusForbidden); p.Detail != "You are not allowed to do this." {
 			t.Errorf("detail %q", p.Detail)
 		}
-		assertJSON(t, do(t, f, request{method: "PUT", target: acme + "/User/her-1909", body: body, as: &owner}), 200, succeeded)
+		assertJSON(t, do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: body, As: &owner}), 200, succeeded)
 	}
 }
 
@@ -170,14 +169,14 @@ func TestDeleteUserTakesNoBody(t *testing.T) {
 	for _, body := range []string{"", " \n", "{}"} {
 		f := happy(t)
 		rq := rt.request(owner)
-		rq.body = body
+		rq.Body = body
 		assertJSON(t, do(t, f, rq), 200, succeeded)
 	}
 	f := happy(t)
 	rq := rt.request(owner)
-	rq.body = `{"userIds":["her-1909"]}`
+	rq.Body = `{"userIds":["her-1909"]}`
 	assertValidation(t, do(t, f, rq), "userIds")
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 }
 
 func TestDeleteUsersReportsEachIDInTheOrderAsked(t *testing.T) {
@@ -192,7 +191,7 @@ func TestDeleteUsersReportsEachIDInTheOrderAsked(t *testing.T) {
 			{ID: "nobody", Status: "not_found"},
 		}, nil
 	}
-	res := do(t, f, request{method: "DELETE", target: acme + "/User", body: `{"userIds":["her-1909","nobody","globex-user"]}`, as: &owner})
+	res := do(t, f, request{Method: "DELETE", Target: acme + "/User", Body: `{"userIds":["her-1909","nobody","globex-user"]}`, As: &owner})
 	assertJSON(t, res, 200, `{"succeeded":false,
 		"errors":[
 			{"code":"UserNotFound","description":"User \"nobody\" was not found."},
@@ -211,7 +210,7 @@ func TestDeleteUsersWithAnOutcomeMissingIsAnError(t *testing.T) {
 	f.deleteMany = func(auth.Principal, []string) ([]directory.DeleteOutcome, error) {
 		return []directory.DeleteOutcome{{ID: "her-1909", Status: "deleted"}}, nil
 	}
-	res := do(t, f, request{method: "DELETE", target: acme + "/User", body: `{"userIds":["her-1909","ron-1903"]}`, as: &owner})
+	res := do(t, f, request{Method: "DELETE", Target: acme + "/User", Body: `{"userIds":["her-1909","ron-1903"]}`, As: &owner})
 	assertProblem(t, res, http.StatusInternalServerError)
 }
 
@@ -241,15 +240,15 @@ func TestDeleteUsersRefusesBadLists(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := happy(t)
-			assertValidation(t, do(t, f, request{method: "DELETE", target: acme + "/User", body: c.body, as: &owner}), c.field)
-			assertCalls(t, f)
+			assertValidation(t, do(t, f, request{Method: "DELETE", Target: acme + "/User", Body: c.body, As: &owner}), c.field)
+			webtest.AssertCalls(t, f)
 		})
 	}
 	t.Run("100 ids", func(t *testing.T) {
 		f := happy(t)
-		res := do(t, f, request{method: "DELETE", target: acme + "/User", body: ids(100), as: &owner})
-		if res.code != 200 {
-			t.Fatalf("status %d; body %s", res.code, res.body)
+		res := do(t, f, request{Method: "DELETE", Target: acme + "/User", Body: ids(100), As: &owner})
+		if res.Code != 200 {
+			t.Fatalf("status %d; body %s", res.Code, res.Body)
 		}
 	})
 }
@@ -272,9 +271,9 @@ func TestSetPassword(t *testing.T) {
 		{"an API key sets another's", adminKey, "her-1909", `{"newPassword":"` + passwd + `"}`,
 			call{adminKey, "her-1909", passwd, nil}},
 		{"a member changes their own", member, "usr1", `{"newPassword":"` + passwd + `","oldPassword":"old one"}`,
-			call{member, "usr1", passwd, ptr("old one")}},
+			call{member, "usr1", passwd, new("old one")}},
 		{"an administrator changes their own", owner, "usr9", `{"newPassword":"` + passwd + `","oldPassword":"old one"}`,
-			call{owner, "usr9", passwd, ptr("old one")}},
+			call{owner, "usr9", passwd, new("old one")}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -284,11 +283,11 @@ func TestSetPassword(t *testing.T) {
 				got = call{p, id, pw, current}
 				return nil
 			}
-			assertJSON(t, do(t, f, request{method: "PUT", target: acme + "/User/" + c.userID + "/password", body: c.body, as: &c.as}), 200, succeeded)
+			assertJSON(t, do(t, f, request{Method: "PUT", Target: acme + "/User/" + c.userID + "/password", Body: c.body, As: &c.as}), 200, succeeded)
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("SetPassword %+v, want %+v", got, c.want)
 			}
-			if strings.Contains(c.body, passwd) && strings.Contains(do(t, happy(t), request{method: "PUT", target: acme + "/User/" + c.userID + "/password", body: c.body, as: &c.as}).logs, passwd) {
+			if strings.Contains(c.body, passwd) && strings.Contains(do(t, happy(t), request{Method: "PUT", Target: acme + "/User/" + c.userID + "/password", Body: c.body, As: &c.as}).Logs, passwd) {
 				t.Error("the password is in the logs")
 			}
 		})
@@ -298,9 +297,9 @@ func TestSetPassword(t *testing.T) {
 func TestSetPasswordOfOnesOwnNeedsTheOldOne(t *testing.T) {
 	for _, as := range []auth.Principal{member, owner} {
 		f := happy(t)
-		res := do(t, f, request{method: "PUT", target: acme + "/User/" + as.UserID + "/password", body: `{"newPassword":"` + passwd + `"}`, as: &as})
+		res := do(t, f, request{Method: "PUT", Target: acme + "/User/" + as.UserID + "/password", Body: `{"newPassword":"` + passwd + `"}`, As: &as})
 		assertValidation(t, res, "oldPassword")
-		assertCalls(t, f)
+		webtest.AssertCalls(t, f)
 	}
 }
 
@@ -319,8 +318,8 @@ func TestSetPasswordRefusesBadBodies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := happy(t)
-			assertValidation(t, do(t, f, request{method: "PUT", target: acme + "/User/her-1909/password", body: c.body, as: &owner}), c.field)
-			assertCalls(t, f)
+			assertValidation(t, do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909/password", Body: c.body, As: &owner}), c.field)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -332,14 +331,14 @@ func TestSetPasswordNamesTheDirectorysProblemsAsTheRequestDoes(t *testing.T) {
 	}
 	for _, c := range cases {
 		f := failing(t, fault.InvalidField(c.dirField, "is not right"))
-		res := do(t, f, request{method: "PUT", target: acme + "/User/usr1/password", body: `{"newPassword":"x","oldPassword":"y"}`, as: &member})
+		res := do(t, f, request{Method: "PUT", Target: acme + "/User/usr1/password", Body: `{"newPassword":"x","oldPassword":"y"}`, As: &member})
 		assertValidation(t, res, c.want)
 	}
 }
 
 func TestSetPasswordOfAnothersIsTheDirectorysToRefuse(t *testing.T) {
 	f := failing(t, fault.New(fault.Forbidden, "You are not allowed to do this."))
-	res := do(t, f, request{method: "PUT", target: acme + "/User/her-1909/password", body: `{"newPassword":"x"}`, as: &member})
+	res := do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909/password", Body: `{"newPassword":"x"}`, As: &member})
 	assertProblem(t, res, http.StatusForbidden)
-	assertCalls(t, f, "GetTenant", "SetPassword")
+	webtest.AssertCalls(t, f, "GetTenant", "SetPassword")
 }

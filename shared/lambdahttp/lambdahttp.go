@@ -1,16 +1,23 @@
 // Package lambdahttp turns an endpoint group's http.Handler into a Lambda
 // handler for API Gateway HTTP API (payload format 2.0) events, so the same
-// handler serves Lambda, the local server and httptest.
+// handler serves Lambda, the local server and httptest. It also owns what
+// every such function's main does ([Main]).
 package lambdahttp
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"roster/shared/auth"
+	"roster/shared/platform"
 )
 
 // Handler is the Lambda entry point type for HTTP API events.
@@ -54,4 +61,39 @@ func Lazy(build func(ctx context.Context) (http.Handler, error)) Handler {
 		mu.Unlock()
 		return ready(ctx, event)
 	}
+}
+
+// Build builds an endpoint group from a function's platform; authn
+// establishes the caller. Each group's FromPlatform is one.
+type Build func(p *platform.Platform, authn auth.Middleware) (http.Handler, error)
+
+// FromEnv returns the Lambda handler of a function that serves an endpoint
+// group. The configuration in getenv is checked now, so a function that
+// cannot run fails at start. The platform (clients, key material) and the
+// group are built on the first event ([Lazy]), with auth.FromGateway: the
+// caller is the principal the Lambda authorizer verified.
+func FromEnv(getenv func(string) string, logOut io.Writer, build Build) (Handler, error) {
+	if _, err := platform.ConfigFromEnv(getenv); err != nil {
+		return nil, err
+	}
+	return Lazy(func(ctx context.Context) (http.Handler, error) {
+		p, err := platform.New(ctx, getenv, logOut)
+		if err != nil {
+			return nil, err
+		}
+		return build(p, auth.FromGateway)
+	}), nil
+}
+
+// Main is the main of a function that serves an endpoint group named name
+// ("users"): [FromEnv] over the process environment, logging to stdout,
+// then lambda.Start. A configuration error ends the process with status 1
+// before it polls for an event.
+func Main(name string, build Build) {
+	h, err := FromEnv(os.Getenv, os.Stdout, build)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
 }

@@ -77,9 +77,9 @@ func TestEveryRouteRejectsABadAPIKeyWithTheSameAnswer(t *testing.T) {
 						assertProblem(t, res, http.StatusUnauthorized)
 						assertNoWrite(t, f, res, before)
 						if first == nil {
-							first = res.body
-						} else if !bytes.Equal(res.body, first) {
-							t.Errorf("401 body differs from the other bad keys':\n%s\nwant\n%s", res.body, first)
+							first = res.Body
+						} else if !bytes.Equal(res.Body, first) {
+							t.Errorf("401 body differs from the other bad keys':\n%s\nwant\n%s", res.Body, first)
 						}
 					})
 				}
@@ -88,8 +88,8 @@ func TestEveryRouteRejectsABadAPIKeyWithTheSameAnswer(t *testing.T) {
 					res := f.do(t, request{method: rt.method, target: rt.path + "?junk=1", key: unknown, body: `{"junk":`})
 					assertProblem(t, res, http.StatusUnauthorized)
 					assertNoWrite(t, f, res, before)
-					if !bytes.Equal(res.body, first) {
-						t.Errorf("401 body differs from the other bad keys':\n%s\nwant\n%s", res.body, first)
+					if !bytes.Equal(res.Body, first) {
+						t.Errorf("401 body differs from the other bad keys':\n%s\nwant\n%s", res.Body, first)
 					}
 				})
 			})
@@ -104,8 +104,8 @@ func TestAPIKeyIsAcceptedBareOrAsBearer(t *testing.T) {
 		f.register(t, f.key, validRegister)
 		for _, header := range []string{f.key, "Bearer " + f.key, "bearer " + f.key, "  " + f.key + " "} {
 			res := f.do(t, request{method: http.MethodGet, target: pathUserID + "?userEmail=grace%40example.com", key: header})
-			if res.code != http.StatusOK {
-				t.Errorf("Authorization %.10q…: status %d, want 200; body %s", header, res.code, res.body)
+			if res.Code != http.StatusOK {
+				t.Errorf("Authorization %.10q…: status %d, want 200; body %s", header, res.Code, res.Body)
 			}
 		}
 	})
@@ -119,8 +119,8 @@ func TestTenantsCannotSeeOrChangeEachOthersUsers(t *testing.T) {
 		keyB := f.apiKey(t, "globex")
 		idA := f.register(t, f.key, validRegister)
 		tokenA := f.accessToken()
-		if res := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: f.key, body: updateBody(tokenA, "grace@example.com")}); res.code != http.StatusOK {
-			t.Fatalf("set tenant A's token: status %d, body %s", res.code, res.body)
+		if res := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: f.key, body: updateBody(tokenA, "grace@example.com")}); res.Code != http.StatusOK {
+			t.Fatalf("set tenant A's token: status %d, body %s", res.Code, res.Body)
 		}
 		sealedA := f.storedToken(t, f.tenant, idA)
 		lookup := request{method: http.MethodGet, target: pathUserID + "?userEmail=grace%40example.com"}
@@ -130,8 +130,8 @@ func TestTenantsCannotSeeOrChangeEachOthersUsers(t *testing.T) {
 			lookup.key, missing.key = keyB, keyB
 			res := f.do(t, lookup)
 			assertProblem(t, res, http.StatusNotFound)
-			if none := f.do(t, missing); !bytes.Equal(res.body, none.body) {
-				t.Errorf("404 for another tenant's user:\n%s\ndiffers from 404 for no user:\n%s", res.body, none.body)
+			if none := f.do(t, missing); !bytes.Equal(res.Body, none.Body) {
+				t.Errorf("404 for another tenant's user:\n%s\ndiffers from 404 for no user:\n%s", res.Body, none.Body)
 			}
 		})
 		t.Run("another tenant's user's token cannot be set, exactly like a missing one's", func(t *testing.T) {
@@ -145,8 +145,8 @@ func TestTenantsCannotSeeOrChangeEachOthersUsers(t *testing.T) {
 				t.Errorf("table holds %d items, want %d as before", n, before)
 			}
 			none := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: keyB, body: updateBody(f.accessToken(), "nobody@example.com")})
-			if !bytes.Equal(res.body, none.body) {
-				t.Errorf("409 for another tenant's user:\n%s\ndiffers from 409 for no user:\n%s", res.body, none.body)
+			if !bytes.Equal(res.Body, none.Body) {
+				t.Errorf("409 for another tenant's user:\n%s\ndiffers from 409 for no user:\n%s", res.Body, none.Body)
 			}
 			if got := f.storedToken(t, f.tenant, idA); got != sealedA {
 				t.Error("tenant B changed tenant A's stored token")
@@ -158,15 +158,15 @@ func TestTenantsCannotSeeOrChangeEachOthersUsers(t *testing.T) {
 				t.Fatalf("both tenants' users have id %s", idA)
 			}
 			tokenB := f.accessToken()
-			if res := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: keyB, body: updateBody(tokenB, "grace@example.com")}); res.code != http.StatusOK {
-				t.Fatalf("set tenant B's token: status %d, body %s", res.code, res.body)
+			if res := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: keyB, body: updateBody(tokenB, "grace@example.com")}); res.Code != http.StatusOK {
+				t.Fatalf("set tenant B's token: status %d, body %s", res.Code, res.Body)
 			}
 			for _, c := range []struct {
 				key, tenant, id, token string
 			}{{f.key, f.tenant, idA, tokenA}, {keyB, "globex", idB, tokenB}} {
 				lookup.key = c.key
-				if res := f.do(t, lookup); string(res.body) != `{"userId":"`+c.id+`"}`+"\n" {
-					t.Errorf("tenant %s finds %s, want its own user %s", c.tenant, res.body, c.id)
+				if res := f.do(t, lookup); string(res.Body) != `{"userId":"`+c.id+`"}`+"\n" {
+					t.Errorf("tenant %s finds %s, want its own user %s", c.tenant, res.Body, c.id)
 				}
 				opened, err := f.sealer.Open(f.storedToken(t, c.tenant, c.id), sealContext(c.tenant, c.id))
 				if err != nil || string(opened) != c.token {
@@ -207,7 +207,7 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 				res := f.do(t, request{method: tt.method, target: tt.path, key: f.key, body: validUpdate})
 
 				assertProblem(t, res, http.StatusMethodNotAllowed)
-				if got := res.header.Get("Allow"); got != tt.allow {
+				if got := res.Header.Get("Allow"); got != tt.allow {
 					t.Errorf("Allow %q, want %q", got, tt.allow)
 				}
 				assertNoWrite(t, f, res, before)
@@ -231,7 +231,7 @@ func TestUnknownPathIs404Problem(t *testing.T) {
 				res := f.do(t, request{method: http.MethodGet, target: p, key: f.key})
 
 				assertProblem(t, res, http.StatusNotFound)
-				if got := res.header.Get("Allow"); got != "" {
+				if got := res.Header.Get("Allow"); got != "" {
 					t.Errorf("Allow %q on a 404", got)
 				}
 				assertNoWrite(t, f, res, before)

@@ -1,16 +1,12 @@
 package userinfo_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +19,7 @@ import (
 	"roster/shared/store/storetest"
 	"roster/shared/userinfo"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // The demo tenant and API key the local stack seeds (cmd/internal/devstack),
@@ -49,10 +46,7 @@ var eventRuns = []struct {
 }
 
 func TestEventsListsEveryUserInfoEventFile(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(eventsDir(t), "userinfo-*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := webtest.EventFiles(t, "userinfo")
 	var got, want []string
 	for _, f := range files {
 		got = append(got, filepath.Base(f))
@@ -65,66 +59,17 @@ func TestEventsListsEveryUserInfoEventFile(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("events/userinfo-*.json are %q; the test runs %q", got, want)
 	}
-	routes := map[string]bool{}
-	for _, f := range files {
-		routes[readEvent(t, f).RouteKey] = true
-	}
-	for _, rk := range []string{"GET " + pathUserID, "POST " + pathRegister, "PATCH " + pathUpdate} {
-		if !routes[rk] {
-			t.Errorf("no event for route %s", rk)
-		}
-	}
+	webtest.CheckEventsCoverRoutes(t, files, userinfo.Routes(userinfo.Deps{}), webtest.RouteKey)
 }
 
 func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
 	demoKey := demoToken(t)
 	for _, run := range eventRuns {
 		t.Run(run.file, func(t *testing.T) {
-			ev := readEvent(t, filepath.Join(eventsDir(t), run.file))
-			rc := ev.RequestContext
-			if ev.Version != "2.0" || rc.Stage != "$default" || rc.RequestID == "" || rc.TimeEpoch == 0 || rc.HTTP.SourceIP == "" {
-				t.Errorf("version %q, stage %q, requestId %q, timeEpoch %d, sourceIp %q: want a full payload 2.0 event",
-					ev.Version, rc.Stage, rc.RequestID, rc.TimeEpoch, rc.HTTP.SourceIP)
-			}
-			if want := rc.HTTP.Method + " " + ev.RawPath; ev.RouteKey != want || rc.RouteKey != want || rc.HTTP.Path != ev.RawPath {
-				t.Errorf("routeKey %q, requestContext.routeKey %q, http.path %q disagree with %s", ev.RouteKey, rc.RouteKey, rc.HTTP.Path, want)
-			}
-			if at, err := time.Parse("02/Jan/2006:15:04:05 -0700", rc.Time); err != nil || at.Unix() != rc.TimeEpoch/1000 {
-				t.Errorf("requestContext.time %q does not match timeEpoch %d", rc.Time, rc.TimeEpoch)
-			}
-			for k := range ev.Headers {
-				if k != strings.ToLower(k) {
-					t.Errorf("header %q is not lower-case, as HTTP APIs deliver them", k)
-				}
-			}
+			ev := webtest.ReadEvent(t, filepath.Join(webtest.EventsDir(t), run.file))
+			webtest.CheckEvent(t, ev, ev.RawPath) // no route of the group has a path parameter
 			if ev.Headers["authorization"] != demoKey {
 				t.Errorf("authorization is not the local stack's demo key")
-			}
-			if ev.Headers["host"] != rc.DomainName {
-				t.Errorf("host %q, domainName %q", ev.Headers["host"], rc.DomainName)
-			}
-			if ev.IsBase64Encoded {
-				t.Error("isBase64Encoded is true; the bodies are JSON text")
-			}
-			if ev.Body != "" {
-				if ev.Headers["content-type"] != "application/json" {
-					t.Errorf("content-type %q, want application/json", ev.Headers["content-type"])
-				}
-				if ev.Headers["content-length"] != strconv.Itoa(len(ev.Body)) {
-					t.Errorf("content-length %q, body is %d bytes", ev.Headers["content-length"], len(ev.Body))
-				}
-			}
-			q, err := url.ParseQuery(ev.RawQueryString)
-			if err != nil {
-				t.Fatalf("rawQueryString %q: %v", ev.RawQueryString, err)
-			}
-			if len(q) != len(ev.QueryStringParameters) {
-				t.Errorf("rawQueryString %q and queryStringParameters %v disagree", ev.RawQueryString, ev.QueryStringParameters)
-			}
-			for k, v := range ev.QueryStringParameters {
-				if q.Get(k) != v {
-					t.Errorf("queryStringParameters[%s] = %q, rawQueryString has %q", k, v, q.Get(k))
-				}
 			}
 		})
 	}
@@ -152,7 +97,7 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 		var userID string
 		for _, run := range eventRuns {
 			t.Run(run.file, func(t *testing.T) {
-				ev := readEvent(t, filepath.Join(eventsDir(t), run.file))
+				ev := webtest.ReadEvent(t, filepath.Join(webtest.EventsDir(t), run.file))
 				if tok := sentAccessToken(ev); tok != "" {
 					f.secrets = append(f.secrets, tok)
 				}
@@ -165,12 +110,7 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 					t.Fatalf("lambda handler: %v", err)
 				}
 				f.bodies = append(f.bodies, []byte(res.Body))
-				if res.StatusCode != run.status {
-					t.Fatalf("status %d, want %d; body %s", res.StatusCode, run.status, res.Body)
-				}
-				if res.IsBase64Encoded {
-					t.Error("the response body is base64-encoded; want JSON text")
-				}
+				webtest.CheckAnswer(t, ev, res, run.status)
 				switch run.status {
 				case http.StatusCreated:
 					userID = jsonField(t, res.Body, "userId")
@@ -185,7 +125,7 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 						t.Errorf("body %q, want none", res.Body)
 					}
 				default:
-					assertProblem(t, response{code: res.StatusCode, header: headerOf(res), body: []byte(res.Body)}, run.status, run.fields...)
+					webtest.AssertProblem(t, webtest.Response{Code: res.StatusCode, Header: webtest.EventHeader(res), Body: []byte(res.Body)}, run.status, run.fields...)
 					if n := usage.Writes(); n != 0 {
 						t.Errorf("%d write calls, want none", n)
 					}
@@ -196,29 +136,6 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 			})
 		}
 	})
-}
-
-// eventsDir is the module's events folder.
-func eventsDir(t *testing.T) string {
-	t.Helper()
-	return filepath.Join(filepath.Dir(storetest.TemplatePath(t)), "events")
-}
-
-// readEvent decodes an event file strictly, so that a misspelt member does
-// not pass unnoticed.
-func readEvent(t *testing.T, path string) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ev); err != nil {
-		t.Fatalf("%s: %v", filepath.Base(path), err)
-	}
-	return ev
 }
 
 func demoToken(t *testing.T) string {
@@ -245,12 +162,4 @@ func jsonField(t *testing.T, body, field string) string {
 	}
 	s, _ := m[field].(string)
 	return s
-}
-
-func headerOf(res events.APIGatewayV2HTTPResponse) http.Header {
-	h := http.Header{}
-	for k, v := range res.Headers {
-		h.Set(k, v)
-	}
-	return h
 }

@@ -3,7 +3,6 @@ package userinfo
 import (
 	"context"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"roster/shared/auth"
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/seal"
 	"roster/shared/user"
@@ -20,7 +20,6 @@ import (
 // Limits on input, documented in the README.
 const (
 	maxBody        = 16 << 10 // bytes per request body
-	maxEmail       = 254      // RFC 5321 path limit
 	maxName        = 100      // characters per name
 	maxUsername    = 128      // characters
 	maxAccessToken = 8 << 10  // bytes; room for large JWTs
@@ -51,7 +50,7 @@ func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 		p = append(p, fault.FieldError{Field: "accessToken", Message: "is required and must not be empty"})
 	case len(r.AccessToken) > maxAccessToken:
 		p = append(p, fault.FieldError{Field: "accessToken", Message: "must be at most 8192 bytes"})
-	case !printable(r.AccessToken):
+	case !check.Printable(r.AccessToken):
 		p = append(p, fault.FieldError{Field: "accessToken", Message: "must not contain control characters"})
 	}
 	p = append(p, checkEmail("userEmail", r.UserEmail)...)
@@ -225,18 +224,13 @@ func strictQuery(raw string) (url.Values, error) {
 	return q, nil
 }
 
+// checkEmail checks a required email address as check.Email does, but
+// tolerates white space around it, as this API always has.
 func checkEmail(field, email string) []fault.FieldError {
-	switch {
-	case email == "":
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case len(email) > maxEmail:
-		return []fault.FieldError{{Field: field, Message: "must be at most 254 bytes"}}
+	if addr, ok := check.EmailAddress(email); ok && addr == strings.TrimSpace(email) && len(email) <= check.MaxEmail {
+		return nil
 	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != strings.TrimSpace(email) || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
-		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com"}}
-	}
-	return nil
+	return check.Email(field, email)
 }
 
 func checkName(field, name string, required bool) []fault.FieldError {
@@ -245,14 +239,10 @@ func checkName(field, name string, required bool) []fault.FieldError {
 		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
 	case utf8.RuneCountInString(name) > maxName:
 		return []fault.FieldError{{Field: field, Message: "must be at most 100 characters"}}
-	case !printable(name):
+	case !check.Printable(name):
 		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
 	}
 	return nil
-}
-
-func printable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 // renameFields maps the store's field names to this dialect's.

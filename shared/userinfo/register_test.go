@@ -50,19 +50,19 @@ func TestRegisterNewUserCreatesTheUserAndPointsToIt(t *testing.T) {
 
 				res := f.do(t, request{method: http.MethodPost, target: pathRegister, key: f.key, body: tt.body})
 
-				if res.code != http.StatusCreated {
-					t.Fatalf("status %d, want 201; body %s", res.code, res.body)
+				if res.Code != http.StatusCreated {
+					t.Fatalf("status %d, want 201; body %s", res.Code, res.Body)
 				}
-				if ct := res.header.Get("Content-Type"); ct != "application/json" {
+				if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 					t.Errorf("Content-Type %q, want application/json", ct)
 				}
 				wantLocation := pathUserID + "?userEmail=" + url.QueryEscape(tt.email)
-				if loc := res.header.Get("Location"); loc != wantLocation {
+				if loc := res.Header.Get("Location"); loc != wantLocation {
 					t.Errorf("Location %q, want %q", loc, wantLocation)
 				}
 				var got map[string]any
-				if err := json.Unmarshal(res.body, &got); err != nil {
-					t.Fatalf("body %s: %v", res.body, err)
+				if err := json.Unmarshal(res.Body, &got); err != nil {
+					t.Fatalf("body %s: %v", res.Body, err)
 				}
 				keys := slices.Sorted(maps.Keys(got))
 				if want := []string{"createdAt", "firstName", "lastName", "userEmail", "userId", "userName"}; !slices.Equal(keys, want) {
@@ -88,9 +88,9 @@ func TestRegisterNewUserCreatesTheUserAndPointsToIt(t *testing.T) {
 					t.Errorf("a new user has an access token %q", tok)
 				}
 
-				follow := f.do(t, request{method: http.MethodGet, target: res.header.Get("Location"), key: f.key})
-				if follow.code != http.StatusOK || !bytes.Equal(follow.body, []byte(`{"userId":"`+id+`"}`+"\n")) {
-					t.Errorf("GET Location: status %d, body %s; want 200 with userId %s", follow.code, follow.body, id)
+				follow := f.do(t, request{method: http.MethodGet, target: res.Header.Get("Location"), key: f.key})
+				if follow.Code != http.StatusOK || !bytes.Equal(follow.Body, []byte(`{"userId":"`+id+`"}`+"\n")) {
+					t.Errorf("GET Location: status %d, body %s; want 200 with userId %s", follow.Code, follow.Body, id)
 				}
 			})
 		}
@@ -100,23 +100,8 @@ func TestRegisterNewUserCreatesTheUserAndPointsToIt(t *testing.T) {
 func TestRegisterNewUserRejectsBadInputWithoutWriting(t *testing.T) {
 	t.Parallel()
 	tooLongEmail := "a@" + strings.Repeat("b", 249) + ".com" // 255 bytes
-	with := func(field, rawValue string) string {
-		m := map[string]json.RawMessage{}
-		if err := json.Unmarshal([]byte(validRegister), &m); err != nil {
-			panic(err)
-		}
-		if rawValue == "" {
-			delete(m, field)
-		} else {
-			m[field] = json.RawMessage(rawValue)
-		}
-		b, err := json.Marshal(m)
-		if err != nil {
-			panic(err)
-		}
-		return string(b)
-	}
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	with := func(field, rawValue string) string { return withField(validRegister, field, rawValue) }
+	q := jsonString
 	tests := []badInput{
 		{name: "empty object names every required field", body: `{}`, status: 400, fields: []string{"userEmail", "firstName", "lastName"}},
 		{name: "every field wrong names every field", body: `{"userEmail":"x","firstName":"","lastName":" ","userName":"a b"}`, status: 400,
@@ -202,8 +187,8 @@ func TestRegisterNewUserConflictsOnATakenEmailOrUserName(t *testing.T) {
 					t.Errorf("table holds %d items after a conflict, want %d as before", n, before)
 				}
 				look := f.do(t, request{method: http.MethodGet, target: pathUserID + "?userEmail=grace%40example.com", key: f.key})
-				if !bytes.Contains(look.body, []byte(graceID)) {
-					t.Errorf("after the conflict grace@example.com finds %s, want the first user %s", look.body, graceID)
+				if !bytes.Contains(look.Body, []byte(graceID)) {
+					t.Errorf("after the conflict grace@example.com finds %s, want the first user %s", look.Body, graceID)
 				}
 			})
 		}

@@ -43,7 +43,7 @@ func Routes(d Deps) []web.Route {
 // panic recovery and authn, which establishes the caller (auth.FromGateway
 // in Lambda, auth.InProcess locally and in tests).
 func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
-	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), web.WriteProblem), log, web.WriteProblem)
+	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblem)
 }
 
 // FromPlatform builds the group from a function's platform; stored access

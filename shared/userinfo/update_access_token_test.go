@@ -54,13 +54,13 @@ func TestUpdateAccessTokenStoresTheTokenSealed(t *testing.T) {
 
 				res := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: f.key, body: updateBody(token, tt.email)})
 
-				if res.code != http.StatusOK {
-					t.Fatalf("status %d, want 200; body %s", res.code, res.body)
+				if res.Code != http.StatusOK {
+					t.Fatalf("status %d, want 200; body %s", res.Code, res.Body)
 				}
-				if len(res.body) != 0 {
-					t.Errorf("body %q, want none", res.body)
+				if len(res.Body) != 0 {
+					t.Errorf("body %q, want none", res.Body)
 				}
-				if ct := res.header.Get("Content-Type"); ct != "" {
+				if ct := res.Header.Get("Content-Type"); ct != "" {
 					t.Errorf("Content-Type %q on a response without a body", ct)
 				}
 				assertCalls(t, res.usage, map[string]int{"GetItem": 2, "UpdateItem": 1}) // API key, email marker, user
@@ -114,23 +114,8 @@ func TestUpdateAccessTokenConflictsWhenNoUserHasTheEmail(t *testing.T) {
 func TestUpdateAccessTokenRejectsBadInputWithoutWriting(t *testing.T) {
 	t.Parallel()
 	tooLongEmail := "a@" + strings.Repeat("b", 249) + ".com" // 255 bytes
-	with := func(field, rawValue string) string {
-		m := map[string]json.RawMessage{}
-		if err := json.Unmarshal([]byte(validUpdate), &m); err != nil {
-			panic(err)
-		}
-		if rawValue == "" {
-			delete(m, field)
-		} else {
-			m[field] = json.RawMessage(rawValue)
-		}
-		b, err := json.Marshal(m)
-		if err != nil {
-			panic(err)
-		}
-		return string(b)
-	}
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	with := func(field, rawValue string) string { return withField(validUpdate, field, rawValue) }
+	q := jsonString
 	tests := []badInput{
 		{name: "empty object names both fields", body: `{}`, status: 400, fields: []string{"accessToken", "userEmail"}},
 		{name: "both fields empty names both", body: `{"accessToken":"","userEmail":""}`, status: 400, fields: []string{"accessToken", "userEmail"}},

@@ -29,14 +29,14 @@ func TestUserIDReturnsTheIDOfTheUserWithTheEmail(t *testing.T) {
 
 				res := f.do(t, request{method: http.MethodGet, target: pathUserID + "?" + tt.query, key: f.key})
 
-				if res.code != http.StatusOK {
-					t.Fatalf("status %d, want 200; body %s", res.code, res.body)
+				if res.Code != http.StatusOK {
+					t.Fatalf("status %d, want 200; body %s", res.Code, res.Body)
 				}
-				if ct := res.header.Get("Content-Type"); ct != "application/json" {
+				if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 					t.Errorf("Content-Type %q, want application/json", ct)
 				}
-				if want := `{"userId":"` + id + `"}` + "\n"; string(res.body) != want {
-					t.Errorf("body %s, want %s", res.body, want)
+				if want := `{"userId":"` + id + `"}` + "\n"; string(res.Body) != want {
+					t.Errorf("body %s, want %s", res.Body, want)
 				}
 				assertCalls(t, res.usage, map[string]int{"GetItem": 2}) // API key, email marker
 				if n := env.Count(t); n != before {

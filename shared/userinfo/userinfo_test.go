@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"roster/shared/auth"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +21,7 @@ import (
 	"roster/shared/store/storetest"
 	"roster/shared/userinfo"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // The UserInfo routes.
@@ -115,38 +114,25 @@ type request struct {
 
 // response is what came back, with the DynamoDB calls made to answer it.
 type response struct {
-	code   int
-	header http.Header
-	body   []byte
-	usage  *store.Usage
+	webtest.Response
+	usage *store.Usage
 }
 
 // do serves rq through the handler, counting DynamoDB calls. A 5xx always
 // fails the test: no input may produce one.
 func (f *fixture) do(t *testing.T, rq request) response {
 	t.Helper()
-	var body io.Reader
-	if rq.body != "" {
-		body = strings.NewReader(rq.body)
-	}
-	r := httptest.NewRequest(rq.method, rq.target, body)
-	r.Header.Set(web.RequestIDHeader, requestID)
-	if rq.body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	if rq.key != "" {
-		r.Header.Set("Authorization", rq.key)
-	}
-	if rq.edit != nil {
-		rq.edit(r)
-	}
+	r := webtest.NewRequest(webtest.Request{
+		Method: rq.method, Target: rq.target, Body: rq.body, Edit: rq.edit,
+		Header: map[string]string{web.RequestIDHeader: requestID, "Authorization": rq.key},
+	})
 	ctx, usage := store.WithUsage(r.Context())
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r.WithContext(ctx))
-	res := response{code: w.Code, header: w.Result().Header, body: w.Body.Bytes(), usage: usage}
-	f.bodies = append(f.bodies, res.body)
-	if res.code >= 500 {
-		t.Errorf("%s %s: status %d, want no 5xx; body %s", rq.method, rq.target, res.code, res.body)
+	res := response{Response: webtest.Response{Code: w.Code, Header: w.Result().Header, Body: w.Body.Bytes()}, usage: usage}
+	f.bodies = append(f.bodies, res.Body)
+	if res.Code >= 500 {
+		t.Errorf("%s %s: status %d, want no 5xx; body %s", rq.method, rq.target, res.Code, res.Body)
 	}
 	return res
 }
@@ -155,12 +141,12 @@ func (f *fixture) do(t *testing.T, rq request) response {
 func (f *fixture) register(t *testing.T, key, body string) string {
 	t.Helper()
 	res := f.do(t, request{method: http.MethodPost, target: pathRegister, key: key, body: body})
-	if res.code != http.StatusCreated {
-		t.Fatalf("register %s: status %d, body %s", body, res.code, res.body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("register %s: status %d, body %s", body, res.Code, res.Body)
 	}
 	var u struct{ UserID string }
-	if err := json.Unmarshal(res.body, &u); err != nil || u.UserID == "" {
-		t.Fatalf("register: body %s: %v", res.body, err)
+	if err := json.Unmarshal(res.Body, &u); err != nil || u.UserID == "" {
+		t.Fatalf("register: body %s: %v", res.Body, err)
 	}
 	return u.UserID
 }
@@ -198,37 +184,10 @@ func (f *fixture) storedToken(t *testing.T, tenantID, userID string) string {
 }
 
 // assertProblem checks an RFC 9457 problem response with the given status
-// whose errors list names exactly the given fields.
+// whose errors list names exactly the given fields (webtest.AssertProblem).
 func assertProblem(t *testing.T, res response, status int, fields ...string) web.Problem {
 	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
-	}
-	if ct := res.header.Get("Content-Type"); ct != web.ProblemContentType {
-		t.Errorf("Content-Type %q, want %q", ct, web.ProblemContentType)
-	}
-	var p web.Problem
-	dec := json.NewDecoder(bytes.NewReader(res.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.body, err)
-	}
-	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != res.header.Get(web.RequestIDHeader) {
-		t.Errorf("problem %+v does not describe status %d for request %s", p, status, res.header.Get(web.RequestIDHeader))
-	}
-	var got []string
-	for _, e := range p.Errors {
-		if e.Message == "" {
-			t.Errorf("field %q has no message", e.Field)
-		}
-		got = append(got, e.Field)
-	}
-	slices.Sort(got)
-	want := slices.Sorted(slices.Values(fields))
-	if !slices.Equal(got, want) {
-		t.Errorf("problem names fields %q, want %q; body %s", got, want, res.body)
-	}
-	return p
+	return webtest.AssertProblem(t, res.Response, status, fields...)
 }
 
 // assertNoWrite checks that a rejected request changed nothing: no write
@@ -284,3 +243,25 @@ func withHeader(name, value string) func(*http.Request) {
 // chunked makes the body's length unknown up front, as with chunked
 // transfer encoding, so the size limit must trip while reading.
 func chunked(r *http.Request) { r.ContentLength = -1 }
+
+// withField returns the JSON object body with field set to rawValue, a
+// JSON value, or without field when rawValue is empty.
+func withField(body, field, rawValue string) string {
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		panic(err)
+	}
+	if rawValue == "" {
+		delete(m, field)
+	} else {
+		m[field] = json.RawMessage(rawValue)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// jsonString returns s as a JSON string.
+func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"roster/shared/auth"
+	"roster/shared/check"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
@@ -66,16 +67,16 @@ func (r updateRequest) Valid(context.Context) []fault.FieldError {
 	}
 	var p []fault.FieldError
 	if r.FirstName != nil {
-		p = append(p, checkText("firstName", *r.FirstName, maxName, true)...)
+		p = append(p, check.Text("firstName", *r.FirstName, maxName, true)...)
 	}
 	if r.LastName != nil {
-		p = append(p, checkText("lastName", *r.LastName, maxName, true)...)
+		p = append(p, check.Text("lastName", *r.LastName, maxName, true)...)
 	}
 	if r.Email != nil {
-		p = append(p, checkEmail("email", *r.Email)...)
+		p = append(p, check.Email("email", *r.Email)...)
 	}
 	if r.LDAPUserName != nil {
-		p = append(p, checkText("ldapUserName", *r.LDAPUserName, maxLDAPUserName, false)...)
+		p = append(p, check.Text("ldapUserName", *r.LDAPUserName, maxLDAPUserName, false)...)
 	}
 	return p
 }
@@ -104,7 +105,7 @@ type setRoleRequest struct {
 // Valid checks the role exists; whether the caller may hand it out is the
 // directory's answer.
 func (r setRoleRequest) Valid(context.Context) []fault.FieldError {
-	return checkRole("roleId", r.RoleID)
+	return check.Role("roleId", r.RoleID)
 }
 
 // handleSetRole gives a user another role (users:privileged).
@@ -165,7 +166,7 @@ func (r azureCredentialsRequest) Valid(context.Context) []fault.FieldError {
 	p := checkAzureID("subscriptionId", r.SubscriptionID)
 	p = append(p, checkAzureID("tenantId", r.TenantID)...)
 	p = append(p, checkAzureID("applicationId", r.ApplicationID)...)
-	return append(p, checkSecret("applicationKey", r.ApplicationKey)...)
+	return append(p, checkAppKey("applicationKey", r.ApplicationKey)...)
 }
 
 // handleSetAzureCredentials sets a user's Azure credentials, replacing any

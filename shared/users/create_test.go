@@ -10,6 +10,7 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func TestCreateMapsTheBodyToANewUser(t *testing.T) {
@@ -39,10 +40,10 @@ func TestCreateMapsTheBodyToANewUser(t *testing.T) {
 				u.ID = "usr2new"
 				return u, nil
 			}
-			res := do(t, f, request{method: "POST", target: "/users", body: tt.body, as: &owner})
-			assertJSON(t, res, http.StatusCreated, strings.Replace(bareUserJSON, `"publicId":"usr2"`, `"publicId":"usr2new"`, 1))
-			assertHeaders(t, res, map[string]string{"Location": "/users/usr2new", "ETag": `"1"`, "Cache-Control": "no-store"})
-			assertNoNull(t, res.body)
+			res := do(t, f, request{Method: "POST", Target: "/users", Body: tt.body, As: &owner})
+			webtest.AssertJSON(t, res, http.StatusCreated, strings.Replace(bareUserJSON, `"publicId":"usr2"`, `"publicId":"usr2new"`, 1))
+			webtest.AssertHeaders(t, res, map[string]string{"Location": "/users/usr2new", "ETag": `"1"`, "Cache-Control": "no-store"})
+			assertNoNull(t, res.Body)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("new user %+v, want %+v", got, tt.want)
 			}
@@ -76,8 +77,8 @@ func TestCreateRefusesBadFieldsWithoutCallingTheService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "POST", target: "/users", body: tt.body, as: &owner}), http.StatusBadRequest, tt.fields...)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "POST", Target: "/users", Body: tt.body, As: &owner}), http.StatusBadRequest, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -98,16 +99,16 @@ func TestCreatingAPrivilegedUserNeedsThePrivilegedPermission(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			res := do(t, f, request{method: "POST", target: "/users", body: tt.body, as: &manager})
+			res := do(t, f, request{Method: "POST", Target: "/users", Body: tt.body, As: &manager})
 			if tt.allowed {
-				if res.code != http.StatusCreated {
-					t.Fatalf("status %d; body %s", res.code, res.body)
+				if res.Code != http.StatusCreated {
+					t.Fatalf("status %d; body %s", res.Code, res.Body)
 				}
-				assertCalls(t, f, "Create")
+				webtest.AssertCalls(t, f, "Create")
 				return
 			}
-			assertProblem(t, res, http.StatusForbidden)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, res, http.StatusForbidden)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -115,9 +116,9 @@ func TestCreatingAPrivilegedUserNeedsThePrivilegedPermission(t *testing.T) {
 func TestCreateAcceptsALongEmailWithAShortUserName(t *testing.T) {
 	f := happy(t)
 	email := strings.Repeat("a", 120) + "@example.com"
-	res := do(t, f, request{method: "POST", target: "/users", body: `{"email":"` + email + `","firstName":"Ada","lastName":"Lovelace","userName":"ada"}`, as: &owner})
-	if res.code != http.StatusCreated {
-		t.Fatalf("status %d; body %s", res.code, res.body)
+	res := do(t, f, request{Method: "POST", Target: "/users", Body: `{"email":"` + email + `","firstName":"Ada","lastName":"Lovelace","userName":"ada"}`, As: &owner})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("status %d; body %s", res.Code, res.Body)
 	}
 }
 
@@ -147,7 +148,7 @@ func TestDirectoryFieldsAreNamedAsTheCallerSentThem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := failing(t, tt.err)
-			assertProblem(t, do(t, f, request{method: tt.method, target: tt.path, body: tt.body, as: &owner}), tt.status, tt.field)
+			webtest.AssertProblem(t, do(t, f, request{Method: tt.method, Target: tt.path, Body: tt.body, As: &owner}), tt.status, tt.field)
 		})
 	}
 }

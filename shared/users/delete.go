@@ -16,7 +16,7 @@ func handleDelete(s directory.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		if err := noBody(r); err != nil {
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
 			errw(w, r, err)
 			return
 		}

@@ -1,25 +1,17 @@
 package users_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"roster/shared/auth"
 	"roster/shared/directory"
-	"roster/shared/fault"
 	"roster/shared/user"
 	"roster/shared/users"
-	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // The Azure application key in clear, as a caller sends it, and sealed,
@@ -87,8 +79,7 @@ const bareUserJSON = `{
 // fake is a directory.Service whose methods are fields. It records every
 // call; a method whose field is nil fails the test.
 type fake struct {
-	t     *testing.T
-	calls []string
+	webtest.Calls
 
 	create        func(p auth.Principal, in directory.NewUser) (*user.User, error)
 	get           func(p auth.Principal, id string) (*user.User, error)
@@ -108,7 +99,7 @@ var _ directory.Service = (*fake)(nil)
 // happy returns a fake whose every route method succeeds with theUser.
 func happy(t *testing.T) *fake {
 	return &fake{
-		t: t,
+		Calls: webtest.Calls{T: t},
 		create: func(auth.Principal, directory.NewUser) (*user.User, error) {
 			u := theUser()
 			u.Version = 1
@@ -130,7 +121,7 @@ func happy(t *testing.T) *fake {
 // failing returns a fake whose every route method returns err.
 func failing(t *testing.T, err error) *fake {
 	return &fake{
-		t:      t,
+		Calls:  webtest.Calls{T: t},
 		create: func(auth.Principal, directory.NewUser) (*user.User, error) { return nil, err },
 		get:    func(auth.Principal, string) (*user.User, error) { return nil, err },
 		list:   func(auth.Principal, int, string) (directory.Page, error) { return directory.Page{}, err },
@@ -139,217 +130,94 @@ func failing(t *testing.T, err error) *fake {
 	}
 }
 
-func (f *fake) called(name string, fn any) {
-	f.calls = append(f.calls, name)
-	if reflect.ValueOf(fn).IsNil() {
-		f.t.Errorf("unexpected call to %s", name)
-	}
-}
-
-var errUnexpected = errors.New("unexpected call")
-
 func (f *fake) Create(_ context.Context, p auth.Principal, in directory.NewUser) (*user.User, error) {
-	if f.called("Create", f.create); f.create == nil {
-		return nil, errUnexpected
+	if !f.Called("Create", f.create) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.create(p, in)
 }
 
 func (f *fake) Get(_ context.Context, p auth.Principal, id string) (*user.User, error) {
-	if f.called("Get", f.get); f.get == nil {
-		return nil, errUnexpected
+	if !f.Called("Get", f.get) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.get(p, id)
 }
 
 func (f *fake) GetByNumber(_ context.Context, p auth.Principal, n int64) (*user.User, error) {
-	if f.called("GetByNumber", f.getByNumber); f.getByNumber == nil {
-		return nil, errUnexpected
+	if !f.Called("GetByNumber", f.getByNumber) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.getByNumber(p, n)
 }
 
 func (f *fake) GetByUsername(_ context.Context, p auth.Principal, name string) (*user.User, error) {
-	if f.called("GetByUsername", f.getByUsername); f.getByUsername == nil {
-		return nil, errUnexpected
+	if !f.Called("GetByUsername", f.getByUsername) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.getByUsername(p, name)
 }
 
 func (f *fake) List(_ context.Context, p auth.Principal, limit int, cursor string) (directory.Page, error) {
-	if f.called("List", f.list); f.list == nil {
-		return directory.Page{}, errUnexpected
+	if !f.Called("List", f.list) {
+		return directory.Page{}, webtest.ErrUnexpected
 	}
 	return f.list(p, limit, cursor)
 }
 
 func (f *fake) Update(_ context.Context, p auth.Principal, id string, c directory.Change) (*user.User, error) {
-	if f.called("Update", f.update); f.update == nil {
-		return nil, errUnexpected
+	if !f.Called("Update", f.update) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.update(p, id, c)
 }
 
 func (f *fake) Delete(_ context.Context, p auth.Principal, id string, ifVersion int64) error {
-	if f.called("Delete", f.delete); f.delete == nil {
-		return errUnexpected
+	if !f.Called("Delete", f.delete) {
+		return webtest.ErrUnexpected
 	}
 	return f.delete(p, id, ifVersion)
 }
 
 func (f *fake) DeleteMany(_ context.Context, p auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
-	if f.called("DeleteMany", f.deleteMany); f.deleteMany == nil {
-		return nil, errUnexpected
+	if !f.Called("DeleteMany", f.deleteMany) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.deleteMany(p, ids)
 }
 
 func (f *fake) SetPassword(_ context.Context, p auth.Principal, id, newPassword string, current *string) error {
-	if f.called("SetPassword", f.setPassword); f.setPassword == nil {
-		return errUnexpected
+	if !f.Called("SetPassword", f.setPassword) {
+		return webtest.ErrUnexpected
 	}
 	return f.setPassword(p, id, newPassword, current)
 }
 
 func (f *fake) CreateGroup(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
-	if f.called("CreateGroup", f.createGroup); f.createGroup == nil {
-		return directory.Group{}, errUnexpected
+	if !f.Called("CreateGroup", f.createGroup) {
+		return directory.Group{}, webtest.ErrUnexpected
 	}
 	return f.createGroup(p, name)
 }
 
 func (f *fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Group, error) {
-	if f.called("ListGroups", f.listGroups); f.listGroups == nil {
-		return nil, errUnexpected
+	if !f.Called("ListGroups", f.listGroups) {
+		return nil, webtest.ErrUnexpected
 	}
 	return f.listGroups(p)
 }
 
-// request is one request to the group.
-type request struct {
-	method, target string
-	body           string
-	as             *auth.Principal   // the verified caller; nil: none
-	header         map[string]string // added; Content-Type is application/json when there is a body unless set here ("" removes)
-	edit           func(*http.Request)
-}
-
-// response is what the group answered.
-type response struct {
-	code   int
-	header http.Header
-	body   []byte
-	logs   string
-}
-
-// withPrincipal stands in for the authorizer: it gives the request the
-// caller the test names.
-func withPrincipal(p *auth.Principal) auth.Middleware {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p != nil {
-				r = r.WithContext(auth.WithPrincipal(r.Context(), *p))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+// request and response are the shared shapes under the names the tests
+// use.
+type (
+	request  = webtest.Request
+	response = webtest.Response
+)
 
 // do sends rq to the group, backed by s.
 func do(t *testing.T, s directory.Service, rq request) response {
 	t.Helper()
-	var body io.Reader
-	if rq.body != "" {
-		body = strings.NewReader(rq.body)
-	}
-	r := httptest.NewRequest(rq.method, rq.target, body)
-	if rq.body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range rq.header {
-		if v == "" {
-			r.Header.Del(k)
-		} else {
-			r.Header.Set(k, v)
-		}
-	}
-	if rq.edit != nil {
-		rq.edit(r)
-	}
-	var logs bytes.Buffer
-	h := users.Handler(users.Deps{Service: s}, web.NewLogger(&logs, "debug"), withPrincipal(rq.as))
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes(), logs: logs.String()}
-}
-
-// assertProblem checks an RFC 9457 problem response with the given status
-// whose errors name exactly the given fields. Every 401 must carry the
-// Bearer challenge.
-func assertProblem(t *testing.T, res response, status int, fields ...string) web.Problem {
-	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
-	}
-	if ct := res.header.Get("Content-Type"); ct != web.ProblemContentType {
-		t.Errorf("Content-Type %q, want %q", ct, web.ProblemContentType)
-	}
-	var p web.Problem
-	dec := json.NewDecoder(bytes.NewReader(res.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.body, err)
-	}
-	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != res.header.Get(web.RequestIDHeader) {
-		t.Errorf("problem %+v does not describe status %d", p, status)
-	}
-	got := []string{}
-	for _, e := range p.Errors {
-		if e.Message == "" {
-			t.Errorf("field %q has no message", e.Field)
-		}
-		got = append(got, e.Field)
-	}
-	slices.Sort(got)
-	want := slices.Sorted(slices.Values(append([]string{}, fields...)))
-	if !slices.Equal(got, want) {
-		t.Errorf("problem names fields %q, want %q; body %s", got, want, res.body)
-	}
-	wantChallenge := ""
-	if status == http.StatusUnauthorized {
-		wantChallenge = `Bearer realm="roster"`
-	}
-	if got := res.header.Get("WWW-Authenticate"); got != wantChallenge {
-		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
-	}
-	for _, h := range []string{"ETag", "Location"} {
-		if res.header.Get(h) != "" {
-			t.Errorf("a problem with %s %q", h, res.header.Get(h))
-		}
-	}
-	return p
-}
-
-// assertJSON checks a JSON response's status, media type and exact body,
-// and that no member anywhere in it is null.
-func assertJSON(t *testing.T, res response, status int, want string) {
-	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
-	}
-	if ct := res.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
-	var got, exp any
-	if err := json.Unmarshal(res.body, &got); err != nil {
-		t.Fatalf("body %s: %v", res.body, err)
-	}
-	if err := json.Unmarshal([]byte(want), &exp); err != nil {
-		t.Fatalf("expected body %s: %v", want, err)
-	}
-	if !reflect.DeepEqual(got, exp) {
-		t.Errorf("body\n%s\nwant\n%s", res.body, compact(t, want))
-	}
+	return webtest.Do(users.Handler, users.Deps{Service: s}, rq)
 }
 
 // assertNoNull fails when any member of a JSON document, at any depth, is
@@ -378,56 +246,4 @@ func assertNoNull(t *testing.T, body []byte, allowed ...string) {
 		}
 	}
 	walk("body", v)
-}
-
-// assertHeaders checks response headers; "" means absent.
-func assertHeaders(t *testing.T, res response, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got := res.header.Get(k); got != v {
-			t.Errorf("%s %q, want %q", k, got, v)
-		}
-	}
-}
-
-// assertCalls checks the service methods called, in order.
-func assertCalls(t *testing.T, f *fake, want ...string) {
-	t.Helper()
-	if want == nil {
-		want = []string{}
-	}
-	got := f.calls
-	if got == nil {
-		got = []string{}
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("service calls %q, want %q", got, want)
-	}
-}
-
-func compact(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
-// codeErr is a domain fault of the given code, as the service returns it.
-func codeErr(code fault.Code) error {
-	return fault.Wrap(errors.New("cause that must stay internal"), code, "The service said %s.", code)
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func merge(a, b map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 // tenants returns a fake over two tenants' users that, as the directory
@@ -44,12 +45,12 @@ func TestAnotherTenantsUserIsAnsweredExactlyLikeAMissingOne(t *testing.T) {
 			// user, once when it is nobody's.
 			answer := func(f *fake) response {
 				rq := rt.request()
-				rq.target = rt.withUserID("usrG")
-				rq.header = map[string]string{"X-Request-Id": "req-1"}
+				rq.Target = rt.withUserID("usrG")
+				rq.Header = map[string]string{"X-Request-Id": "req-1"}
 				return do(t, f, rq)
 			}
 			theirs := answer(tenants(t))
-			assertProblem(t, theirs, http.StatusNotFound)
+			webtest.AssertProblem(t, theirs, http.StatusNotFound)
 			nobody := tenants(t)
 			nobody.get = func(auth.Principal, string) (*user.User, error) {
 				return nil, fault.New(fault.NotFound, "No such user.")
@@ -59,15 +60,15 @@ func TestAnotherTenantsUserIsAnsweredExactlyLikeAMissingOne(t *testing.T) {
 			}
 			nobody.delete = func(auth.Principal, string, int64) error { return fault.New(fault.NotFound, "No such user.") }
 			missing := answer(nobody)
-			if string(theirs.body) != string(missing.body) {
-				t.Errorf("another tenant's user\n%s\na missing user\n%s", theirs.body, missing.body)
+			if string(theirs.Body) != string(missing.Body) {
+				t.Errorf("another tenant's user\n%s\na missing user\n%s", theirs.Body, missing.Body)
 			}
-			if mine := do(t, tenants(t), rt.request()); mine.code != rt.status {
-				t.Errorf("the caller's own user: status %d; body %s", mine.code, mine.body)
+			if mine := do(t, tenants(t), rt.request()); mine.Code != rt.status {
+				t.Errorf("the caller's own user: status %d; body %s", mine.Code, mine.Body)
 			}
 			for _, leak := range []string{"globex", "Grace", "grace@example.com"} {
-				if strings.Contains(string(theirs.body), leak) {
-					t.Errorf("404 shows %q: %s", leak, theirs.body)
+				if strings.Contains(string(theirs.Body), leak) {
+					t.Errorf("404 shows %q: %s", leak, theirs.Body)
 				}
 			}
 		})
@@ -90,9 +91,9 @@ func TestTheCallersOwnTenantIsTheOnlyOneTheDirectorySees(t *testing.T) {
 			f.delete = func(p auth.Principal, _ string, _ int64) error { see(p); return nil }
 			rq := rt.request()
 			// Nothing the caller controls names a tenant.
-			rq.header = map[string]string{"X-Tenant-Id": "globex", "X-Amzn-Tenant": "globex"}
-			if res := do(t, f, rq); res.code != rt.status {
-				t.Fatalf("status %d; body %s", res.code, res.body)
+			rq.Header = map[string]string{"X-Tenant-Id": "globex", "X-Amzn-Tenant": "globex"}
+			if res := do(t, f, rq); res.Code != rt.status {
+				t.Fatalf("status %d; body %s", res.Code, res.Body)
 			}
 			if len(seen) != 1 || seen[0] != "acme" {
 				t.Errorf("the directory acted for tenants %q, want acme", seen)
@@ -116,12 +117,12 @@ func TestAUserOfAnotherTenantFromTheDirectoryIsNeverShown(t *testing.T) {
 			}
 			f.update = func(auth.Principal, string, directory.Change) (*user.User, error) { return other(), nil }
 			res := do(t, f, rt.request())
-			assertProblem(t, res, http.StatusInternalServerError)
-			if strings.Contains(string(res.body), "Grace") || strings.Contains(string(res.body), "globex") {
-				t.Errorf("body %s", res.body)
+			webtest.AssertProblem(t, res, http.StatusInternalServerError)
+			if strings.Contains(string(res.Body), "Grace") || strings.Contains(string(res.Body), "globex") {
+				t.Errorf("body %s", res.Body)
 			}
-			if !strings.Contains(res.logs, `tenant \"globex\"`) {
-				t.Errorf("the mismatch is not logged: %s", res.logs)
+			if !strings.Contains(res.Logs, `tenant \"globex\"`) {
+				t.Errorf("the mismatch is not logged: %s", res.Logs)
 			}
 		})
 	}
@@ -130,13 +131,13 @@ func TestAUserOfAnotherTenantFromTheDirectoryIsNeverShown(t *testing.T) {
 func TestGetShowsEveryRequiredMemberOfABareUser(t *testing.T) {
 	f := happy(t)
 	f.get = func(auth.Principal, string) (*user.User, error) { return bareUser(), nil }
-	res := do(t, f, request{method: "GET", target: "/users/usr2", as: &owner})
-	assertJSON(t, res, http.StatusOK, bareUserJSON)
-	assertHeaders(t, res, map[string]string{"ETag": `"1"`, "Cache-Control": "no-store"})
-	assertNoNull(t, res.body)
+	res := do(t, f, request{Method: "GET", Target: "/users/usr2", As: &owner})
+	webtest.AssertJSON(t, res, http.StatusOK, bareUserJSON)
+	webtest.AssertHeaders(t, res, map[string]string{"ETag": `"1"`, "Cache-Control": "no-store"})
+	assertNoNull(t, res.Body)
 	for _, absent := range []string{"azureCredentials", "cloudSyncLicenseInformation"} {
-		if strings.Contains(string(res.body), absent) {
-			t.Errorf("body shows %s: %s", absent, res.body)
+		if strings.Contains(string(res.Body), absent) {
+			t.Errorf("body shows %s: %s", absent, res.Body)
 		}
 	}
 }
@@ -148,9 +149,9 @@ func TestAzureCredentialsWithoutAStoredKeyShowNoKey(t *testing.T) {
 		u.Azure = &user.AzureCredentials{SubscriptionID: "8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c"}
 		return u, nil
 	}
-	res := do(t, f, request{method: "GET", target: "/users/usr2", as: &owner})
+	res := do(t, f, request{Method: "GET", Target: "/users/usr2", As: &owner})
 	want := strings.Replace(bareUserJSON, `"isLdap"`, `"azureCredentials":{"subscriptionId":"8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c"},"isLdap"`, 1)
-	assertJSON(t, res, http.StatusOK, want)
+	webtest.AssertJSON(t, res, http.StatusOK, want)
 }
 
 func TestNoSecretReachesAResponseOrTheLog(t *testing.T) {
@@ -159,13 +160,13 @@ func TestNoSecretReachesAResponseOrTheLog(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			res := do(t, happy(t), rt.request())
 			for _, s := range secrets {
-				if strings.Contains(string(res.body), s) || strings.Contains(res.logs, s) {
-					t.Errorf("%.10s… shown: body %s logs %s", s, res.body, res.logs)
+				if strings.Contains(string(res.Body), s) || strings.Contains(res.Logs, s) {
+					t.Errorf("%.10s… shown: body %s logs %s", s, res.Body, res.Logs)
 				}
 			}
 			for _, field := range []string{"tokenVersion", "TokenVersion", "accessToken", "AccessToken", "password", "number", "version"} {
-				if strings.Contains(string(res.body), `"`+field+`"`) {
-					t.Errorf("body shows %s: %s", field, res.body)
+				if strings.Contains(string(res.Body), `"`+field+`"`) {
+					t.Errorf("body shows %s: %s", field, res.Body)
 				}
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func TestListShowsAPageAndItsCursor(t *testing.T) {
@@ -34,10 +35,10 @@ func TestListShowsAPageAndItsCursor(t *testing.T) {
 				limit, cursor = l, c
 				return directory.Page{Users: []*user.User{theUser(), bareUser()}, Next: "cursor-3"}, nil
 			}
-			res := do(t, f, request{method: "GET", target: "/users" + tt.query, as: &owner})
-			assertJSON(t, res, http.StatusOK, `{"users":[`+theUserJSON+`,`+bareUserJSON+`],"nextCursor":"cursor-3"}`)
-			assertHeaders(t, res, map[string]string{"Cache-Control": "no-store", "ETag": ""})
-			assertNoNull(t, res.body)
+			res := do(t, f, request{Method: "GET", Target: "/users" + tt.query, As: &owner})
+			webtest.AssertJSON(t, res, http.StatusOK, `{"users":[`+theUserJSON+`,`+bareUserJSON+`],"nextCursor":"cursor-3"}`)
+			webtest.AssertHeaders(t, res, map[string]string{"Cache-Control": "no-store", "ETag": ""})
+			assertNoNull(t, res.Body)
 			if limit != tt.limit || cursor != tt.cursor {
 				t.Errorf("listed limit %d from %q, want %d from %q", limit, cursor, tt.limit, tt.cursor)
 			}
@@ -50,16 +51,16 @@ func TestTheLastPageHasANullCursor(t *testing.T) {
 	f.list = func(auth.Principal, int, string) (directory.Page, error) {
 		return directory.Page{Users: []*user.User{bareUser()}}, nil
 	}
-	res := do(t, f, request{method: "GET", target: "/users", as: &owner})
-	assertJSON(t, res, http.StatusOK, `{"users":[`+bareUserJSON+`],"nextCursor":null}`)
-	assertNoNull(t, res.body, "nextCursor")
+	res := do(t, f, request{Method: "GET", Target: "/users", As: &owner})
+	webtest.AssertJSON(t, res, http.StatusOK, `{"users":[`+bareUserJSON+`],"nextCursor":null}`)
+	assertNoNull(t, res.Body, "nextCursor")
 }
 
 func TestAnEmptyTenantListsAnEmptyArray(t *testing.T) {
 	f := happy(t)
 	f.list = func(auth.Principal, int, string) (directory.Page, error) { return directory.Page{}, nil }
-	res := do(t, f, request{method: "GET", target: "/users", as: &owner})
-	assertJSON(t, res, http.StatusOK, `{"users":[],"nextCursor":null}`)
+	res := do(t, f, request{Method: "GET", Target: "/users", As: &owner})
+	webtest.AssertJSON(t, res, http.StatusOK, `{"users":[],"nextCursor":null}`)
 }
 
 func TestListRefusesBadQueriesWithoutCallingTheService(t *testing.T) {
@@ -89,8 +90,8 @@ func TestListRefusesBadQueriesWithoutCallingTheService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "GET", target: "/users?" + tt.query, as: &owner}), http.StatusBadRequest, tt.fields...)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: "/users?" + tt.query, As: &owner}), http.StatusBadRequest, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -100,7 +101,7 @@ func TestABadCursorFromTheDirectoryIs400NamingCursor(t *testing.T) {
 	f.list = func(auth.Principal, int, string) (directory.Page, error) {
 		return directory.Page{}, errInvalidCursor
 	}
-	assertProblem(t, do(t, f, request{method: "GET", target: "/users?cursor=forged", as: &owner}), http.StatusBadRequest, "cursor")
+	webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: "/users?cursor=forged", As: &owner}), http.StatusBadRequest, "cursor")
 }
 
 var errInvalidCursor = fault.InvalidField("cursor", "is not a cursor this listing issued")

@@ -1,26 +1,19 @@
 package users_test
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"roster/shared/auth"
-	"roster/shared/platform"
 	"roster/shared/secrets"
-	"roster/shared/store"
 	"roster/shared/users"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 func TestFromPlatformServesTheGroupBehindTheAuthorizer(t *testing.T) {
-	keys, err := secrets.Parse(secrets.SecretString(secrets.NewMasterKey()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: store.New(nil, "roster"), Keys: keys}
-	h, err := users.FromPlatform(p, auth.FromGateway)
+	h, err := users.FromPlatform(webtest.Platform(t), auth.FromGateway)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +25,8 @@ func TestFromPlatformServesTheGroupBehindTheAuthorizer(t *testing.T) {
 }
 
 func TestFromPlatformRefusesAPlatformWithoutKeys(t *testing.T) {
-	p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: store.New(nil, "roster")}
+	p := webtest.Platform(t)
+	p.Keys = secrets.Keys{}
 	if _, err := users.FromPlatform(p, auth.FromGateway); err == nil {
 		t.Error("FromPlatform built a handler with no pepper or field key")
 	}

@@ -108,7 +108,7 @@ func writeUser(w http.ResponseWriter, r *http.Request, errw web.ErrorWriter, p a
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/users/"+u.ID)
 	}
-	w.Header().Set("ETag", etag(u.Version))
+	w.Header().Set("ETag", web.ETag(u.Version))
 	w.Header().Set("Cache-Control", "no-store")
 	web.Encode(w, status, newUser(u))
 }

@@ -29,7 +29,7 @@ type Deps struct {
 // need more (an LDAP name, a role other than member) are checked by the
 // handler as well as by the service.
 func Routes(d Deps) []web.Route {
-	s, errw := d.Service, writeProblem
+	s, errw := d.Service, web.WriteProblemWithChallenge
 	admin := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken, auth.ViaAPIKey)(h)
 	}
@@ -49,7 +49,7 @@ func Routes(d Deps) []web.Route {
 // panic recovery and authn, which establishes the caller (auth.FromGateway
 // in Lambda, auth.InProcess locally and in tests).
 func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
-	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), writeProblem), log, writeProblem)
+	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblemWithChallenge)
 }
 
 // FromPlatform builds the group from a function's platform: the directory

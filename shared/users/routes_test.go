@@ -1,6 +1,7 @@
 package users_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"roster/shared/user"
 	"roster/shared/users"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // A route of the group with a request it accepts.
@@ -61,7 +63,7 @@ func routes() []route {
 func (rt route) name() string { return rt.method + " " + rt.path }
 
 func (rt route) request() request {
-	return request{method: rt.method, target: rt.target, body: rt.body, as: &owner}
+	return request{Method: rt.method, Target: rt.target, Body: rt.body, As: &owner}
 }
 
 func (rt route) hasUserID() bool { return strings.Contains(rt.path, "{userId}") }
@@ -83,21 +85,9 @@ func routeNamed(t *testing.T, name string) route {
 }
 
 func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
-	var got, want []string
-	for _, r := range users.Routes(users.Deps{}) {
-		if r.Public {
-			t.Errorf("%s %s is public; every route of the group is behind the authorizer", r.Method, r.Path)
-		}
-		got = append(got, r.Method+" "+r.Path)
-	}
-	for _, rt := range routes() {
-		want = append(want, rt.name())
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("routes\n%q\nwant\n%q", got, want)
-	}
+	listed := users.Routes(users.Deps{})
+	webtest.CheckBehindAuthorizer(t, listed)
+	webtest.CheckRoutes(t, listed, routes(), route.name)
 }
 
 func TestEveryRouteAnswersAValidRequest(t *testing.T) {
@@ -105,19 +95,19 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			res := do(t, f, rt.request())
-			if res.code != rt.status {
-				t.Fatalf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			if res.Code != rt.status {
+				t.Fatalf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
-			assertCalls(t, f, rt.call)
-			if res.header.Get(web.RequestIDHeader) == "" {
+			webtest.AssertCalls(t, f, rt.call)
+			if res.Header.Get(web.RequestIDHeader) == "" {
 				t.Error("no X-Request-Id")
 			}
 			want := map[string]string{"Cache-Control": "no-store", "Content-Type": "application/json", "WWW-Authenticate": "", "ETag": "", "Location": ""}
 			switch {
 			case rt.status == http.StatusNoContent:
 				want["Cache-Control"], want["Content-Type"] = "", ""
-				if len(res.body) != 0 {
-					t.Errorf("204 with body %s", res.body)
+				if len(res.Body) != 0 {
+					t.Errorf("204 with body %s", res.Body)
 				}
 			case rt.status == http.StatusCreated:
 				want["ETag"], want["Location"] = `"1"`, "/users/usr1"
@@ -126,10 +116,10 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 			case rt.user:
 				want["ETag"] = `"8"`
 			}
-			assertHeaders(t, res, want)
+			webtest.AssertHeaders(t, res, want)
 			if rt.user {
-				assertJSON(t, res, rt.status, theUserJSON)
-				assertNoNull(t, res.body)
+				webtest.AssertJSON(t, res, rt.status, theUserJSON)
+				assertNoNull(t, res.Body)
 			}
 		})
 	}
@@ -140,13 +130,13 @@ func TestEveryRouteRefusesARequestWithoutACaller(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.as = nil
+			rq.As = nil
 			// Bad input too: the missing caller is the answer, not the body.
-			if rq.body != "" {
-				rq.body = `{"junk":`
+			if rq.Body != "" {
+				rq.Body = `{"junk":`
 			}
-			assertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, rq), http.StatusUnauthorized)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -156,11 +146,11 @@ func TestEveryRouteAcceptsAnAPIKey(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.as = &adminKey
-			if res := do(t, f, rq); res.code != rt.status {
-				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			rq.As = &adminKey
+			if res := do(t, f, rq); res.Code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
-			assertCalls(t, f, rt.call)
+			webtest.AssertCalls(t, f, rt.call)
 		})
 	}
 }
@@ -178,12 +168,12 @@ func TestRoutesRefuseARoleWithoutThePermission(t *testing.T) {
 			t.Run(rt.name()+"/"+name, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request()
-				rq.as = &p
-				res := assertProblem(t, do(t, f, rq), http.StatusForbidden)
+				rq.As = &p
+				res := webtest.AssertProblem(t, do(t, f, rq), http.StatusForbidden)
 				if !strings.Contains(res.Detail, string(rt.perm)) {
 					t.Errorf("detail %q does not name %s", res.Detail, rt.perm)
 				}
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -197,11 +187,11 @@ func TestUserManagerMayDoEverythingButPrivilegedChanges(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.as = &manager
-			if res := do(t, f, rq); res.code != rt.status {
-				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			rq.As = &manager
+			if res := do(t, f, rq); res.Code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
-			assertCalls(t, f, rt.call)
+			webtest.AssertCalls(t, f, rt.call)
 		})
 	}
 }
@@ -216,9 +206,9 @@ func TestUserIDOutsideThePatternIs400NamingUserID(t *testing.T) {
 			t.Run(rt.name()+"/"+id, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request()
-				rq.target = rt.withUserID(id)
-				assertProblem(t, do(t, f, rq), http.StatusBadRequest, "userId")
-				assertCalls(t, f)
+				rq.Target = rt.withUserID(id)
+				webtest.AssertProblem(t, do(t, f, rq), http.StatusBadRequest, "userId")
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -240,9 +230,9 @@ func TestUserIDOfSixtyFourCharactersIsAccepted(t *testing.T) {
 			}
 			f.delete = func(_ auth.Principal, id string, _ int64) error { got = append(got, id); return nil }
 			rq := rt.request()
-			rq.target = rt.withUserID(long)
-			if res := do(t, f, rq); res.code != rt.status {
-				t.Errorf("status %d, want %d; body %s", res.code, rt.status, res.body)
+			rq.Target = rt.withUserID(long)
+			if res := do(t, f, rq); res.Code != rt.status {
+				t.Errorf("status %d, want %d; body %s", res.Code, rt.status, res.Body)
 			}
 			if !slices.Equal(got, []string{long}) {
 				t.Errorf("service got ids %q, want %q", got, long)
@@ -256,50 +246,24 @@ func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
 		if rt.body == "" {
 			continue
 		}
-		cases := []struct {
-			name   string
-			body   string
-			header map[string]string
-			edit   func(*http.Request)
-			status int
-			field  string
-		}{
-			{name: "malformed JSON", body: `{"a":`, status: 400, field: "body"},
-			{name: "not JSON", body: `firstName=Grace`, status: 400, field: "body"},
-			{name: "unknown field", body: rt.body[:len(rt.body)-1] + `,"nickname":"x"}`, status: 400, field: "nickname"},
-			{name: "field name in another case", body: `{"` + strings.ToUpper(rt.wrongField) + `":null}`, status: 400, field: strings.ToUpper(rt.wrongField)},
-			{name: "wrong type", body: rt.wrongType, status: 400, field: rt.wrongField},
-			{name: "null", body: `null`, status: 400, field: "body"},
-			{name: "array", body: `[` + rt.body + `]`, status: 400, field: "body"},
-			{name: "two values", body: rt.body + rt.body, status: 400, field: "body"},
-			{name: "empty", edit: func(r *http.Request) { r.Header.Set("Content-Type", "application/json") }, status: 400, field: "body"},
-			{name: "empty object", body: `{}`, status: 400},
-			{name: "oversize", body: rt.body[:len(rt.body)-1] + `,"x":"` + strings.Repeat("x", 16<<10) + `"}`, status: 413, field: "body"},
-			{name: "oversize without a length", body: rt.body[:len(rt.body)-1] + `,"x":"` + strings.Repeat("x", 16<<10) + `"}`,
-				edit: func(r *http.Request) { r.ContentLength = -1 }, status: 413, field: "body"},
-			{name: "text/plain", body: rt.body, header: map[string]string{"Content-Type": "text/plain"}, status: 415, field: "Content-Type"},
-			{name: "form", body: rt.body, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, status: 415, field: "Content-Type"},
-			{name: "no content type", body: rt.body, edit: func(r *http.Request) { r.Header.Del("Content-Type") }, status: 415, field: "Content-Type"},
-			{name: "latin-1", body: rt.body, header: map[string]string{"Content-Type": "application/json; charset=iso-8859-1"}, status: 415, field: "Content-Type"},
-			{name: "gzip", body: rt.body, header: map[string]string{"Content-Encoding": "gzip"}, status: 415, field: "Content-Encoding"},
-		}
+		cases := append(webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10),
+			webtest.BadBody{Name: "empty object", Body: `{}`, Status: 400})
 		for _, c := range cases {
-			t.Run(rt.name()+"/"+c.name, func(t *testing.T) {
+			t.Run(rt.name()+"/"+c.Name, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request()
-				rq.body, rq.edit = c.body, c.edit
-				rq.header = c.header
+				rq.Body, rq.Edit, rq.Header = c.Body, c.Edit, c.Header
 				res := do(t, f, rq)
-				if c.field == "" {
-					if res.code != c.status {
-						t.Fatalf("status %d, want %d; body %s", res.code, c.status, res.body)
+				if c.Field == "" {
+					if res.Code != c.Status {
+						t.Fatalf("status %d, want %d; body %s", res.Code, c.Status, res.Body)
 					}
 				} else {
-					assertProblem(t, res, c.status, c.field)
+					webtest.AssertProblem(t, res, c.Status, c.Field)
 				}
-				assertCalls(t, f)
-				if strings.Contains(string(res.body), clearKey) {
-					t.Errorf("the key is echoed: %s", res.body)
+				webtest.AssertCalls(t, f)
+				if strings.Contains(string(res.Body), clearKey) {
+					t.Errorf("the key is echoed: %s", res.Body)
 				}
 			})
 		}
@@ -320,45 +284,32 @@ func TestDeleteRefusesABody(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request()
-			rq.body, rq.header = c.body, map[string]string{"Content-Type": c.ct}
+			rq.Body, rq.Header = c.body, map[string]string{"Content-Type": c.ct}
 			if c.status == 413 {
-				rq.body = `{"ids":["` + strings.Repeat("u", 80) + `"]}`
+				rq.Body = `{"ids":["` + strings.Repeat("u", 80) + `"]}`
 			}
-			assertProblem(t, do(t, f, rq), c.status, c.field)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, rq), c.status, c.field)
+			webtest.AssertCalls(t, f)
 		})
 	}
 	t.Run("empty JSON object", func(t *testing.T) {
 		f := happy(t)
 		rq := rt.request()
-		rq.body = `{}`
-		if res := do(t, f, rq); res.code != http.StatusNoContent {
-			t.Errorf("status %d; body %s", res.code, res.body)
+		rq.Body = `{}`
+		if res := do(t, f, rq); res.Code != http.StatusNoContent {
+			t.Errorf("status %d; body %s", res.Code, res.Body)
 		}
-		assertCalls(t, f, "Delete")
+		webtest.AssertCalls(t, f, "Delete")
 	})
 }
 
 func TestServiceFaultsMapToTheirStatus(t *testing.T) {
-	codes := []fault.Code{fault.Invalid, fault.Unauthorized, fault.Forbidden, fault.NotFound, fault.Conflict,
-		fault.PreconditionFailed, fault.Unavailable, fault.Internal}
 	for _, rt := range routes() {
-		for _, code := range codes {
+		for _, code := range webtest.ServiceFaults() {
 			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
-				f := failing(t, codeErr(code))
-				res := do(t, f, rt.request())
-				status := web.StatusOf(code)
-				p := assertProblem(t, res, status)
-				assertCalls(t, f, rt.call)
-				if strings.Contains(string(res.body), "must stay internal") {
-					t.Errorf("internal cause in the body: %s", res.body)
-				}
-				if status == 500 && p.Detail != "An internal error occurred." {
-					t.Errorf("500 detail %q", p.Detail)
-				}
-				if status != 500 && p.Detail != "The service said "+string(code)+"." {
-					t.Errorf("detail %q, want the service's message", p.Detail)
-				}
+				f := failing(t, webtest.Fault(code))
+				webtest.AssertFault(t, do(t, f, rt.request()), code)
+				webtest.AssertCalls(t, f, rt.call)
 			})
 		}
 	}
@@ -366,21 +317,14 @@ func TestServiceFaultsMapToTheirStatus(t *testing.T) {
 
 func TestServiceFieldErrorsReachTheCaller(t *testing.T) {
 	f := failing(t, &fault.Error{Code: fault.Conflict, Message: "The email is taken.", Fields: []fault.FieldError{{Field: "email", Message: "is taken"}}})
-	assertProblem(t, do(t, f, routeNamed(t, "POST /users").request()), http.StatusConflict, "email")
+	webtest.AssertProblem(t, do(t, f, routeNamed(t, "POST /users").request()), http.StatusConflict, "email")
 }
 
 func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {
-			f := failing(t, fmt.Errorf("dynamodb: table roster-prod access denied"))
-			res := do(t, f, rt.request())
-			p := assertProblem(t, res, 500)
-			if p.Detail != "An internal error occurred." || strings.Contains(string(res.body), "dynamodb") {
-				t.Errorf("body %s", res.body)
-			}
-			if !strings.Contains(res.logs, "dynamodb: table roster-prod access denied") {
-				t.Errorf("cause not logged: %s", res.logs)
-			}
+			cause := errors.New("dynamodb: table roster-prod access denied")
+			webtest.AssertInternal(t, do(t, failing(t, cause), rt.request()), cause)
 		})
 	}
 }
@@ -396,17 +340,17 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := happy(t)
-		res := do(t, f, request{method: tt.method, target: tt.target, as: &owner})
-		assertProblem(t, res, http.StatusMethodNotAllowed)
-		assertHeaders(t, res, map[string]string{"Allow": tt.allow})
-		assertCalls(t, f)
+		res := do(t, f, request{Method: tt.method, Target: tt.target, As: &owner})
+		webtest.AssertProblem(t, res, http.StatusMethodNotAllowed)
+		webtest.AssertHeaders(t, res, map[string]string{"Allow": tt.allow})
+		webtest.AssertCalls(t, f)
 	}
 }
 
 func TestUnknownPathIs404Problem(t *testing.T) {
 	for _, target := range []string{"/", "/user", "/users/usr1/roles", "/users/usr1/role/admin", "/tenants/acme/users"} {
 		f := happy(t)
-		assertProblem(t, do(t, f, request{method: "GET", target: target, as: &owner}), http.StatusNotFound)
-		assertCalls(t, f)
+		webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: target, As: &owner}), http.StatusNotFound)
+		webtest.AssertCalls(t, f)
 	}
 }

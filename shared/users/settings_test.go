@@ -9,16 +9,17 @@ import (
 
 	"roster/shared/directory"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func TestSetRoleChangesOnlyTheRole(t *testing.T) {
 	for _, id := range []string{"owner", "admin", "user_manager", "member"} {
 		t.Run(id, func(t *testing.T) {
 			f, c, uid := captureUpdate(t)
-			res := do(t, f, request{method: "PUT", target: "/users/usr1/role", body: `{"roleId":"` + id + `"}`, as: &owner})
-			assertJSON(t, res, http.StatusOK, theUserJSON)
-			assertHeaders(t, res, map[string]string{"ETag": `"8"`})
-			if !reflect.DeepEqual(*c, directory.Change{Role: ptr(id)}) || *uid != "usr1" {
+			res := do(t, f, request{Method: "PUT", Target: "/users/usr1/role", Body: `{"roleId":"` + id + `"}`, As: &owner})
+			webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
+			webtest.AssertHeaders(t, res, map[string]string{"ETag": `"8"`})
+			if !reflect.DeepEqual(*c, directory.Change{Role: new(id)}) || *uid != "usr1" {
 				t.Errorf("change %+v for %q", *c, *uid)
 			}
 		})
@@ -29,11 +30,11 @@ func TestSetRoleRefusesAnUnknownRole(t *testing.T) {
 	for _, body := range []string{`{}`, `{"roleId":""}`, `{"roleId":null}`, `{"roleId":"superuser"}`, `{"roleId":"Admin"}`} {
 		t.Run(body, func(t *testing.T) {
 			f := happy(t)
-			p := assertProblem(t, do(t, f, request{method: "PUT", target: "/users/usr1/role", body: body, as: &owner}), http.StatusBadRequest, "roleId")
+			p := webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/users/usr1/role", Body: body, As: &owner}), http.StatusBadRequest, "roleId")
 			if !strings.Contains(p.Errors[0].Message, "owner, admin, user_manager, member") {
 				t.Errorf("message %q does not list the roles", p.Errors[0].Message)
 			}
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -56,8 +57,8 @@ func TestSetWorkingEnvironmentsReplacesTheList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, _ := captureUpdate(t)
-			res := do(t, f, request{method: "PUT", target: "/users/usr1/working-environments", body: tt.body, as: &owner})
-			assertJSON(t, res, http.StatusOK, theUserJSON)
+			res := do(t, f, request{Method: "PUT", Target: "/users/usr1/working-environments", Body: tt.body, As: &owner})
+			webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
 			if c.WorkingEnvironments == nil || *c.WorkingEnvironments == nil || !reflect.DeepEqual(*c.WorkingEnvironments, tt.want) {
 				t.Fatalf("change %+v", *c)
 			}
@@ -88,16 +89,16 @@ func TestSetWorkingEnvironmentsRefusesABadList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, request{method: "PUT", target: "/users/usr1/working-environments", body: tt.body, as: &owner}), http.StatusBadRequest, tt.field)
-			assertCalls(t, f)
+			webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/users/usr1/working-environments", Body: tt.body, As: &owner}), http.StatusBadRequest, tt.field)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
 
 func TestSetAzureCredentialsPassesTheKeyInClearToTheDirectoryAndShowsItMasked(t *testing.T) {
 	f, c, _ := captureUpdate(t)
-	res := do(t, f, request{method: "PUT", target: "/users/usr1/azure-credentials", body: azureBody, as: &owner})
-	assertJSON(t, res, http.StatusOK, theUserJSON)
+	res := do(t, f, request{Method: "PUT", Target: "/users/usr1/azure-credentials", Body: azureBody, As: &owner})
+	webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
 	want := directory.Change{Azure: &user.AzureCredentials{
 		SubscriptionID: "8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c", TenantID: "1b2c3d4e-5f60-4718-9a0b-c1d2e3f4a5b6",
 		ApplicationID: "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9", ApplicationKey: clearKey,
@@ -106,8 +107,8 @@ func TestSetAzureCredentialsPassesTheKeyInClearToTheDirectoryAndShowsItMasked(t 
 		t.Errorf("change %+v, want %+v", *c, want)
 	}
 	for _, s := range []string{clearKey, sealedKey} {
-		if strings.Contains(string(res.body), s) || strings.Contains(res.logs, s) {
-			t.Errorf("the key (%.8s…) is shown: body %s logs %s", s, res.body, res.logs)
+		if strings.Contains(string(res.Body), s) || strings.Contains(res.Logs, s) {
+			t.Errorf("the key (%.8s…) is shown: body %s logs %s", s, res.Body, res.Logs)
 		}
 	}
 }
@@ -115,8 +116,8 @@ func TestSetAzureCredentialsPassesTheKeyInClearToTheDirectoryAndShowsItMasked(t 
 func TestSetAzureCredentialsAcceptsATenantDomain(t *testing.T) {
 	f, c, _ := captureUpdate(t)
 	body := strings.Replace(azureBody, "1b2c3d4e-5f60-4718-9a0b-c1d2e3f4a5b6", "contoso.onmicrosoft.com", 1)
-	if res := do(t, f, request{method: "PUT", target: "/users/usr1/azure-credentials", body: body, as: &owner}); res.code != http.StatusOK {
-		t.Fatalf("status %d; body %s", res.code, res.body)
+	if res := do(t, f, request{Method: "PUT", Target: "/users/usr1/azure-credentials", Body: body, As: &owner}); res.Code != http.StatusOK {
+		t.Fatalf("status %d; body %s", res.Code, res.Body)
 	}
 	if c.Azure == nil || c.Azure.TenantID != "contoso.onmicrosoft.com" {
 		t.Errorf("change %+v", *c)
@@ -147,11 +148,11 @@ func TestSetAzureCredentialsRefusesBadCredentials(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			res := do(t, f, request{method: "PUT", target: "/users/usr1/azure-credentials", body: tt.body, as: &owner})
-			assertProblem(t, res, http.StatusBadRequest, tt.fields...)
-			assertCalls(t, f)
-			if strings.Contains(string(res.body), clearKey) || strings.Contains(res.logs, clearKey) {
-				t.Errorf("the key is echoed: %s", res.body)
+			res := do(t, f, request{Method: "PUT", Target: "/users/usr1/azure-credentials", Body: tt.body, As: &owner})
+			webtest.AssertProblem(t, res, http.StatusBadRequest, tt.fields...)
+			webtest.AssertCalls(t, f)
+			if strings.Contains(string(res.Body), clearKey) || strings.Contains(res.Logs, clearKey) {
+				t.Errorf("the key is echoed: %s", res.Body)
 			}
 		})
 	}

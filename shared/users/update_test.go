@@ -9,6 +9,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 // captureUpdate returns a fake that records the change and id it gets.
@@ -31,23 +32,23 @@ func TestUpdateMapsEachDocumentedFieldToTheChange(t *testing.T) {
 		body string
 		want directory.Change
 	}{
-		{"firstName", `{"firstName":"Grace"}`, directory.Change{FirstName: ptr("Grace")}},
-		{"lastName", `{"lastName":"Hopper"}`, directory.Change{LastName: ptr("Hopper")}},
-		{"email", `{"email":"grace@example.org"}`, directory.Change{Email: ptr("grace@example.org")}},
-		{"ldapUserName", `{"ldapUserName":"ACME\\ghopper"}`, directory.Change{LDAPUserName: ptr(`ACME\ghopper`)}},
-		{"empty ldapUserName unlinks", `{"ldapUserName":""}`, directory.Change{LDAPUserName: ptr("")}},
-		{"notificationsOptIn true", `{"notificationsOptIn":true}`, directory.Change{NotificationsOptIn: ptr(true)}},
-		{"notificationsOptIn false", `{"notificationsOptIn":false}`, directory.Change{NotificationsOptIn: ptr(false)}},
+		{"firstName", `{"firstName":"Grace"}`, directory.Change{FirstName: new("Grace")}},
+		{"lastName", `{"lastName":"Hopper"}`, directory.Change{LastName: new("Hopper")}},
+		{"email", `{"email":"grace@example.org"}`, directory.Change{Email: new("grace@example.org")}},
+		{"ldapUserName", `{"ldapUserName":"ACME\\ghopper"}`, directory.Change{LDAPUserName: new(`ACME\ghopper`)}},
+		{"empty ldapUserName unlinks", `{"ldapUserName":""}`, directory.Change{LDAPUserName: new("")}},
+		{"notificationsOptIn true", `{"notificationsOptIn":true}`, directory.Change{NotificationsOptIn: new(true)}},
+		{"notificationsOptIn false", `{"notificationsOptIn":false}`, directory.Change{NotificationsOptIn: new(false)}},
 		{"the documented example", `{"firstName":"string","lastName":"string","email":"a@example.com","ldapUserName":"string"}`,
-			directory.Change{FirstName: ptr("string"), LastName: ptr("string"), Email: ptr("a@example.com"), LDAPUserName: ptr("string")}},
-		{"null leaves a field alone", `{"firstName":"Grace","lastName":null}`, directory.Change{FirstName: ptr("Grace")}},
+			directory.Change{FirstName: new("string"), LastName: new("string"), Email: new("a@example.com"), LDAPUserName: new("string")}},
+		{"null leaves a field alone", `{"firstName":"Grace","lastName":null}`, directory.Change{FirstName: new("Grace")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, id := captureUpdate(t)
-			res := do(t, f, request{method: "PUT", target: "/users/usr1", body: tt.body, as: &owner})
-			assertJSON(t, res, http.StatusOK, theUserJSON)
-			assertHeaders(t, res, map[string]string{"ETag": `"8"`, "Cache-Control": "no-store"})
+			res := do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: tt.body, As: &owner})
+			webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
+			webtest.AssertHeaders(t, res, map[string]string{"ETag": `"8"`, "Cache-Control": "no-store"})
 			if !reflect.DeepEqual(*c, tt.want) || *id != "usr1" {
 				t.Errorf("change %+v for %q, want %+v", *c, *id, tt.want)
 			}
@@ -81,9 +82,9 @@ func TestUpdateRefusesBadFieldsWithoutCallingTheService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			res := do(t, f, request{method: "PUT", target: "/users/usr1", body: tt.body, as: &owner})
-			assertProblem(t, res, http.StatusBadRequest, tt.fields...)
-			assertCalls(t, f)
+			res := do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: tt.body, As: &owner})
+			webtest.AssertProblem(t, res, http.StatusBadRequest, tt.fields...)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -96,7 +97,7 @@ func TestUpdateSaysWhereAMemberIsChanged(t *testing.T) {
 		"permissions":                 "read-only",
 	} {
 		f := happy(t)
-		p := assertProblem(t, do(t, f, request{method: "PUT", target: "/users/usr1", body: `{"` + field + `":null}`, as: &owner}), 400, field)
+		p := webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: `{"` + field + `":null}`, As: &owner}), 400, field)
 		if !strings.Contains(p.Errors[0].Message, want) {
 			t.Errorf("%s: message %q, want it to mention %s", field, p.Errors[0].Message, want)
 		}
@@ -108,18 +109,18 @@ func TestLinkingLDAPNeedsThePrivilegedPermission(t *testing.T) {
 		for name, p := range map[string]auth.Principal{"user manager": manager, "user manager key": managerKey} {
 			t.Run(name+"/"+body, func(t *testing.T) {
 				f := happy(t)
-				res := assertProblem(t, do(t, f, request{method: "PUT", target: "/users/usr1", body: body, as: &p}), http.StatusForbidden)
+				res := webtest.AssertProblem(t, do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: body, As: &p}), http.StatusForbidden)
 				if !strings.Contains(res.Detail, "users:privileged") {
 					t.Errorf("detail %q", res.Detail)
 				}
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
 	t.Run("an admin API key may", func(t *testing.T) {
 		f, c, _ := captureUpdate(t)
-		if res := do(t, f, request{method: "PUT", target: "/users/usr1", body: `{"ldapUserName":"g"}`, as: &adminKey}); res.code != 200 {
-			t.Fatalf("status %d; body %s", res.code, res.body)
+		if res := do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: `{"ldapUserName":"g"}`, As: &adminKey}); res.Code != 200 {
+			t.Fatalf("status %d; body %s", res.Code, res.Body)
 		}
 		if c.LDAPUserName == nil || *c.LDAPUserName != "g" {
 			t.Errorf("change %+v", *c)
@@ -127,8 +128,8 @@ func TestLinkingLDAPNeedsThePrivilegedPermission(t *testing.T) {
 	})
 	t.Run("a user manager may change the rest", func(t *testing.T) {
 		f, c, _ := captureUpdate(t)
-		if res := do(t, f, request{method: "PUT", target: "/users/usr1", body: `{"email":"g@example.com","notificationsOptIn":false}`, as: &manager}); res.code != 200 {
-			t.Fatalf("status %d; body %s", res.code, res.body)
+		if res := do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: `{"email":"g@example.com","notificationsOptIn":false}`, As: &manager}); res.Code != 200 {
+			t.Fatalf("status %d; body %s", res.Code, res.Body)
 		}
 		if c.Email == nil || c.NotificationsOptIn == nil || c.LDAPUserName != nil {
 			t.Errorf("change %+v", *c)
@@ -170,7 +171,7 @@ func TestIfMatchMakesAChangeConditional(t *testing.T) {
 				}
 				f.delete = func(_ auth.Principal, _ string, v int64) error { got = append(got, v); return nil }
 				rq := rt.request()
-				rq.edit = func(r *http.Request) {
+				rq.Edit = func(r *http.Request) {
 					for _, v := range tt.ifMatch {
 						r.Header.Add("If-Match", v)
 					}
@@ -178,15 +179,15 @@ func TestIfMatchMakesAChangeConditional(t *testing.T) {
 				res := do(t, f, rq)
 				if tt.status != 0 {
 					if tt.field != "" {
-						assertProblem(t, res, tt.status, tt.field)
+						webtest.AssertProblem(t, res, tt.status, tt.field)
 					} else {
-						assertProblem(t, res, tt.status)
+						webtest.AssertProblem(t, res, tt.status)
 					}
-					assertCalls(t, f)
+					webtest.AssertCalls(t, f)
 					return
 				}
-				if res.code != rt.status || len(got) != 1 || got[0] != tt.version {
-					t.Errorf("status %d, versions %v, want %d; body %s", res.code, got, tt.version, res.body)
+				if res.Code != rt.status || len(got) != 1 || got[0] != tt.version {
+					t.Errorf("status %d, versions %v, want %d; body %s", res.Code, got, tt.version, res.Body)
 				}
 			})
 		}
@@ -195,7 +196,7 @@ func TestIfMatchMakesAChangeConditional(t *testing.T) {
 
 func TestABadBodyIsReportedBeforeAStaleIfMatch(t *testing.T) {
 	f := happy(t)
-	res := do(t, f, request{method: "PUT", target: "/users/usr1", body: `{"email":"x"}`, as: &owner, header: map[string]string{"If-Match": `W/"1"`}})
-	assertProblem(t, res, http.StatusBadRequest, "email")
-	assertCalls(t, f)
+	res := do(t, f, request{Method: "PUT", Target: "/users/usr1", Body: `{"email":"x"}`, As: &owner, Header: map[string]string{"If-Match": `W/"1"`}})
+	webtest.AssertProblem(t, res, http.StatusBadRequest, "email")
+	webtest.AssertCalls(t, f)
 }

@@ -101,6 +101,27 @@ func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
 	return *p, nil
 }
 
+// NoBody is what a route that takes no body reads instead of [Decode]: a
+// request without a body, or with at most maxBytes of white space, passes,
+// and so does an empty JSON object; anything else is refused as Decode
+// would refuse it (415, 413, or 400 naming the field), so a client that
+// sends data the route ignores finds out.
+func NoBody(r *http.Request, maxBytes int64) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
+	if err != nil {
+		return fault.Wrap(err, fault.Invalid, "The request body could not be read.")
+	}
+	if len(bytes.TrimSpace(head)) == 0 && int64(len(head)) <= maxBytes {
+		return nil
+	}
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(head), r.Body))
+	_, err = Decode[struct{}](r, maxBytes)
+	return err
+}
+
 // fieldNames caches, per struct type, the exact JSON names of its fields.
 var fieldNames sync.Map // reflect.Type -> map[string]bool
 

@@ -167,3 +167,45 @@ func TestEncodePanicsBeforeWritingOnUnmarshalableValue(t *testing.T) {
 	}()
 	web.Encode(w, http.StatusOK, map[string]any{"f": func() {}})
 }
+
+func TestNoBodyAcceptsNothingButAnEmptyBody(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		ct    string
+		code  fault.Code // "" accepts
+		field string
+	}{
+		{name: "white space", body: " \n\t", ct: "text/plain"},
+		{name: "empty object", body: `{ }`, ct: "application/json"},
+		{name: "a member", body: `{"a":1}`, ct: "application/json", code: fault.Invalid, field: "a"},
+		{name: "an array", body: `[]`, ct: "application/json", code: fault.Invalid, field: "body"},
+		{name: "not JSON", body: `{}`, ct: "text/plain", code: fault.Unsupported, field: "Content-Type"},
+		{name: "over the limit", body: `{"ids":["` + strings.Repeat("u", 80) + `"]}`, ct: "application/json", code: fault.TooLarge, field: "body"},
+		{name: "white space over the limit", body: strings.Repeat(" ", 65), ct: "application/json", code: fault.TooLarge, field: "body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodDelete, "/users/u1", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", tt.ct)
+			r.ContentLength = -1 // as when chunked: only reading can tell
+			err := web.NoBody(r, 64)
+			if tt.code == "" {
+				if err != nil {
+					t.Errorf("%v; want none", err)
+				}
+				return
+			}
+			f := fault.As(err)
+			if f.Code != tt.code || len(f.Fields) != 1 || f.Fields[0].Field != tt.field {
+				t.Errorf("%v; want %s naming %s", err, tt.code, tt.field)
+			}
+		})
+	}
+	t.Run("no body", func(t *testing.T) {
+		r := httptest.NewRequest(http.MethodDelete, "/users/u1", nil)
+		if err := web.NoBody(r, 64); err != nil {
+			t.Errorf("%v; want none", err)
+		}
+	})
+}

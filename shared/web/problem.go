@@ -115,3 +115,18 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
 }
+
+// BearerChallenge is the WWW-Authenticate value of a 401: every credential
+// the API takes (an API key, or an access, auth, device or invite token)
+// is sent as a bearer token.
+const BearerChallenge = `Bearer realm="roster"`
+
+// WriteProblemWithChallenge is [WriteProblem] for groups whose routes take
+// a credential: a 401 also carries [BearerChallenge], so a client learns
+// how to authenticate.
+func WriteProblemWithChallenge(w http.ResponseWriter, r *http.Request, err error) {
+	if fault.CodeOf(err) == fault.Unauthorized {
+		w.Header().Set("WWW-Authenticate", BearerChallenge)
+	}
+	WriteProblem(w, r, err)
+}

@@ -149,3 +149,16 @@ func TestPublicStripsTheCauseForDialects(t *testing.T) {
 		t.Errorf("got %d %#v", status, fe)
 	}
 }
+
+func TestWriteProblemWithChallengeChallengesOnlyA401(t *testing.T) {
+	for code, want := range map[fault.Code]string{fault.Unauthorized: web.BearerChallenge, fault.Forbidden: "", fault.Conflict: ""} {
+		w := httptest.NewRecorder()
+		web.WriteProblemWithChallenge(w, httptest.NewRequest(http.MethodGet, "/users", nil), fault.New(code, "No."))
+		if got := w.Header().Get("WWW-Authenticate"); got != want || w.Code != web.StatusOf(code) {
+			t.Errorf("%s: status %d, WWW-Authenticate %q; want %d, %q", code, w.Code, got, web.StatusOf(code), want)
+		}
+		if ct := w.Header().Get("Content-Type"); ct != web.ProblemContentType {
+			t.Errorf("%s: Content-Type %q", code, ct)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+// Package check owns the field checks the endpoint groups share. Each
+// takes the name a dialect gives the field and returns what is wrong with
+// the value as fault.FieldErrors whose messages are predicates ("must be at
+// most 100 characters"), or nothing. A group whose dialect words a problem
+// differently builds its check from the predicates here ([Printable],
+// [Alnum], [EmailAddress]) instead of restating them.
+package check
+
+import (
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"roster/shared/fault"
+	"roster/shared/role"
+)
+
+// MaxEmail is the most bytes an email address may have: the RFC 5321 path
+// limit.
+const MaxEmail = 254
+
+// Messages every dialect shares.
+const (
+	msgRequired = "is required and must not be empty"
+	msgBlank    = "is required and must not be blank"
+	msgControl  = "must not contain control characters"
+	msgEmail    = "must be an email address such as name@example.com"
+)
+
+// Text checks a line of text: at most max characters, no control
+// characters, and not blank when required.
+func Text(field, v string, max int, required bool) []fault.FieldError {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return problem(field, msgBlank)
+	case utf8.RuneCountInString(v) > max:
+		return problem(field, "must be at most "+strconv.Itoa(max)+" characters")
+	case !Printable(v):
+		return problem(field, msgControl)
+	}
+	return nil
+}
+
+// Email checks a required email address: at most [MaxEmail] bytes, and
+// exactly one plain address (no display name, no list) with a dotted
+// domain, as [EmailAddress] reads it.
+func Email(field, v string) []fault.FieldError {
+	switch {
+	case v == "":
+		return problem(field, msgRequired)
+	case len(v) > MaxEmail:
+		return problem(field, "must be at most "+strconv.Itoa(MaxEmail)+" bytes")
+	}
+	if addr, ok := EmailAddress(v); !ok || addr != v {
+		return problem(field, msgEmail)
+	}
+	return nil
+}
+
+// EmailAddress parses s as one RFC 5322 address whose domain has a dot and
+// returns its bare address (name@example.com). A caller that must have the
+// address exactly as sent compares the result with s; one that tolerates a
+// display name or surrounding space compares it with what it tolerates.
+func EmailAddress(s string) (string, bool) {
+	a, err := mail.ParseAddress(s)
+	if err != nil || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
+		return "", false
+	}
+	return a.Address, true
+}
+
+// Secret checks a secret as it arrives (a password, an application key):
+// present and at most maxBytes bytes. Its rules (a password policy) are the
+// service's, and no message ever quotes the value.
+func Secret(field, v string, maxBytes int) []fault.FieldError {
+	switch {
+	case v == "":
+		return problem(field, msgRequired)
+	case len(v) > maxBytes:
+		return problem(field, "must be at most "+strconv.Itoa(maxBytes)+" bytes")
+	}
+	return nil
+}
+
+// ID checks a required identifier: 1 to max bytes, each an ASCII letter or
+// digit or one of punct. badChar is the message for any other byte, since
+// each dialect words its pattern its own way.
+func ID(field, v string, max int, punct, badChar string) []fault.FieldError {
+	switch {
+	case v == "":
+		return problem(field, msgRequired)
+	case len(v) > max:
+		return problem(field, "must be at most "+strconv.Itoa(max)+" characters")
+	case !Alnum(v, punct):
+		return problem(field, badChar)
+	}
+	return nil
+}
+
+// Role checks a role id against the built-in roles.
+func Role(field, v string) []fault.FieldError {
+	if role.Valid(v) {
+		return nil
+	}
+	return problem(field, "must be one of "+RoleNames())
+}
+
+// RoleNames lists the built-in roles for a message:
+// "owner, admin, user_manager, member".
+func RoleNames() string {
+	ids := role.All()
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = string(id)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Alnum reports whether every byte of v is an ASCII letter or digit or one
+// of the bytes of punct. The empty string passes.
+func Alnum(v, punct string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(punct, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Printable reports whether s is valid UTF-8 without control characters.
+func Printable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+func problem(field, msg string) []fault.FieldError {
+	return []fault.FieldError{{Field: field, Message: msg}}
+}

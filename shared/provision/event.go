@@ -1,0 +1,303 @@
+// Package provision owns event-driven provisioning: the versioned JSON
+// events a feed puts on the provisioning queue (create a tenant with its
+// first owner; upsert, deactivate, reactivate or delete a user keyed by an
+// external id), their strict decoding, and applying them idempotently and
+// in order. See docs/provisioning.md for the schemas.
+package provision
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"roster/shared/fault"
+	"roster/shared/role"
+	"roster/shared/tenant"
+)
+
+// The event types.
+const (
+	TenantCreate   = "tenant.create"
+	UserUpsert     = "user.upsert"
+	UserDeactivate = "user.deactivate"
+	UserReactivate = "user.reactivate"
+	UserDelete     = "user.delete"
+)
+
+// Version is the only schema version this code accepts.
+const Version = 1
+
+// Limits on event fields.
+const (
+	MaxEventBytes = 16 << 10 // one event document
+	maxKey        = 128      // id and externalId
+	maxUsername   = 128
+	maxEmail      = 254
+	maxName       = 100
+)
+
+// Event is one decoded, validated provisioning event. Fields that do not
+// belong to its Type are zero.
+type Event struct {
+	Type       string    `json:"type"`
+	Version    int       `json:"version"`
+	ID         string    `json:"id"` // the idempotency key, unique per tenant
+	OccurredAt time.Time `json:"occurredAt"`
+	Tenant     string    `json:"tenant"`
+
+	// tenant.create
+	Organization string `json:"organization,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Owner        *Owner `json:"owner,omitempty"`
+
+	// user.*
+	ExternalID string      `json:"externalId,omitempty"`
+	User       *UserFields `json:"user,omitempty"` // user.upsert only
+
+	hash string // of the canonical payload
+}
+
+// Owner is the first owner of a new tenant: invited, never given a password.
+type Owner struct {
+	Email     string `json:"email"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+}
+
+// UserFields is the state a user.upsert gives the user. Every field is
+// set on each upsert: the feed sends the whole record.
+type UserFields struct {
+	Username  string `json:"username"`
+	Email     string `json:"email,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Active    *bool  `json:"active"`         // required
+	Role      string `json:"role,omitempty"` // "" means member
+}
+
+// Hash is the SHA-256 of the event's canonical form (decoded and encoded
+// again, so spacing and key order do not matter): a redelivery has the same
+// hash, a different payload under the same id does not.
+func (e *Event) Hash() string { return e.hash }
+
+// envelope is read first, leniently, to choose the strict schema.
+type envelope struct {
+	Type    string `json:"type"`
+	Version int    `json:"version"`
+}
+
+// Per-type wire schemas: decoding refuses any field not listed.
+type (
+	tenantCreateWire struct {
+		Type         string    `json:"type"`
+		Version      int       `json:"version"`
+		ID           string    `json:"id"`
+		OccurredAt   time.Time `json:"occurredAt"`
+		Tenant       string    `json:"tenant"`
+		Organization string    `json:"organization"`
+		Name         string    `json:"name"`
+		Owner        *Owner    `json:"owner"`
+	}
+	userUpsertWire struct {
+		Type       string      `json:"type"`
+		Version    int         `json:"version"`
+		ID         string      `json:"id"`
+		OccurredAt time.Time   `json:"occurredAt"`
+		Tenant     string      `json:"tenant"`
+		ExternalID string      `json:"externalId"`
+		User       *UserFields `json:"user"`
+	}
+	userStateWire struct {
+		Type       string    `json:"type"`
+		Version    int       `json:"version"`
+		ID         string    `json:"id"`
+		OccurredAt time.Time `json:"occurredAt"`
+		Tenant     string    `json:"tenant"`
+		ExternalID string    `json:"externalId"`
+	}
+)
+
+// Decode reads one event strictly: a known type and version, no unknown
+// fields, no trailing data, every required field present and well formed.
+// Every failure is fault.Invalid naming the fields; an invalid event can
+// never succeed, so it is a permanent failure.
+func Decode(body []byte) (*Event, error) {
+	if len(body) > MaxEventBytes {
+		return nil, fault.New(fault.Invalid, "The event is larger than %d bytes.", MaxEventBytes)
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fault.Wrap(err, fault.Invalid, "The event is not a JSON object.")
+	}
+	if env.Version != Version {
+		return nil, fault.InvalidField("version", fmt.Sprintf("must be %d", Version))
+	}
+	var e Event
+	switch env.Type {
+	case TenantCreate:
+		var w tenantCreateWire
+		if err := strict(body, &w); err != nil {
+			return nil, err
+		}
+		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant,
+			Organization: w.Organization, Name: w.Name, Owner: w.Owner}
+	case UserUpsert:
+		var w userUpsertWire
+		if err := strict(body, &w); err != nil {
+			return nil, err
+		}
+		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant,
+			ExternalID: w.ExternalID, User: w.User}
+	case UserDeactivate, UserReactivate, UserDelete:
+		var w userStateWire
+		if err := strict(body, &w); err != nil {
+			return nil, err
+		}
+		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant,
+			ExternalID: w.ExternalID}
+	default:
+		return nil, fault.InvalidField("type", "must be one of "+strings.Join(
+			[]string{TenantCreate, UserUpsert, UserDeactivate, UserReactivate, UserDelete}, ", "))
+	}
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	e.OccurredAt = e.OccurredAt.UTC()
+	canonical, err := json.Marshal(&e)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+	}
+	sum := sha256.Sum256(canonical)
+	e.hash = hex.EncodeToString(sum[:])
+	return &e, nil
+}
+
+// strict decodes body into v refusing unknown fields and trailing data.
+func strict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return fault.InvalidField(te.Field, "has the wrong type")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return fault.InvalidField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a field of this event type")
+		case strings.Contains(err.Error(), "parsing time"):
+			return fault.InvalidField("occurredAt", "must be an RFC 3339 time")
+		}
+		return fault.Wrap(err, fault.Invalid, "The event is not valid JSON.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fault.New(fault.Invalid, "The event has data after its JSON object.")
+	}
+	return nil
+}
+
+// problems collects field problems in the order found.
+type problems []fault.FieldError
+
+func (p *problems) add(field, msg string) {
+	*p = append(*p, fault.FieldError{Field: field, Message: msg})
+}
+
+// key checks an id or external id: 1 to 128 printable ASCII characters
+// without spaces or '#', the key separator.
+func (p *problems) key(field, v string) {
+	if v == "" || len(v) > maxKey {
+		p.add(field, fmt.Sprintf("is required and must be at most %d characters", maxKey))
+		return
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c > '~' || c == '#' {
+			p.add(field, "must be printable ASCII without spaces or '#'")
+			return
+		}
+	}
+}
+
+// text checks free text: valid UTF-8 without control characters, at most
+// max characters; required text must not be blank.
+func (p *problems) text(field, v string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		p.add(field, "is required")
+	case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
+		p.add(field, "must be text without control characters")
+	case utf8.RuneCountInString(v) > max:
+		p.add(field, fmt.Sprintf("must be at most %d characters", max))
+	}
+}
+
+// email checks one plain address with a dotted domain.
+func (p *problems) email(field, v string, required bool) {
+	if v == "" {
+		if required {
+			p.add(field, "is required")
+		}
+		return
+	}
+	a, err := mail.ParseAddress(v)
+	if len(v) > maxEmail || err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
+		p.add(field, "must be an email address such as name@example.com")
+	}
+}
+
+func (e *Event) validate() error {
+	var p problems
+	p.key("id", e.ID)
+	if e.OccurredAt.IsZero() {
+		p.add("occurredAt", "is required (RFC 3339)")
+	}
+	if !tenant.ValidUID(e.Tenant) {
+		p.add("tenant", "must match ^[A-Za-z0-9_-]+$ and be at most 64 characters")
+	}
+	switch e.Type {
+	case TenantCreate:
+		p.text("organization", e.Organization, maxName, true)
+		p.text("name", e.Name, maxName, true)
+		if e.Owner == nil {
+			p.add("owner", "is required")
+			break
+		}
+		p.email("owner.email", e.Owner.Email, true)
+		p.text("owner.firstName", e.Owner.FirstName, maxName, false)
+		p.text("owner.lastName", e.Owner.LastName, maxName, false)
+	default:
+		p.key("externalId", e.ExternalID)
+	}
+	if e.Type == UserUpsert {
+		u := e.User
+		if u == nil {
+			p.add("user", "is required")
+			return fault.InvalidFields(p)
+		}
+		switch {
+		case u.Username == "":
+			p.add("user.username", "is required")
+		case !utf8.ValidString(u.Username) || strings.IndexFunc(u.Username, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+			p.add("user.username", "must not contain spaces or control characters")
+		case utf8.RuneCountInString(u.Username) > maxUsername:
+			p.add("user.username", fmt.Sprintf("must be at most %d characters", maxUsername))
+		}
+		p.email("user.email", u.Email, false)
+		p.text("user.firstName", u.FirstName, maxName, false)
+		p.text("user.lastName", u.LastName, maxName, false)
+		if u.Active == nil {
+			p.add("user.active", "is required")
+		}
+		if u.Role != "" && !role.Valid(u.Role) {
+			p.add("user.role", "must be one of owner, admin, user_manager, member")
+		}
+	}
+	return fault.InvalidFields(p)
+}

@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"roster/shared/fault"
+	"roster/shared/signin"
+	"roster/shared/tenant"
+	"roster/shared/user"
+)
+
+// Items of event-driven provisioning (package provision):
+//
+//	PK                          SK                    item
+//	IDEMPOTENCY#<t>#<eventId>   IDEMPOTENCY           an applied event: payload hash, expiresAt (TTL)
+//	TENANT#<t>                  EXTERNAL#<extId>      external id -> userId, occurredAt of the last event applied
+//
+// The idempotency record is written in the same transaction as the change
+// it records, so an event is either applied and recorded or neither.
+const idempotencySK = "IDEMPOTENCY"
+
+func idempotencyPK(tenantID, eventID string) string { return "IDEMPOTENCY#" + tenantID + "#" + eventID }
+func externalSK(externalID string) string           { return "EXTERNAL#" + externalID }
+
+// ProvisionMark records that one provisioning event was applied.
+type ProvisionMark struct {
+	TenantID  string    // the event's tenant
+	EventID   string    // the event's idempotency key
+	Hash      string    // hash of the event's canonical payload
+	AppliedAt time.Time // when it was applied
+	ExpiresAt time.Time // when the record lapses (whole seconds; the TTL)
+}
+
+// ExternalRef links a user's external id (an HR or directory feed's key) to
+// the user, with the time of the last event applied to it. After a delete
+// the ref stays, without a user, so an older event cannot bring it back.
+type ExternalRef struct {
+	TenantID   string
+	ExternalID string
+	UserID     string    // "" once the user was deleted
+	OccurredAt time.Time // occurredAt of the last event applied
+}
+
+type markItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Type      string    `dynamodbav:"type"`
+	TenantID  string    `dynamodbav:"tenantId"`
+	EventID   string    `dynamodbav:"eventId"`
+	Hash      string    `dynamodbav:"hash"`
+	AppliedAt time.Time `dynamodbav:"appliedAt"`
+	ExpiresAt int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
+}
+
+type externalItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	ExternalID string `dynamodbav:"externalId"`
+	UserID     string `dynamodbav:"userId,omitempty"`
+	OccurredAt int64  `dynamodbav:"occurredAt"` // epoch nanoseconds, so conditions compare numbers
+}
+
+// GetProvisionMark reads the record of an applied event, expired or not
+// (an expired one still proves the event was applied). fault.NotFound.
+func (t *Table) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ProvisionMark, error) {
+	var it markItem
+	if err := t.getOne(ctx, key(idempotencyPK(tenantID, eventID), idempotencySK), &it,
+		"The event has not been applied.", "get provision mark"); err != nil {
+		return nil, err
+	}
+	return &ProvisionMark{TenantID: it.TenantID, EventID: it.EventID, Hash: it.Hash,
+		AppliedAt: it.AppliedAt, ExpiresAt: unixTime(it.ExpiresAt)}, nil
+}
+
+// GetExternalRef reads the ref of an external id. fault.NotFound.
+func (t *Table) GetExternalRef(ctx context.Context, tenantID, externalID string) (*ExternalRef, error) {
+	var it externalItem
+	if err := t.getOne(ctx, key(tenantPK(tenantID), externalSK(externalID)), &it,
+		"The external id is unknown.", "get external ref"); err != nil {
+		return nil, err
+	}
+	return &ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID, UserID: it.UserID,
+		OccurredAt: time.Unix(0, it.OccurredAt).UTC()}, nil
+}
+
+// Provisioning is one event's change, written with its mark in one
+// transaction. Exactly one of Tenant, Create, Update or Delete is set, or
+// none: an event that changes nothing (an older one) is only recorded.
+type Provisioning struct {
+	Mark ProvisionMark
+
+	Tenant *tenant.Tenant // a new tenant
+	Invite *signin.Invite // with the invitation of its first owner
+
+	Create *user.User    // a new user (its number and account are drawn here)
+	Update [2]*user.User // the user as read and as it is to be stored
+	Delete *user.User    // the user as read, deleted with its markers
+
+	Ref     *ExternalRef // the external id's ref as it is to be stored
+	PrevRef *ExternalRef // the ref as read; nil when there was none
+}
+
+// Errors of ApplyProvisioning.
+var (
+	// ErrMarked is the Conflict when the event's mark already exists: a
+	// concurrent delivery of the same event got there first.
+	ErrMarked = fault.New(fault.Conflict, "The event has already been applied.")
+	errRaced  = fault.New(fault.Unavailable, "The user changed while the event was applied; retry.")
+)
+
+// ApplyProvisioning writes p in one TransactWriteItems. A lost race (the
+// user or its ref changed since read) is fault.Unavailable, for a retry
+// that reads again; an existing mark is ErrMarked; the create block's own
+// failures keep their codes (fault.Conflict naming email or username,
+// fault.NotFound for a missing or inactive tenant).
+func (t *Table) ApplyProvisioning(ctx context.Context, p Provisioning) error {
+	if p.Create != nil {
+		prepareUser(p.Create)
+		if p.Ref != nil {
+			p.Ref.UserID = p.Create.ID
+		}
+		return retryCreate(ctx, p.Create, func() error { return t.applyProvisioning(ctx, p) })
+	}
+	return t.applyProvisioning(ctx, p)
+}
+
+func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
+	x := &txn{table: &t.name}
+	switch {
+	case p.Tenant != nil:
+		tn := p.Tenant
+		item, err := attributevalue.MarshalMap(tenantItem{
+			PK: tenantPK(tn.ID), SK: tenantSK, Type: "tenant", ID: tn.ID,
+			Organization: tn.Organization, Name: tn.Name, Active: tn.Active, CreatedAt: tn.CreatedAt.UTC(),
+		})
+		if err != nil {
+			return fault.Wrap(fmt.Errorf("marshal tenant %s: %w", tn.ID, err), fault.Internal, errInternal)
+		}
+		x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+			fault.New(fault.Conflict, "The tenant already exists."))
+		if in := p.Invite; in != nil {
+			inv, err := attributevalue.MarshalMap(inviteItem{
+				PK: invitePK(in.ID), SK: inviteSK, Type: "invite", ID: in.ID, TenantID: in.TenantID,
+				Email: in.Email, Role: in.Role, FirstName: in.FirstName, LastName: in.LastName, Hash: in.Hash,
+				CreatedAt: in.CreatedAt.UTC(), CreatedBy: in.CreatedBy, ExpiresAt: in.ExpiresAt.Unix(),
+			})
+			if err != nil {
+				return fault.Wrap(fmt.Errorf("marshal invite: %w", err), fault.Internal, errInternal)
+			}
+			x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: inv,
+				ConditionExpression: aws.String("attribute_not_exists(PK)")}}, errRaced)
+		}
+	case p.Create != nil:
+		items, err := t.createItems(p.Create, "")
+		if err != nil {
+			return err
+		}
+		for i, it := range items {
+			x.add(it, createFailure(createSlot(p.Create, i), nil))
+		}
+	case p.Update[0] != nil:
+		old, next := p.Update[0], p.Update[1]
+		upd, err := t.userUpdate(old, next)
+		if err != nil {
+			return err
+		}
+		x.add(types.TransactWriteItem{Update: upd}, errRaced)
+		pk := tenantPK(next.TenantID)
+		if err := x.moveMarker(pk, next, emailMarker(old.Email), emailMarker(next.Email), errEmail); err != nil {
+			return err
+		}
+		oldName, newName := usernameSK(user.NormalizeUsername(old.Username)), usernameSK(user.NormalizeUsername(next.Username))
+		if err := x.moveMarker(pk, next, oldName, newName, errUsername); err != nil {
+			return err
+		}
+	case p.Delete != nil:
+		for _, it := range deleteItems(&t.name, p.Delete) {
+			x.add(it, errRaced)
+		}
+	}
+	for i := range x.fails {
+		if x.fails[i] == errStaleUser {
+			x.fails[i] = errRaced // a marker moved by a concurrent change
+		}
+	}
+	if p.Ref != nil {
+		put, err := t.refPut(*p.Ref, p.PrevRef)
+		if err != nil {
+			return err
+		}
+		x.add(types.TransactWriteItem{Put: put}, errRaced)
+	}
+	m := p.Mark
+	mark, err := attributevalue.MarshalMap(markItem{
+		PK: idempotencyPK(m.TenantID, m.EventID), SK: idempotencySK, Type: "idempotency",
+		TenantID: m.TenantID, EventID: m.EventID, Hash: m.Hash, AppliedAt: m.AppliedAt.UTC(), ExpiresAt: m.ExpiresAt.Unix(),
+	})
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal provision mark: %w", err), fault.Internal, errInternal)
+	}
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: mark,
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ErrMarked)
+
+	op := "provision " + m.TenantID + "/" + m.EventID
+	if len(x.items) == 1 {
+		// Nothing to change: the mark alone, half the cost of a transaction.
+		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.name, Item: mark,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		if conditionFailed(err) {
+			return fault.Wrap(err, fault.Conflict, "%s", ErrMarked.Message)
+		}
+		return translate(err, op)
+	}
+	return x.run(ctx, t.db, op)
+}
+
+// refPut writes ref provided the stored ref is still prev (absent when
+// prev is nil), so two events for one external id never both apply on the
+// same state.
+func (t *Table) refPut(ref ExternalRef, prev *ExternalRef) (*types.Put, error) {
+	item, err := attributevalue.MarshalMap(externalItem{
+		PK: tenantPK(ref.TenantID), SK: externalSK(ref.ExternalID), Type: "external",
+		ExternalID: ref.ExternalID, UserID: ref.UserID, OccurredAt: ref.OccurredAt.UnixNano(),
+	})
+	if err != nil {
+		return nil, fault.Wrap(fmt.Errorf("marshal external ref: %w", err), fault.Internal, errInternal)
+	}
+	put := &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	if prev != nil {
+		put.ConditionExpression = aws.String("occurredAt = :prev")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":prev": &types.AttributeValueMemberN{Value: strconv.FormatInt(prev.OccurredAt.UnixNano(), 10)},
+		}
+	}
+	return put, nil
+}
