@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/shared/emulator"
 	"roster/shared/fault"
 	"roster/shared/opaque"
 	"roster/shared/password"
@@ -243,6 +244,12 @@ func TestLoginLocksAfterMaxFailuresWithoutExtendingAndSuccessResets(t *testing.T
 func TestConcurrentLoginFailuresAreEachCountedAndLockOnce(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		if env.Emulator == emulator.NameMoto {
+			// Concurrent conditional updates of one item are not serialised
+			// by moto (seen: two failures counted as one); the guarantee is
+			// DynamoDB's, and DynamoDB Local keeps it.
+			t.Skip("moto does not serialise concurrent conditional writes")
+		}
 		f := newFixture(t, env, signin.Options{MaxFailures: 10})
 		env.Tenant(t, "t1")
 		u := f.person(t, "t1", "ada", "member", "", goodPassword)
@@ -419,9 +426,12 @@ func TestConcurrentExchangesOfOneAuthTokenLetExactlyOneWin(t *testing.T) {
 	t.Parallel()
 	const n = 8
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		// The store's concurrent-create test skips moto, whose transactions
-		// are not isolated; these two-item ones held there in 15 runs of 24
-		// racers, so both emulators run it.
+		if env.Emulator == emulator.NameMoto {
+			// moto applies a transaction's writes one by one without a lock,
+			// so racing transactions can both pass their conditions there;
+			// the guarantee is DynamoDB's, and DynamoDB Local keeps it.
+			t.Skip("moto does not isolate concurrent transactions")
+		}
 		f := newFixture(t, env, signin.Options{})
 		env.Tenant(t, "t1")
 		u := f.person(t, "t1", "ada", "member", "", goodPassword)
