@@ -22,12 +22,20 @@ import (
 //	TENANT#<t>          NUMBER#<n>          numeric-id marker -> userId
 //	TENANT#<t>          GROUP#<id>          group (name, createdAt)
 //	TENANT#<t>          GROUPNAME#<name>    group-name marker -> groupId
+//	TENANT#<t>          LOGINPROFILE#<n>    login profile (name, auth type); see loginprofiles.go
+//	TENANT#<t>          PROFILENAME#<name>  login-profile name marker
+//	TENANT#<t>          EXTERNAL#<id>       provisioning: external id -> userId, last applied event time
+//	IDEMPOTENCY#<t>#<k> IDEMPOTENCY         provisioning: applied event key, payload hash, expiresAt
 //	ACCOUNT#<a>         ACCOUNT             account (the person): password hash, lockout, default tenant
 //	ACCOUNT#<a>         MEMBER#<t>          membership: the person's user in tenant t
 //	APIKEY#<keyId>      APIKEY              API key (tenant, roles, HMAC of the key)
 //	DEVICE#<id>         DEVICE              device token (tenant, HMAC)
 //	AUTH#<id>           AUTH                auth token (account, HMAC, expiresAt)
 //	INVITE#<id>         INVITE              invitation (tenant, email, role, HMAC, expiresAt)
+//
+// User items also carry the sort keys of the five local secondary indexes
+// (LSI1SK..LSI5SK: username, email, first name, last name, updatedAt) that
+// search reads; search.go computes them on every write.
 //
 // expiresAt is the table's TTL attribute: a Number of epoch seconds. DynamoDB
 // deletes expired items late (within days), so every read checks it too.
