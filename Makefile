@@ -78,6 +78,11 @@ $(foreach id,$(FUNCTION_IDS),$(eval $(call function_rules,$(id))))
 run: tools ## Run the whole API on http://127.0.0.1:3000 with a local backend
 	$(GO) run ./cmd/local
 
+.PHONY: send-event
+send-event: ## Send a provisioning event to the queue `make run` consumes: make send-event EVENT=events/provisioning-user-upsert.json
+	@test -n "$(EVENT)" || { echo 'send-event: set EVENT to a file in events/' >&2; exit 1; }
+	./scripts/send-event.sh $(EVENT)
+
 .PHONY: invoke
 invoke: ## Run a function's bootstrap on an event: make invoke FN=UserInfoFunction EVENT=events/x.json
 	@test -n "$(FN)" || { echo 'invoke: set FN to a function: $(FUNCTION_IDS)' >&2; exit 1; }
@@ -101,6 +106,7 @@ bench: tools build build-host ## Measure the budgets: bootstrap and zip sizes, s
 	$(GO) run ./cmd/bench -build $(BUILD_DIR) -host $(HOST_DIR) $(BENCH_FLAGS)
 	./scripts/netns-run.sh $(GO) test -run '^$$' -bench '$(BENCH_PATTERN)' -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkHash$$' -cpu 1 ./shared/password/
+	./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkProvisioning$$' -benchtime 20x ./shared/provision/
 	ROSTER_SEARCH_BENCH_SIZES=100,10000,100000 ./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkSearchTenantSizes$$' -benchtime 50x -timeout 60m ./shared/store/
 
 .PHONY: clean

@@ -46,7 +46,8 @@ const (
 
 // startEnv is what a function needs at start: the variables template.yaml
 // sets. Nothing reads them before the first event.
-var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info"}
+var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info",
+	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -1,7 +1,9 @@
 // Command local runs the whole Roster API on one listener without AWS or
-// Docker: it starts the local backend (moto_server for DynamoDB and Secrets
-// Manager), builds every function's handler in process, and routes requests
-// to them exactly as template.yaml routes them in API Gateway.
+// Docker: it starts the local backend (moto_server for DynamoDB, Secrets
+// Manager and SQS), builds every function's handler in process, routes
+// requests to them exactly as template.yaml routes them in API Gateway, and
+// feeds the local provisioning queue to the provisioning handler as the
+// SQS event source does in AWS.
 package main
 
 import (
@@ -18,10 +20,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"roster/cmd/internal/devstack"
 	"roster/shared/auth"
 	"roster/shared/catalog"
 	"roster/shared/platform"
+	"roster/shared/provision"
 	"roster/shared/samtemplate"
 	"roster/shared/web"
 )
@@ -60,6 +66,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	q := sqs.NewFromConfig(stack.AWS)
+	proc, err := provision.New(p.Table, p.Keys.Pepper, provision.Options{
+		Notifier: provision.NewQueue(q, stack.NotificationsQueueURL)})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -82,6 +94,8 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   # then call GET %[1]s/account with 'Authorization: Bearer <accessToken>'
   # Public signing keys
   curl -s %[1]s/.well-known/jwks.json
+  # Provisioning: send an event to the local queue (URL in the demo file)
+  ./scripts/send-event.sh events/provisioning-user-upsert.json
 
 Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken)
@@ -89,6 +103,14 @@ Press Ctrl-C to stop.
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	polling, stopPolling := context.WithCancel(ctx)
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		_ = provision.Poll(polling, q, stack.ProvisioningQueueURL, log,
+			func(ctx context.Context, b events.SQSEvent) events.SQSEventResponse { return proc.Handle(ctx, log, b) })
+	}()
+	defer func() { stopPolling(); <-polled }()
 	select {
 	case err := <-errc:
 		return err

@@ -162,3 +162,18 @@ func Hash(pepper []byte, token string) []byte {
 func Verify(pepper []byte, token string, stored []byte) bool {
 	return hmac.Equal(Hash(pepper, token), stored)
 }
+
+// Derive returns the token of this kind that key and label determine: the
+// same inputs always give the same token. It is for a token whose only
+// stored form is its hash but which must be delivered again after a failed
+// first delivery (a provisioned owner's invitation). key must be secret and
+// label unique to the token; id and secret come from separate HMACs, so
+// knowing the id (which is logged) says nothing of the secret.
+func (kd Kind) Derive(key []byte, label string) Key {
+	sum := func(part string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(kd.Prefix + part + "\x00" + label))
+		return m.Sum(nil)
+	}
+	return kd.newKey(idEncoding.EncodeToString(sum("id")[:idBytes]), base64.RawURLEncoding.EncodeToString(sum("secret")))
+}

@@ -267,3 +267,22 @@ func TestKindsDoNotAcceptEachOther(t *testing.T) {
 		}
 	}
 }
+
+func TestDeriveIsStableParseableAndKeyed(t *testing.T) {
+	k1 := Invite.Derive([]byte("secret-one"), "acme/evt-1")
+	if k2 := Invite.Derive([]byte("secret-one"), "acme/evt-1"); k2 != k1 {
+		t.Fatal("the same key and label gave two tokens")
+	}
+	if id, err := Invite.Parse(k1.Token); err != nil || id != k1.ID {
+		t.Fatalf("Parse(derived) = %q, %v; want %q", id, err, k1.ID)
+	}
+	for _, other := range []Key{
+		Invite.Derive([]byte("secret-two"), "acme/evt-1"),
+		Invite.Derive([]byte("secret-one"), "acme/evt-2"),
+		Device.Derive([]byte("secret-one"), "acme/evt-1"),
+	} {
+		if other.ID == k1.ID || strings.HasSuffix(other.Token, k1.Token[secAt:]) {
+			t.Fatalf("another key, label or kind gave the same id or secret")
+		}
+	}
+}

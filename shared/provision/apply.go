@@ -53,6 +53,8 @@ const (
 // Options tunes the processor; zero values mean the defaults.
 type Options struct {
 	Now func() time.Time // clock; time.Now
+	// Notifier delivers new owners' invitations (required).
+	Notifier Notifier
 }
 
 // Processor applies events to the table.
@@ -60,15 +62,16 @@ type Processor struct {
 	st     Store
 	pepper []byte
 	now    func() time.Time
+	notify Notifier
 }
 
 // New returns a processor. pepper hashes the invitation tokens of new
 // tenants' owners, as signin does.
 func New(st Store, pepper []byte, opts Options) (*Processor, error) {
-	if st == nil || len(pepper) == 0 {
-		return nil, errors.New("new provision processor: store and pepper are required")
+	if st == nil || len(pepper) == 0 || opts.Notifier == nil {
+		return nil, errors.New("new provision processor: store, pepper and notifier are required")
 	}
-	p := &Processor{st: st, pepper: pepper, now: opts.Now}
+	p := &Processor{st: st, pepper: pepper, now: opts.Now, notify: opts.Notifier}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -97,41 +100,82 @@ var errKeyReused = fault.New(fault.Conflict, "The event id was already used for 
 // Stale. An unknown or inactive tenant is fault.NotFound; a user event for
 // an external id never upserted is fault.Unavailable, since its upsert may
 // still be on the queue.
+//
+// A tenant.create, Applied or Duplicate, then sends the owner's invitation
+// to the Notifier. The token is derived from the pepper and the event, so
+// every send carries the same token, the one whose hash the transaction
+// stored; a failed send is fault.Unavailable, and the redelivery that
+// follows is a Duplicate that sends it again. The mailer therefore sees an
+// invitation at least once, keyed by its id.
 func (p *Processor) Apply(ctx context.Context, e *Event) (Outcome, error) {
-	if out, seen, err := p.seen(ctx, e); seen || err != nil {
+	out, appliedAt, err := p.applyOnce(ctx, e)
+	if err != nil || e.Type != TenantCreate {
 		return out, err
 	}
-	out, err := p.apply(ctx, e)
+	if err := p.sendInvite(ctx, e, appliedAt); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// applyOnce applies e unless its mark exists; appliedAt is when it was
+// applied, now or by an earlier delivery.
+func (p *Processor) applyOnce(ctx context.Context, e *Event) (Outcome, time.Time, error) {
+	if out, at, seen, err := p.seen(ctx, e); seen || err != nil {
+		return out, at, err
+	}
+	now := p.now().UTC()
+	out, err := p.apply(ctx, e, now)
 	if fault.CodeOf(err) == fault.Conflict {
 		// A concurrent delivery of the same event may have won the race (on
 		// the mark, or on the tenant, user or markers it creates, which its
 		// transaction wrote together with the mark): then this one is a
 		// duplicate.
-		if dout, seen, serr := p.seen(ctx, e); seen {
-			return dout, serr
+		if dout, at, seen, serr := p.seen(ctx, e); seen {
+			return dout, at, serr
 		}
 	}
-	return out, err
+	return out, now, err
 }
 
 // seen reads e's mark: Duplicate when it records this payload, errKeyReused
 // when another; seen is false when there is no mark.
-func (p *Processor) seen(ctx context.Context, e *Event) (out Outcome, seen bool, err error) {
+func (p *Processor) seen(ctx context.Context, e *Event) (out Outcome, appliedAt time.Time, seen bool, err error) {
 	m, err := p.st.GetProvisionMark(ctx, e.Tenant, e.ID)
 	switch fault.CodeOf(err) {
 	case "":
 		if m.Hash != e.Hash() {
-			return "", true, errKeyReused
+			return "", time.Time{}, true, errKeyReused
 		}
-		return Duplicate, true, nil
+		return Duplicate, m.AppliedAt, true, nil
 	case fault.NotFound:
-		return "", false, nil
+		return "", time.Time{}, false, nil
 	}
-	return "", false, err
+	return "", time.Time{}, false, err
 }
 
-func (p *Processor) apply(ctx context.Context, e *Event) (Outcome, error) {
-	now := p.now().UTC()
+// inviteKey is the owner's invitation token of a tenant.create: derived,
+// not random, so a resend after a failure carries the token whose hash
+// was stored.
+func (p *Processor) inviteKey(e *Event) opaque.Key {
+	return opaque.Invite.Derive(p.pepper, "provision/tenant.create\x00"+e.Tenant+"\x00"+e.ID)
+}
+
+// inviteExpiry is when an invitation created at appliedAt lapses, as stored.
+func inviteExpiry(appliedAt time.Time) time.Time {
+	return appliedAt.UTC().Add(InviteTTL).Truncate(time.Second)
+}
+
+func (p *Processor) sendInvite(ctx context.Context, e *Event, appliedAt time.Time) error {
+	k := p.inviteKey(e)
+	return p.notify.Notify(ctx, Notification{
+		Type: InvitationCreated, Version: 1, ID: k.ID, EventID: e.ID, Tenant: e.Tenant,
+		Email: e.Owner.Email, FirstName: e.Owner.FirstName, LastName: e.Owner.LastName, Role: string(role.Owner),
+		InviteToken: k.Token, ExpiresAt: inviteExpiry(appliedAt),
+	})
+}
+
+func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome, error) {
 	mark := store.ProvisionMark{TenantID: e.Tenant, EventID: e.ID, Hash: e.Hash(), AppliedAt: now,
 		ExpiresAt: now.Add(MarkTTL).Truncate(time.Second)}
 	if e.Type == TenantCreate {
@@ -236,20 +280,18 @@ func same(a, b *user.User) bool {
 }
 
 // createTenant creates the tenant and the invitation of its first owner in
-// one transaction with the event's mark. The invitation token is generated
-// here and only its hash is stored; no password ever travels in an event.
+// one transaction with the event's mark. Only the invitation token's hash
+// is stored; Apply sends the token itself once the transaction committed.
+// No password ever travels in an event.
 func (p *Processor) createTenant(ctx context.Context, e *Event, mark store.ProvisionMark, now time.Time) (Outcome, error) {
-	k, err := opaque.Invite.Generate()
-	if err != nil {
-		return "", fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
+	k := p.inviteKey(e)
 	w := store.Provisioning{
 		Mark:   mark,
 		Tenant: &tenant.Tenant{ID: e.Tenant, Organization: e.Organization, Name: e.Name, Active: true, CreatedAt: now},
 		Invite: &signin.Invite{
 			ID: k.ID, TenantID: e.Tenant, Email: e.Owner.Email, Role: string(role.Owner),
 			FirstName: e.Owner.FirstName, LastName: e.Owner.LastName, Hash: opaque.Hash(p.pepper, k.Token),
-			CreatedAt: now, CreatedBy: Actor, ExpiresAt: now.Add(InviteTTL).Truncate(time.Second),
+			CreatedAt: now, CreatedBy: Actor, ExpiresAt: inviteExpiry(now),
 		},
 	}
 	if err := p.st.ApplyProvisioning(ctx, w); err != nil {

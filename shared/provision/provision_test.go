@@ -61,11 +61,32 @@ type fixture struct {
 	env  storetest.Env
 	proc *provision.Processor
 	dir  directory.Service
+	sent *outbox // the notifications the processor sent
+}
+
+// outbox records notifications, as a mailer's queue would receive them.
+type outbox struct {
+	mu   sync.Mutex
+	sent []provision.Notification
+}
+
+func (o *outbox) Notify(_ context.Context, n provision.Notification) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sent = append(o.sent, n)
+	return nil
+}
+
+func (o *outbox) all() []provision.Notification {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]provision.Notification(nil), o.sent...)
 }
 
 func newFixture(t *testing.T, env storetest.Env) fixture {
 	t.Helper()
-	proc, err := provision.New(env.Table, pepper, provision.Options{})
+	sent := &outbox{}
+	proc, err := provision.New(env.Table, pepper, provision.Options{Notifier: sent})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +102,7 @@ func newFixture(t *testing.T, env storetest.Env) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{env: env, proc: proc, dir: dir}
+	return fixture{env: env, proc: proc, dir: dir, sent: sent}
 }
 
 // apply decodes and applies one event.

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"roster/shared/fault"
 	"roster/shared/platform"
@@ -30,17 +31,48 @@ type Handler func(ctx context.Context, batch events.SQSEvent) (events.SQSEventRe
 func (p *Processor) Handle(ctx context.Context, log *slog.Logger, batch events.SQSEvent) events.SQSEventResponse {
 	// An empty list, not null: every message succeeded.
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for _, msg := range batch.Records {
-		if err := p.handleOne(ctx, log, msg); err != nil {
+	evs := make([]*Event, len(batch.Records))
+	bad := make([]error, len(batch.Records))
+	var valid []*Event
+	for i, msg := range batch.Records {
+		if evs[i], bad[i] = Decode([]byte(msg.Body)); bad[i] == nil {
+			valid = append(valid, evs[i])
+		}
+	}
+	bp, touched := p.forBatch(ctx, log, valid)
+	for i, msg := range batch.Records {
+		if err := bp.handleOne(ctx, log, msg, evs[i], bad[i]); err != nil {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		}
+		if evs[i] != nil {
+			touched(evs[i])
 		}
 	}
 	return resp
 }
 
-func (p *Processor) handleOne(ctx context.Context, log *slog.Logger, msg events.SQSMessage) error {
+// forBatch returns a processor whose reads come from one batched read of
+// everything evs read first (see snapshot), and the function to call after
+// each event. When the store cannot read in batches, or the batched read
+// fails, events read item by item as they would alone.
+func (p *Processor) forBatch(ctx context.Context, log *slog.Logger, evs []*Event) (*Processor, func(*Event)) {
+	br, ok := p.st.(BatchReader)
+	if !ok || len(evs) == 0 {
+		return p, func(*Event) {}
+	}
+	snap, err := br.ReadProvisioning(ctx, readsFor(evs))
+	if err != nil {
+		log.WarnContext(ctx, "provisioning batch read failed; reading event by event", slog.String("error", err.Error()))
+		return p, func(*Event) {}
+	}
+	view := &snapshot{Store: p.st, snap: snap, dirty: map[string]bool{}}
+	bp := *p
+	bp.st = view
+	return &bp, view.touched
+}
+
+func (p *Processor) handleOne(ctx context.Context, log *slog.Logger, msg events.SQSMessage, e *Event, err error) error {
 	attrs := []any{slog.String("messageId", msg.MessageId), slog.String("receiveCount", msg.Attributes["ApproximateReceiveCount"])}
-	e, err := Decode([]byte(msg.Body))
 	if err == nil {
 		attrs = append(attrs, slog.String("tenant", e.Tenant), slog.String("eventId", e.ID), slog.String("type", e.Type))
 		var out Outcome
@@ -59,6 +91,10 @@ func (p *Processor) handleOne(ctx context.Context, log *slog.Logger, msg events.
 	return err
 }
 
+// EnvNotificationsQueue names the variable holding the URL of the queue
+// that receives new owners' invitations (NotificationsQueue).
+const EnvNotificationsQueue = "NOTIFICATIONS_QUEUE_URL"
+
 // FromEnv returns the Lambda handler. The configuration is checked now so a
 // function that cannot run fails at start; the platform (clients, key
 // material) is built on the first batch, once per container, and a failed
@@ -66,6 +102,10 @@ func (p *Processor) handleOne(ctx context.Context, log *slog.Logger, msg events.
 func FromEnv(getenv func(string) string, logOut io.Writer) (Handler, error) {
 	if _, err := platform.ConfigFromEnv(getenv); err != nil {
 		return nil, err
+	}
+	notifyURL := getenv(EnvNotificationsQueue)
+	if notifyURL == "" {
+		return nil, fmt.Errorf("missing environment: %s", EnvNotificationsQueue)
 	}
 	var (
 		mu   sync.Mutex
@@ -80,7 +120,8 @@ func FromEnv(getenv func(string) string, logOut io.Writer) (Handler, error) {
 				mu.Unlock()
 				return events.SQSEventResponse{}, fmt.Errorf("init: %w", err)
 			}
-			built, err := New(pf.Table, pf.Keys.Pepper, Options{})
+			notifier := NewQueue(sqs.NewFromConfig(platform.AWSFromEnv(getenv)), notifyURL)
+			built, err := New(pf.Table, pf.Keys.Pepper, Options{Notifier: notifier})
 			if err != nil {
 				mu.Unlock()
 				return events.SQSEventResponse{}, fmt.Errorf("init: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -243,4 +244,109 @@ func (t *Table) refPut(ref ExternalRef, prev *ExternalRef) (*types.Put, error) {
 		}
 	}
 	return put, nil
+}
+
+// ProvisionKeys names what a batch of provisioning events reads before it
+// writes: the events' marks, their tenants and their external ids' refs.
+type ProvisionKeys struct {
+	Marks   [][2]string // (tenant, event id)
+	Tenants []string
+	Refs    [][2]string // (tenant, external id)
+}
+
+// ProvisionSnapshot is what ReadProvisioning found. Every key asked for
+// is in its map; a nil value means the item does not exist. Users holds
+// the users the found refs point to, keyed by (tenant, user id).
+type ProvisionSnapshot struct {
+	Marks   map[[2]string]*ProvisionMark
+	Tenants map[string]*tenant.Tenant
+	Refs    map[[2]string]*ExternalRef
+	Users   map[[2]string]*user.User
+}
+
+// ReadProvisioning reads everything a batch of events reads first, in as
+// few calls as DynamoDB allows: one strongly consistent BatchGetItem for
+// the marks, tenants and refs (per 100 keys), then one for the users the
+// refs name. Unprocessed keys are asked for again with backoff (batchGet),
+// so no key is silently left out; fault.Unavailable when DynamoDB keeps
+// leaving some.
+func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*ProvisionSnapshot, error) {
+	s := &ProvisionSnapshot{Marks: map[[2]string]*ProvisionMark{}, Tenants: map[string]*tenant.Tenant{},
+		Refs: map[[2]string]*ExternalRef{}, Users: map[[2]string]*user.User{}}
+	seen := map[string]bool{}
+	var keys []map[string]types.AttributeValue
+	want := func(pk, sk string) {
+		if !seen[pk+"\x00"+sk] {
+			seen[pk+"\x00"+sk] = true
+			keys = append(keys, key(pk, sk))
+		}
+	}
+	for _, m := range k.Marks {
+		s.Marks[m] = nil
+		want(idempotencyPK(m[0], m[1]), idempotencySK)
+	}
+	for _, id := range k.Tenants {
+		s.Tenants[id] = nil
+		want(tenantPK(id), tenantSK)
+	}
+	for _, r := range k.Refs {
+		s.Refs[r] = nil
+		want(tenantPK(r[0]), externalSK(r[1]))
+	}
+	items, err := t.batchGet(ctx, keys, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	var users []map[string]types.AttributeValue
+	for _, item := range items {
+		var head struct {
+			PK   string `dynamodbav:"PK"`
+			Type string `dynamodbav:"type"`
+		}
+		if err := attributevalue.UnmarshalMap(item, &head); err != nil {
+			return nil, fault.Wrap(fmt.Errorf("unmarshal provisioning read: %w", err), fault.Internal, errInternal)
+		}
+		switch head.Type {
+		case "idempotency":
+			var it markItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fault.Wrap(fmt.Errorf("unmarshal provision mark: %w", err), fault.Internal, errInternal)
+			}
+			s.Marks[[2]string{it.TenantID, it.EventID}] = &ProvisionMark{TenantID: it.TenantID, EventID: it.EventID,
+				Hash: it.Hash, AppliedAt: it.AppliedAt, ExpiresAt: unixTime(it.ExpiresAt)}
+		case "tenant":
+			var it tenantItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fault.Wrap(fmt.Errorf("unmarshal tenant: %w", err), fault.Internal, errInternal)
+			}
+			s.Tenants[it.ID] = &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt}
+		case "external":
+			var it externalItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fault.Wrap(fmt.Errorf("unmarshal external ref: %w", err), fault.Internal, errInternal)
+			}
+			tenantID := strings.TrimPrefix(head.PK, "TENANT#")
+			s.Refs[[2]string{tenantID, it.ExternalID}] = &ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID,
+				UserID: it.UserID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
+			if it.UserID != "" {
+				s.Users[[2]string{tenantID, it.UserID}] = nil
+				users = append(users, key(tenantPK(tenantID), userSK(it.UserID)))
+			}
+		}
+	}
+	if len(users) == 0 {
+		return s, nil
+	}
+	items, err = t.batchGet(ctx, users, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	found, err := unmarshalUsers(items)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range found {
+		s.Users[[2]string{u.TenantID, u.ID}] = u
+	}
+	return s, nil
 }

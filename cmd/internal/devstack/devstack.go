@@ -1,7 +1,8 @@
 // Package devstack runs Roster's backing services on this machine, without
-// AWS or Docker: it starts moto_server (DynamoDB and Secrets Manager) on
-// loopback, creates the table from template.yaml's own definition, creates
-// the key-material secret, and seeds a demo tenant with a fixed API key.
+// AWS or Docker: it starts moto_server (DynamoDB, Secrets Manager and SQS)
+// on loopback, creates the table from template.yaml's own definition, the
+// key-material secret and the provisioning and notifications queues, and
+// seeds a demo tenant with a fixed API key.
 // The local server (cmd/local) and the invoker (cmd/invoke) share it.
 package devstack
 
@@ -23,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"roster/shared/auth"
 	"roster/shared/fault"
@@ -61,6 +64,12 @@ const (
 	region     = "us-east-1"
 	tableName  = "roster-local"
 	secretName = "roster-local-keys"
+
+	provisioningQueue  = "roster-local-provisioning"
+	provisioningDLQ    = "roster-local-provisioning-dlq"
+	notificationsQueue = "roster-local-notifications"
+	// maxReceiveCount as template.yaml sets it on ProvisioningQueue.
+	maxReceiveCount = 3
 )
 
 // Options configure Start.
@@ -77,7 +86,10 @@ type Stack struct {
 	AWS     aws.Config
 	DemoKey string // the demo tenant's API key token
 	Demo    Demo   // every demo credential, as written to the demo file
-	moto    *exec.Cmd
+
+	ProvisioningQueueURL  string // takes provisioning events, as ProvisioningQueue
+	NotificationsQueueURL string // receives new owners' invitations, as NotificationsQueue
+	moto                  *exec.Cmd
 }
 
 // Start brings the backend up and seeds it. Close stops what it started.
@@ -123,6 +135,7 @@ func (s *Stack) Env() []string {
 		"TABLE_NAME=" + s.Config.TableName,
 		"SECRET_ID=" + s.Config.SecretID,
 		"LOG_LEVEL=" + s.Config.LogLevel,
+		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
 	}
 }
 
@@ -219,7 +232,38 @@ func (s *Stack) provision(ctx context.Context, templatePath string) error {
 		return err
 	}
 	s.Demo.TenantID, s.Demo.APIKey = DemoTenant, key
+	if err := s.createQueues(ctx); err != nil {
+		return err
+	}
+	s.Demo.ProvisioningQueueURL, s.Demo.NotificationsQueueURL = s.ProvisioningQueueURL, s.NotificationsQueueURL
 	return nil
+}
+
+// createQueues creates the provisioning queue with its dead-letter queue
+// and the notifications queue, shaped as template.yaml shapes them.
+func (s *Stack) createQueues(ctx context.Context) error {
+	q := sqs.NewFromConfig(s.AWS)
+	create := func(name string, attrs map[string]string) (string, error) {
+		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+		if err != nil {
+			return "", fmt.Errorf("create queue %s: %w", name, err)
+		}
+		return *out.QueueUrl, nil
+	}
+	dlq, err := create(provisioningDLQ, nil)
+	if err != nil {
+		return err
+	}
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &dlq, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return fmt.Errorf("read queue %s: %w", provisioningDLQ, err)
+	}
+	redrive := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, attrs.Attributes["QueueArn"], maxReceiveCount)
+	if s.ProvisioningQueueURL, err = create(provisioningQueue, map[string]string{"RedrivePolicy": redrive, "VisibilityTimeout": "30"}); err != nil {
+		return err
+	}
+	s.NotificationsQueueURL, err = create(notificationsQueue, nil)
+	return err
 }
 
 // seedPeople gives the demo tenant an owner with a known password, a
@@ -332,6 +376,9 @@ type Demo struct {
 	DeviceToken string   `json:"deviceToken"` // for POST /account
 	InviteToken string   `json:"inviteToken"` // an open invitation (grace@demo.example)
 	AuthToken   string   `json:"authToken"`   // the owner's; single use, valid 24 h
+
+	ProvisioningQueueURL  string `json:"provisioningQueueUrl"`  // send provisioning events here (scripts/send-event.sh)
+	NotificationsQueueURL string `json:"notificationsQueueUrl"` // new owners' invitations arrive here
 }
 
 // DemoUser is a seeded person who can log in.

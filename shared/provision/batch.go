@@ -1,0 +1,119 @@
+package provision
+
+import (
+	"context"
+
+	"roster/shared/fault"
+	"roster/shared/store"
+	"roster/shared/tenant"
+	"roster/shared/user"
+)
+
+// BatchReader is what lets a batch read before it writes in one round:
+// *store.Table implements it. A Store without it reads item by item.
+type BatchReader interface {
+	// ReadProvisioning reads the marks, tenants, refs and the refs' users
+	// of a batch. fault.Unavailable when the reads did not all complete.
+	ReadProvisioning(ctx context.Context, k store.ProvisionKeys) (*store.ProvisionSnapshot, error)
+}
+
+// Why a batch's writes are not batched too: every write of an event is
+// conditional (the mark must not exist, the ref must be as read, a
+// username or email marker must be free, the user must be at the version
+// read) and must commit or fail with the others, so each event is one
+// TransactWriteItems. BatchWriteItem takes no conditions and is not
+// atomic: using it would let a redelivery apply twice or two users share a
+// username. What a batch can share is its reads, which snapshot does.
+
+// snapshot answers a batch's reads from one ReadProvisioning, falling back
+// to the store for anything an earlier event of the same batch may have
+// written (so a tenant created, or a user upserted, by the event before is
+// read as it now is). A read answered from the snapshot may be older than
+// the table; the conditions of the event's transaction catch that, and the
+// event is retried.
+type snapshot struct {
+	Store
+	snap  *store.ProvisionSnapshot
+	dirty map[string]bool
+}
+
+// readsFor returns the keys a batch of events reads.
+func readsFor(evs []*Event) store.ProvisionKeys {
+	var k store.ProvisionKeys
+	tenants := map[string]bool{}
+	for _, e := range evs {
+		k.Marks = append(k.Marks, [2]string{e.Tenant, e.ID})
+		if !tenants[e.Tenant] {
+			tenants[e.Tenant] = true
+			k.Tenants = append(k.Tenants, e.Tenant)
+		}
+		if e.ExternalID != "" {
+			k.Refs = append(k.Refs, [2]string{e.Tenant, e.ExternalID})
+		}
+	}
+	return k
+}
+
+// touched records what e may have written, so later events read it from
+// the table.
+func (s *snapshot) touched(e *Event) {
+	s.dirty["mark\x00"+e.Tenant+"\x00"+e.ID] = true
+	if e.Type == TenantCreate {
+		s.dirty["tenant\x00"+e.Tenant] = true
+	}
+	if e.ExternalID != "" {
+		s.dirty["ref\x00"+e.Tenant+"\x00"+e.ExternalID] = true
+		if r := s.snap.Refs[[2]string{e.Tenant, e.ExternalID}]; r != nil && r.UserID != "" {
+			s.dirty["user\x00"+e.Tenant+"\x00"+r.UserID] = true
+		}
+	}
+}
+
+var (
+	errNoMark   = fault.New(fault.NotFound, "The event has not been applied.")
+	errNoRef    = fault.New(fault.NotFound, "The external id is unknown.")
+	errNoTenant = fault.New(fault.NotFound, "The tenant does not exist.")
+	errNoUser   = fault.New(fault.NotFound, "The user does not exist.")
+)
+
+func (s *snapshot) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*store.ProvisionMark, error) {
+	k := [2]string{tenantID, eventID}
+	if m, ok := s.snap.Marks[k]; ok && !s.dirty["mark\x00"+tenantID+"\x00"+eventID] {
+		if m == nil {
+			return nil, errNoMark
+		}
+		return m, nil
+	}
+	return s.Store.GetProvisionMark(ctx, tenantID, eventID)
+}
+
+func (s *snapshot) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) {
+	if t, ok := s.snap.Tenants[id]; ok && !s.dirty["tenant\x00"+id] {
+		if t == nil {
+			return nil, errNoTenant
+		}
+		return t, nil
+	}
+	return s.Store.GetTenant(ctx, id)
+}
+
+func (s *snapshot) GetExternalRef(ctx context.Context, tenantID, externalID string) (*store.ExternalRef, error) {
+	if r, ok := s.snap.Refs[[2]string{tenantID, externalID}]; ok && !s.dirty["ref\x00"+tenantID+"\x00"+externalID] {
+		if r == nil {
+			return nil, errNoRef
+		}
+		return r, nil
+	}
+	return s.Store.GetExternalRef(ctx, tenantID, externalID)
+}
+
+func (s *snapshot) GetUser(ctx context.Context, tenantID, id string) (*user.User, error) {
+	if u, ok := s.snap.Users[[2]string{tenantID, id}]; ok && !s.dirty["user\x00"+tenantID+"\x00"+id] {
+		if u == nil {
+			return nil, errNoUser
+		}
+		c := *u
+		return &c, nil
+	}
+	return s.Store.GetUser(ctx, tenantID, id)
+}
