@@ -154,18 +154,10 @@ func renamed(err error, names map[string]string) error {
 	if !errors.As(err, &fe) || len(fe.Fields) == 0 {
 		return err
 	}
-	out := *fe
-	out.Fields = make([]fault.FieldError, len(fe.Fields))
-	for i, f := range fe.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Fields[i] = f
-	}
-	out.Err = fe.Err
+	out := fault.RenameFields(fe, fault.Names(names))
 	var c *coded
 	if errors.As(err, &c) {
-		return withID(c.id, &out)
+		return withID(c.id, out)
 	}
-	return &out
+	return out
 }

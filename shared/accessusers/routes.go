@@ -17,10 +17,8 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/loginprofile"
-	"roster/shared/password"
 	"roster/shared/platform"
 	"roster/shared/role"
-	"roster/shared/seal"
 	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
@@ -94,17 +92,9 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 // over the table (passwords hashed with the pepper, Azure keys sealed with
 // the field-encryption key), and the table's own search and login profiles.
 func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	dir, err := p.Directory()
 	if err != nil {
-		return nil, fmt.Errorf("accessusers password hasher: %w", err)
-	}
-	sealer, err := seal.New(p.Keys.FieldKey)
-	if err != nil {
-		return nil, fmt.Errorf("accessusers sealer: %w", err)
-	}
-	dir, err := directory.New(p.Table, hasher, sealer, directory.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("accessusers directory: %w", err)
+		return nil, fmt.Errorf("accessusers: %w", err)
 	}
 	return Handler(Deps{Directory: dir, Search: p.Table, Users: p.Table, Profiles: p.Table}, p.Log, authn), nil
 }

@@ -106,3 +106,32 @@ func As(err error) *Error {
 	}
 	return &Error{Code: Internal, Message: "An internal error occurred.", Err: err}
 }
+
+// RenameFields returns err with each field it names replaced by rename's
+// answer, so a dialect can report the field by the name its caller sent
+// (the domain says "email", one API says "userEmail"). err itself is not
+// changed; an error naming no fields is returned as it is.
+func RenameFields(err error, rename func(field string) string) error {
+	f := As(err)
+	if len(f.Fields) == 0 {
+		return err
+	}
+	out := *f
+	out.Fields = make([]FieldError, len(f.Fields))
+	for i, fe := range f.Fields {
+		fe.Field = rename(fe.Field)
+		out.Fields[i] = fe
+	}
+	return &out
+}
+
+// Names returns a rename function for RenameFields that looks fields up in
+// names and keeps those it does not list.
+func Names(names map[string]string) func(string) string {
+	return func(field string) string {
+		if n, ok := names[field]; ok {
+			return n
+		}
+		return field
+	}
+}

@@ -3,7 +3,6 @@ package identity
 import (
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 
 	"roster/shared/auth"
@@ -113,16 +112,13 @@ func isSelf(p auth.Principal, userID string) bool {
 // route's JSON names (looked up case-insensitively), so a 400 names what
 // the caller sent. Other errors, and unknown names, are kept.
 func renamed(err error, names map[string]string) error {
-	fe := fault.As(err)
-	if fe.Code != fault.Invalid || len(fe.Fields) == 0 {
+	if fault.CodeOf(err) != fault.Invalid {
 		return err
 	}
-	out := *fe
-	out.Fields = slices.Clone(fe.Fields)
-	for i, f := range out.Fields {
-		if n, ok := names[strings.ToLower(f.Field)]; ok {
-			out.Fields[i].Field = n
+	return fault.RenameFields(err, func(field string) string {
+		if n, ok := names[strings.ToLower(field)]; ok {
+			return n
 		}
-	}
-	return &out
+		return field
+	})
 }

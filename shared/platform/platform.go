@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"roster/shared/auth"
+	"roster/shared/directory"
+	"roster/shared/password"
+	"roster/shared/seal"
 	"roster/shared/secrets"
 	"roster/shared/store"
 	"roster/shared/token"
@@ -143,4 +146,23 @@ func (p *Platform) Authenticator() (*auth.Authenticator, error) {
 		return nil, err
 	}
 	return &auth.Authenticator{Keys: p.Table, Pepper: p.Keys.Pepper, Tokens: ver, Users: p.Table}, nil
+}
+
+// Directory returns the user-administration service the Users, Identity
+// and Access User groups share: the table, passwords hashed with the
+// pepper, stored secrets sealed with the field-encryption key.
+func (p *Platform) Directory() (directory.Service, error) {
+	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	if err != nil {
+		return nil, fmt.Errorf("password hasher: %w", err)
+	}
+	sealer, err := seal.New(p.Keys.FieldKey)
+	if err != nil {
+		return nil, fmt.Errorf("sealer: %w", err)
+	}
+	dir, err := directory.New(p.Table, hasher, sealer, directory.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	return dir, nil
 }

@@ -247,17 +247,5 @@ func checkName(field, name string, required bool) []fault.FieldError {
 
 // renameFields maps the store's field names to this dialect's.
 func renameFields(err error, names map[string]string) error {
-	f := fault.As(err)
-	if len(f.Fields) == 0 {
-		return err
-	}
-	c := *f
-	c.Fields = make([]fault.FieldError, len(f.Fields))
-	for i, fe := range f.Fields {
-		if n, ok := names[fe.Field]; ok {
-			fe.Field = n
-		}
-		c.Fields[i] = fe
-	}
-	return &c
+	return fault.RenameFields(err, fault.Names(names))
 }

@@ -178,19 +178,10 @@ var serviceFields = map[string]string{
 // caller of this API sent; extra overrides serviceFields. The cause is
 // kept for the logs.
 func inDialect(err error, extra map[string]string) error {
-	f := fault.As(err)
-	if len(f.Fields) == 0 {
-		return err
-	}
-	out := *f
-	out.Fields = make([]fault.FieldError, len(f.Fields))
-	for i, fe := range f.Fields {
-		if name, ok := extra[fe.Field]; ok {
-			fe.Field = name
-		} else if name, ok := serviceFields[fe.Field]; ok {
-			fe.Field = name
+	return fault.RenameFields(err, func(field string) string {
+		if name, ok := extra[field]; ok {
+			return name
 		}
-		out.Fields[i] = fe
-	}
-	return &out
+		return fault.Names(serviceFields)(field)
+	})
 }

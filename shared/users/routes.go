@@ -12,10 +12,8 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
-	"roster/shared/password"
 	"roster/shared/platform"
 	"roster/shared/role"
-	"roster/shared/seal"
 	"roster/shared/web"
 )
 
@@ -56,17 +54,9 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 // over the table, hashing initial passwords with the pepper and sealing
 // Azure application keys with the field key.
 func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	dir, err := p.Directory()
 	if err != nil {
-		return nil, fmt.Errorf("users password hasher: %w", err)
+		return nil, fmt.Errorf("users: %w", err)
 	}
-	sealer, err := seal.New(p.Keys.FieldKey)
-	if err != nil {
-		return nil, fmt.Errorf("users sealer: %w", err)
-	}
-	svc, err := directory.New(p.Table, hasher, sealer, directory.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("users directory: %w", err)
-	}
-	return Handler(Deps{Service: svc}, p.Log, authn), nil
+	return Handler(Deps{Service: dir}, p.Log, authn), nil
 }
