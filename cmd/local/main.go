@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -24,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"roster/cmd/internal/devstack"
-	"roster/shared/auth"
 	"roster/shared/catalog"
 	"roster/shared/platform"
 	"roster/shared/provision"
@@ -62,7 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mux, err := routes(*tplPath, p)
+	tpl, err := samtemplate.Load(*tplPath)
+	if err != nil {
+		return err
+	}
+	mux, err := catalog.Handler(tpl, p)
 	if err != nil {
 		return err
 	}
@@ -123,43 +125,4 @@ Press Ctrl-C to stop.
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// routes mounts each function's handler on the routes template.yaml gives it,
-// so the local server routes exactly as API Gateway does.
-func routes(tplPath string, p *platform.Platform) (http.Handler, error) {
-	tpl, err := samtemplate.Load(tplPath)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[string]catalog.Function{}
-	for _, f := range catalog.Functions() {
-		byID[f.LogicalID] = f
-	}
-	authn, err := p.Authenticator()
-	if err != nil {
-		return nil, err
-	}
-	var mounted []web.Route
-	for _, tf := range tpl.Functions() {
-		if len(tf.Routes) == 0 {
-			continue // not an HTTP function
-		}
-		f, ok := byID[tf.LogicalID]
-		if !ok {
-			return nil, fmt.Errorf("template function %s has no handler in the code", tf.LogicalID)
-		}
-		// The template puts the Lambda authorizer in front of these routes;
-		// here the same authenticator runs in process.
-		h, err := f.Build(p, auth.InProcess(authn, web.WriteProblem))
-		if err != nil {
-			return nil, fmt.Errorf("build %s: %w", tf.LogicalID, err)
-		}
-		for _, r := range tf.Routes {
-			mounted = append(mounted, web.Route{Method: strings.ToUpper(r.Method), Path: r.Path, Handler: h})
-		}
-	}
-	// Each function's handler has its own middleware, as in Lambda; the
-	// outer mux only answers unrouted requests.
-	return web.NewMux(mounted, web.WriteProblem), nil
 }

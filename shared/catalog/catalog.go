@@ -5,13 +5,17 @@
 package catalog
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
+
 	"roster/shared/accessusers"
 	"roster/shared/account"
 	"roster/shared/auth"
 
 	"roster/shared/identity"
 	"roster/shared/platform"
+	"roster/shared/samtemplate"
 	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
@@ -50,4 +54,41 @@ func routesOf(rs []web.Route) []Route {
 		out[i] = Route{Method: r.Method, Path: r.Path, Public: r.Public}
 	}
 	return out
+}
+
+// Handler serves the whole API in one process: each function's handler is
+// mounted on the routes tpl gives it, so requests are routed exactly as API
+// Gateway routes them, and the authenticator runs in process where the Lambda
+// authorizer runs in AWS. The local server and the contract tests use it.
+func Handler(tpl *samtemplate.Template, p *platform.Platform) (http.Handler, error) {
+	byID := map[string]Function{}
+	for _, f := range Functions() {
+		byID[f.LogicalID] = f
+	}
+	authn, err := p.Authenticator()
+	if err != nil {
+		return nil, err
+	}
+	var mounted []web.Route
+	for _, tf := range tpl.Functions() {
+		if len(tf.Routes) == 0 {
+			continue // not an HTTP function
+		}
+		f, ok := byID[tf.LogicalID]
+		if !ok {
+			return nil, fmt.Errorf("template function %s has no handler in the code", tf.LogicalID)
+		}
+		// The template puts the Lambda authorizer in front of these routes;
+		// here the same authenticator runs in process.
+		h, err := f.Build(p, auth.InProcess(authn, web.WriteProblem))
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", tf.LogicalID, err)
+		}
+		for _, r := range tf.Routes {
+			mounted = append(mounted, web.Route{Method: strings.ToUpper(r.Method), Path: r.Path, Handler: h})
+		}
+	}
+	// Each function's handler has its own middleware, as in Lambda; the
+	// outer mux only answers unrouted requests.
+	return web.NewMux(mounted, web.WriteProblem), nil
 }
