@@ -136,6 +136,10 @@ func handleRevoke(param string, revoke func(context.Context, auth.Principal, str
 			errw(w, r, err)
 			return
 		}
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
+			errw(w, r, err)
+			return
+		}
 		if err := revoke(r.Context(), p, id); err != nil {
 			errw(w, r, err)
 			return

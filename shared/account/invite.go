@@ -48,6 +48,10 @@ func handleDescribeInvite(s signin.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
+			errw(w, r, err)
+			return
+		}
 		in, err := s.DescribeInvite(r.Context(), tok)
 		if err != nil {
 			errw(w, r, err)

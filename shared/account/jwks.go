@@ -18,6 +18,10 @@ func handleJWKS(jwks func() ([]byte, error), errw web.ErrorWriter) http.Handler 
 			errw(w, r, fault.Wrap(errors.New("no JWKS configured"), fault.Internal, "jwks"))
 			return
 		}
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
+			errw(w, r, err)
+			return
+		}
 		body, err := jwks()
 		if err != nil {
 			errw(w, r, fault.Wrap(err, fault.Internal, "jwks"))

@@ -36,7 +36,10 @@ type Deps struct {
 // credential they take (device, auth or invite token) is the service's to
 // check. Self-service routes take a user's access token; administration
 // routes take an access token or a tenant API key whose role grants the
-// route's permission.
+// route's permission. A route that takes no body (every GET and DELETE,
+// and the exchange) still refuses one that is not empty or {}, with the
+// 400, 413 or 415 a body route gives, so a client that sends data the route
+// ignores finds out.
 func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now

@@ -13,6 +13,10 @@ import (
 // handleAccount shows the caller's account and every tenant they can enter.
 func handleAccount(s signin.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
+			errw(w, r, err)
+			return
+		}
 		a, ms, err := s.Account(r.Context(), principal(r.Context()))
 		if err != nil {
 			errw(w, r, err)
@@ -55,6 +59,10 @@ func handleTenantUser(s signin.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := ownTenant(r)
 		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		if err := web.NoBody(r, maxEmptyBody); err != nil {
 			errw(w, r, err)
 			return
 		}

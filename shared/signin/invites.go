@@ -57,18 +57,20 @@ func (s *service) DescribeInvite(ctx context.Context, inviteToken string) (Invit
 }
 
 // AcceptInvite makes the person behind authToken a user of the invitation's
-// tenant. Reads: the invitation and the auth token; writes: one transaction
+// tenant. Reads: the auth token and the invitation; writes: one transaction
 // that consumes both, stores the fresh auth token (of the same session) and
 // creates the user with its markers, membership and account upsert; the
 // upsert holds only while the person's sessions were not revoked since
 // this one began.
 func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error) {
 	now := s.now()
-	in, err := s.invite(ctx, inviteToken, now)
+	// The auth token is the request's credential: checked first, so a
+	// caller without one learns nothing of the invitation.
+	old, err := s.authToken(ctx, authToken, now)
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	old, err := s.authToken(ctx, authToken, now)
+	in, err := s.invite(ctx, inviteToken, now)
 	if err != nil {
 		return Tokens{}, nil, err
 	}

@@ -201,6 +201,7 @@ func TestAcceptInviteRefusalsConsumeNothing(t *testing.T) {
 			{"already a member of the tenant", tok.AuthToken, inMember.Token, fault.Conflict, nil, true},
 			{"bad auth token", unknownAuth.Token, inGood.Token, fault.Unauthorized, nil, false},
 			{"bad invite token", tok.AuthToken, "rit_nope", fault.NotFound, nil, false},
+			{"bad auth token and bad invite token", unknownAuth.Token, "rit_nope", fault.Unauthorized, nil, false},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

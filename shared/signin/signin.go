@@ -135,9 +135,10 @@ type Service interface {
 	// AcceptInvite makes the person proven by authToken a user of the
 	// invitation's tenant, consuming the invitation and the auth token in
 	// one transaction, and returns tokens for the new tenant (with a fresh
-	// auth token of the same session). A used, expired or unknown invite
-	// token is the same fault.NotFound; a bad auth token, or one of a
-	// session too old or revoked (as for Exchange), is fault.Unauthorized;
+	// auth token of the same session). A bad auth token, or one of a
+	// session too old or revoked (as for Exchange), is fault.Unauthorized,
+	// whatever the invite token; a used, expired or unknown invite token is
+	// the same fault.NotFound;
 	// a person who is already a member, or an email already taken there,
 	// is fault.Conflict.
 	AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error)

@@ -19,7 +19,7 @@ const (
 )
 
 var (
-	mobilePattern  = regexp.MustCompile(`^\+?[0-9 ()-]{3,32}$`)
+	mobilePattern  = regexp.MustCompile(`^\+?[0-9 ().-]{3,32}$`)
 	storeIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
 )
 
@@ -71,7 +71,7 @@ func checkSelf(c SelfChange) []fault.FieldError {
 		p = append(p, checkName("lastname", *c.LastName, false)...)
 	}
 	if c.Mobile != nil && *c.Mobile != "" && !mobilePattern.MatchString(*c.Mobile) {
-		p = append(p, fault.FieldError{Field: "mobile", Message: "must be a phone number of 3 to 32 digits, spaces, parentheses and dashes, optionally starting with +"})
+		p = append(p, fault.FieldError{Field: "mobile", Message: "must be a phone number of 3 to 32 digits, spaces, dots, parentheses and dashes, optionally starting with +"})
 	}
 	if c.LanguageCode != nil && *c.LanguageCode != "" && !ValidLanguage(strings.ToLower(*c.LanguageCode)) {
 		p = append(p, fault.FieldError{Field: "languageCode", Message: "must be an ISO 639-1 language code such as en"})

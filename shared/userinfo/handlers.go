@@ -105,12 +105,19 @@ type registerRequest struct {
 }
 
 // Valid checks a registration: email, first and last name required; the
-// user name defaults to the email.
+// user name defaults to the email, so it is required when the email is
+// longer than a user name may be.
 func (r registerRequest) Valid(context.Context) []fault.FieldError {
 	p := checkEmail("userEmail", r.UserEmail)
+	emailOK := len(p) == 0
 	p = append(p, checkName("firstName", r.FirstName, true)...)
 	p = append(p, checkName("lastName", r.LastName, true)...)
-	if r.UserName != "" {
+	switch {
+	case r.UserName == "" && emailOK && utf8.RuneCountInString(strings.TrimSpace(r.UserEmail)) > maxUsername:
+		// The email would become a user name longer than any group takes
+		// as input, so no other group could name the user.
+		p = append(p, fault.FieldError{Field: "userName", Message: "is required when userEmail is longer than 128 characters, the most a user name may have"})
+	case r.UserName != "":
 		if utf8.RuneCountInString(r.UserName) > maxUsername {
 			p = append(p, fault.FieldError{Field: "userName", Message: "must be at most 128 characters"})
 		} else if strings.IndexFunc(r.UserName, func(c rune) bool { return unicode.IsSpace(c) || !unicode.IsPrint(c) }) >= 0 {
