@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/opaque"
 	"roster/shared/role"
@@ -28,6 +29,21 @@ type Store interface {
 	// ApplyProvisioning writes one event's change with its mark in one
 	// transaction (store.ErrMarked when the mark exists).
 	ApplyProvisioning(ctx context.Context, p store.Provisioning) error
+
+	// GetGroup reads a group. fault.NotFound.
+	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
+	// GroupIDByName resolves a group name, case-insensitively. fault.NotFound.
+	GroupIDByName(ctx context.Context, tenantID, name string) (string, error)
+	// GetGroupRef reads a group's external id's ref. fault.NotFound.
+	GetGroupRef(ctx context.Context, tenantID, externalID string) (*store.GroupRef, error)
+	// GetMemberRef reads the last membership event applied for a user's
+	// external id and a group. fault.NotFound.
+	GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*store.MemberRef, error)
+	// ApplyGroupProvisioning writes one group event's change with its mark
+	// in one transaction (store.ErrMarked when the mark exists,
+	// store.ErrNoGroup when the group is missing, store.ErrGroupName when
+	// the name is taken).
+	ApplyGroupProvisioning(ctx context.Context, p store.GroupProvisioning) error
 }
 
 // Outcome says what applying an event did.
@@ -96,10 +112,12 @@ var errKeyReused = fault.New(fault.Conflict, "The event id was already used for 
 
 // Apply applies one event, at most once per (tenant, id): a redelivery of
 // an applied event is Duplicate; the same id with another payload is
-// fault.Conflict; an event older than the last one applied to its user is
-// Stale. An unknown or inactive tenant is fault.NotFound; a user event for
-// an external id never upserted is fault.Unavailable, since its upsert may
-// still be on the queue.
+// fault.Conflict; an event older than the last one applied to its user
+// (group, membership for group.member.*) is Stale. An unknown or inactive
+// tenant is fault.NotFound, as is a group named by id or name that does
+// not exist; a user event for an external id never upserted (or a
+// membership event naming a group's external id no group.upsert reached)
+// is fault.Unavailable, since its upsert may still be on the queue.
 //
 // A tenant.create, Applied or Duplicate, then sends the owner's invitation
 // to the Notifier. The token is derived from the pepper and the event, so
@@ -187,6 +205,12 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 	}
 	if !t.Active {
 		return "", fault.New(fault.NotFound, "The tenant does not exist or is inactive.")
+	}
+	switch e.Type {
+	case GroupUpsert:
+		return p.upsertGroup(ctx, e, mark, now)
+	case GroupMemberAdd, GroupMemberRemove:
+		return p.changeMembership(ctx, e, mark, now)
 	}
 	prev, err := p.st.GetExternalRef(ctx, e.Tenant, e.ExternalID)
 	switch fault.CodeOf(err) {

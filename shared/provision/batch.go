@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/store"
 	"roster/shared/tenant"
@@ -15,6 +16,16 @@ type BatchReader interface {
 	// ReadProvisioning reads the marks, tenants, refs and the refs' users
 	// of a batch. fault.Unavailable when the reads did not all complete.
 	ReadProvisioning(ctx context.Context, k store.ProvisionKeys) (*store.ProvisionSnapshot, error)
+}
+
+// GroupBatchReader lets a batch's group events read before they write in
+// one round too: *store.Table implements it. Without it, or when it
+// fails, group events read item by item.
+type GroupBatchReader interface {
+	// ReadGroupProvisioning reads the group names, group refs, groups and
+	// member refs of a batch. fault.Unavailable when the reads did not all
+	// complete.
+	ReadGroupProvisioning(ctx context.Context, k store.GroupProvisionKeys) (*store.GroupProvisionSnapshot, error)
 }
 
 // Why a batch's writes are not batched too: every write of an event is
@@ -33,8 +44,9 @@ type BatchReader interface {
 // event is retried.
 type snapshot struct {
 	Store
-	snap  *store.ProvisionSnapshot
-	dirty map[string]bool
+	snap   *store.ProvisionSnapshot
+	groups *store.GroupProvisionSnapshot // nil when the batch has no group events or could not read them
+	dirty  map[string]bool
 }
 
 // readsFor returns the keys a batch of events reads.
@@ -54,6 +66,26 @@ func readsFor(evs []*Event) store.ProvisionKeys {
 	return k
 }
 
+// groupReadsFor returns the keys a batch's group events read, and
+// whether there are any.
+func groupReadsFor(evs []*Event) (store.GroupProvisionKeys, bool) {
+	var k store.GroupProvisionKeys
+	found := false
+	for _, e := range evs {
+		switch e.Type {
+		case GroupUpsert:
+			k.Refs = append(k.Refs, [2]string{e.Tenant, e.Group.ExternalID})
+		case GroupMemberAdd, GroupMemberRemove:
+			k.Members = append(k.Members, store.MemberKey{TenantID: e.Tenant, ExternalID: e.ExternalID,
+				GroupID: e.Group.ID, GroupName: e.Group.Name, GroupExternalID: e.Group.ExternalID})
+		default:
+			continue
+		}
+		found = true
+	}
+	return k, found
+}
+
 // touched records what e may have written, so later events read it from
 // the table.
 func (s *snapshot) touched(e *Event) {
@@ -67,6 +99,14 @@ func (s *snapshot) touched(e *Event) {
 			s.dirty["user\x00"+e.Tenant+"\x00"+r.UserID] = true
 		}
 	}
+	switch e.Type {
+	case GroupUpsert:
+		// A group created or renamed: its ref, and any name or group of the tenant.
+		s.dirty["groupref\x00"+e.Tenant+"\x00"+e.Group.ExternalID] = true
+		s.dirty["groups\x00"+e.Tenant] = true
+	case GroupMemberAdd, GroupMemberRemove:
+		s.dirty["members\x00"+e.Tenant+"\x00"+e.ExternalID] = true
+	}
 }
 
 var (
@@ -74,6 +114,11 @@ var (
 	errNoRef    = fault.New(fault.NotFound, "The external id is unknown.")
 	errNoTenant = fault.New(fault.NotFound, "The tenant does not exist.")
 	errNoUser   = fault.New(fault.NotFound, "The user does not exist.")
+
+	errNoGroupRef   = fault.New(fault.NotFound, "The group's external id is unknown.")
+	errNoGroupNamed = fault.New(fault.NotFound, "No group has this name.")
+	errNoGroup      = fault.New(fault.NotFound, "The group does not exist.")
+	errNoMemberRef  = fault.New(fault.NotFound, "No membership event was applied.")
 )
 
 func (s *snapshot) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*store.ProvisionMark, error) {
@@ -116,4 +161,53 @@ func (s *snapshot) GetUser(ctx context.Context, tenantID, id string) (*user.User
 		return &c, nil
 	}
 	return s.Store.GetUser(ctx, tenantID, id)
+}
+
+func (s *snapshot) GetGroupRef(ctx context.Context, tenantID, externalID string) (*store.GroupRef, error) {
+	if s.groups != nil && !s.dirty["groupref\x00"+tenantID+"\x00"+externalID] {
+		if r, ok := s.groups.Refs[[2]string{tenantID, externalID}]; ok {
+			if r == nil {
+				return nil, errNoGroupRef
+			}
+			return r, nil
+		}
+	}
+	return s.Store.GetGroupRef(ctx, tenantID, externalID)
+}
+
+func (s *snapshot) GroupIDByName(ctx context.Context, tenantID, name string) (string, error) {
+	if s.groups != nil && !s.dirty["groups\x00"+tenantID] {
+		if id, ok := s.groups.Names[[2]string{tenantID, name}]; ok {
+			if id == "" {
+				return "", errNoGroupNamed
+			}
+			return id, nil
+		}
+	}
+	return s.Store.GroupIDByName(ctx, tenantID, name)
+}
+
+func (s *snapshot) GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error) {
+	if s.groups != nil && !s.dirty["groups\x00"+tenantID] {
+		if g, ok := s.groups.Groups[[2]string{tenantID, id}]; ok {
+			if g == nil {
+				return nil, errNoGroup
+			}
+			c := *g
+			return &c, nil
+		}
+	}
+	return s.Store.GetGroup(ctx, tenantID, id)
+}
+
+func (s *snapshot) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*store.MemberRef, error) {
+	if s.groups != nil && !s.dirty["members\x00"+tenantID+"\x00"+externalID] {
+		if r, ok := s.groups.Members[[3]string{tenantID, externalID, groupID}]; ok {
+			if r == nil {
+				return nil, errNoMemberRef
+			}
+			return r, nil
+		}
+	}
+	return s.Store.GetMemberRef(ctx, tenantID, externalID, groupID)
 }

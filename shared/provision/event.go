@@ -31,7 +31,17 @@ const (
 	UserDeactivate = "user.deactivate"
 	UserReactivate = "user.reactivate"
 	UserDelete     = "user.delete"
+
+	GroupUpsert       = "group.upsert"
+	GroupMemberAdd    = "group.member.add"
+	GroupMemberRemove = "group.member.remove"
 )
+
+// Types returns every event type, in the order the docs present them.
+func Types() []string {
+	return []string{TenantCreate, UserUpsert, UserDeactivate, UserReactivate, UserDelete,
+		GroupUpsert, GroupMemberAdd, GroupMemberRemove}
+}
 
 // Version is the only schema version this code accepts.
 const Version = 1
@@ -63,6 +73,10 @@ type Event struct {
 	ExternalID string      `json:"externalId,omitempty"`
 	User       *UserFields `json:"user,omitempty"` // user.upsert only
 
+	// group.upsert (the group's externalId and name) and group.member.*
+	// (the group by exactly one of id, name or externalId)
+	Group *GroupFields `json:"group,omitempty"`
+
 	hash string // of the canonical payload
 }
 
@@ -82,6 +96,15 @@ type UserFields struct {
 	LastName  string `json:"lastName,omitempty"`
 	Active    *bool  `json:"active"`         // required
 	Role      string `json:"role,omitempty"` // "" means member
+}
+
+// GroupFields names a group. A group.upsert carries its externalId and
+// name; a membership event names it by exactly one of ID (Roster's),
+// Name (as HR feeds know departments) or ExternalID (a group.upsert's).
+type GroupFields struct {
+	ID         string `json:"id,omitempty"`
+	Name       string `json:"name,omitempty"`
+	ExternalID string `json:"externalId,omitempty"`
 }
 
 // Hash is the SHA-256 of the event's canonical form (decoded and encoded
@@ -124,6 +147,23 @@ type (
 		Tenant     string    `json:"tenant"`
 		ExternalID string    `json:"externalId"`
 	}
+	groupUpsertWire struct {
+		Type       string       `json:"type"`
+		Version    int          `json:"version"`
+		ID         string       `json:"id"`
+		OccurredAt time.Time    `json:"occurredAt"`
+		Tenant     string       `json:"tenant"`
+		Group      *GroupFields `json:"group"`
+	}
+	memberWire struct {
+		Type       string       `json:"type"`
+		Version    int          `json:"version"`
+		ID         string       `json:"id"`
+		OccurredAt time.Time    `json:"occurredAt"`
+		Tenant     string       `json:"tenant"`
+		ExternalID string       `json:"externalId"`
+		Group      *GroupFields `json:"group"`
+	}
 )
 
 // Decode reads one event strictly: a known type and version, no unknown
@@ -164,9 +204,21 @@ func Decode(body []byte) (*Event, error) {
 		}
 		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant,
 			ExternalID: w.ExternalID}
+	case GroupUpsert:
+		var w groupUpsertWire
+		if err := strict(body, &w); err != nil {
+			return nil, err
+		}
+		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant, Group: w.Group}
+	case GroupMemberAdd, GroupMemberRemove:
+		var w memberWire
+		if err := strict(body, &w); err != nil {
+			return nil, err
+		}
+		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant,
+			ExternalID: w.ExternalID, Group: w.Group}
 	default:
-		return nil, fault.InvalidField("type", "must be one of "+strings.Join(
-			[]string{TenantCreate, UserUpsert, UserDeactivate, UserReactivate, UserDelete}, ", "))
+		return nil, fault.InvalidField("type", "must be one of "+strings.Join(Types(), ", "))
 	}
 	if err := e.validate(); err != nil {
 		return nil, err
@@ -252,6 +304,33 @@ func (p *problems) email(field, v string, required bool) {
 	}
 }
 
+// groupRef checks a membership event's group: exactly one of id, name or
+// externalId, well formed.
+func (p *problems) groupRef(g *GroupFields) {
+	if g == nil {
+		p.add("group", "is required")
+		return
+	}
+	n := 0
+	for _, v := range []string{g.ID, g.Name, g.ExternalID} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		p.add("group", "must name the group by exactly one of id, name or externalId")
+		return
+	}
+	switch {
+	case g.ID != "":
+		p.key("group.id", g.ID)
+	case g.Name != "":
+		p.text("group.name", g.Name, maxName, true)
+	default:
+		p.key("group.externalId", g.ExternalID)
+	}
+}
+
 func (e *Event) validate() error {
 	var p problems
 	p.key("id", e.ID)
@@ -272,8 +351,22 @@ func (e *Event) validate() error {
 		p.email("owner.email", e.Owner.Email, true)
 		p.text("owner.firstName", e.Owner.FirstName, maxName, false)
 		p.text("owner.lastName", e.Owner.LastName, maxName, false)
+	case GroupUpsert:
+		g := e.Group
+		if g == nil {
+			p.add("group", "is required")
+			break
+		}
+		if g.ID != "" {
+			p.add("group.id", "is Roster's: a group.upsert names the group by externalId")
+		}
+		p.key("group.externalId", g.ExternalID)
+		p.text("group.name", g.Name, maxName, true)
 	default:
 		p.key("externalId", e.ExternalID)
+	}
+	if e.Type == GroupMemberAdd || e.Type == GroupMemberRemove {
+		p.groupRef(e.Group)
 	}
 	if e.Type == UserUpsert {
 		u := e.User

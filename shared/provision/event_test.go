@@ -19,6 +19,10 @@ func TestDecodeAcceptsEachEventType(t *testing.T) {
 		state(provision.UserDeactivate, "e3", "acme", "ext-1", at(0)),
 		state(provision.UserReactivate, "e4", "acme", "ext-1", at(0)),
 		state(provision.UserDelete, "e5", "acme", "ext-1", at(0)),
+		groupUpsert("e6", "acme", "dept-1", at(0), "Sales"),
+		member(provision.GroupMemberAdd, "e7", "acme", "ext-1", at(0), "name", "Sales"),
+		member(provision.GroupMemberRemove, "e8", "acme", "ext-1", at(0), "externalId", "dept-1"),
+		member(provision.GroupMemberAdd, "e9", "acme", "ext-1", at(0), "id", "g1"),
 	} {
 		if _, err := provision.Decode([]byte(body)); err != nil {
 			t.Errorf("Decode(%s): %v", body, err)
@@ -108,7 +112,7 @@ func TestSampleEventsDecode(t *testing.T) {
 			seen[e.Type] = true
 		}
 	}
-	for _, typ := range []string{provision.TenantCreate, provision.UserUpsert, provision.UserDeactivate, provision.UserReactivate, provision.UserDelete} {
+	for _, typ := range provision.Types() {
 		if !seen[typ] {
 			t.Errorf("no sample event of type %s", typ)
 		}

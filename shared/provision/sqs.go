@@ -66,6 +66,13 @@ func (p *Processor) forBatch(ctx context.Context, log *slog.Logger, evs []*Event
 		return p, func(*Event) {}
 	}
 	view := &snapshot{Store: p.st, snap: snap, dirty: map[string]bool{}}
+	if gbr, ok := p.st.(GroupBatchReader); ok {
+		if gk, found := groupReadsFor(evs); found {
+			if view.groups, err = gbr.ReadGroupProvisioning(ctx, gk); err != nil {
+				log.WarnContext(ctx, "provisioning batch read of groups failed; reading them event by event", slog.String("error", err.Error()))
+			}
+		}
+	}
 	bp := *p
 	bp.st = view
 	return &bp, view.touched

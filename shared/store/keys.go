@@ -25,6 +25,8 @@ import (
 //	TENANT#<t>          LOGINPROFILE#<n>    login profile (name, auth type); see loginprofiles.go
 //	TENANT#<t>          PROFILENAME#<name>  login-profile name marker
 //	TENANT#<t>          EXTERNAL#<id>       provisioning: external id -> userId, last applied event time
+//	TENANT#<t>          EXTERNALGROUP#<id>  provisioning: group external id -> groupId, last group.upsert time
+//	TENANT#<t>          EXTERNALMEMBER#<id>#<groupId>  provisioning: a user's membership, last membership event time
 //	IDEMPOTENCY#<t>#<k> IDEMPOTENCY         provisioning: applied event key, payload hash, expiresAt
 //	ACCOUNT#<a>         ACCOUNT             account (the person): password hash, lockout, default tenant
 //	ACCOUNT#<a>         MEMBER#<t>          membership: the person's user in tenant t
