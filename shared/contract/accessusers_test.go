@@ -143,15 +143,8 @@ func TestAccessUsersRefuseCallsWithoutAValidCredential(t *testing.T) {
 	for _, rt := range accessUsersRoutes {
 		for name, cred := range map[string]string{"none": "", "unknown key": "rst_aaaaaaaaaaaaaaaa_" + strings.Repeat("b", 43), "garbage": "not-a-token"} {
 			t.Run(rt.method+" "+rt.path+" "+name, func(t *testing.T) {
-				before := a.Count(t)
-				res := a.Do(t, Request{Method: rt.method, Path: rt.path, Credential: cred, Body: rt.body}, http.StatusUnauthorized)
+				res := a.Unauthenticated(t, Request{Method: rt.method, Path: rt.path, Credential: cred, Body: rt.body})
 				accessUsersFailed(t, res, 40101)
-				if got := res.Header.Get("WWW-Authenticate"); got != `Bearer realm="roster"` {
-					t.Errorf("WWW-Authenticate = %q", got)
-				}
-				if a.Count(t) != before {
-					t.Error("a refused call wrote to the table")
-				}
 			})
 		}
 	}

@@ -151,6 +151,21 @@ type Request struct {
 	Body         string
 }
 
+// HTTP builds the request rq describes.
+func (rq Request) HTTP() *http.Request {
+	req := httptest.NewRequest(rq.Method, rq.Path, strings.NewReader(rq.Body))
+	if rq.Body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if rq.Credential != "" {
+		req.Header.Set("Authorization", "Bearer "+rq.Credential)
+	}
+	for k, v := range rq.Header {
+		req.Header.Set(k, v)
+	}
+	return req
+}
+
 // Response is what came back.
 type Response struct {
 	Status int
@@ -171,16 +186,7 @@ func (r Response) JSON(t testing.TB, v any) {
 // and fails the test unless the status is want.
 func (a *api) Do(t testing.TB, rq Request, want int) Response {
 	t.Helper()
-	req := httptest.NewRequest(rq.Method, rq.Path, strings.NewReader(rq.Body))
-	if rq.Body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if rq.Credential != "" {
-		req.Header.Set("Authorization", "Bearer "+rq.Credential)
-	}
-	for k, v := range rq.Header {
-		req.Header.Set(k, v)
-	}
+	req := rq.HTTP()
 	check := req.Clone(context.Background())
 	w := httptest.NewRecorder()
 	a.h.ServeHTTP(w, req)
@@ -202,20 +208,27 @@ func (a *api) Do(t testing.TB, rq Request, want int) Response {
 	return res
 }
 
+// Unauthenticated sends rq, which carries no credential its route takes, and
+// fails unless the answer is 401 with the Bearer challenge and nothing was
+// written.
+func (a *api) Unauthenticated(t testing.TB, rq Request) Response {
+	t.Helper()
+	before := a.Count(t)
+	res := a.Do(t, rq, http.StatusUnauthorized)
+	if got := res.Header.Get("WWW-Authenticate"); got != `Bearer realm="roster"` {
+		t.Errorf("%s %s: WWW-Authenticate = %q", rq.Method, rq.Path, got)
+	}
+	if after := a.Count(t); after != before {
+		t.Errorf("%s %s without a credential changed the table: %d items, then %d", rq.Method, rq.Path, before, after)
+	}
+	return res
+}
+
 // Valid checks that a request the test means to be valid matches the
 // description, so the documented request schema accepts what the code does.
 func (a *api) Valid(t testing.TB, rq Request) {
 	t.Helper()
-	req := httptest.NewRequest(rq.Method, rq.Path, strings.NewReader(rq.Body))
-	if rq.Body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if rq.Credential != "" {
-		req.Header.Set("Authorization", "Bearer "+rq.Credential)
-	}
-	for k, v := range rq.Header {
-		req.Header.Set(k, v)
-	}
+	req := rq.HTTP()
 	if err := spec.CheckRequest(req, []byte(rq.Body)); err != nil {
 		t.Errorf("%s %s: the description refuses a valid request: %v", rq.Method, rq.Path, err)
 	}

@@ -56,14 +56,7 @@ func TestUserInfoTakesOnlyATenantAPIKey(t *testing.T) {
 	for _, rt := range userInfoRoutes {
 		for name, cred := range map[string]string{"none": "", "an access token": owner.AccessToken, "garbage": "not-a-key"} {
 			t.Run(rt.method+" "+name, func(t *testing.T) {
-				before := a.Count(t)
-				res := a.Do(t, Request{Method: rt.method, Path: rt.path, Credential: cred, Body: rt.body}, http.StatusUnauthorized)
-				if got := res.Header.Get("WWW-Authenticate"); got != `Bearer realm="roster"` {
-					t.Errorf("WWW-Authenticate = %q", got)
-				}
-				if a.Count(t) != before {
-					t.Error("a refused call wrote to the table")
-				}
+				a.Unauthenticated(t, Request{Method: rt.method, Path: rt.path, Credential: cred, Body: rt.body})
 			})
 		}
 	}
