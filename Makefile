@@ -75,7 +75,7 @@ endef
 $(foreach id,$(FUNCTION_IDS),$(eval $(call function_rules,$(id))))
 
 .PHONY: run
-run: tools ## Run the whole API on http://127.0.0.1:3000 with a local backend
+run: tools ## Run the whole API on http://127.0.0.1:3000 with a local backend; reference at /docs/
 	$(GO) run ./cmd/local
 
 .PHONY: send-event
@@ -92,8 +92,12 @@ invoke: ## Run a function's bootstrap on an event: make invoke FN=UserInfoFuncti
 	$(GO) run ./cmd/invoke -fn $(FN) -bootstrap $(HOST_DIR)/$(FN)/bootstrap $(addprefix -event ,$(EVENT)) $(INVOKE_FLAGS)
 
 .PHONY: test
-test: ## Lint, then run every test next to DynamoDB Local and moto_server
+test: ## Lint, then run every test next to DynamoDB Local and moto_server, then schemathesis
 	./scripts/test.sh
+
+.PHONY: contract
+contract: ## Run schemathesis alone against the local server: no server error, undocumented status or schema break
+	./scripts/schemathesis.sh
 
 .PHONY: lint
 lint: ## gofmt, go vet, cfn-lint

