@@ -20,7 +20,8 @@
 #      throughout;
 #   2. then each of those operations (DESTRUCTIVE below) is tested alone,
 #      on a server of its own with a freshly seeded tenant, so that neither
-#      what it breaks nor what another one broke hides anything.
+#      what it breaks nor what another one broke hides anything (examples,
+#      coverage and fuzzing: alone, an operation has no links to follow).
 #
 # Environment:
 #   ROSTER_CONTRACT_TIME      seconds of budget for run 1 (default 75)
@@ -152,17 +153,17 @@ PY
 	die "the local server did not answer a login within 60s"
 }
 
-# run_pass NAME SECONDS SCHEMATHESIS ARGS... — one schemathesis run against a
-# fresh server; returns schemathesis's status.
+# run_pass NAME SECONDS PHASES SCHEMATHESIS ARGS... — one schemathesis run
+# against a fresh server; returns schemathesis's status.
 run_pass() {
-	local name=$1 seconds=$2 rc=0
-	shift 2
+	local name=$1 seconds=$2 phases=$3 rc=0
+	shift 3
 	start_server "$name"
 	log "run $name: budget ${seconds}s, up to $examples cases per operation, seed $seed"
 	local started=$SECONDS
 	"$ROSTER_SCHEMATHESIS" --config-file "$root/schemathesis.toml" --no-color run "$spec" \
 		--url "$api" \
-		--phases examples,coverage,fuzzing,stateful \
+		--phases "$phases" \
 		--max-time "$seconds" --max-examples "$examples" --seed "$seed" \
 		--request-timeout 10 --workers 1 \
 		--report junit --report-junit-path "$out/$name.xml" \
@@ -187,7 +188,7 @@ PY
 )
 
 status=0 started=$SECONDS
-run_pass all "$budget" --exclude-name-regex "$DESTRUCTIVE" "$@" || status=1
+run_pass all "$budget" examples,coverage,fuzzing,stateful --exclude-name-regex "$DESTRUCTIVE" "$@" || status=1
 
 # The runs of step 2 share nothing, so two go at once, each printing to a
 # file that is shown when it is done.
@@ -204,7 +205,7 @@ for i in "${!destructive[@]}"; do
 	name=destructive-$((i + 1))
 	(
 		trap stop_server EXIT
-		run_pass "$name" "$op_budget" --include-name "${destructive[$i]}" "$@"
+		run_pass "$name" "$op_budget" examples,coverage,fuzzing --include-name "${destructive[$i]}" "$@"
 	) >"$out/$name.log" 2>&1 &
 	pids+=("$!") names+=("$name")
 	((${#pids[@]} < 2)) || collect

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/web"
 )
@@ -46,6 +47,7 @@ const (
 	msgProfileNameTaken = 40904 // another login profile has the name
 	msgNoPassword       = 40905 // the user's login profile keeps no passwords here (LDAP, SAML, OIDC)
 	msgProfileLimit     = 40906 // the tenant has the most login profiles it may have
+	msgLastOwner        = 40907 // the change would leave the tenant without an active owner
 	msgStale            = 41201 // a version condition failed
 	msgTooLarge         = 41301 // the body is over its limit
 	msgNotJSON          = 41501 // the body is not JSON
@@ -87,6 +89,9 @@ func messageID(err error, fe *fault.Error) int {
 	case fault.MethodNotAllowed:
 		return msgMethod
 	case fault.Conflict:
+		if directory.IsLastOwner(err) {
+			return msgLastOwner
+		}
 		switch field {
 		case "username":
 			return msgUsernameTaken

@@ -211,6 +211,8 @@ func TestUpdatePassesOnWhatTheDirectoryRefuses(t *testing.T) {
 	}{
 		{"email taken", fieldErr(fault.Conflict, "email"), 409, 40902},
 		{"changed meanwhile", codeErr(fault.Conflict), 409, 40903},
+		{"last active owner", &fault.Error{Code: fault.Conflict, Message: "The user is the tenant's last active owner.", Err: directory.ErrLastOwner,
+			Fields: []fault.FieldError{{Field: "active", Message: "would leave the tenant without an active owner"}}}, 409, 40907},
 		{"active needs users:privileged", codeErr(fault.Forbidden), 403, 40301},
 		{"gone meanwhile", codeErr(fault.NotFound), 404, 40400},
 		{"stale", codeErr(fault.PreconditionFailed), 412, 41201},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"roster/shared/role"
+	"roster/shared/tenant"
 )
 
 // Method says how a principal proved who it is.
@@ -109,8 +110,11 @@ func (k *APIKey) KeyRoles() []string {
 	return slices.Clone(k.Roles)
 }
 
-// KeyStore finds API keys.
+// KeyStore finds API keys and the tenants they act for.
 type KeyStore interface {
 	// GetAPIKey returns the key with the given id. Returns fault.NotFound.
 	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
+	// GetTenant returns a tenant, so a key of an inactive tenant is
+	// refused. Returns fault.NotFound.
+	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 }

@@ -6,6 +6,7 @@ import (
 
 	"roster/shared/fault"
 	"roster/shared/opaque"
+	"roster/shared/tenant"
 	"roster/shared/token"
 	"roster/shared/user"
 )
@@ -15,10 +16,13 @@ type TokenVerifier interface {
 	Verify(token string) (token.Claims, error)
 }
 
-// UserReader reads the user an access token names, so a token can be
-// refused once its user is deactivated, deleted or has changed password.
+// UserReader reads the user an access token names together with its
+// tenant, in one call, so a token is refused once its user is deactivated,
+// deleted or has changed password, or its tenant is deactivated.
 type UserReader interface {
-	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
+	// GetUserAndTenant returns the user and its tenant. fault.NotFound
+	// when either is missing.
+	GetUserAndTenant(ctx context.Context, tenantID, id string) (*user.User, *tenant.Tenant, error)
 }
 
 // Authenticator verifies the credential in an Authorization header: a
@@ -84,6 +88,18 @@ func (a *Authenticator) apiKey(ctx context.Context, cred string) (Principal, err
 	if k.Revoked {
 		return Principal{}, reject("revoked api key")
 	}
+	// Only the key names its tenant, so the tenant is a second read; it
+	// comes after the secret is proven, so an unknown or wrong key costs
+	// one read and learns nothing about tenants.
+	tn, err := a.Keys.GetTenant(ctx, k.TenantID)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return Principal{}, reject("api key tenant gone")
+	case err != nil:
+		return Principal{}, err
+	case !tn.Active:
+		return Principal{}, reject("api key tenant inactive")
+	}
 	return Principal{TenantID: k.TenantID, KeyID: k.ID, Roles: k.KeyRoles(), Method: ViaAPIKey}, nil
 }
 
@@ -95,12 +111,14 @@ func (a *Authenticator) accessToken(ctx context.Context, cred string) (Principal
 	if err != nil {
 		return Principal{}, reject("access token: " + err.Error())
 	}
-	u, err := a.Users.GetUser(ctx, c.Tenant, c.Subject)
+	u, tn, err := a.Users.GetUserAndTenant(ctx, c.Tenant, c.Subject)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
-		return Principal{}, reject("token user gone")
+		return Principal{}, reject("token user or tenant gone")
 	case err != nil:
 		return Principal{}, err
+	case !tn.Active:
+		return Principal{}, reject("token tenant inactive")
 	case !u.Active:
 		return Principal{}, reject("token user inactive")
 	case u.TokenVersion != c.Version:

@@ -19,6 +19,7 @@ import (
 	"roster/shared/role"
 	"roster/shared/secrets"
 	"roster/shared/store/storetest"
+	"roster/shared/tenant"
 	"roster/shared/token"
 	"roster/shared/user"
 )
@@ -233,6 +234,7 @@ func TestAuthenticatorReturnsAStoreFailureAsItIsNotAsUnauthorized(t *testing.T) 
 		t.Fatal(err)
 	}
 	internal := fault.Wrap(errors.New("unmarshal api key: bad item"), fault.Internal, "An internal error occurred.")
+	goodKey := newAPIKey(t)
 	okUsers := fakeUsers{get: func(context.Context, string, string) (*user.User, error) {
 		return &user.User{ID: "u1", TenantID: "acme", Active: true, Role: "member", TokenVersion: 1}, nil
 	}}
@@ -246,6 +248,12 @@ func TestAuthenticatorReturnsAStoreFailureAsItIsNotAsUnauthorized(t *testing.T) 
 		{"API key store internal error", &auth.Authenticator{Pepper: keys.Pepper, Keys: fakeKeys{get: func(context.Context, string) (*auth.APIKey, error) {
 			return nil, internal
 		}}}, newAPIKey(t), internal},
+		{"tenant store unavailable for a good API key", &auth.Authenticator{Pepper: keys.Pepper, Keys: fakeKeys{
+			get: func(context.Context, string) (*auth.APIKey, error) {
+				return &auth.APIKey{ID: keyID(t, goodKey), TenantID: "acme", Hash: opaque.Hash(keys.Pepper, goodKey)}, nil
+			},
+			tenant: func(context.Context, string) (*tenant.Tenant, error) { return nil, errStoreDown },
+		}}, goodKey, errStoreDown},
 		{"user store unavailable", &auth.Authenticator{Tokens: ver, Users: fakeUsers{get: func(context.Context, string, string) (*user.User, error) {
 			return nil, errStoreDown
 		}}}, "Bearer " + tok, errStoreDown},

@@ -17,6 +17,7 @@ import (
 	"roster/shared/platform"
 	"roster/shared/secrets"
 	"roster/shared/store/storetest"
+	"roster/shared/tenant"
 	"roster/shared/token"
 	"roster/shared/user"
 	"roster/shared/web"
@@ -126,22 +127,36 @@ func (f *fixture) changeUser(t *testing.T, u *user.User, attr string, v types.At
 	}
 }
 
-// fakeKeys is a KeyStore whose answer the test chooses.
+// fakeKeys is a KeyStore whose answers the test chooses; without tenant,
+// every tenant exists and is active.
 type fakeKeys struct {
-	get func(ctx context.Context, id string) (*auth.APIKey, error)
+	get    func(ctx context.Context, id string) (*auth.APIKey, error)
+	tenant func(ctx context.Context, id string) (*tenant.Tenant, error)
 }
 
 func (f fakeKeys) GetAPIKey(ctx context.Context, id string) (*auth.APIKey, error) {
 	return f.get(ctx, id)
 }
 
-// fakeUsers is a UserReader whose answer the test chooses.
+func (f fakeKeys) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) {
+	if f.tenant == nil {
+		return &tenant.Tenant{ID: id, Active: true}, nil
+	}
+	return f.tenant(ctx, id)
+}
+
+// fakeUsers is a UserReader whose answer the test chooses; the user's
+// tenant is active.
 type fakeUsers struct {
 	get func(ctx context.Context, tenantID, id string) (*user.User, error)
 }
 
-func (f fakeUsers) GetUser(ctx context.Context, tenantID, id string) (*user.User, error) {
-	return f.get(ctx, tenantID, id)
+func (f fakeUsers) GetUserAndTenant(ctx context.Context, tenantID, id string) (*user.User, *tenant.Tenant, error) {
+	u, err := f.get(ctx, tenantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, &tenant.Tenant{ID: tenantID, Active: true}, nil
 }
 
 // errStoreDown is what the store returns when DynamoDB throttles or fails.

@@ -263,10 +263,15 @@ func TestAccessUsersAddAndAddLoginProfileInAnInactiveTenantAreNotFound(t *testin
 	a := newAPI(t)
 	key := a.dormantTenantKey(t)
 	before := a.Count(t)
-	res := a.Do(t, Request{Method: "POST", Path: "/api/v1/accessuser/add", Credential: key, Body: `{"username":"ada","active":true}`}, http.StatusNotFound)
-	accessUsersFailed(t, res, 40400)
-	res = a.Do(t, Request{Method: "POST", Path: "/api/v1/loginprofile/add", Credential: key, Body: `{"name":"Okta","authTypeId":4}`}, http.StatusNotFound)
-	accessUsersFailed(t, res, 40400)
+	add := Request{Method: "POST", Path: "/api/v1/accessuser/add", Credential: key, Body: `{"username":"ada","active":true}`}
+	addProfile := Request{Method: "POST", Path: "/api/v1/loginprofile/add", Credential: key, Body: `{"name":"Okta","authTypeId":4}`}
+	// The key of an inactive tenant is no credential (decision 014) ...
+	accessUsersFailed(t, a.Do(t, add, http.StatusUnauthorized), 40101)
+	// ... and a tenant suspended after the authorizer let the key through
+	// is refused by the write itself.
+	raced := a.verifiedBeforeSuspension(t, "dormant", key)
+	accessUsersFailed(t, raced.Do(t, add, http.StatusNotFound), 40400)
+	accessUsersFailed(t, raced.Do(t, addProfile, http.StatusNotFound), 40400)
 	if a.Count(t) != before {
 		t.Error("a refused add wrote to the table")
 	}

@@ -167,8 +167,13 @@ func TestUserInfoRegisterNewUserInAnInactiveTenantIsNotFound(t *testing.T) {
 	a := newAPI(t)
 	key := a.dormantTenantKey(t)
 	before := a.Count(t)
-	a.Do(t, Request{Method: "POST", Path: "/UserInfo/RegisterNewUser", Credential: key,
-		Body: `{"userEmail":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}`}, http.StatusNotFound)
+	rq := Request{Method: "POST", Path: "/UserInfo/RegisterNewUser", Credential: key,
+		Body: `{"userEmail":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}`}
+	// The key of an inactive tenant is no credential (decision 014); a
+	// tenant suspended after the authorizer let it through is refused by
+	// the write itself.
+	a.Do(t, rq, http.StatusUnauthorized)
+	a.verifiedBeforeSuspension(t, "dormant", key).Do(t, rq, http.StatusNotFound)
 	if a.Count(t) != before {
 		t.Error("a refused registration wrote to the table")
 	}

@@ -7,6 +7,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"roster/shared/auth"
@@ -75,6 +76,19 @@ type Group struct {
 	CreatedAt time.Time
 }
 
+// ErrLastOwner is in the chain of the fault.Conflict that refuses a change
+// because it would leave the tenant without an active owner: a demotion
+// (naming role), a deactivation (naming active) or a delete (naming userId,
+// or userIds for several). The store enforces it in the same transaction
+// as the change, against a per-tenant count of active owners, so two
+// owners demoting each other at once cannot both succeed.
+var ErrLastOwner = errors.New("the change would leave the tenant without an active owner")
+
+// IsLastOwner reports whether err refuses a change that would leave the
+// tenant without an active owner, so a dialect can answer it in its own
+// terms.
+func IsLastOwner(err error) bool { return errors.Is(err, ErrLastOwner) }
+
 // Limits the service enforces (and the dialects document).
 const (
 	MaxPageSize   = 100 // users per listed page
@@ -89,7 +103,9 @@ const (
 // A caller administers (changes, resets the password of, deletes) only
 // users whose role it could assign or holds itself, so a user manager never
 // takes over an admin; an owner cannot demote, deactivate or delete
-// themselves, so a tenant is not left without one by its own hand. Users
+// themselves, so a tenant is not left without one by its own hand, and no
+// caller may demote, deactivate or delete the tenant's last active owner
+// (fault.Conflict, see ErrLastOwner). Users
 // come back with the Azure application key sealed: no dialect shows it in
 // clear (the Users API masks it).
 type Service interface {
@@ -113,15 +129,21 @@ type Service interface {
 	// move their markers in the same transaction; group changes check every
 	// group exists in that transaction too. Deactivating, changing the role
 	// or setting a password revokes the user's tokens. One's own password
-	// changes only through SetPassword.
+	// changes only through SetPassword. Demoting or deactivating the
+	// tenant's last active owner is fault.Conflict naming role or active
+	// (ErrLastOwner).
 	Update(ctx context.Context, p auth.Principal, id string, c Change) (*user.User, error)
 	// Delete removes a user with its markers and membership (users:delete).
-	// ifVersion > 0 makes it conditional (fault.PreconditionFailed).
+	// ifVersion > 0 makes it conditional (fault.PreconditionFailed). The
+	// tenant's last active owner is fault.Conflict naming userId
+	// (ErrLastOwner).
 	Delete(ctx context.Context, p auth.Principal, id string, ifVersion int64) error
 	// DeleteMany deletes up to MaxBulkDelete users, reporting each id
 	// (users:delete); fault.Invalid naming userIds for an empty or too
 	// long list. When the caller may not delete one of them, nothing is
-	// deleted (fault.Forbidden).
+	// deleted (fault.Forbidden); when they include every active owner of
+	// the tenant, fault.Conflict naming userIds (ErrLastOwner), and nothing
+	// is deleted unless a concurrent change forced a second pass.
 	DeleteMany(ctx context.Context, p auth.Principal, ids []string) ([]DeleteOutcome, error)
 	// SetPassword sets a user's password: an admin (users:write) needs no
 	// current password; a user changing their own must give it

@@ -27,7 +27,9 @@ type Store interface {
 	// passwordHash, when set, becomes the password of a new account (an
 	// existing account keeps its own). fault.Conflict naming email or
 	// username when taken, fault.Invalid naming groups for an unknown
-	// group, fault.NotFound when the tenant is missing or inactive.
+	// group, fault.NotFound when the tenant is missing or inactive. An
+	// active owner raises the tenant's count of active owners in the same
+	// transaction.
 	CreateUserWithPassword(ctx context.Context, u *user.User, passwordHash string) error
 	// GetUser returns a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
@@ -44,12 +46,17 @@ type Store interface {
 	// UpdateUser applies a change. fault.Conflict when the user changed
 	// since it was read (no fields) or the account's password did;
 	// fault.Conflict naming email or username when the new value is taken;
-	// fault.Invalid naming groupIDsToAdd when a group does not exist.
+	// fault.Invalid naming groupIDsToAdd when a group does not exist;
+	// fault.Conflict naming role or active (ErrLastOwner) when the change
+	// would leave the tenant without an active owner, decided in the same
+	// transaction against the tenant's count of active owners.
 	UpdateUser(ctx context.Context, c UserUpdate) error
 	// DeleteUsers deletes each user as read, with its markers and
 	// membership, conditional on its version. The ids of users that
 	// changed or vanished since they were read come back as stale,
-	// untouched, for the caller to read again.
+	// untouched, for the caller to read again. Deleting every active owner
+	// of the tenant is fault.Conflict naming userId, or userIds when
+	// several users were given (ErrLastOwner).
 	DeleteUsers(ctx context.Context, users []*user.User) (stale []string, err error)
 
 	// AccountMembers returns an account and its memberships. fault.NotFound.

@@ -246,7 +246,13 @@ func TestAnOwnerCannotDemoteDeactivateOrDeleteThemselves(t *testing.T) {
 		if _, err := f.svc.Update(ctx, me, root.ID, directory.Change{FirstName: ptr("Still me")}); err != nil {
 			t.Errorf("owner changing their own name: %v", err)
 		}
-		// Another owner can.
+		// An owner API key cannot either while root is the last active
+		// owner; once there is another, it can.
+		_, err := f.svc.Update(ctx, owner, root.ID, directory.Change{Role: ptr("admin")})
+		wantCode(t, err, fault.Conflict, "role")
+		second := newUser("deputy")
+		second.Role = "owner"
+		f.create(t, second)
 		if _, err := f.svc.Update(ctx, owner, root.ID, directory.Change{Role: ptr("admin")}); err != nil {
 			t.Errorf("another owner demoting: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"roster/shared/auth"
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/role"
 	"roster/shared/web"
@@ -109,10 +110,11 @@ func isSelf(p auth.Principal, userID string) bool {
 }
 
 // renamed returns err with the directory's field names replaced by the
-// route's JSON names (looked up case-insensitively), so a 400 names what
-// the caller sent. Other errors, and unknown names, are kept.
+// route's JSON names (looked up case-insensitively), so a 400, or a 409
+// refusing to remove the last owner, names what the caller sent. Other
+// errors, and unknown names, are kept.
 func renamed(err error, names map[string]string) error {
-	if fault.CodeOf(err) != fault.Invalid {
+	if fault.CodeOf(err) != fault.Invalid && !directory.IsLastOwner(err) {
 		return err
 	}
 	return fault.RenameFields(err, func(field string) string {

@@ -29,6 +29,11 @@ type Store interface {
 	// ApplyProvisioning writes one event's change with its mark in one
 	// transaction (store.ErrMarked when the mark exists).
 	ApplyProvisioning(ctx context.Context, p store.Provisioning) error
+	// ApplyTenantState sets a tenant's active flag with the event's mark
+	// in one transaction, provided the tenant's StateAt is still the one
+	// read (store.ErrMarked when the mark exists, fault.Unavailable when
+	// the tenant changed).
+	ApplyTenantState(ctx context.Context, s store.TenantState) error
 
 	// GetGroup reads a group. fault.NotFound.
 	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
@@ -53,7 +58,7 @@ type Outcome string
 const (
 	Applied   Outcome = "applied"   // the change was made and recorded
 	Duplicate Outcome = "duplicate" // the event was applied before; nothing changed
-	Stale     Outcome = "stale"     // a later event for the user was applied first; recorded, nothing changed
+	Stale     Outcome = "stale"     // a later event for the user (group, membership, tenant) was applied first; recorded, nothing changed
 )
 
 // Retention of idempotency records: a redelivery within it changes
@@ -113,11 +118,13 @@ var errKeyReused = fault.New(fault.Conflict, "The event id was already used for 
 // Apply applies one event, at most once per (tenant, id): a redelivery of
 // an applied event is Duplicate; the same id with another payload is
 // fault.Conflict; an event older than the last one applied to its user
-// (group, membership for group.member.*) is Stale. An unknown or inactive
-// tenant is fault.NotFound, as is a group named by id or name that does
-// not exist; a user event for an external id never upserted (or a
-// membership event naming a group's external id no group.upsert reached)
-// is fault.Unavailable, since its upsert may still be on the queue.
+// (group, membership for group.member.*, tenant for tenant.*) is Stale. An
+// unknown tenant is fault.NotFound, and so is an inactive one for every
+// event but tenant.deactivate and tenant.reactivate, as is a group named
+// by id or name that does not exist; a user event for an external id
+// never upserted (or a membership event naming a group's external id no
+// group.upsert reached) is fault.Unavailable, since its upsert may still
+// be on the queue.
 //
 // A tenant.create, Applied or Duplicate, then sends the owner's invitation
 // to the Notifier. The token is derived from the pepper and the event, so
@@ -202,6 +209,9 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 	t, err := p.st.GetTenant(ctx, e.Tenant)
 	if err != nil {
 		return "", err
+	}
+	if e.Type == TenantDeactivate || e.Type == TenantReactivate {
+		return p.setTenantState(ctx, e, t, mark)
 	}
 	if !t.Active {
 		return "", fault.New(fault.NotFound, "The tenant does not exist or is inactive.")
@@ -311,7 +321,7 @@ func (p *Processor) createTenant(ctx context.Context, e *Event, mark store.Provi
 	k := p.inviteKey(e)
 	w := store.Provisioning{
 		Mark:   mark,
-		Tenant: &tenant.Tenant{ID: e.Tenant, Organization: e.Organization, Name: e.Name, Active: true, CreatedAt: now},
+		Tenant: &tenant.Tenant{ID: e.Tenant, Organization: e.Organization, Name: e.Name, Active: true, CreatedAt: now, StateAt: e.OccurredAt},
 		Invite: &signin.Invite{
 			ID: k.ID, TenantID: e.Tenant, Email: e.Owner.Email, Role: string(role.Owner),
 			FirstName: e.Owner.FirstName, LastName: e.Owner.LastName, Hash: opaque.Hash(p.pepper, k.Token),

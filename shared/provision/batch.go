@@ -90,7 +90,8 @@ func groupReadsFor(evs []*Event) (store.GroupProvisionKeys, bool) {
 // the table.
 func (s *snapshot) touched(e *Event) {
 	s.dirty["mark\x00"+e.Tenant+"\x00"+e.ID] = true
-	if e.Type == TenantCreate {
+	switch e.Type {
+	case TenantCreate, TenantDeactivate, TenantReactivate:
 		s.dirty["tenant\x00"+e.Tenant] = true
 	}
 	if e.ExternalID != "" {

@@ -1,7 +1,8 @@
 // Package provision owns event-driven provisioning: the versioned JSON
 // events a feed puts on the provisioning queue (create a tenant with its
-// first owner; upsert, deactivate, reactivate or delete a user keyed by an
-// external id), their strict decoding, and applying them idempotently and
+// first owner, deactivate or reactivate a tenant; upsert, deactivate,
+// reactivate or delete a user keyed by an external id; groups and their
+// members), their strict decoding, and applying them idempotently and
 // in order. See docs/provisioning.md for the schemas.
 package provision
 
@@ -26,11 +27,13 @@ import (
 
 // The event types.
 const (
-	TenantCreate   = "tenant.create"
-	UserUpsert     = "user.upsert"
-	UserDeactivate = "user.deactivate"
-	UserReactivate = "user.reactivate"
-	UserDelete     = "user.delete"
+	TenantCreate     = "tenant.create"
+	TenantDeactivate = "tenant.deactivate"
+	TenantReactivate = "tenant.reactivate"
+	UserUpsert       = "user.upsert"
+	UserDeactivate   = "user.deactivate"
+	UserReactivate   = "user.reactivate"
+	UserDelete       = "user.delete"
 
 	GroupUpsert       = "group.upsert"
 	GroupMemberAdd    = "group.member.add"
@@ -39,7 +42,7 @@ const (
 
 // Types returns every event type, in the order the docs present them.
 func Types() []string {
-	return []string{TenantCreate, UserUpsert, UserDeactivate, UserReactivate, UserDelete,
+	return []string{TenantCreate, TenantDeactivate, TenantReactivate, UserUpsert, UserDeactivate, UserReactivate, UserDelete,
 		GroupUpsert, GroupMemberAdd, GroupMemberRemove}
 }
 
@@ -64,7 +67,8 @@ type Event struct {
 	OccurredAt time.Time `json:"occurredAt"`
 	Tenant     string    `json:"tenant"`
 
-	// tenant.create
+	// tenant.create (tenant.deactivate and tenant.reactivate carry only
+	// the envelope)
 	Organization string `json:"organization,omitempty"`
 	Name         string `json:"name,omitempty"`
 	Owner        *Owner `json:"owner,omitempty"`
@@ -130,6 +134,13 @@ type (
 		Name         string    `json:"name"`
 		Owner        *Owner    `json:"owner"`
 	}
+	tenantStateWire struct {
+		Type       string    `json:"type"`
+		Version    int       `json:"version"`
+		ID         string    `json:"id"`
+		OccurredAt time.Time `json:"occurredAt"`
+		Tenant     string    `json:"tenant"`
+	}
 	userUpsertWire struct {
 		Type       string      `json:"type"`
 		Version    int         `json:"version"`
@@ -190,6 +201,12 @@ func Decode(body []byte) (*Event, error) {
 		}
 		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant,
 			Organization: w.Organization, Name: w.Name, Owner: w.Owner}
+	case TenantDeactivate, TenantReactivate:
+		var w tenantStateWire
+		if err := strict(body, &w); err != nil {
+			return nil, err
+		}
+		e = Event{Type: w.Type, Version: w.Version, ID: w.ID, OccurredAt: w.OccurredAt, Tenant: w.Tenant}
 	case UserUpsert:
 		var w userUpsertWire
 		if err := strict(body, &w); err != nil {
@@ -362,6 +379,8 @@ func (e *Event) validate() error {
 		}
 		p.key("group.externalId", g.ExternalID)
 		p.text("group.name", g.Name, maxName, true)
+	case TenantDeactivate, TenantReactivate:
+		// The envelope is the whole event.
 	default:
 		p.key("externalId", e.ExternalID)
 	}

@@ -16,9 +16,11 @@ import (
 const maxUserCode = 256
 
 // Login checks the device, then the user code and password in the device's
-// tenant. Reads: device and username marker (two GetItems), then user and
-// account together (one BatchGetItem; a GetItem each for a marker written
-// before markers named the account).
+// tenant. Reads: device and username marker (two GetItems), then user,
+// account and tenant together (one BatchGetItem; for a marker written
+// before markers named the account, a BatchGetItem of user and tenant and
+// a GetItem of the account). An inactive tenant gets the answer of a wrong
+// password, without checking it or counting a failure.
 // Writes: one UpdateItem on a wrong password (two for the failure that
 // locks, when a concurrent failure moved the count), one PutItem on success
 // (a two-item transaction when failures must be cleared or the hash
@@ -105,17 +107,20 @@ func (s *service) device(ctx context.Context, tok string) (string, error) {
 	return d.TenantID, nil
 }
 
-// loginAccount finds the active user with the user code in the tenant and
-// the account behind it. A cause instead of a user says why there is
-// nothing to check the password against (unknown user code, user or
-// account missing, user inactive, no password); err is a store failure.
+// loginAccount finds the active user with the user code in the active
+// tenant and the account behind it. A cause instead of a user says why
+// there is nothing to check the password against (unknown user code, user
+// or account missing, user or tenant inactive, no password); err is a
+// store failure.
 func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (u *user.User, acct *Account, cause, err error) {
-	u, acct, err = s.st.LoginUser(ctx, tenantID, userCode)
+	u, acct, tn, err := s.st.LoginUser(ctx, tenantID, userCode)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
 		return nil, nil, err, nil
 	case err != nil:
 		return nil, nil, nil, err
+	case !tn.Active:
+		return nil, nil, errors.New("tenant inactive"), nil
 	case !u.Active:
 		return nil, nil, errors.New("user inactive"), nil
 	case acct.PasswordHash == "":
@@ -134,11 +139,12 @@ func (s *service) recordFailure(ctx context.Context, acct *Account, now time.Tim
 }
 
 // Exchange consumes an auth token for an access token to tenantID and a
-// fresh auth token of the same session. Reads: auth token, membership,
-// user (three GetItems); writes: one three-item transaction (consume the
-// old token, put the new, check that the person's sessions were not
-// revoked since this one began). Nothing is consumed when the person holds
-// no active user in the tenant, or when the session has ended.
+// fresh auth token of the same session. Reads: auth token and membership
+// (two GetItems), user and tenant (one BatchGetItem); writes: one
+// three-item transaction (consume the old token, put the new, check that
+// the person's sessions were not revoked since this one began). Nothing is
+// consumed when the person holds no active user in the tenant, the tenant
+// is inactive, or the session has ended.
 func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tokens, *user.User, error) {
 	now := s.now()
 	old, err := s.authToken(ctx, authToken, now)
@@ -174,7 +180,8 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 }
 
 // member returns the account's active user in the tenant; errNoUser when
-// there is none.
+// there is none or the tenant is inactive, so a suspended tenant answers
+// as one the person does not belong to.
 func (s *service) member(ctx context.Context, accountID, tenantID string) (*user.User, error) {
 	if !tenant.ValidUID(tenantID) {
 		return nil, deny(errNoUser, "malformed tenant uid")
@@ -186,12 +193,14 @@ func (s *service) member(ctx context.Context, accountID, tenantID string) (*user
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.st.GetUser(ctx, tenantID, userID)
+	u, tn, err := s.st.GetUserAndTenant(ctx, tenantID, userID)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
 		return nil, denyErr(errNoUser, err)
 	case err != nil:
 		return nil, err
+	case !tn.Active:
+		return nil, deny(errNoUser, "tenant inactive")
 	case !u.Active:
 		return nil, deny(errNoUser, "user inactive")
 	case u.AccountID != accountID:

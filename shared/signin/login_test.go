@@ -353,9 +353,10 @@ func TestExchangeRotatesTheAuthTokenAndIssuesForTheAskedTenant(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Exchange: %v", err)
 		}
-		t.Logf("Exchange: %d GetItem, %d Query, %d TransactWriteItems", use.Calls("GetItem"), use.Calls("Query"), use.Calls("TransactWriteItems"))
-		if use.Calls("GetItem") != 3 || use.Calls("TransactWriteItems") != 1 || use.Calls() != 4 {
-			t.Errorf("calls = %d (GetItem %d, TransactWriteItems %d), want 3 GetItem and 1 TransactWriteItems", use.Calls(), use.Calls("GetItem"), use.Calls("TransactWriteItems"))
+		t.Logf("Exchange: %d GetItem, %d BatchGetItem, %d TransactWriteItems", use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("TransactWriteItems"))
+		if use.Calls("GetItem") != 2 || use.Calls("BatchGetItem") != 1 || use.Calls("TransactWriteItems") != 1 || use.Calls() != 4 {
+			t.Errorf("calls = %d (GetItem %d, BatchGetItem %d, TransactWriteItems %d), want 2 GetItem (auth token, membership), 1 BatchGetItem (user, tenant) and 1 TransactWriteItems",
+				use.Calls(), use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("TransactWriteItems"))
 		}
 		if got.ID != u2.ID || got.TenantID != "t2" {
 			t.Errorf("user = %s/%s, want t2/%s", got.TenantID, got.ID, u2.ID)

@@ -103,11 +103,15 @@ type Store interface {
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// GetUser returns a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
+	// GetUserAndTenant returns a user and its tenant, read together in one
+	// call. fault.NotFound when either is missing.
+	GetUserAndTenant(ctx context.Context, tenantID, id string) (*user.User, *tenant.Tenant, error)
 	// LoginUser returns the user holding a username in a tenant
-	// (case-insensitively) and its account, in as few calls as the
-	// username marker allows. fault.NotFound when no user holds the
-	// username, or it has no account or its account is missing.
-	LoginUser(ctx context.Context, tenantID, username string) (*user.User, *Account, error)
+	// (case-insensitively), its account and the tenant, in as few calls as
+	// the username marker allows. fault.NotFound when no user holds the
+	// username, or it has no account or its account is missing, or the
+	// tenant is missing.
+	LoginUser(ctx context.Context, tenantID, username string) (*user.User, *Account, *tenant.Tenant, error)
 	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
 	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
 

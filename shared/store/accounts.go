@@ -14,6 +14,7 @@ import (
 
 	"roster/shared/fault"
 	"roster/shared/signin"
+	"roster/shared/tenant"
 	"roster/shared/user"
 )
 
@@ -77,83 +78,87 @@ func (t *Table) GetAccount(ctx context.Context, id string) (*signin.Account, err
 }
 
 // LoginUser reads the user holding a username in the tenant (matched
-// case-insensitively) and the account behind it, strongly consistently:
-// the username marker (one GetItem), then user and account together (one
-// BatchGetItem) when the marker names the person. A marker written before
-// markers named it costs a GetItem for each instead. fault.NotFound when
-// no user holds the username, or the user has no account or its account
-// is missing (the messages tell which).
-func (t *Table) LoginUser(ctx context.Context, tenantID, username string) (*user.User, *signin.Account, error) {
+// case-insensitively), the account behind it and the tenant, strongly
+// consistently: the username marker (one GetItem), then user, account and
+// tenant together (one BatchGetItem) when the marker names the person. A
+// marker written before markers named it costs a BatchGetItem of user and
+// tenant and a GetItem of the account instead. fault.NotFound when no user
+// holds the username, the user has no account or its account is missing,
+// or the tenant is missing (the messages tell which).
+func (t *Table) LoginUser(ctx context.Context, tenantID, username string) (*user.User, *signin.Account, *tenant.Tenant, error) {
 	pk := tenantPK(tenantID)
 	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &t.name, Key: key(pk, usernameSK(user.NormalizeUsername(username))),
 		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("userId, accountId"),
 	})
 	if err != nil {
-		return nil, nil, translate(err, "get username marker")
+		return nil, nil, nil, translate(err, "get username marker")
 	}
 	var m markerItem
 	if out.Item != nil {
 		if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
-			return nil, nil, fault.Wrap(fmt.Errorf("unmarshal username marker: %w", err), fault.Internal, errInternal)
+			return nil, nil, nil, fault.Wrap(fmt.Errorf("unmarshal username marker: %w", err), fault.Internal, errInternal)
 		}
 	}
 	if m.UserID == "" {
-		return nil, nil, fault.New(fault.NotFound, "No user has this username.")
+		return nil, nil, nil, fault.New(fault.NotFound, "No user has this username.")
 	}
 	if m.AccountID == "" {
-		u, err := t.GetUser(ctx, tenantID, m.UserID)
+		u, tn, err := t.GetUserAndTenant(ctx, tenantID, m.UserID)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return t.withAccount(ctx, u)
+		return t.withAccount(ctx, u, tn)
 	}
-	items, err := t.batchGet(ctx, []map[string]types.AttributeValue{key(pk, userSK(m.UserID)), key(accountPK(m.AccountID), accountSK)}, "", nil)
+	items, err := t.batchGet(ctx, []map[string]types.AttributeValue{
+		key(pk, userSK(m.UserID)), key(accountPK(m.AccountID), accountSK), key(pk, tenantSK),
+	}, "", nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var (
-		u    *user.User
 		acct *signin.Account
+		rest []map[string]types.AttributeValue
 	)
 	for _, item := range items {
 		if sk, _ := item[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == accountSK {
 			var it accountItem
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return nil, nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", m.AccountID, err), fault.Internal, errInternal)
+				return nil, nil, nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", m.AccountID, err), fault.Internal, errInternal)
 			}
 			acct = it.account()
 			continue
 		}
-		var it userItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return nil, nil, fault.Wrap(fmt.Errorf("unmarshal user %s: %w", m.UserID, err), fault.Internal, errInternal)
-		}
-		u = it.user()
+		rest = append(rest, item)
 	}
+	u, tn, err := userAndTenant(rest)
 	switch {
+	case err != nil:
+		return nil, nil, nil, err
 	case u == nil:
-		return nil, nil, fault.New(fault.NotFound, "The user does not exist.")
+		return nil, nil, nil, fault.New(fault.NotFound, "The user does not exist.")
+	case tn == nil:
+		return nil, nil, nil, fault.New(fault.NotFound, "The tenant does not exist.")
 	case u.AccountID != m.AccountID:
 		// Never written so; should it happen, the user's own word counts.
-		return t.withAccount(ctx, u)
+		return t.withAccount(ctx, u, tn)
 	case acct == nil:
-		return nil, nil, fault.New(fault.NotFound, "The account does not exist.")
+		return nil, nil, nil, fault.New(fault.NotFound, "The account does not exist.")
 	}
-	return u, acct, nil
+	return u, acct, tn, nil
 }
 
-// withAccount returns u with its account, read with one GetItem.
-// fault.NotFound when u has none or it is missing.
-func (t *Table) withAccount(ctx context.Context, u *user.User) (*user.User, *signin.Account, error) {
+// withAccount returns u with its account, read with one GetItem, and its
+// tenant tn. fault.NotFound when u has none or it is missing.
+func (t *Table) withAccount(ctx context.Context, u *user.User, tn *tenant.Tenant) (*user.User, *signin.Account, *tenant.Tenant, error) {
 	if u.AccountID == "" {
-		return nil, nil, fault.New(fault.NotFound, "The user has no account.")
+		return nil, nil, nil, fault.New(fault.NotFound, "The user has no account.")
 	}
 	acct, err := t.GetAccount(ctx, u.AccountID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return u, acct, nil
+	return u, acct, tn, nil
 }
 
 // AccountMembers reads an account and its memberships (tenant and user ids)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -102,9 +103,11 @@ var (
 // UpdateUser applies an administrative change in one transaction: the
 // user's changed attributes (conditional on the version read), the email
 // and username markers moved when they change, a check that each group
-// joined exists, and a password change with the token versions it bumps.
-// A change that is the user item alone is one conditional UpdateItem, which
-// costs half a transaction's write capacity.
+// joined exists, a password change with the token versions it bumps, and
+// the tenant's count of active owners when the user becomes or stops being
+// one (refused, naming role or active, when it is the last). A change that
+// is the user item alone is one conditional UpdateItem, which costs half a
+// transaction's write capacity.
 func (t *Table) UpdateUser(ctx context.Context, c directory.UserUpdate) error {
 	old, next := c.Old, c.New
 	upd, err := t.userUpdate(old, next)
@@ -127,6 +130,10 @@ func (t *Table) UpdateUser(ctx context.Context, c directory.UserUpdate) error {
 	if c.Password != nil {
 		x.replacePassword(c.Password, next.TenantID, next.ID)
 	}
+	d := ownerDelta(old, next)
+	if d != 0 {
+		x.add(ownersChange(&t.name, next.TenantID, d), lastOwnerChange(old, next))
+	}
 	if len(x.items) > maxTransactItems {
 		return fault.InvalidField("groupIDsToAdd", "adds too many groups in one change; add them in two")
 	}
@@ -141,7 +148,27 @@ func (t *Table) UpdateUser(ctx context.Context, c directory.UserUpdate) error {
 		}
 		return translate(err, "update user "+next.ID)
 	}
+	if d != 0 {
+		// Owner changes of one tenant meet on its count: AWS may cancel
+		// one that overlaps another with TransactionConflict, and the
+		// retry then commits or meets the condition the winner left.
+		return retryBusy(ctx, func() error { return x.run(ctx, t.db, "update user "+next.ID) })
+	}
 	return x.run(ctx, t.db, "update user "+next.ID)
+}
+
+// retryBusy runs write again, after a jittered pause, while it fails only
+// because a concurrent transaction cancelled it (fault.Unavailable).
+func retryBusy(ctx context.Context, write func() error) error {
+	for try := 1; ; try++ {
+		err := write()
+		if fault.CodeOf(err) != fault.Unavailable || try == maxConflictTries {
+			return err
+		}
+		if werr := backoff(ctx, try); werr != nil {
+			return err
+		}
+	}
 }
 
 // userUpdate returns the update that turns the stored old into next,
@@ -205,25 +232,47 @@ func (t *Table) userUpdate(old, next *user.User) (*types.Update, error) {
 // conditional on still being the user's. Users are packed into as few
 // transactions as the 100-item limit allows (at most five items each), so
 // ten users are one call. A transaction a condition cancels deletes none
-// of its users; their ids come back as stale.
+// of its users; their ids come back as stale. Active owners go first, in
+// the first transaction, which also takes them off the tenant's count of
+// active owners: when that would leave none, nothing of it is written and
+// the error is a fault.Conflict (directory.ErrLastOwner).
 func (t *Table) DeleteUsers(ctx context.Context, users []*user.User) ([]string, error) {
+	bulk := len(users) > 1
+	users = slices.Clone(users)
+	slices.SortStableFunc(users, func(a, b *user.User) int { return ownerDelta(a, nil) - ownerDelta(b, nil) })
 	var stale []string
 	for len(users) > 0 {
 		x := &txn{table: &t.name}
-		n := 0
+		n, owners := 0, 0
 		for ; n < len(users); n++ {
 			items := deleteItems(&t.name, users[n])
-			if len(x.items)+len(items) > maxTransactItems {
+			count := 0
+			if owners > 0 || activeOwner(users[n]) {
+				count = 1 // room for the owners count, once per transaction
+			}
+			if len(x.items)+len(items)+count > maxTransactItems {
 				break
 			}
 			for _, it := range items {
 				x.add(it, errStaleUser)
 			}
+			if activeOwner(users[n]) {
+				owners++
+			}
+		}
+		if owners > 0 {
+			x.add(ownersChange(&t.name, users[0].TenantID, -owners), lastOwnerDelete(bulk))
 		}
 		batch := users[:n]
 		users = users[n:]
 		_, err := t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: x.items})
-		if codes, ok := cancellation(err); ok && (len(failedItems(codes)) > 0 || transient(codes)) {
+		codes, cancelled := cancellation(err)
+		if failed := failedItems(codes); owners > 0 && len(failed) == 1 && failed[0] == len(x.items)-1 {
+			// Only the count refused: the users are as read, and they
+			// include the tenant's last active owner.
+			return nil, x.failure(failed[0], err)
+		}
+		if cancelled && (len(failedItems(codes)) > 0 || transient(codes)) {
 			for _, u := range batch {
 				stale = append(stale, u.ID)
 			}
@@ -299,12 +348,22 @@ func (x *txn) run(ctx context.Context, db API, op string) error {
 	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: x.items})
 	if codes, ok := cancellation(err); ok {
 		if failed := failedItems(codes); len(failed) > 0 && failed[0] < len(x.fails) {
-			f := *fault.As(x.fails[failed[0]])
-			f.Err = err
-			return &f
+			return x.failure(failed[0], err)
 		}
 	}
 	return translate(err, op)
+}
+
+// failure is the error a failed condition on item i means, with the
+// transaction's error as its cause (next to a sentinel the meaning carries,
+// such as directory.ErrLastOwner).
+func (x *txn) failure(i int, err error) error {
+	f := *fault.As(x.fails[i])
+	if f.Err != nil {
+		err = errors.Join(f.Err, err)
+	}
+	f.Err = err
+	return &f
 }
 
 // moveMarker adds the writes that move u's uniqueness marker from oldSK to

@@ -16,6 +16,7 @@ import (
 //
 //	PK                  SK                  item
 //	TENANT#<t>          TENANT              tenant record
+//	TENANT#<t>          OWNERS              count of the tenant's active owners; see owners.go
 //	TENANT#<t>          USER#<id>           user
 //	TENANT#<t>          EMAIL#<email>       email marker -> userId
 //	TENANT#<t>          USERNAME#<name>     username marker -> userId
@@ -46,6 +47,7 @@ const (
 	attrSK = "SK"
 
 	tenantSK  = "TENANT"
+	ownersSK  = "OWNERS"
 	apiKeySK  = "APIKEY"
 	accountSK = "ACCOUNT"
 	deviceSK  = "DEVICE"

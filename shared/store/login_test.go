@@ -18,19 +18,22 @@ import (
 )
 
 // loginUser reads a user and account by username and reports the calls
-// it took, or fails the test.
+// it took, or fails the test; the tenant read with them must be tenantID's.
 func loginUser(t *testing.T, env storetest.Env, tenantID, username string) (*user.User, *signin.Account, *store.Usage) {
 	t.Helper()
 	ctx, use := store.WithUsage(context.Background())
-	u, acct, err := env.Table.LoginUser(ctx, tenantID, username)
+	u, acct, tn, err := env.Table.LoginUser(ctx, tenantID, username)
 	if err != nil {
 		t.Fatalf("LoginUser %s: %v", username, err)
+	}
+	if tn.ID != tenantID || !tn.Active {
+		t.Errorf("LoginUser %s: tenant %+v, want active %s", username, tn, tenantID)
 	}
 	return u, acct, use
 }
 
 // batched reports whether use was one GetItem (the marker) and one
-// BatchGetItem (user and account).
+// BatchGetItem (user, account and tenant).
 func batched(use *store.Usage) bool {
 	return use.Calls("GetItem") == 1 && use.Calls("BatchGetItem") == 1 && use.Calls() == 2
 }
@@ -57,7 +60,7 @@ func TestEveryUsernameMarkerNamesThePersonSoALoginReadsUserAndAccountTogether(t 
 		if got, acct, use := loginUser(t, env, "t1", "ada-new"); got.ID != u.ID || acct.ID != u.AccountID || !batched(use) {
 			t.Errorf("renamed: user %s, account %s in %d calls", got.ID, acct.ID, use.Calls())
 		}
-		_, _, err := env.Table.LoginUser(ctx, "t1", "ada")
+		_, _, _, err := env.Table.LoginUser(ctx, "t1", "ada")
 		wantCode(t, err, fault.NotFound)
 
 		// So does accepting an invitation.
@@ -100,11 +103,11 @@ func TestAUsernameMarkerThatDoesNotNameThePersonStillLogsIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, acct, use := loginUser(t, env, "t1", "ada")
-		if got.ID != u.ID || acct.ID != u.AccountID || use.Calls("GetItem") != 3 || use.Calls() != 3 {
-			t.Errorf("user %s, account %s in %d calls (GetItem %d); want %s, %s in three GetItems",
+		if got.ID != u.ID || acct.ID != u.AccountID || use.Calls("GetItem") != 2 || use.Calls("BatchGetItem") != 1 || use.Calls() != 3 {
+			t.Errorf("user %s, account %s in %d calls (GetItem %d); want %s, %s in two GetItems (marker, account) and a BatchGetItem (user, tenant)",
 				got.ID, acct.ID, use.Calls(), use.Calls("GetItem"), u.ID, u.AccountID)
 		}
-		_, _, err = env.Table.LoginUser(context.Background(), "t1", "nobody")
+		_, _, _, err = env.Table.LoginUser(context.Background(), "t1", "nobody")
 		wantCode(t, err, fault.NotFound)
 	})
 }

@@ -122,7 +122,9 @@ var (
 // user or its ref changed since read) is fault.Unavailable, for a retry
 // that reads again; an existing mark is ErrMarked; the create block's own
 // failures keep their codes (fault.Conflict naming email or username,
-// fault.NotFound for a missing or inactive tenant).
+// fault.NotFound for a missing or inactive tenant). Creating, changing or
+// deleting an active owner changes the tenant's count of them, and
+// removing the last is fault.Conflict (directory.ErrLastOwner).
 func (t *Table) ApplyProvisioning(ctx context.Context, p Provisioning) error {
 	if p.Create != nil {
 		prepareUser(p.Create)
@@ -139,10 +141,7 @@ func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
 	switch {
 	case p.Tenant != nil:
 		tn := p.Tenant
-		item, err := attributevalue.MarshalMap(tenantItem{
-			PK: tenantPK(tn.ID), SK: tenantSK, Type: "tenant", ID: tn.ID,
-			Organization: tn.Organization, Name: tn.Name, Active: tn.Active, CreatedAt: tn.CreatedAt.UTC(),
-		})
+		item, err := attributevalue.MarshalMap(newTenantItem(tn))
 		if err != nil {
 			return fault.Wrap(fmt.Errorf("marshal tenant %s: %w", tn.ID, err), fault.Internal, errInternal)
 		}
@@ -184,9 +183,15 @@ func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
 		if err := x.moveMarker(pk, next, oldName, newName, errUsername); err != nil {
 			return err
 		}
+		if d := ownerDelta(old, next); d != 0 {
+			x.add(ownersChange(&t.name, next.TenantID, d), lastOwnerChange(old, next))
+		}
 	case p.Delete != nil:
 		for _, it := range deleteItems(&t.name, p.Delete) {
 			x.add(it, errRaced)
+		}
+		if activeOwner(p.Delete) {
+			x.add(ownersChange(&t.name, p.Delete.TenantID, -1), lastOwnerDelete(false))
 		}
 	}
 	for i := range x.fails {
@@ -319,7 +324,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*Provisi
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				return nil, fault.Wrap(fmt.Errorf("unmarshal tenant: %w", err), fault.Internal, errInternal)
 			}
-			s.Tenants[it.ID] = &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt}
+			s.Tenants[it.ID] = it.tenant()
 		case "external":
 			var it externalItem
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {

@@ -22,14 +22,32 @@ type tenantItem struct {
 	Name         string    `dynamodbav:"name"`
 	Active       bool      `dynamodbav:"active"`
 	CreatedAt    time.Time `dynamodbav:"createdAt"`
+	StateAt      int64     `dynamodbav:"stateAt,omitempty"` // epoch nanoseconds, so conditions compare numbers; see tenantstate.go
+}
+
+// newTenantItem is the stored form of tn.
+func newTenantItem(tn *tenant.Tenant) tenantItem {
+	it := tenantItem{
+		PK: tenantPK(tn.ID), SK: tenantSK, Type: "tenant", ID: tn.ID,
+		Organization: tn.Organization, Name: tn.Name, Active: tn.Active, CreatedAt: tn.CreatedAt.UTC(),
+	}
+	if !tn.StateAt.IsZero() {
+		it.StateAt = tn.StateAt.UnixNano()
+	}
+	return it
+}
+
+func (it tenantItem) tenant() *tenant.Tenant {
+	tn := &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt}
+	if it.StateAt != 0 {
+		tn.StateAt = time.Unix(0, it.StateAt).UTC()
+	}
+	return tn
 }
 
 // CreateTenant stores a new tenant. Returns fault.Conflict when the uid is taken.
 func (t *Table) CreateTenant(ctx context.Context, tn *tenant.Tenant) error {
-	item, err := attributevalue.MarshalMap(tenantItem{
-		PK: tenantPK(tn.ID), SK: tenantSK, Type: "tenant", ID: tn.ID,
-		Organization: tn.Organization, Name: tn.Name, Active: tn.Active, CreatedAt: tn.CreatedAt.UTC(),
-	})
+	item, err := attributevalue.MarshalMap(newTenantItem(tn))
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal tenant %s: %w", tn.ID, err), fault.Internal, "An internal error occurred.")
 	}
@@ -51,5 +69,5 @@ func (t *Table) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return nil, fault.Wrap(fmt.Errorf("unmarshal tenant %s: %w", id, err), fault.Internal, "An internal error occurred.")
 	}
-	return &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt}, nil
+	return it.tenant(), nil
 }

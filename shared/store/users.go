@@ -148,10 +148,11 @@ const (
 )
 
 // CreateUser writes the user, its email, username and number markers, the
-// person's membership of the tenant and the person's account (created when
-// new, left alone when it exists) in one transaction, conditional on the
-// tenant being active, every value being free, the person not yet being
-// a member and every group in u.Groups existing. A user without an
+// person's membership of the tenant, the person's account (created when
+// new, left alone when it exists) and, for an active owner, the tenant's
+// count of active owners raised by one, in one transaction, conditional on
+// the tenant being active, every value being free, the person not yet
+// being a member and every group in u.Groups existing. A user without an
 // AccountID is a new person and gets one.
 func (t *Table) CreateUser(ctx context.Context, u *user.User) error {
 	return t.CreateUserWithPassword(ctx, u, "")
@@ -243,8 +244,9 @@ func backoff(ctx context.Context, try int) error {
 const numberTaken = "The user number is taken."
 
 // The items of a user-creating transaction, in order. Other transactions
-// (accepting an invitation) embed the same block. A user without an email
-// has no email marker: its slot is left out (see createSlot).
+// (accepting an invitation, provisioning) embed the same block. A user
+// without an email has no email marker: its slot is left out (see
+// createSlot); only an active owner has the owners slot.
 const (
 	createTenant   = iota // condition: tenant exists and is active
 	createUser            // the user
@@ -253,6 +255,7 @@ const (
 	createNumber          // number marker
 	createMember          // the person's membership of the tenant
 	createAccount         // the person's account, created when new
+	createOwners          // the tenant's count of active owners, for an active owner
 	createItemCount
 )
 
@@ -317,6 +320,9 @@ func (t *Table) createItems(u *user.User, passwordHash string) ([]types.Transact
 		// An upsert: a new person's account is created with this tenant as
 		// its default; an existing one keeps everything it has.
 		createAccount: {Update: account},
+	}
+	if activeOwner(u) {
+		items = append(items, ownersChange(&t.name, u.TenantID, 1))
 	}
 	if user.NormalizeEmail(u.Email) == "" {
 		items = slices.Delete(items, createEmail, createEmail+1)

@@ -18,8 +18,12 @@ type Tenant struct {
 	ID           string    // uid, matches UIDPattern
 	Organization string    // organisation name (the identity dialect's {organizationName})
 	Name         string    // tenant name (the identity dialect's {tenantName})
-	Active       bool      // an inactive tenant accepts no requests
+	Active       bool      // an inactive tenant accepts no requests and no credentials
 	CreatedAt    time.Time // when the tenant was created
+	// StateAt is the occurredAt of the last provisioning event that set
+	// Active (tenant.create, tenant.deactivate, tenant.reactivate), so an
+	// older one arriving late changes nothing; zero when none did.
+	StateAt time.Time
 }
 
 // ValidUID reports whether id is a well-formed tenant uid.

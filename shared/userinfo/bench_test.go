@@ -18,6 +18,7 @@ import (
 	"roster/shared/seal"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
+	"roster/shared/tenant"
 	"roster/shared/user"
 	"roster/shared/userinfo"
 	"roster/shared/web"
@@ -84,13 +85,22 @@ func (s benchUsers) SetAccessToken(ctx context.Context, c user.AccessTokenChange
 	return s.setAccessToken(ctx, tenantID, id, email, sealed)
 }
 
-// benchKeys is an auth.KeyStore answering from a function field.
+// benchKeys is an auth.KeyStore answering from function fields; without
+// getTenant, every tenant is active.
 type benchKeys struct {
 	getAPIKey func(ctx context.Context, id string) (*auth.APIKey, error)
+	getTenant func(ctx context.Context, id string) (*tenant.Tenant, error)
 }
 
 func (s benchKeys) GetAPIKey(ctx context.Context, id string) (*auth.APIKey, error) {
 	return s.getAPIKey(ctx, id)
+}
+
+func (s benchKeys) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) {
+	if s.getTenant == nil {
+		return &tenant.Tenant{ID: id, Active: true}, nil
+	}
+	return s.getTenant(ctx, id)
 }
 
 // benchDiscard is a ResponseWriter that keeps nothing, so the benchmark
@@ -209,9 +219,14 @@ func BenchmarkDynamoCallsPerOp(b *testing.B) {
 				b.Run(op.name, func(b *testing.B) {
 					ctx, usage := store.WithUsage(context.Background())
 					keyCtx, keyUsage := store.WithUsage(context.Background())
-					keys := benchKeys{getAPIKey: func(_ context.Context, id string) (*auth.APIKey, error) {
-						return env.Table.GetAPIKey(keyCtx, id)
-					}}
+					keys := benchKeys{
+						getAPIKey: func(_ context.Context, id string) (*auth.APIKey, error) {
+							return env.Table.GetAPIKey(keyCtx, id)
+						},
+						getTenant: func(_ context.Context, id string) (*tenant.Tenant, error) {
+							return env.Table.GetTenant(keyCtx, id)
+						},
+					}
 					h := userinfo.Handler(userinfo.Deps{Users: env.Table, Sealer: sealer}, web.NewLogger(io.Discard, "error"),
 						auth.InProcess(&auth.Authenticator{Keys: keys, Pepper: pepper}, web.WriteProblem))
 					n := 0

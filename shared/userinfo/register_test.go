@@ -80,7 +80,7 @@ func TestRegisterNewUserCreatesTheUserAndPointsToIt(t *testing.T) {
 						t.Errorf("%s = %v, want %q", field, got[field], want)
 					}
 				}
-				assertCalls(t, res.usage, map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+				assertCalls(t, res.usage, map[string]int{"GetItem": 2, "TransactWriteItems": 1}) // API key, its tenant
 				if n := env.Count(t); n != before+6 {
 					t.Errorf("table grew by %d items, want 6 (user, email, user name and number markers, membership, account)", n-before)
 				}
@@ -182,7 +182,7 @@ func TestRegisterNewUserConflictsOnATakenEmailOrUserName(t *testing.T) {
 				res := f.do(t, request{method: http.MethodPost, target: pathRegister, key: f.key, body: tt.body})
 
 				assertProblem(t, res, http.StatusConflict, tt.field)
-				assertCalls(t, res.usage, map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+				assertCalls(t, res.usage, map[string]int{"GetItem": 2, "TransactWriteItems": 1}) // API key, its tenant
 				if n := env.Count(t); n != before {
 					t.Errorf("table holds %d items after a conflict, want %d as before", n, before)
 				}

@@ -63,7 +63,7 @@ func TestUpdateAccessTokenStoresTheTokenSealed(t *testing.T) {
 				if ct := res.Header.Get("Content-Type"); ct != "" {
 					t.Errorf("Content-Type %q on a response without a body", ct)
 				}
-				assertCalls(t, res.usage, map[string]int{"GetItem": 2, "UpdateItem": 1}) // API key, email marker, user
+				assertCalls(t, res.usage, map[string]int{"GetItem": 3, "UpdateItem": 1}) // API key, its tenant, email marker; user
 				if n := env.Count(t); n != before {
 					t.Errorf("table holds %d items, want %d: an update adds none", n, before)
 				}
@@ -104,7 +104,7 @@ func TestUpdateAccessTokenConflictsWhenNoUserHasTheEmail(t *testing.T) {
 		res := f.do(t, request{method: http.MethodPatch, target: pathUpdate, key: f.key, body: updateBody(f.accessToken(), "nobody@example.com")})
 
 		assertProblem(t, res, http.StatusConflict)
-		assertCalls(t, res.usage, map[string]int{"GetItem": 2}) // API key, email marker; no write
+		assertCalls(t, res.usage, map[string]int{"GetItem": 3}) // API key, its tenant, email marker; no write
 		if n := env.Count(t); n != before {
 			t.Errorf("table holds %d items, want %d as before", n, before)
 		}

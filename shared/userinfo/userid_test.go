@@ -38,7 +38,7 @@ func TestUserIDReturnsTheIDOfTheUserWithTheEmail(t *testing.T) {
 				if want := `{"userId":"` + id + `"}` + "\n"; string(res.Body) != want {
 					t.Errorf("body %s, want %s", res.Body, want)
 				}
-				assertCalls(t, res.usage, map[string]int{"GetItem": 2}) // API key, email marker
+				assertCalls(t, res.usage, map[string]int{"GetItem": 3}) // API key, its tenant, email marker
 				if n := env.Count(t); n != before {
 					t.Errorf("a lookup changed the table from %d to %d items", before, n)
 				}
@@ -57,7 +57,7 @@ func TestUserIDIsNotFoundForAnUnknownEmail(t *testing.T) {
 		res := f.do(t, request{method: http.MethodGet, target: pathUserID + "?userEmail=nobody%40example.com", key: f.key})
 
 		assertProblem(t, res, http.StatusNotFound)
-		assertCalls(t, res.usage, map[string]int{"GetItem": 2})
+		assertCalls(t, res.usage, map[string]int{"GetItem": 3})
 		if n := env.Count(t); n != before {
 			t.Errorf("a lookup changed the table from %d to %d items", before, n)
 		}
