@@ -73,7 +73,7 @@ func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
 	if r.Body == nil {
 		return zero, emptyBody()
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBytes))
+	body, err := readAll(http.MaxBytesReader(nil, r.Body, maxBytes), r.ContentLength)
 	if err != nil {
 		return zero, decodeError(err, maxBytes)
 	}
@@ -88,17 +88,40 @@ func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
 	if p == nil {
 		return zero, fault.InvalidField("body", "must be a JSON value, not null")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return zero, tooLarge(maxBytes)
-		}
+	// The whole body is in hand, so what follows the value is the rest of
+	// it, and only JSON white space may be there.
+	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) != 0 {
 		return zero, fault.InvalidField("body", "must contain a single JSON value, but there is data after it")
 	}
 	if err := exactKeys[T](body); err != nil {
 		return zero, err
 	}
 	return *p, nil
+}
+
+// readAll is io.ReadAll sized by the request's Content-Length, when it
+// gives one, so a body is read into a single allocation. A length of zero
+// is taken as unknown: a server gives such a request no body at all, but a
+// handler's caller may not have set the length.
+func readAll(r io.Reader, length int64) ([]byte, error) {
+	size := 512
+	if length > 0 && length < math.MaxInt32 {
+		size = int(length) + 1 // room to see io.EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // NoBody is what a route that takes no body reads instead of [Decode]: a
@@ -127,7 +150,9 @@ var fieldNames sync.Map // reflect.Type -> map[string]bool
 
 // exactKeys refuses top-level keys that matched a field only because
 // encoding/json matches names case-insensitively ("USEREMAIL" for
-// "userEmail"): to a client they are unknown fields.
+// "userEmail"): to a client they are unknown fields. body has already
+// been decoded into a T, so it is one valid JSON value; the keys are read
+// straight from its bytes rather than by decoding it again.
 func exactKeys[T any](body []byte) error {
 	t := reflect.TypeFor[T]()
 	if t.Kind() != reflect.Struct {
@@ -146,8 +171,77 @@ func exactKeys[T any](body []byte) error {
 		names, _ = fieldNames.LoadOrStore(t, m)
 	}
 	known := names.(map[string]bool)
+	if v := bytes.TrimLeft(body, " \t\r\n"); len(v) == 0 || v[0] != '{' {
+		// Only a type with its own UnmarshalJSON takes anything but an
+		// object into a struct; it keeps the token-by-token reading.
+		return exactKeysByToken(body, known)
+	}
+	depth, wantKey := 0, false
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{':
+			depth++
+			wantKey = depth == 1
+		case '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return nil
+			}
+		case ',':
+			wantKey = depth == 1
+		case '"':
+			end := stringEnd(body, i)
+			if wantKey {
+				if err := checkKey(body[i:end], known); err != nil {
+					return err
+				}
+				wantKey = false
+			}
+			i = end - 1
+		}
+	}
+	return nil
+}
+
+// stringEnd returns the index just past the JSON string that starts at
+// body[start], a double quote.
+func stringEnd(body []byte, start int) int {
+	for i := start + 1; i < len(body); i++ {
+		switch body[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(body)
+}
+
+// checkKey refuses a quoted key that is not exactly a known name. A key
+// spelt plainly is looked up as it stands; one with escapes, or one that
+// is refused, is unquoted as encoding/json reads it, so the name in the
+// error is the one the decoder saw.
+func checkKey(quoted []byte, known map[string]bool) error {
+	plain := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(plain, '\\') < 0 && known[string(plain)] {
+		return nil
+	}
+	var key string
+	if err := json.Unmarshal(quoted, &key); err != nil {
+		return nil // cannot happen: the body has been decoded
+	}
+	if !known[key] {
+		return fault.InvalidField(key, "is not a known field (names are case-sensitive)")
+	}
+	return nil
+}
+
+// exactKeysByToken is [exactKeys] for a body that is not an object.
+func exactKeysByToken(body []byte, known map[string]bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil { // the opening brace, already validated
+	if _, err := dec.Token(); err != nil {
 		return nil
 	}
 	for dec.More() {
@@ -313,11 +407,26 @@ func Encode(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		return
 	}
-	body, err := json.Marshal(v)
-	if err != nil {
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	// What json.Marshal writes, and the newline, straight into a buffer
+	// that serves request after request.
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		panic(fmt.Sprintf("web.Encode: %T: %v", v, err))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	w.Write(buf.Bytes())
+	if buf.Cap() <= maxPooledBody {
+		encodeBuffers.Put(buf)
+	}
 }
+
+// encodeBuffers holds the buffers [Encode] marshals into. A writer may
+// not keep what it is given (io.Writer), so a buffer is free again as soon
+// as Write returns.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse, so that one large
+// response does not pin its memory for the life of the container.
+const maxPooledBody = 64 << 10

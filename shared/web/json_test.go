@@ -120,6 +120,38 @@ func TestDecodeRejectsBadInputNamingTheField(t *testing.T) {
 	}
 }
 
+func TestDecodeFindsEveryTopLevelKeyWhateverTheValuesHold(t *testing.T) {
+	tests := []struct {
+		name, body string
+		field      string // the key refused; "" when the body is accepted
+	}{
+		{"key after a nested object", `{"address":{"zip":"1"},"NAME":"a"}`, "NAME"},
+		{"key after an array of strings", `{"tags":["a","b"],"AGE":1}`, "AGE"},
+		{"a string that looks like a key", `{"tags":["x\",\"NAME\":\"y"],"name":"a"}`, ""},
+		{"a string ending in a backslash", `{"name":"a\\","AGE":1}`, "AGE"},
+		{"braces and commas inside strings", `{"name":"}{,","address":{"zip":"]"},"age":1}`, ""},
+		{"an escaped key that spells a field", `{"\u006eame":"a"}`, ""},
+		{"an escaped key in another case", `{"\u004eAME":"a"}`, "NAME"},
+		{"a repeated key in another case", `{"name":"a","Name":"b"}`, "Name"},
+		{"white space around keys", "{ \"name\" : \"a\" ,\n\t\"AGE\":1}", "AGE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := web.Decode[person](jsonRequest(tt.body), 1024)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var fe *fault.Error
+			if !errors.As(err, &fe) || fe.Code != fault.Invalid || len(fe.Fields) != 1 || fe.Fields[0].Field != tt.field {
+				t.Fatalf("err = %v, want invalid naming %q", err, tt.field)
+			}
+		})
+	}
+}
+
 func TestDecodeUsesDefaultLimitWhenNoneGiven(t *testing.T) {
 	r := jsonRequest(`{"name":"` + strings.Repeat("x", int(web.DefaultMaxBytes)) + `"}`)
 	if _, err := web.Decode[person](r, 0); fault.CodeOf(err) != fault.TooLarge {

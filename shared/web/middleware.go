@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -49,17 +50,24 @@ func Middleware(next http.Handler, log *slog.Logger, errw ErrorWriter) http.Hand
 	if errw == nil {
 		errw = WriteProblem
 	}
+	// The access log's source, for a log handler that adds sources, is
+	// this function; finding it once spares every request a stack walk.
+	var pcs [1]uintptr
+	runtime.Callers(1, pcs[:])
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
 		if !validRequestID(id) {
 			id = rand.Text()
 		}
-		w.Header().Set(RequestIDHeader, id)
-		st := &state{id: id, base: log}
+		// One allocation holds the request's state, its context and the
+		// recorder.
+		st := &state{Context: r.Context(), id: id, base: log, pc: pcs[0], rec: recorder{ResponseWriter: w}}
+		st.idHeader[0] = id
+		w.Header()[RequestIDHeader] = st.idHeader[:] // Header().Set, without allocating the value slice
 		st.attrs = append(st.buf[:0], slog.String("request_id", id), slog.String("method", r.Method))
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
-		rec := &recorder{ResponseWriter: w}
+		r = r.WithContext(st)
+		rec := &st.rec
 
 		defer func() {
 			if v := recover(); v != nil {
@@ -116,14 +124,30 @@ type stateKey struct{}
 // state is the per-request holder behind RequestID, Logger and
 // AddLogAttrs. It is mutable so that attributes learned deep in the chain
 // (route, tenant) also reach the access log written by the outer layer.
+// It is also the request's context: the one it came with, plus itself
+// under stateKey, as context.WithValue would add it.
 type state struct {
-	id   string
-	base *slog.Logger
+	context.Context
+
+	id       string
+	idHeader [1]string // backs the X-Request-Id response header
+	base     *slog.Logger
+	pc       uintptr // the access log's source
+	rec      recorder
 
 	mu     sync.Mutex
 	attrs  []slog.Attr
 	buf    [4]slog.Attr // backs attrs for the usual request_id, method, route, tenant
 	cached *slog.Logger // base.With(attrs...), built on first use
+}
+
+// Value returns s for stateKey and defers every other key to the
+// request's own context.
+func (s *state) Value(key any) any {
+	if key == (stateKey{}) {
+		return s
+	}
+	return s.Context.Value(key)
 }
 
 func (s *state) logger() *slog.Logger {
@@ -136,22 +160,30 @@ func (s *state) logger() *slog.Logger {
 	return s.cached
 }
 
+// access writes the access log line. It builds the record itself, as
+// Logger.LogAttrs would, so that the request's attributes are copied once,
+// into the record, and the clock is read once for both the time and the
+// duration.
 func (s *state) access(ctx context.Context, rec *recorder, start time.Time) {
-	if !s.base.Enabled(ctx, slog.LevelInfo) {
+	h := s.base.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	status := rec.status
 	if !rec.wrote {
 		status = http.StatusOK // net/http's answer when a handler writes nothing
 	}
+	now := time.Now()
+	line := slog.NewRecord(now, slog.LevelInfo, "request", s.pc)
 	s.mu.Lock()
-	attrs := append(s.attrs[:len(s.attrs):len(s.attrs)],
+	line.AddAttrs(s.attrs...)
+	s.mu.Unlock()
+	line.AddAttrs(
 		slog.Int("status", status),
 		slog.Int64("bytes", rec.bytes),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000),
 	)
-	s.mu.Unlock()
-	s.base.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+	_ = h.Handle(ctx, line)
 }
 
 func stateFrom(ctx context.Context) *state {

@@ -176,6 +176,26 @@ func TestMiddlewareAccessLogIsOneJSONLineWithoutSecrets(t *testing.T) {
 	}
 }
 
+func TestMiddlewareKeepsTheRequestContext(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "kept"))
+	var seen context.Context
+	h := web.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.Context()
+	}), web.NewLogger(new(bytes.Buffer), "info"), nil)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(parent, "GET", "/", nil))
+	if seen.Value(key{}) != "kept" || web.RequestID(seen) == "" {
+		t.Fatalf("value %v, request id %q", seen.Value(key{}), web.RequestID(seen))
+	}
+	child, stop := context.WithCancel(seen)
+	defer stop()
+	cancel()
+	<-child.Done() // a context derived in the handler still ends with the request's
+	if seen.Err() != context.Canceled {
+		t.Errorf("err %v, want canceled", seen.Err())
+	}
+}
+
 func TestAddLogAttrsReplacesAKey(t *testing.T) {
 	var logs bytes.Buffer
 	h := web.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
