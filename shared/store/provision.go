@@ -207,21 +207,16 @@ func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
 		x.add(types.TransactWriteItem{Put: put}, errRaced)
 	}
 	m := p.Mark
-	mark, err := attributevalue.MarshalMap(markItem{
-		PK: idempotencyPK(m.TenantID, m.EventID), SK: idempotencySK, Type: "idempotency",
-		TenantID: m.TenantID, EventID: m.EventID, Hash: m.Hash, AppliedAt: m.AppliedAt.UTC(), ExpiresAt: m.ExpiresAt.Unix(),
-	})
-	if err != nil {
-		return fault.Wrap(fmt.Errorf("marshal provision mark: %w", err), fault.Internal, errInternal)
+	if err := t.addMark(x, m); err != nil {
+		return err
 	}
-	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: mark,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ErrMarked)
 
 	op := "provision " + m.TenantID + "/" + m.EventID
 	if len(x.items) == 1 {
 		// Nothing to change: the mark alone, half the cost of a transaction.
-		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.name, Item: mark,
-			ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		put := x.items[0].Put
+		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
+			ConditionExpression: put.ConditionExpression})
 		if conditionFailed(err) {
 			return fault.Wrap(err, fault.Conflict, "%s", ErrMarked.Message)
 		}
@@ -354,4 +349,20 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*Provisi
 		s.Users[[2]string{u.TenantID, u.ID}] = u
 	}
 	return s, nil
+}
+
+// addMark adds the put of an event's idempotency record to x, on the
+// condition that no record of that event exists: a redelivered event fails
+// with ErrMarked and writes nothing.
+func (t *Table) addMark(x *txn, m ProvisionMark) error {
+	mark, err := attributevalue.MarshalMap(markItem{
+		PK: idempotencyPK(m.TenantID, m.EventID), SK: idempotencySK, Type: "idempotency",
+		TenantID: m.TenantID, EventID: m.EventID, Hash: m.Hash, AppliedAt: m.AppliedAt.UTC(), ExpiresAt: m.ExpiresAt.Unix(),
+	})
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal provision mark: %w", err), fault.Internal, errInternal)
+	}
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: mark,
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ErrMarked)
+	return nil
 }

@@ -230,15 +230,9 @@ func (t *Table) ApplyGroupProvisioning(ctx context.Context, p GroupProvisioning)
 		return t.ApplyProvisioning(ctx, Provisioning{Mark: p.Mark})
 	}
 	m := p.Mark
-	mark, err := attributevalue.MarshalMap(markItem{
-		PK: idempotencyPK(m.TenantID, m.EventID), SK: idempotencySK, Type: "idempotency",
-		TenantID: m.TenantID, EventID: m.EventID, Hash: m.Hash, AppliedAt: m.AppliedAt.UTC(), ExpiresAt: m.ExpiresAt.Unix(),
-	})
-	if err != nil {
-		return fault.Wrap(fmt.Errorf("marshal provision mark: %w", err), fault.Internal, errInternal)
+	if err := t.addMark(x, m); err != nil {
+		return err
 	}
-	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: mark,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ErrMarked)
 	return x.run(ctx, t.db, "provision "+m.TenantID+"/"+m.EventID)
 }
 
