@@ -5,14 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"roster/shared/accessusers"
 	"roster/shared/auth"
@@ -21,58 +18,17 @@ import (
 	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
-// eventFiles returns events/accessusers-*.json.
-func eventFiles(t *testing.T) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("../../events", "accessusers-*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no events/accessusers-*.json: %v", err)
-	}
-	return files
-}
-
-// readEvent decodes an event file strictly.
-func readEvent(t *testing.T, path string) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ev); err != nil {
-		t.Fatalf("%s: %v", filepath.Base(path), err)
-	}
-	return ev
-}
-
 func TestEveryRouteHasAnEventAndEveryEventARoute(t *testing.T) {
-	byKey := map[string]bool{}
-	for _, rt := range routes() {
-		byKey[rt.name()] = true
-	}
-	seen := map[string]bool{}
-	for _, file := range eventFiles(t) {
-		ev := readEvent(t, file)
-		if !byKey[ev.RouteKey] {
-			t.Errorf("%s: routeKey %q is no route of the group", filepath.Base(file), ev.RouteKey)
-		}
-		seen[ev.RouteKey] = true
-	}
-	for key := range byKey {
-		if !seen[key] {
-			t.Errorf("no event for %s", key)
-		}
-	}
+	webtest.CheckEventsCoverRoutes(t, webtest.EventFiles(t, "accessusers"), routes(), route.name)
 }
 
 func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
-	for _, file := range eventFiles(t) {
+	for _, file := range webtest.EventFiles(t, "accessusers") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			ev := readEvent(t, file)
+			ev := webtest.ReadEvent(t, file)
 			rc := ev.RequestContext
 			if ev.Version != "2.0" || rc.Stage != "$default" || rc.RequestID == "" || rc.AccountID == "" || rc.APIID == "" || rc.HTTP.SourceIP == "" {
 				t.Errorf("not a full payload 2.0 event: %+v", rc)
@@ -110,9 +66,9 @@ func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
 // the Lambda adapter with auth.FromGateway, as the function does, against
 // fakes that know the users the events name.
 func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
-	for _, file := range eventFiles(t) {
+	for _, file := range webtest.EventFiles(t, "accessusers") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			ev := readEvent(t, file)
+			ev := webtest.ReadEvent(t, file)
 			f := happy(t)
 			var tenants []string
 			demoUser := func() *user.User {
@@ -120,11 +76,11 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 				u.TenantID, u.Number, u.ID = "demo", 1234567890123, "demouserada2lovelace3owner"
 				return u
 			}
-			f.getByNumber = func(p auth.Principal, n int64) (*user.User, error) {
+			f.GetByNumberFn = func(p auth.Principal, n int64) (*user.User, error) {
 				tenants = append(tenants, p.TenantID)
 				return demoUser(), nil
 			}
-			f.getByUsername = func(p auth.Principal, _ string) (*user.User, error) {
+			f.GetByUsernameFn = func(p auth.Principal, _ string) (*user.User, error) {
 				tenants = append(tenants, p.TenantID)
 				return demoUser(), nil
 			}
@@ -132,7 +88,7 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 				tenants = append(tenants, tenantID)
 				return "demouserada2lovelace3owner", nil
 			}
-			f.create = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
+			f.CreateFn = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
 				tenants = append(tenants, p.TenantID)
 				return demoUser(), nil
 			}
@@ -167,7 +123,7 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 }
 
 func TestLambdaWithoutAnAuthorizerContextAnswers401InTheEnvelope(t *testing.T) {
-	ev := readEvent(t, filepath.Join("../../events", "accessusers-search.json"))
+	ev := webtest.ReadEvent(t, filepath.Join(webtest.EventsDir(t), "accessusers-search.json"))
 	ev.RequestContext.Authorizer = nil
 	f := happy(t)
 	res, err := lambdahttp.New(accessusers.Handler(deps(f), web.NewLogger(&bytes.Buffer{}, "info"), auth.FromGateway))(context.Background(), ev)
@@ -178,5 +134,5 @@ func TestLambdaWithoutAnAuthorizerContextAnswers401InTheEnvelope(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Body), &e); err != nil || res.StatusCode != 401 || e.Status != 401 || e.MessageID != 40101 {
 		t.Errorf("status %d body %s (%v)", res.StatusCode, res.Body, err)
 	}
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 }

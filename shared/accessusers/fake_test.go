@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +14,13 @@ import (
 	"roster/shared/accessusers"
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
 	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // fixedNow is the handlers' clock.
@@ -58,50 +58,24 @@ func profiles() []loginprofile.Profile {
 	}
 }
 
-// fake stands in for the directory, the store's search, user lookups and
-// login profiles. Each method records its name and calls its function
-// field; a nil field is a call the test did not expect.
+// fake stands in for the directory and, with function fields of its own,
+// for the store's search, user lookups and login profiles; their calls are
+// recorded with the directory's.
 type fake struct {
-	t     *testing.T
-	calls []string
+	*directorytest.Fake
 
-	create        func(p auth.Principal, in directory.NewUser) (*user.User, error)
-	getByNumber   func(p auth.Principal, n int64) (*user.User, error)
-	getByUsername func(p auth.Principal, username string) (*user.User, error)
-	update        func(p auth.Principal, id string, c directory.Change) (*user.User, error)
-	deleteUser    func(p auth.Principal, id string, ifVersion int64) error
-	setPassword   func(p auth.Principal, id, pw string, current *string) error
-	search        func(q store.UserSearch) (store.UserPage, error)
-	idByUsername  func(tenantID, username string) (string, error)
-	getUser       func(tenantID, id string) (*user.User, error)
-	listProfiles  func(tenantID string) ([]loginprofile.Profile, error)
-	addProfile    func(tenantID string, p loginprofile.Profile) (loginprofile.Profile, error)
+	search       func(q store.UserSearch) (store.UserPage, error)
+	idByUsername func(tenantID, username string) (string, error)
+	getUser      func(tenantID, id string) (*user.User, error)
+	listProfiles func(tenantID string) ([]loginprofile.Profile, error)
+	addProfile   func(tenantID string, p loginprofile.Profile) (loginprofile.Profile, error)
 }
 
-// happy returns a fake whose every method succeeds with the fixtures.
+// happy returns a fake whose every method the group uses succeeds with the
+// fixtures.
 func happy(t *testing.T) *fake {
-	return &fake{
-		t: t,
-		create: func(p auth.Principal, in directory.NewUser) (*user.User, error) {
-			u := grace()
-			u.Username, u.Number = in.Username, 43
-			return u, nil
-		},
-		getByNumber: func(p auth.Principal, n int64) (*user.User, error) {
-			if n != 42 {
-				return nil, fault.New(fault.NotFound, "The user does not exist.")
-			}
-			return grace(), nil
-		},
-		getByUsername: func(p auth.Principal, username string) (*user.User, error) {
-			if !strings.EqualFold(username, "grace") {
-				return nil, fault.New(fault.NotFound, "The user does not exist.")
-			}
-			return grace(), nil
-		},
-		update:      func(p auth.Principal, id string, c directory.Change) (*user.User, error) { return grace(), nil },
-		deleteUser:  func(p auth.Principal, id string, ifVersion int64) error { return nil },
-		setPassword: func(p auth.Principal, id, pw string, current *string) error { return nil },
+	f := &fake{
+		Fake: directorytest.New(t),
 		search: func(q store.UserSearch) (store.UserPage, error) {
 			return store.UserPage{Users: []*user.User{grace()}, Indexed: true}, nil
 		},
@@ -120,98 +94,67 @@ func happy(t *testing.T) *fake {
 			return p, nil
 		},
 	}
-}
-
-// called records a call; set says whether the test gave the method an
-// answer.
-func (f *fake) called(name string, set bool) {
-	f.t.Helper()
-	f.calls = append(f.calls, name)
-	if !set {
-		f.t.Fatalf("unexpected call to %s", name)
+	f.CreateFn = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
+		u := grace()
+		u.Username, u.Number = in.Username, 43
+		return u, nil
 	}
+	f.GetByNumberFn = func(p auth.Principal, n int64) (*user.User, error) {
+		if n != 42 {
+			return nil, fault.New(fault.NotFound, "The user does not exist.")
+		}
+		return grace(), nil
+	}
+	f.GetByUsernameFn = func(p auth.Principal, username string) (*user.User, error) {
+		if !strings.EqualFold(username, "grace") {
+			return nil, fault.New(fault.NotFound, "The user does not exist.")
+		}
+		return grace(), nil
+	}
+	f.UpdateFn = func(p auth.Principal, id string, c directory.Change) (*user.User, error) { return grace(), nil }
+	f.DeleteFn = func(p auth.Principal, id string, ifVersion int64) error { return nil }
+	f.SetPasswordFn = func(p auth.Principal, id, pw string, current *string) error { return nil }
+	return f
 }
 
-func (f *fake) Create(_ context.Context, p auth.Principal, in directory.NewUser) (*user.User, error) {
-	f.called("Create", f.create != nil)
-	return f.create(p, in)
-}
-
-func (f *fake) GetByNumber(_ context.Context, p auth.Principal, n int64) (*user.User, error) {
-	f.called("GetByNumber", f.getByNumber != nil)
-	return f.getByNumber(p, n)
-}
-
-func (f *fake) GetByUsername(_ context.Context, p auth.Principal, username string) (*user.User, error) {
-	f.called("GetByUsername", f.getByUsername != nil)
-	return f.getByUsername(p, username)
-}
-
-func (f *fake) Update(_ context.Context, p auth.Principal, id string, c directory.Change) (*user.User, error) {
-	f.called("Update", f.update != nil)
-	return f.update(p, id, c)
-}
-
-func (f *fake) Delete(_ context.Context, p auth.Principal, id string, ifVersion int64) error {
-	f.called("Delete", f.deleteUser != nil)
-	return f.deleteUser(p, id, ifVersion)
-}
-
-func (f *fake) SetPassword(_ context.Context, p auth.Principal, id, pw string, current *string) error {
-	f.called("SetPassword", f.setPassword != nil)
-	return f.setPassword(p, id, pw, current)
-}
-
+// SearchUsers calls search.
 func (f *fake) SearchUsers(_ context.Context, q store.UserSearch) (store.UserPage, error) {
-	f.called("SearchUsers", f.search != nil)
+	if !f.Called("SearchUsers", f.search) {
+		return store.UserPage{}, webtest.ErrUnexpected
+	}
 	return f.search(q)
 }
 
+// UserIDByUsername calls idByUsername.
 func (f *fake) UserIDByUsername(_ context.Context, tenantID, username string) (string, error) {
-	f.called("UserIDByUsername", f.idByUsername != nil)
+	if !f.Called("UserIDByUsername", f.idByUsername) {
+		return "", webtest.ErrUnexpected
+	}
 	return f.idByUsername(tenantID, username)
 }
 
+// GetUser calls getUser.
 func (f *fake) GetUser(_ context.Context, tenantID, id string) (*user.User, error) {
-	f.called("GetUser", f.getUser != nil)
+	if !f.Called("GetUser", f.getUser) {
+		return nil, webtest.ErrUnexpected
+	}
 	return f.getUser(tenantID, id)
 }
 
+// ListLoginProfiles calls listProfiles.
 func (f *fake) ListLoginProfiles(_ context.Context, tenantID string) ([]loginprofile.Profile, error) {
-	f.called("ListLoginProfiles", f.listProfiles != nil)
+	if !f.Called("ListLoginProfiles", f.listProfiles) {
+		return nil, webtest.ErrUnexpected
+	}
 	return f.listProfiles(tenantID)
 }
 
+// AddLoginProfile calls addProfile.
 func (f *fake) AddLoginProfile(_ context.Context, tenantID string, p loginprofile.Profile) (loginprofile.Profile, error) {
-	f.called("AddLoginProfile", f.addProfile != nil)
+	if !f.Called("AddLoginProfile", f.addProfile) {
+		return loginprofile.Profile{}, webtest.ErrUnexpected
+	}
 	return f.addProfile(tenantID, p)
-}
-
-// The directory methods the group never calls.
-
-func (f *fake) Get(context.Context, auth.Principal, string) (*user.User, error) {
-	f.called("Get", false)
-	return nil, nil
-}
-
-func (f *fake) List(context.Context, auth.Principal, int, string) (directory.Page, error) {
-	f.called("List", false)
-	return directory.Page{}, nil
-}
-
-func (f *fake) DeleteMany(context.Context, auth.Principal, []string) ([]directory.DeleteOutcome, error) {
-	f.called("DeleteMany", false)
-	return nil, nil
-}
-
-func (f *fake) CreateGroup(context.Context, auth.Principal, string) (directory.Group, error) {
-	f.called("CreateGroup", false)
-	return directory.Group{}, nil
-}
-
-func (f *fake) ListGroups(context.Context, auth.Principal) ([]directory.Group, error) {
-	f.called("ListGroups", false)
-	return nil, nil
 }
 
 // deps are the group's dependencies, all backed by f.
@@ -219,67 +162,26 @@ func deps(f *fake) accessusers.Deps {
 	return accessusers.Deps{Directory: f, Search: f, Users: f, Profiles: f, Now: func() time.Time { return fixedNow }}
 }
 
-// request is one request to the group.
-type request struct {
-	method, target string
-	body           string
-	as             *auth.Principal   // the verified caller; nil: none
-	header         map[string]string // added; Content-Type is application/json when there is a body unless set here ("" removes)
-}
-
-// response is what the group answered.
-type response struct {
-	code   int
-	header http.Header
-	body   []byte
-	logs   string
-}
-
-// withPrincipal stands in for the authorizer.
-func withPrincipal(p *auth.Principal) auth.Middleware {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p != nil {
-				r = r.WithContext(auth.WithPrincipal(r.Context(), *p))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+// request and response are the shared shapes under the names the tests
+// use.
+type (
+	request  = webtest.Request
+	response = webtest.Response
+)
 
 // do sends rq to a new handler backed by f.
 func do(t *testing.T, f *fake, rq request) response {
 	t.Helper()
-	return doDeps(t, deps(f), rq)
+	return webtest.Do(accessusers.Handler, deps(f), rq)
 }
 
-// doDeps sends rq to a new handler with the given dependencies.
-func doDeps(t *testing.T, d accessusers.Deps, rq request) response {
-	t.Helper()
-	var logs bytes.Buffer
-	return serve(t, accessusers.Handler(d, web.NewLogger(&logs, "debug"), withPrincipal(rq.as)), rq, &logs)
-}
-
+// serve sends rq to h, a handler that keeps serving, and returns the
+// answer with everything h has logged so far, into logs.
 func serve(t *testing.T, h http.Handler, rq request, logs *bytes.Buffer) response {
 	t.Helper()
-	var body io.Reader
-	if rq.body != "" {
-		body = strings.NewReader(rq.body)
-	}
-	r := httptest.NewRequest(rq.method, rq.target, body)
-	if rq.body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range rq.header {
-		if v == "" {
-			r.Header.Del(k)
-		} else {
-			r.Header.Set(k, v)
-		}
-	}
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return response{code: w.Code, header: w.Header(), body: w.Body.Bytes(), logs: logs.String()}
+	h.ServeHTTP(w, webtest.NewRequest(rq))
+	return response{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes(), Logs: logs.String()}
 }
 
 // envelopeBody is the envelope as a client decodes it.
@@ -293,14 +195,14 @@ type envelopeBody struct {
 // decodeEnvelope decodes exactly the four members of the envelope.
 func decodeEnvelope(t *testing.T, res response) envelopeBody {
 	t.Helper()
-	if ct := res.header.Get("Content-Type"); ct != "application/json" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
 	var e envelopeBody
-	dec := json.NewDecoder(bytes.NewReader(res.body))
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
-		t.Fatalf("envelope %s: %v", res.body, err)
+		t.Fatalf("envelope %s: %v", res.Body, err)
 	}
 	if e.Timestamp != fixedStamp {
 		t.Errorf("timestamp %q, want %q", e.Timestamp, fixedStamp)
@@ -311,8 +213,8 @@ func decodeEnvelope(t *testing.T, res response) envelopeBody {
 // assertOK checks a success envelope whose message contains each of want.
 func assertOK(t *testing.T, res response, want ...string) {
 	t.Helper()
-	if res.code != http.StatusOK {
-		t.Fatalf("status %d, want 200; body %s", res.code, res.body)
+	if res.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200; body %s", res.Code, res.Body)
 	}
 	e := decodeEnvelope(t, res)
 	if e.Status != 0 || e.MessageID != 0 || e.Message == "" {
@@ -330,8 +232,8 @@ func assertOK(t *testing.T, res response, want ...string) {
 // words a person needs). Every 401 carries the Bearer challenge.
 func assertFailure(t *testing.T, res response, status, messageID int, want ...string) {
 	t.Helper()
-	if res.code != status {
-		t.Fatalf("status %d, want %d; body %s", res.code, status, res.body)
+	if res.Code != status {
+		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
 	}
 	e := decodeEnvelope(t, res)
 	if e.Status != status || e.MessageID != messageID {
@@ -346,34 +248,16 @@ func assertFailure(t *testing.T, res response, status, messageID int, want ...st
 	if status == http.StatusUnauthorized {
 		challenge = `Bearer realm="roster"`
 	}
-	if got := res.header.Get("WWW-Authenticate"); got != challenge {
+	if got := res.Header.Get("WWW-Authenticate"); got != challenge {
 		t.Errorf("WWW-Authenticate %q, want %q", got, challenge)
 	}
-	if strings.Contains(string(res.body), "cause that must stay internal") {
-		t.Errorf("body leaks the internal cause: %s", res.body)
+	if strings.Contains(string(res.Body), "cause that must stay internal") {
+		t.Errorf("body leaks the internal cause: %s", res.Body)
 	}
 }
 
-// assertCalls checks the methods called, in order.
-func assertCalls(t *testing.T, f *fake, want ...string) {
-	t.Helper()
-	got := f.calls
-	if got == nil {
-		got = []string{}
-	}
-	if want == nil {
-		want = []string{}
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("calls %q, want %q", got, want)
-	}
-}
-
-// codeErr is a domain fault of the given code, as the directory returns it.
-func codeErr(code fault.Code) error {
-	return fault.Wrap(errors.New("cause that must stay internal"), code, "The service said %s.", code)
-}
-
+// fieldErr is a domain fault of code that names field, as the directory
+// returns it.
 func fieldErr(code fault.Code, field string) error {
 	return &fault.Error{Code: code, Message: "The service refused it.", Fields: []fault.FieldError{{Field: field, Message: "is wrong somehow"}},
 		Err: errors.New("cause that must stay internal")}
@@ -390,12 +274,12 @@ func newHandlerFor(t *testing.T, f *fake) func(request) response {
 		logs bytes.Buffer
 	)
 	authn := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { withPrincipal(as)(next).ServeHTTP(w, r) })
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { webtest.As(as)(next).ServeHTTP(w, r) })
 	}
 	h := accessusers.Handler(deps(f), web.NewLogger(&logs, "debug"), authn)
 	return func(rq request) response {
 		t.Helper()
-		as = rq.as
+		as = rq.As
 		return serve(t, h, rq, &logs)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 // The test in this file drives the group end to end, as FromPlatform
@@ -35,7 +36,7 @@ func liveGroup(t *testing.T, env storetest.Env) func(request) response {
 		logs bytes.Buffer
 	)
 	authn := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { withPrincipal(as)(next).ServeHTTP(w, r) })
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { webtest.As(as)(next).ServeHTTP(w, r) })
 	}
 	h, err := accessusers.FromPlatform(&platform.Platform{Log: web.NewLogger(&logs, "debug"), Table: env.Table, Keys: keys}, authn)
 	if err != nil {
@@ -43,7 +44,7 @@ func liveGroup(t *testing.T, env storetest.Env) func(request) response {
 	}
 	return func(rq request) response {
 		t.Helper()
-		as = rq.as
+		as = rq.As
 		return serve(t, h, rq, &logs)
 	}
 }
@@ -79,18 +80,18 @@ func TestTheGroupOverARealTableSeesEveryChangeInTheNextSearch(t *testing.T) {
 		send := liveGroup(t, env)
 		ok := func(rq request) {
 			t.Helper()
-			if res := send(rq); res.code != http.StatusOK {
-				t.Fatalf("%s %s: %d %s", rq.method, rq.target, res.code, res.body)
+			if res := send(rq); res.Code != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", rq.Method, rq.Target, res.Code, res.Body)
 			}
 		}
 		find := func(query string, as *auth.Principal) page {
 			t.Helper()
 			res := send(search(query, as))
-			if res.code != http.StatusOK {
-				t.Fatalf("search %s: %d %s", query, res.code, res.body)
+			if res.Code != http.StatusOK {
+				t.Fatalf("search %s: %d %s", query, res.Code, res.Body)
 			}
 			var p page
-			if err := json.Unmarshal(res.body, &p); err != nil {
+			if err := json.Unmarshal(res.Body, &p); err != nil {
 				t.Fatal(err)
 			}
 			return p
@@ -165,8 +166,8 @@ func TestTheGroupOverARealTableSeesEveryChangeInTheNextSearch(t *testing.T) {
 func assertStatusAndID(t *testing.T, res response, status, messageID int) {
 	t.Helper()
 	var e envelopeBody
-	if err := json.Unmarshal(res.body, &e); err != nil || res.code != status || e.Status != status || e.MessageID != messageID {
-		t.Errorf("status %d, body %s; want %d with messageId %d", res.code, res.body, status, messageID)
+	if err := json.Unmarshal(res.Body, &e); err != nil || res.Code != status || e.Status != status || e.MessageID != messageID {
+		t.Errorf("status %d, body %s; want %d with messageId %d", res.Code, res.Body, status, messageID)
 	}
 }
 

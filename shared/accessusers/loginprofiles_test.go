@@ -7,6 +7,7 @@ import (
 
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
+	"roster/shared/web/webtest"
 )
 
 const (
@@ -16,24 +17,24 @@ const (
 
 func TestListLoginProfilesShowsTheDefaultFirstAndEveryField(t *testing.T) {
 	f := happy(t)
-	res := do(t, f, request{method: "GET", target: listProfilesPath, as: &manager})
-	if res.code != http.StatusOK {
-		t.Fatalf("status %d: %s", res.code, res.body)
+	res := do(t, f, request{Method: "GET", Target: listProfilesPath, As: &manager})
+	if res.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Code, res.Body)
 	}
-	assertSameJSON(t, res.body, `{"list":[
+	assertSameJSON(t, res.Body, `{"list":[
 		{"id":1,"name":"Local","authTypeId":1,"authTypeStr":"LOCAL","createDateTime":"","createdOwner":"","default":true},
 		{"id":2,"name":"Corporate LDAP","authTypeId":2,"authTypeStr":"LDAP","createDateTime":"2025-01-01T00:00:00.000Z","createdOwner":"user:usr9","default":false},
 		{"id":3,"name":"Contractors","authTypeId":1,"authTypeStr":"LOCAL","createDateTime":"2025-01-05T00:00:00.000Z","createdOwner":"apikey:key1","default":false}
 	],"resultCount":3}`)
-	assertCalls(t, f, "ListLoginProfiles")
+	webtest.AssertCalls(t, f, "ListLoginProfiles")
 }
 
 func TestListLoginProfilesRefusesParametersAndPassesOnFailures(t *testing.T) {
 	f := happy(t)
-	assertFailure(t, do(t, f, request{method: "GET", target: listProfilesPath + "?pageSize=5", as: &owner}), http.StatusBadRequest, 40001, "pageSize is not a parameter")
-	assertCalls(t, f)
-	f.listProfiles = func(string) ([]loginprofile.Profile, error) { return nil, codeErr(fault.Unavailable) }
-	assertFailure(t, do(t, f, request{method: "GET", target: listProfilesPath, as: &owner}), http.StatusServiceUnavailable, 50301)
+	assertFailure(t, do(t, f, request{Method: "GET", Target: listProfilesPath + "?pageSize=5", As: &owner}), http.StatusBadRequest, 40001, "pageSize is not a parameter")
+	webtest.AssertCalls(t, f)
+	f.listProfiles = func(string) ([]loginprofile.Profile, error) { return nil, webtest.Fault(fault.Unavailable) }
+	assertFailure(t, do(t, f, request{Method: "GET", Target: listProfilesPath, As: &owner}), http.StatusServiceUnavailable, 50301)
 }
 
 func TestAddLoginProfileStoresItForTheCallerAndSaysItsID(t *testing.T) {
@@ -46,10 +47,10 @@ func TestAddLoginProfileStoresItForTheCallerAndSaysItsID(t *testing.T) {
 		return p, nil
 	}
 	res := do(t, f, post(addProfilePath, `{"name":"  Okta ","authTypeId":4}`, &adminKey))
-	if res.code != http.StatusOK {
-		t.Fatalf("status %d: %s", res.code, res.body)
+	if res.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Code, res.Body)
 	}
-	assertSameJSON(t, res.body, `{"timestamp":"`+fixedStamp+`","status":0,"messageId":0,"message":"Login profile 4 (Okta) added.","id":4}`)
+	assertSameJSON(t, res.Body, `{"timestamp":"`+fixedStamp+`","status":0,"messageId":0,"message":"Login profile 4 (Okta) added.","id":4}`)
 	if tenant != "acme" || got.Name != "Okta" || got.AuthType != loginprofile.OIDC || got.CreatedBy != "apikey:key1" || !got.CreatedAt.Equal(fixedNow) {
 		t.Errorf("stored %+v in %s", got, tenant)
 	}
@@ -72,7 +73,7 @@ func TestAddLoginProfileRefusesBadInputAndNamesTakenOrTooMany(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			assertFailure(t, do(t, f, post(addProfilePath, tt.body, &owner)), http.StatusBadRequest, 40001, tt.want...)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 	f := happy(t)
@@ -96,10 +97,10 @@ func TestAProfileAddedThroughTheHandlerIsUsableAtOnce(t *testing.T) {
 		return p, nil
 	}
 	h := newHandlerFor(t, f)
-	if res := h(post(addProfilePath, `{"name":"Okta","authTypeId":4}`, &owner)); res.code != http.StatusOK {
-		t.Fatalf("add: %d %s", res.code, res.body)
+	if res := h(post(addProfilePath, `{"name":"Okta","authTypeId":4}`, &owner)); res.Code != http.StatusOK {
+		t.Fatalf("add: %d %s", res.Code, res.Body)
 	}
-	if res := h(post(addPath, `{"username":"ada","active":true,"authId":4}`, &owner)); res.code != http.StatusOK {
-		t.Fatalf("add user with the new profile: %d %s", res.code, res.body)
+	if res := h(post(addPath, `{"username":"ada","active":true,"authId":4}`, &owner)); res.Code != http.StatusOK {
+		t.Fatalf("add user with the new profile: %d %s", res.Code, res.Body)
 	}
 }

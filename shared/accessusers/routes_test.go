@@ -11,6 +11,7 @@ import (
 	"roster/shared/fault"
 	"roster/shared/role"
 	"roster/shared/store"
+	"roster/shared/web/webtest"
 )
 
 // A route of the group with a request it accepts.
@@ -57,7 +58,7 @@ func routes() []route {
 func (rt route) name() string { return rt.method + " " + rt.path }
 
 func (rt route) request(as *auth.Principal) request {
-	return request{method: rt.method, target: rt.target, body: rt.body, as: as}
+	return request{Method: rt.method, Target: rt.target, Body: rt.body, As: as}
 }
 
 func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
@@ -84,14 +85,14 @@ func TestEveryRouteAnswersAValidRequestForAnOwnerAndAnAdminKey(t *testing.T) {
 			t.Run(rt.name()+"/"+string(as.Method), func(t *testing.T) {
 				f := happy(t)
 				res := do(t, f, rt.request(as))
-				if res.code != http.StatusOK {
-					t.Fatalf("status %d; body %s", res.code, res.body)
+				if res.Code != http.StatusOK {
+					t.Fatalf("status %d; body %s", res.Code, res.Body)
 				}
-				assertCalls(t, f, rt.calls...)
-				if got := res.header.Get("Cache-Control"); got != "no-store" {
+				webtest.AssertCalls(t, f, rt.calls...)
+				if got := res.Header.Get("Cache-Control"); got != "no-store" {
 					t.Errorf("Cache-Control %q", got)
 				}
-				if res.header.Get("X-Request-Id") == "" {
+				if res.Header.Get("X-Request-Id") == "" {
 					t.Error("no X-Request-Id")
 				}
 			})
@@ -104,11 +105,11 @@ func TestEveryRouteRefusesARequestWithoutACallerInTheEnvelope(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request(nil)
-			if rq.body != "" {
-				rq.body = `{"junk":` // the missing caller is the answer, not the body
+			if rq.Body != "" {
+				rq.Body = `{"junk":` // the missing caller is the answer, not the body
 			}
 			assertFailure(t, do(t, f, rq), http.StatusUnauthorized, 40101)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -124,7 +125,7 @@ func TestEveryRouteRefusesARoleWithoutItsPermission(t *testing.T) {
 				f := happy(t)
 				res := do(t, f, rt.request(&as))
 				assertFailure(t, res, http.StatusForbidden, 40301, rt.perm)
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			}
 		})
 	}
@@ -138,9 +139,9 @@ func TestEveryRouteWithABodyNamesTheFieldOfTheWrongType(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			rq := rt.request(&owner)
-			rq.body = rt.wrongType
+			rq.Body = rt.wrongType
 			assertFailure(t, do(t, f, rq), http.StatusBadRequest, 40001, rt.wrongField)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -173,9 +174,9 @@ func TestEveryRouteWithABodyRefusesBadBodiesNamingWhatIsWrong(t *testing.T) {
 			t.Run(rt.name()+"/"+tt.name, func(t *testing.T) {
 				f := happy(t)
 				rq := rt.request(&owner)
-				rq.body, rq.header = tt.body, tt.header
+				rq.Body, rq.Header = tt.body, tt.header
 				assertFailure(t, do(t, f, rq), tt.status, tt.messageID, tt.want)
-				assertCalls(t, f)
+				webtest.AssertCalls(t, f)
 			})
 		}
 	}
@@ -183,21 +184,21 @@ func TestEveryRouteWithABodyRefusesBadBodiesNamingWhatIsWrong(t *testing.T) {
 
 func TestUnknownPathsAndMethodsAnswerInTheEnvelope(t *testing.T) {
 	f := happy(t)
-	assertFailure(t, do(t, f, request{method: "GET", target: "/api/v1/accessuser/nope", as: &owner}), http.StatusNotFound, 40400)
-	res := do(t, f, request{method: "GET", target: "/api/v1/accessuser/add", as: &owner})
+	assertFailure(t, do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/nope", As: &owner}), http.StatusNotFound, 40400)
+	res := do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/add", As: &owner})
 	assertFailure(t, res, http.StatusMethodNotAllowed, 40501, "GET")
-	if got := res.header.Get("Allow"); got != "POST" {
+	if got := res.Header.Get("Allow"); got != "POST" {
 		t.Errorf("Allow %q, want POST", got)
 	}
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 }
 
 func TestAnInternalFailureSaysNothingOfItsCauseAndIsLogged(t *testing.T) {
 	f := happy(t)
-	f.search = func(store.UserSearch) (store.UserPage, error) { return store.UserPage{}, codeErr(fault.Internal) }
-	res := do(t, f, request{method: "GET", target: "/api/v1/accessuser/search", as: &owner})
+	f.search = func(store.UserSearch) (store.UserPage, error) { return store.UserPage{}, webtest.Fault(fault.Internal) }
+	res := do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/search", As: &owner})
 	assertFailure(t, res, http.StatusInternalServerError, 50001, "internal error")
-	if !strings.Contains(res.logs, "cause that must stay internal") {
-		t.Errorf("the cause is not logged: %s", res.logs)
+	if !strings.Contains(res.Logs, "cause that must stay internal") {
+		t.Errorf("the cause is not logged: %s", res.Logs)
 	}
 }

@@ -16,12 +16,13 @@ import (
 	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
+	"roster/shared/web/webtest"
 )
 
 const searchPath = "/api/v1/accessuser/search"
 
 func search(query string, as *auth.Principal) request {
-	return request{method: "GET", target: searchPath + query, as: as}
+	return request{Method: "GET", Target: searchPath + query, As: as}
 }
 
 // searchQuery runs a search and returns the query the store was asked.
@@ -34,8 +35,8 @@ func searchQuery(t *testing.T, query string) store.UserSearch {
 		return store.UserPage{Indexed: true}, nil
 	}
 	res := do(t, f, search(query, &owner))
-	if res.code != http.StatusOK {
-		t.Fatalf("%s: status %d, body %s", query, res.code, res.body)
+	if res.Code != http.StatusOK {
+		t.Fatalf("%s: status %d, body %s", query, res.Code, res.Body)
 	}
 	return got
 }
@@ -48,8 +49,8 @@ func TestSearchReplyHasEveryFieldOfTheDocumentsExample(t *testing.T) {
 		return store.UserPage{Users: []*user.User{grace(), ldap}, Offset: 40, More: true, Next: "CURSOR", Indexed: true}, nil
 	}
 	res := do(t, f, search("?startIndex=40&pageSize=2", &manager))
-	if res.code != http.StatusOK {
-		t.Fatalf("status %d: %s", res.code, res.body)
+	if res.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Code, res.Body)
 	}
 	want := `{
 		"list":[
@@ -65,12 +66,12 @@ func TestSearchReplyHasEveryFieldOfTheDocumentsExample(t *testing.T) {
 		"canDelete":true,"canUpload":true,"canDownload":true,"canDownloadFolder":false,"canRename":true,"canCreateFolder":false,"copyProtect":false,
 		"totalCountExact":false,"partial":false,"nextCursor":"CURSOR"
 	}`
-	assertSameJSON(t, res.body, want)
-	if res.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("Cache-Control %q", res.header.Get("Cache-Control"))
+	assertSameJSON(t, res.Body, want)
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control %q", res.Header.Get("Cache-Control"))
 	}
 	// The LDAP profile was not known yet: one read of the tenant's list.
-	assertCalls(t, f, "SearchUsers", "ListLoginProfiles")
+	webtest.AssertCalls(t, f, "SearchUsers", "ListLoginProfiles")
 }
 
 func assertSameJSON(t *testing.T, got []byte, want string) {
@@ -118,12 +119,12 @@ func TestSearchTotalCountIsExactOnTheLastPageAndALowerBoundBefore(t *testing.T) 
 				SearchType      string `json:"searchType"`
 				List            []any  `json:"list"`
 			}
-			if err := json.Unmarshal(res.body, &got); err != nil {
+			if err := json.Unmarshal(res.Body, &got); err != nil {
 				t.Fatal(err)
 			}
 			if got.TotalCount != tt.total || got.TotalCountExact != tt.exact || got.Partial != tt.partial ||
 				!strings.Contains(got.StartupMessage, tt.message) || got.SearchType != tt.searchTyp || got.List == nil {
-				t.Errorf("reply %s", res.body)
+				t.Errorf("reply %s", res.Body)
 			}
 		})
 	}
@@ -142,7 +143,7 @@ func TestSearchCapabilityFlagsFollowTheCallersRole(t *testing.T) {
 	for _, tt := range tests {
 		res := do(t, happy(t), search("", &tt.as))
 		var got map[string]any
-		if err := json.Unmarshal(res.body, &got); err != nil {
+		if err := json.Unmarshal(res.Body, &got); err != nil {
 			t.Fatal(err)
 		}
 		if got["canDelete"] != tt.canDelete || got["canUpload"] != tt.canUpload || got["canRename"] != tt.canRn ||
@@ -240,7 +241,7 @@ func TestSearchRefusesEveryBadParameterNamingIt(t *testing.T) {
 		t.Run(tt.query[:min(len(tt.query), 40)], func(t *testing.T) {
 			f := happy(t)
 			assertFailure(t, do(t, f, search(tt.query, &owner)), http.StatusBadRequest, tt.messageID, tt.want...)
-			for _, c := range f.calls {
+			for _, c := range f.Names() {
 				if c == "SearchUsers" {
 					t.Errorf("bad input reached the store")
 				}
@@ -265,7 +266,9 @@ func TestSearchPassesOnTheStoresRefusalsUnderTheParametersNames(t *testing.T) {
 		assertFailure(t, do(t, f, search("?cursor=x", &owner)), http.StatusBadRequest, tt.messageID, tt.want)
 	}
 	f := happy(t)
-	f.search = func(store.UserSearch) (store.UserPage, error) { return store.UserPage{}, codeErr(fault.Unavailable) }
+	f.search = func(store.UserSearch) (store.UserPage, error) {
+		return store.UserPage{}, webtest.Fault(fault.Unavailable)
+	}
 	assertFailure(t, do(t, f, search("", &owner)), http.StatusServiceUnavailable, 50301)
 }
 
@@ -280,7 +283,7 @@ func TestSearchReadsTheLoginProfilesOnlyForANumberItHasNotSeen(t *testing.T) {
 	}
 	// One handler for every request, as one container serves them.
 	var logs bytes.Buffer
-	h := accessusers.Handler(deps(f), web.NewLogger(&logs, "debug"), withPrincipal(&owner))
+	h := accessusers.Handler(deps(f), web.NewLogger(&logs, "debug"), webtest.As(&owner))
 	send := func(id int64) string {
 		t.Helper()
 		withProfile(id)
@@ -288,8 +291,8 @@ func TestSearchReadsTheLoginProfilesOnlyForANumberItHasNotSeen(t *testing.T) {
 		var got struct {
 			List []struct{ LoginProfileName, AuthTypeStr string }
 		}
-		if err := json.Unmarshal(res.body, &got); err != nil || len(got.List) != 1 {
-			t.Fatalf("body %s: %v", res.body, err)
+		if err := json.Unmarshal(res.Body, &got); err != nil || len(got.List) != 1 {
+			t.Fatalf("body %s: %v", res.Body, err)
 		}
 		return got.List[0].LoginProfileName + "/" + got.List[0].AuthTypeStr
 	}
@@ -303,21 +306,21 @@ func TestSearchReadsTheLoginProfilesOnlyForANumberItHasNotSeen(t *testing.T) {
 		t.Errorf("profile 2 shows %q", got)
 	}
 	// The first unknown number read the list; the next ones were in it.
-	assertCalls(t, f, "SearchUsers", "SearchUsers", "ListLoginProfiles", "SearchUsers")
+	webtest.AssertCalls(t, f, "SearchUsers", "SearchUsers", "ListLoginProfiles", "SearchUsers")
 
 	// A profile added elsewhere since is found with one more read; a
 	// number no profile has shows as unknown.
 	f.listProfiles = func(string) ([]loginprofile.Profile, error) {
 		return append(profiles(), loginprofile.Profile{ID: 4, Name: "Okta", AuthType: loginprofile.OIDC}), nil
 	}
-	f.calls = nil
+	f.Calls = webtest.Calls{T: t}
 	if got := send(4); got != "Okta/OIDC" {
 		t.Errorf("profile 4 shows %q", got)
 	}
 	if got := send(99); got != "/UNKNOWN" {
 		t.Errorf("unknown profile shows %q", got)
 	}
-	assertCalls(t, f, "SearchUsers", "ListLoginProfiles", "SearchUsers", "ListLoginProfiles")
+	webtest.AssertCalls(t, f, "SearchUsers", "ListLoginProfiles", "SearchUsers", "ListLoginProfiles")
 }
 
 func TestSearchQueryEscapesAreDecodedOnce(t *testing.T) {

@@ -9,14 +9,15 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
+	"roster/shared/web/webtest"
 )
 
 func post(target, body string, as *auth.Principal) request {
-	return request{method: "POST", target: target, body: body, as: as}
+	return request{Method: "POST", Target: target, Body: body, As: as}
 }
 
 func del(target, body string, as *auth.Principal) request {
-	return request{method: "DELETE", target: target, body: body, as: as}
+	return request{Method: "DELETE", Target: target, Body: body, As: as}
 }
 
 const (
@@ -30,7 +31,7 @@ const (
 func TestAddCreatesTheUserWithItsLoginProfileAndSaysItsID(t *testing.T) {
 	f := happy(t)
 	var got directory.NewUser
-	f.create = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
+	f.CreateFn = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
 		if p.UserID != owner.UserID {
 			t.Errorf("created as %+v", p)
 		}
@@ -46,14 +47,14 @@ func TestAddCreatesTheUserWithItsLoginProfileAndSaysItsID(t *testing.T) {
 		got.Active != want.Active || got.LoginProfileID != want.LoginProfileID || got.Password != "" || got.Role != "" {
 		t.Errorf("NewUser %+v, want %+v", got, want)
 	}
-	assertCalls(t, f, "ListLoginProfiles", "Create")
+	webtest.AssertCalls(t, f, "ListLoginProfiles", "Create")
 }
 
 func TestAddWithoutAuthIDOrWithTheDefaultNeedsNoProfileRead(t *testing.T) {
 	for _, body := range []string{`{"username":"ada","active":true}`, `{"username":"ada","active":true,"authId":0}`, `{"username":"ada","active":true,"authId":1}`} {
 		f := happy(t)
 		var profile int64 = -1
-		f.create = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
+		f.CreateFn = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
 			profile = in.LoginProfileID
 			return grace(), nil
 		}
@@ -61,7 +62,7 @@ func TestAddWithoutAuthIDOrWithTheDefaultNeedsNoProfileRead(t *testing.T) {
 		if profile != 0 && profile != 1 {
 			t.Errorf("%s: login profile %d", body, profile)
 		}
-		assertCalls(t, f, "Create")
+		webtest.AssertCalls(t, f, "Create")
 	}
 }
 
@@ -86,7 +87,7 @@ func TestAddRefusesBadInputNamingEachField(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			assertFailure(t, do(t, f, post(addPath, tt.body, &owner)), http.StatusBadRequest, 40001, tt.want...)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -94,7 +95,7 @@ func TestAddRefusesBadInputNamingEachField(t *testing.T) {
 func TestAddWithAnUnknownAuthIDIsRefusedNamingIt(t *testing.T) {
 	f := happy(t)
 	assertFailure(t, do(t, f, post(addPath, `{"username":"ada","active":true,"authId":9}`, &owner)), http.StatusBadRequest, 40002, "authId", "loginprofile/list")
-	assertCalls(t, f, "ListLoginProfiles")
+	webtest.AssertCalls(t, f, "ListLoginProfiles")
 }
 
 func TestAddPassesOnWhatTheDirectoryRefusesInTheEnvelope(t *testing.T) {
@@ -109,15 +110,15 @@ func TestAddPassesOnWhatTheDirectoryRefusesInTheEnvelope(t *testing.T) {
 		{"email taken", fieldErr(fault.Conflict, "email"), 409, 40902, "refused"},
 		{"bad email", fieldErr(fault.Invalid, "email"), 400, 40001, "email is wrong somehow"},
 		{"bad profile", fieldErr(fault.Invalid, "loginProfileId"), 400, 40001, "authId is wrong somehow"},
-		{"role not allowed", codeErr(fault.Forbidden), 403, 40301, "forbidden"},
-		{"tenant inactive", codeErr(fault.NotFound), 404, 40400, "not_found"},
-		{"busy", codeErr(fault.Unavailable), 503, 50301, "unavailable"},
-		{"bug", codeErr(fault.Internal), 500, 50001, "internal error"},
+		{"role not allowed", webtest.Fault(fault.Forbidden), 403, 40301, "forbidden"},
+		{"tenant inactive", webtest.Fault(fault.NotFound), 404, 40400, "not_found"},
+		{"busy", webtest.Fault(fault.Unavailable), 503, 50301, "unavailable"},
+		{"bug", webtest.Fault(fault.Internal), 500, 50001, "internal error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			f.create = func(auth.Principal, directory.NewUser) (*user.User, error) { return nil, tt.err }
+			f.CreateFn = func(auth.Principal, directory.NewUser) (*user.User, error) { return nil, tt.err }
 			assertFailure(t, do(t, f, post(addPath, `{"username":"ada","active":true}`, &owner)), tt.status, tt.messageID, tt.want)
 		})
 	}
@@ -127,7 +128,7 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 	f := happy(t)
 	var got directory.Change
 	var gotID string
-	f.update = func(p auth.Principal, id string, c directory.Change) (*user.User, error) {
+	f.UpdateFn = func(p auth.Principal, id string, c directory.Change) (*user.User, error) {
 		gotID, got = id, c
 		return grace(), nil
 	}
@@ -140,18 +141,18 @@ func TestUpdateChangesOnlyWhatDiffers(t *testing.T) {
 		got.Username != nil || got.Role != nil || got.Password != nil || got.IfVersion != 0 {
 		t.Errorf("change of %s: %+v", gotID, got)
 	}
-	assertCalls(t, f, "ListLoginProfiles", "GetByNumber", "Update")
+	webtest.AssertCalls(t, f, "ListLoginProfiles", "GetByNumber", "Update")
 }
 
 func TestUpdateCanChangeTheActiveFlagAndClearANameOrTheProfile(t *testing.T) {
 	f := happy(t)
-	f.getByNumber = func(auth.Principal, int64) (*user.User, error) {
+	f.GetByNumberFn = func(auth.Principal, int64) (*user.User, error) {
 		u := grace()
 		u.LoginProfileID = 3
 		return u, nil
 	}
 	var got directory.Change
-	f.update = func(p auth.Principal, id string, c directory.Change) (*user.User, error) {
+	f.UpdateFn = func(p auth.Principal, id string, c directory.Change) (*user.User, error) {
 		got = c
 		return grace(), nil
 	}
@@ -165,7 +166,7 @@ func TestUpdateThatChangesNothingWritesNothing(t *testing.T) {
 	f := happy(t)
 	res := do(t, f, post(updatePath, `{"id":42,"firstName":"Grace","email":"grace@example.com","authId":0,"active":true}`, &owner))
 	assertOK(t, res, "nothing changed")
-	assertCalls(t, f, "GetByNumber")
+	webtest.AssertCalls(t, f, "GetByNumber")
 }
 
 func TestUpdateRefusesBadInputNamingEachField(t *testing.T) {
@@ -187,7 +188,7 @@ func TestUpdateRefusesBadInputNamingEachField(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			assertFailure(t, do(t, f, post(updatePath, tt.body, &owner)), http.StatusBadRequest, 40001, tt.want...)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -195,11 +196,11 @@ func TestUpdateRefusesBadInputNamingEachField(t *testing.T) {
 func TestUpdateOfAnUnknownUserOrProfileIsRefusedNamingIt(t *testing.T) {
 	f := happy(t)
 	assertFailure(t, do(t, f, post(updatePath, `{"id":7,"authId":1}`, &owner)), http.StatusNotFound, 40401, "id 7")
-	assertCalls(t, f, "GetByNumber")
+	webtest.AssertCalls(t, f, "GetByNumber")
 
 	f = happy(t)
 	assertFailure(t, do(t, f, post(updatePath, `{"id":42,"authId":8}`, &owner)), http.StatusBadRequest, 40002, "authId", "(8)")
-	assertCalls(t, f, "ListLoginProfiles")
+	webtest.AssertCalls(t, f, "ListLoginProfiles")
 }
 
 func TestUpdatePassesOnWhatTheDirectoryRefuses(t *testing.T) {
@@ -210,17 +211,17 @@ func TestUpdatePassesOnWhatTheDirectoryRefuses(t *testing.T) {
 		messageID int
 	}{
 		{"email taken", fieldErr(fault.Conflict, "email"), 409, 40902},
-		{"changed meanwhile", codeErr(fault.Conflict), 409, 40903},
+		{"changed meanwhile", webtest.Fault(fault.Conflict), 409, 40903},
 		{"last active owner", &fault.Error{Code: fault.Conflict, Message: "The user is the tenant's last active owner.", Err: directory.ErrLastOwner,
 			Fields: []fault.FieldError{{Field: "active", Message: "would leave the tenant without an active owner"}}}, 409, 40907},
-		{"active needs users:privileged", codeErr(fault.Forbidden), 403, 40301},
-		{"gone meanwhile", codeErr(fault.NotFound), 404, 40400},
-		{"stale", codeErr(fault.PreconditionFailed), 412, 41201},
+		{"active needs users:privileged", webtest.Fault(fault.Forbidden), 403, 40301},
+		{"gone meanwhile", webtest.Fault(fault.NotFound), 404, 40400},
+		{"stale", webtest.Fault(fault.PreconditionFailed), 412, 41201},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			f.update = func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, tt.err }
+			f.UpdateFn = func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, tt.err }
 			assertFailure(t, do(t, f, post(updatePath, `{"id":42,"authId":1,"active":false}`, &manager)), tt.status, tt.messageID)
 		})
 	}
@@ -236,7 +237,7 @@ func TestUpdatePasswordOfOnesOwnUserPassesTheCurrentPassword(t *testing.T) {
 	f := happy(t)
 	var gotID, gotPw string
 	var gotCurrent *string
-	f.setPassword = func(p auth.Principal, id, pw string, current *string) error {
+	f.SetPasswordFn = func(p auth.Principal, id, pw string, current *string) error {
 		gotID, gotPw, gotCurrent = id, pw, current
 		return nil
 	}
@@ -244,14 +245,14 @@ func TestUpdatePasswordOfOnesOwnUserPassesTheCurrentPassword(t *testing.T) {
 	if gotID != "usr1" || gotPw != newPassword || gotCurrent == nil || *gotCurrent != "the old one" {
 		t.Errorf("SetPassword(%s, %q, %v)", gotID, gotPw, gotCurrent)
 	}
-	assertCalls(t, f, "UserIDByUsername", "GetUser", "SetPassword")
+	webtest.AssertCalls(t, f, "UserIDByUsername", "GetUser", "SetPassword")
 }
 
 func TestUpdatePasswordOfAnotherUserByAnAdministratorNeedsNoCurrentPassword(t *testing.T) {
 	for _, as := range []*auth.Principal{&owner, &manager, &adminKey} {
 		f := happy(t)
 		var gotCurrent *string = ptr("unset")
-		f.setPassword = func(p auth.Principal, id, pw string, current *string) error { gotCurrent = current; return nil }
+		f.SetPasswordFn = func(p auth.Principal, id, pw string, current *string) error { gotCurrent = current; return nil }
 		assertOK(t, do(t, f, post(passwordPath, passwordBody(`,"currentPassword":"ignored"`), as)))
 		if gotCurrent != nil {
 			t.Errorf("%v: current password %q passed on for another user", as.Roles, *gotCurrent)
@@ -266,7 +267,7 @@ func TestUpdatePasswordByAMemberOfAnotherUserIsForbiddenWhetherOrNotItExists(t *
 		f := happy(t)
 		body := strings.Replace(passwordBody(`,"currentPassword":"x"`), "grace", username, 1)
 		assertFailure(t, do(t, f, post(passwordPath, body, &other)), http.StatusForbidden, 40301, "only your own password")
-		assertCalls(t, f, "UserIDByUsername")
+		webtest.AssertCalls(t, f, "UserIDByUsername")
 	}
 }
 
@@ -286,7 +287,7 @@ func TestUpdatePasswordRefusesBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			assertFailure(t, do(t, f, post(passwordPath, tt.body, &owner)), http.StatusBadRequest, tt.messageID, tt.want...)
-			assertCalls(t, f)
+			webtest.AssertCalls(t, f)
 		})
 	}
 }
@@ -295,7 +296,7 @@ func TestUpdatePasswordOfAnUnknownUsernameIsNotFoundForAnAdministrator(t *testin
 	f := happy(t)
 	body := strings.Replace(passwordBody(""), "grace", "nobody", 1)
 	assertFailure(t, do(t, f, post(passwordPath, body, &owner)), http.StatusNotFound, 40401, "nobody")
-	assertCalls(t, f, "UserIDByUsername")
+	webtest.AssertCalls(t, f, "UserIDByUsername")
 }
 
 func TestUpdatePasswordChecksTheLoginProfile(t *testing.T) {
@@ -314,7 +315,7 @@ func TestUpdatePasswordChecksTheLoginProfile(t *testing.T) {
 		f := happy(t)
 		withProfile(f, 2)
 		assertFailure(t, do(t, f, post(passwordPath, passwordBody(""), &owner)), http.StatusConflict, 40905, "LDAP", "Corporate LDAP")
-		assertCalls(t, f, "UserIDByUsername", "GetUser", "ListLoginProfiles")
+		webtest.AssertCalls(t, f, "UserIDByUsername", "GetUser", "ListLoginProfiles")
 	})
 	t.Run("a local profile other than the default", func(t *testing.T) {
 		f := happy(t)
@@ -333,13 +334,13 @@ func TestUpdatePasswordPassesOnThePolicyAndTheCurrentPasswordCheck(t *testing.T)
 	}{
 		{"policy", fieldErr(fault.Invalid, "password"), 400, 40004, "userPassword is wrong somehow"},
 		{"current password wrong", fieldErr(fault.Invalid, "currentPassword"), 400, 40005, "currentPassword"},
-		{"other tenants", codeErr(fault.Forbidden), 403, 40301, "forbidden"},
-		{"no person", codeErr(fault.Conflict), 409, 40903, "conflict"},
+		{"other tenants", webtest.Fault(fault.Forbidden), 403, 40301, "forbidden"},
+		{"no person", webtest.Fault(fault.Conflict), 409, 40903, "conflict"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			f.setPassword = func(auth.Principal, string, string, *string) error { return tt.err }
+			f.SetPasswordFn = func(auth.Principal, string, string, *string) error { return tt.err }
 			assertFailure(t, do(t, f, post(passwordPath, passwordBody(`,"currentPassword":"x"`), &member)), tt.status, tt.messageID, tt.want)
 		})
 	}
@@ -348,7 +349,7 @@ func TestUpdatePasswordPassesOnThePolicyAndTheCurrentPasswordCheck(t *testing.T)
 func TestDeleteRemovesTheUserWithTheNumber(t *testing.T) {
 	f := happy(t)
 	var gotID string
-	f.deleteUser = func(p auth.Principal, id string, ifVersion int64) error {
+	f.DeleteFn = func(p auth.Principal, id string, ifVersion int64) error {
 		gotID = id
 		if ifVersion != 0 {
 			t.Errorf("ifVersion %d", ifVersion)
@@ -365,25 +366,25 @@ func TestDeleteRefusesAMissingOrUnknownID(t *testing.T) {
 	f := happy(t)
 	assertFailure(t, do(t, f, del(deletePath, `{}`, &owner)), http.StatusBadRequest, 40001, "id is required")
 	assertFailure(t, do(t, f, del(deletePath, `{"id":0}`, &owner)), http.StatusBadRequest, 40001, "id must be")
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 	assertFailure(t, do(t, f, del(deletePath, `{"id":41}`, &owner)), http.StatusNotFound, 40401, "id 41")
-	f.deleteUser = func(auth.Principal, string, int64) error { return codeErr(fault.NotFound) }
+	f.DeleteFn = func(auth.Principal, string, int64) error { return webtest.Fault(fault.NotFound) }
 	assertFailure(t, do(t, f, del(deletePath, `{"id":42}`, &owner)), http.StatusNotFound, 40401, "id 42")
-	f.deleteUser = func(auth.Principal, string, int64) error { return codeErr(fault.Forbidden) }
+	f.DeleteFn = func(auth.Principal, string, int64) error { return webtest.Fault(fault.Forbidden) }
 	assertFailure(t, do(t, f, del(deletePath, `{"id":42}`, &manager)), http.StatusForbidden, 40301)
 }
 
 func TestDeleteByUsernameNeedsTheUsersLoginProfile(t *testing.T) {
 	f := happy(t)
 	assertOK(t, do(t, f, del(deleteByPath, `{"username":"GRACE","loginProfileId":0}`, &owner)), "grace deleted")
-	assertCalls(t, f, "GetByUsername", "Delete")
+	webtest.AssertCalls(t, f, "GetByUsername", "Delete")
 
 	f = happy(t)
 	assertFailure(t, do(t, f, del(deleteByPath, `{"username":"grace","loginProfileId":3}`, &owner)), http.StatusNotFound, 40401, "login profile 3", "grace")
-	assertCalls(t, f, "ListLoginProfiles", "GetByUsername")
+	webtest.AssertCalls(t, f, "ListLoginProfiles", "GetByUsername")
 
 	f = happy(t)
-	f.getByUsername = func(auth.Principal, string) (*user.User, error) {
+	f.GetByUsernameFn = func(auth.Principal, string) (*user.User, error) {
 		u := grace()
 		u.LoginProfileID = 2
 		return u, nil
@@ -395,7 +396,7 @@ func TestDeleteByUsernameRefusesBadInputAndUnknownUsers(t *testing.T) {
 	f := happy(t)
 	assertFailure(t, do(t, f, del(deleteByPath, `{}`, &owner)), http.StatusBadRequest, 40001, "username is required", "loginProfileId is required")
 	assertFailure(t, do(t, f, del(deleteByPath, `{"username":"grace","loginProfileId":-1}`, &owner)), http.StatusBadRequest, 40001, "loginProfileId must be")
-	assertCalls(t, f)
+	webtest.AssertCalls(t, f)
 	assertFailure(t, do(t, f, del(deleteByPath, `{"username":"grace","loginProfileId":12}`, &owner)), http.StatusBadRequest, 40002, "loginProfileId")
 	assertFailure(t, do(t, f, del(deleteByPath, `{"username":"nobody","loginProfileId":1}`, &owner)), http.StatusNotFound, 40401, "nobody")
 }

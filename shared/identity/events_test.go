@@ -47,12 +47,12 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 		want := webtest.EventPrincipal(t, ev, "demo")
 		f := happy(t)
 		var seen []auth.Principal
-		f.update = func(p auth.Principal, id string, _ directory.Change) (*user.User, error) {
+		f.UpdateFn = func(p auth.Principal, id string, _ directory.Change) (*user.User, error) {
 			seen = append(seen, p)
 			return &user.User{ID: id}, nil
 		}
-		f.setPassword = func(p auth.Principal, _, _ string, _ *string) error { seen = append(seen, p); return nil }
-		f.delete = func(p auth.Principal, _ string, _ int64) error { seen = append(seen, p); return nil }
+		f.SetPasswordFn = func(p auth.Principal, _, _ string, _ *string) error { seen = append(seen, p); return nil }
+		f.DeleteFn = func(p auth.Principal, _ string, _ int64) error { seen = append(seen, p); return nil }
 
 		res := webtest.Invoke(t, identity.Handler, deps(f), ev)
 

@@ -14,6 +14,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/fault"
 	"roster/shared/identity"
 	"roster/shared/tenant"
@@ -45,30 +46,20 @@ const acme = "/acmecorp/prod/identity_/api"
 
 const passwd = "correct horse battery staple"
 
-// fake is a directory.Service and a TenantReader whose methods are
-// fields. It records every call; a method whose field is nil fails the
-// test.
+// fake is a fake directory that is also the TenantReader: the tenant
+// lookup is recorded with the directory's calls.
 type fake struct {
-	webtest.Calls
+	*directorytest.Fake
 
-	getTenant   func(id string) (*tenant.Tenant, error)
-	update      func(p auth.Principal, id string, c directory.Change) (*user.User, error)
-	delete      func(p auth.Principal, id string, ifVersion int64) error
-	deleteMany  func(p auth.Principal, ids []string) ([]directory.DeleteOutcome, error)
-	setPassword func(p auth.Principal, id, newPassword string, current *string) error
-	createGroup func(p auth.Principal, name string) (directory.Group, error)
-	listGroups  func(p auth.Principal) ([]directory.Group, error)
+	getTenant func(id string) (*tenant.Tenant, error)
 }
 
-var (
-	_ directory.Service     = (*fake)(nil)
-	_ identity.TenantReader = (*fake)(nil)
-)
+var _ identity.TenantReader = (*fake)(nil)
 
 // happy returns a fake whose every method the group uses succeeds.
 func happy(t *testing.T) *fake {
-	return &fake{
-		Calls: webtest.Calls{T: t},
+	f := &fake{
+		Fake: directorytest.New(t),
 		getTenant: func(id string) (*tenant.Tenant, error) {
 			if tn, ok := tenants[id]; ok {
 				c := *tn
@@ -76,114 +67,47 @@ func happy(t *testing.T) *fake {
 			}
 			return nil, fault.New(fault.NotFound, "The tenant does not exist.")
 		},
-		update: func(p auth.Principal, id string, _ directory.Change) (*user.User, error) {
-			return &user.User{TenantID: p.TenantID, ID: id, Version: 2}, nil
-		},
-		delete: func(auth.Principal, string, int64) error { return nil },
-		deleteMany: func(_ auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
-			out := make([]directory.DeleteOutcome, len(ids))
-			for i, id := range ids {
-				out[i] = directory.DeleteOutcome{ID: id, Status: "deleted"}
-			}
-			return out, nil
-		},
-		setPassword: func(auth.Principal, string, string, *string) error { return nil },
-		createGroup: func(_ auth.Principal, name string) (directory.Group, error) {
-			return directory.Group{ID: "grp1", Name: name, CreatedAt: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}, nil
-		},
-		listGroups: func(auth.Principal) ([]directory.Group, error) {
-			return []directory.Group{{ID: "grp2", Name: "alumni"}, {ID: "grp1", Name: "gryffindor"}}, nil
-		},
 	}
+	f.UpdateFn = func(p auth.Principal, id string, _ directory.Change) (*user.User, error) {
+		return &user.User{TenantID: p.TenantID, ID: id, Version: 2}, nil
+	}
+	f.DeleteFn = func(auth.Principal, string, int64) error { return nil }
+	f.DeleteManyFn = func(_ auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
+		out := make([]directory.DeleteOutcome, len(ids))
+		for i, id := range ids {
+			out[i] = directory.DeleteOutcome{ID: id, Status: "deleted"}
+		}
+		return out, nil
+	}
+	f.SetPasswordFn = func(auth.Principal, string, string, *string) error { return nil }
+	f.CreateGroupFn = func(_ auth.Principal, name string) (directory.Group, error) {
+		return directory.Group{ID: "grp1", Name: name, CreatedAt: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}, nil
+	}
+	f.ListGroupsFn = func(auth.Principal) ([]directory.Group, error) {
+		return []directory.Group{{ID: "grp2", Name: "alumni"}, {ID: "grp1", Name: "gryffindor"}}, nil
+	}
+	return f
 }
 
 // failing returns a fake whose tenant lookup succeeds and whose every
 // directory method returns err.
 func failing(t *testing.T, err error) *fake {
 	f := happy(t)
-	f.update = func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, err }
-	f.delete = func(auth.Principal, string, int64) error { return err }
-	f.deleteMany = func(auth.Principal, []string) ([]directory.DeleteOutcome, error) { return nil, err }
-	f.setPassword = func(auth.Principal, string, string, *string) error { return err }
-	f.createGroup = func(auth.Principal, string) (directory.Group, error) { return directory.Group{}, err }
-	f.listGroups = func(auth.Principal) ([]directory.Group, error) { return nil, err }
+	f.UpdateFn = func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, err }
+	f.DeleteFn = func(auth.Principal, string, int64) error { return err }
+	f.DeleteManyFn = func(auth.Principal, []string) ([]directory.DeleteOutcome, error) { return nil, err }
+	f.SetPasswordFn = func(auth.Principal, string, string, *string) error { return err }
+	f.CreateGroupFn = func(auth.Principal, string) (directory.Group, error) { return directory.Group{}, err }
+	f.ListGroupsFn = func(auth.Principal) ([]directory.Group, error) { return nil, err }
 	return f
 }
 
+// GetTenant calls getTenant.
 func (f *fake) GetTenant(_ context.Context, id string) (*tenant.Tenant, error) {
 	if !f.Called("GetTenant", f.getTenant) {
 		return nil, webtest.ErrUnexpected
 	}
 	return f.getTenant(id)
-}
-
-func (f *fake) Update(_ context.Context, p auth.Principal, id string, c directory.Change) (*user.User, error) {
-	if !f.Called("Update", f.update) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.update(p, id, c)
-}
-
-func (f *fake) Delete(_ context.Context, p auth.Principal, id string, ifVersion int64) error {
-	if !f.Called("Delete", f.delete) {
-		return webtest.ErrUnexpected
-	}
-	return f.delete(p, id, ifVersion)
-}
-
-func (f *fake) DeleteMany(_ context.Context, p auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
-	if !f.Called("DeleteMany", f.deleteMany) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.deleteMany(p, ids)
-}
-
-func (f *fake) SetPassword(_ context.Context, p auth.Principal, id, newPassword string, current *string) error {
-	if !f.Called("SetPassword", f.setPassword) {
-		return webtest.ErrUnexpected
-	}
-	return f.setPassword(p, id, newPassword, current)
-}
-
-func (f *fake) CreateGroup(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
-	if !f.Called("CreateGroup", f.createGroup) {
-		return directory.Group{}, webtest.ErrUnexpected
-	}
-	return f.createGroup(p, name)
-}
-
-func (f *fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Group, error) {
-	if !f.Called("ListGroups", f.listGroups) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.listGroups(p)
-}
-
-// The directory methods the group never calls.
-
-func (f *fake) Create(context.Context, auth.Principal, directory.NewUser) (*user.User, error) {
-	f.Called("Create", nil)
-	return nil, webtest.ErrUnexpected
-}
-
-func (f *fake) Get(context.Context, auth.Principal, string) (*user.User, error) {
-	f.Called("Get", nil)
-	return nil, webtest.ErrUnexpected
-}
-
-func (f *fake) GetByNumber(context.Context, auth.Principal, int64) (*user.User, error) {
-	f.Called("GetByNumber", nil)
-	return nil, webtest.ErrUnexpected
-}
-
-func (f *fake) GetByUsername(context.Context, auth.Principal, string) (*user.User, error) {
-	f.Called("GetByUsername", nil)
-	return nil, webtest.ErrUnexpected
-}
-
-func (f *fake) List(context.Context, auth.Principal, int, string) (directory.Page, error) {
-	f.Called("List", nil)
-	return directory.Page{}, webtest.ErrUnexpected
 }
 
 // deps are the group's dependencies, both served by f.

@@ -14,7 +14,7 @@ import (
 func TestCreateGroupPassesTheName(t *testing.T) {
 	f := happy(t)
 	var got string
-	f.createGroup = func(_ auth.Principal, name string) (directory.Group, error) {
+	f.CreateGroupFn = func(_ auth.Principal, name string) (directory.Group, error) {
 		got = name
 		return directory.Group{ID: "grp7", Name: name}, nil
 	}
@@ -43,6 +43,6 @@ func TestCreateGroupRefusesBadNames(t *testing.T) {
 
 func TestListGroupsWithNoneIsAnEmptyList(t *testing.T) {
 	f := happy(t)
-	f.listGroups = func(auth.Principal) ([]directory.Group, error) { return nil, nil }
+	f.ListGroupsFn = func(auth.Principal) ([]directory.Group, error) { return nil, nil }
 	assertJSON(t, do(t, f, request{Method: "GET", Target: acme + "/Group", As: &manager}), 200, `{"groups":[]}`)
 }

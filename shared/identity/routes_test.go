@@ -325,7 +325,7 @@ func TestUnknownPathsAndMethodsSpeakTheDialect(t *testing.T) {
 
 func TestAPanicIsA500InTheDialect(t *testing.T) {
 	f := happy(t)
-	f.listGroups = func(auth.Principal) ([]directory.Group, error) { panic("boom") }
+	f.ListGroupsFn = func(auth.Principal) ([]directory.Group, error) { panic("boom") }
 	res := do(t, f, routeFor(t, "ListGroups").request(owner))
 	assertProblem(t, res, http.StatusInternalServerError)
 	if strings.Contains(string(res.Body), "boom") || !strings.Contains(res.Logs, "boom") {

@@ -37,7 +37,7 @@ func TestUpdateUserMapsTheDocumentsFieldsToTheChange(t *testing.T) {
 			var got directory.Change
 			var gotID string
 			var gotP auth.Principal
-			f.update = func(p auth.Principal, id string, ch directory.Change) (*user.User, error) {
+			f.UpdateFn = func(p auth.Principal, id string, ch directory.Change) (*user.User, error) {
 				gotP, gotID, got = p, id, ch
 				return &user.User{ID: id}, nil
 			}
@@ -57,11 +57,11 @@ func TestUpdateUserPassesIfMatchAsTheVersion(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			var got int64
-			f.update = func(_ auth.Principal, id string, c directory.Change) (*user.User, error) {
+			f.UpdateFn = func(_ auth.Principal, id string, c directory.Change) (*user.User, error) {
 				got = c.IfVersion
 				return &user.User{ID: id}, nil
 			}
-			f.delete = func(_ auth.Principal, _ string, v int64) error { got = v; return nil }
+			f.DeleteFn = func(_ auth.Principal, _ string, v int64) error { got = v; return nil }
 			rq := rt.request(owner)
 			rq.Header = map[string]string{"If-Match": `"4"`}
 			assertJSON(t, do(t, f, rq), 200, succeeded)
@@ -149,7 +149,7 @@ func TestUpdateUserNamesTheDirectorysFieldProblemsAsTheRequestDoes(t *testing.T)
 
 func TestUpdateUserPrivilegedFieldsAreTheDirectorysToRefuse(t *testing.T) {
 	f := happy(t)
-	f.update = func(p auth.Principal, _ string, c directory.Change) (*user.User, error) {
+	f.UpdateFn = func(p auth.Principal, _ string, c directory.Change) (*user.User, error) {
 		if (c.Active != nil || c.BypassBasicAuth != nil) && !p.Can("users:privileged") {
 			return nil, fault.New(fault.Forbidden, "You are not allowed to do this.")
 		}
@@ -182,7 +182,7 @@ func TestDeleteUserTakesNoBody(t *testing.T) {
 func TestDeleteUsersReportsEachIDInTheOrderAsked(t *testing.T) {
 	f := happy(t)
 	var got []string
-	f.deleteMany = func(_ auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
+	f.DeleteManyFn = func(_ auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
 		got = ids
 		// Out of order on purpose: the response follows the request.
 		return []directory.DeleteOutcome{
@@ -207,7 +207,7 @@ func TestDeleteUsersReportsEachIDInTheOrderAsked(t *testing.T) {
 
 func TestDeleteUsersWithAnOutcomeMissingIsAnError(t *testing.T) {
 	f := happy(t)
-	f.deleteMany = func(auth.Principal, []string) ([]directory.DeleteOutcome, error) {
+	f.DeleteManyFn = func(auth.Principal, []string) ([]directory.DeleteOutcome, error) {
 		return []directory.DeleteOutcome{{ID: "her-1909", Status: "deleted"}}, nil
 	}
 	res := do(t, f, request{Method: "DELETE", Target: acme + "/User", Body: `{"userIds":["her-1909","ron-1903"]}`, As: &owner})
@@ -279,7 +279,7 @@ func TestSetPassword(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := happy(t)
 			var got call
-			f.setPassword = func(p auth.Principal, id, pw string, current *string) error {
+			f.SetPasswordFn = func(p auth.Principal, id, pw string, current *string) error {
 				got = call{p, id, pw, current}
 				return nil
 			}

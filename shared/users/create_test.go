@@ -34,7 +34,7 @@ func TestCreateMapsTheBodyToANewUser(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
 			var got directory.NewUser
-			f.create = func(_ auth.Principal, in directory.NewUser) (*user.User, error) {
+			f.CreateFn = func(_ auth.Principal, in directory.NewUser) (*user.User, error) {
 				got = in
 				u := bareUser()
 				u.ID = "usr2new"

@@ -10,6 +10,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/user"
 	"roster/shared/users"
 	"roster/shared/web/webtest"
@@ -52,16 +53,16 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 			u.TenantID = "demo"
 			return u
 		}
-		f.create = func(p auth.Principal, _ directory.NewUser) (*user.User, error) { return demo(p), nil }
-		f.get = func(p auth.Principal, _ string) (*user.User, error) { return demo(p), nil }
-		f.list = func(p auth.Principal, limit int, _ string) (directory.Page, error) {
+		f.CreateFn = func(p auth.Principal, _ directory.NewUser) (*user.User, error) { return demo(p), nil }
+		f.GetFn = func(p auth.Principal, _ string) (*user.User, error) { return demo(p), nil }
+		f.ListFn = func(p auth.Principal, limit int, _ string) (directory.Page, error) {
 			if limit != 20 {
 				t.Errorf("limit %d, want the event's 20", limit)
 			}
 			return directory.Page{Users: []*user.User{demo(p)}}, nil
 		}
-		f.update = func(p auth.Principal, _ string, _ directory.Change) (*user.User, error) { return demo(p), nil }
-		f.delete = func(p auth.Principal, _ string, v int64) error {
+		f.UpdateFn = func(p auth.Principal, _ string, _ directory.Change) (*user.User, error) { return demo(p), nil }
+		f.DeleteFn = func(p auth.Principal, _ string, v int64) error {
 			seen = append(seen, p)
 			if v != 2 {
 				t.Errorf("If-Match version %d, want the event's 2", v)
@@ -91,10 +92,10 @@ func TestLambdaTrustsOnlyTheAuthorizerContext(t *testing.T) {
 			map[string]string{"authorization": "Bearer eyJhbGciOiJFZERTQSJ9.e30.c2ln", "x-tenant-id": "globex"})
 		return webtest.WithAuthorizer(ev, lambdaCtx)
 	}
-	serve := func(t *testing.T, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *fake, *auth.Principal) {
+	serve := func(t *testing.T, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *directorytest.Fake, *auth.Principal) {
 		f := happy(t)
 		var got *auth.Principal
-		f.get = func(p auth.Principal, _ string) (*user.User, error) {
+		f.GetFn = func(p auth.Principal, _ string) (*user.User, error) {
 			got = &p
 			u := theUser()
 			u.TenantID = "demo"

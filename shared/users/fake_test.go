@@ -1,7 +1,6 @@
 package users_test
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/user"
 	"roster/shared/users"
 	"roster/shared/web/webtest"
@@ -76,135 +76,37 @@ const bareUserJSON = `{
 	"email":"ada@example.com","roleId":"member","tenantId":"acme","createdWorkingEnvironments":[],
 	"isLdap":false,"ldapUserName":"","notificationsOptIn":false,"permissions":["self:read","self:write"]}`
 
-// fake is a directory.Service whose methods are fields. It records every
-// call; a method whose field is nil fails the test.
-type fake struct {
-	webtest.Calls
-
-	create        func(p auth.Principal, in directory.NewUser) (*user.User, error)
-	get           func(p auth.Principal, id string) (*user.User, error)
-	getByNumber   func(p auth.Principal, n int64) (*user.User, error)
-	getByUsername func(p auth.Principal, name string) (*user.User, error)
-	list          func(p auth.Principal, limit int, cursor string) (directory.Page, error)
-	update        func(p auth.Principal, id string, c directory.Change) (*user.User, error)
-	delete        func(p auth.Principal, id string, ifVersion int64) error
-	deleteMany    func(p auth.Principal, ids []string) ([]directory.DeleteOutcome, error)
-	setPassword   func(p auth.Principal, id, newPassword string, current *string) error
-	createGroup   func(p auth.Principal, name string) (directory.Group, error)
-	listGroups    func(p auth.Principal) ([]directory.Group, error)
+// happy returns a fake directory whose every route method succeeds with
+// theUser.
+func happy(t *testing.T) *directorytest.Fake {
+	f := directorytest.New(t)
+	f.CreateFn = func(auth.Principal, directory.NewUser) (*user.User, error) {
+		u := theUser()
+		u.Version = 1
+		return u, nil
+	}
+	f.GetFn = func(auth.Principal, string) (*user.User, error) { return theUser(), nil }
+	f.ListFn = func(auth.Principal, int, string) (directory.Page, error) {
+		return directory.Page{Users: []*user.User{theUser(), bareUser()}, Next: "cursor-2"}, nil
+	}
+	f.UpdateFn = func(auth.Principal, string, directory.Change) (*user.User, error) {
+		u := theUser()
+		u.Version = 8
+		return u, nil
+	}
+	f.DeleteFn = func(auth.Principal, string, int64) error { return nil }
+	return f
 }
 
-var _ directory.Service = (*fake)(nil)
-
-// happy returns a fake whose every route method succeeds with theUser.
-func happy(t *testing.T) *fake {
-	return &fake{
-		Calls: webtest.Calls{T: t},
-		create: func(auth.Principal, directory.NewUser) (*user.User, error) {
-			u := theUser()
-			u.Version = 1
-			return u, nil
-		},
-		get: func(auth.Principal, string) (*user.User, error) { return theUser(), nil },
-		list: func(auth.Principal, int, string) (directory.Page, error) {
-			return directory.Page{Users: []*user.User{theUser(), bareUser()}, Next: "cursor-2"}, nil
-		},
-		update: func(auth.Principal, string, directory.Change) (*user.User, error) {
-			u := theUser()
-			u.Version = 8
-			return u, nil
-		},
-		delete: func(auth.Principal, string, int64) error { return nil },
-	}
-}
-
-// failing returns a fake whose every route method returns err.
-func failing(t *testing.T, err error) *fake {
-	return &fake{
-		Calls:  webtest.Calls{T: t},
-		create: func(auth.Principal, directory.NewUser) (*user.User, error) { return nil, err },
-		get:    func(auth.Principal, string) (*user.User, error) { return nil, err },
-		list:   func(auth.Principal, int, string) (directory.Page, error) { return directory.Page{}, err },
-		update: func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, err },
-		delete: func(auth.Principal, string, int64) error { return err },
-	}
-}
-
-func (f *fake) Create(_ context.Context, p auth.Principal, in directory.NewUser) (*user.User, error) {
-	if !f.Called("Create", f.create) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.create(p, in)
-}
-
-func (f *fake) Get(_ context.Context, p auth.Principal, id string) (*user.User, error) {
-	if !f.Called("Get", f.get) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.get(p, id)
-}
-
-func (f *fake) GetByNumber(_ context.Context, p auth.Principal, n int64) (*user.User, error) {
-	if !f.Called("GetByNumber", f.getByNumber) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.getByNumber(p, n)
-}
-
-func (f *fake) GetByUsername(_ context.Context, p auth.Principal, name string) (*user.User, error) {
-	if !f.Called("GetByUsername", f.getByUsername) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.getByUsername(p, name)
-}
-
-func (f *fake) List(_ context.Context, p auth.Principal, limit int, cursor string) (directory.Page, error) {
-	if !f.Called("List", f.list) {
-		return directory.Page{}, webtest.ErrUnexpected
-	}
-	return f.list(p, limit, cursor)
-}
-
-func (f *fake) Update(_ context.Context, p auth.Principal, id string, c directory.Change) (*user.User, error) {
-	if !f.Called("Update", f.update) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.update(p, id, c)
-}
-
-func (f *fake) Delete(_ context.Context, p auth.Principal, id string, ifVersion int64) error {
-	if !f.Called("Delete", f.delete) {
-		return webtest.ErrUnexpected
-	}
-	return f.delete(p, id, ifVersion)
-}
-
-func (f *fake) DeleteMany(_ context.Context, p auth.Principal, ids []string) ([]directory.DeleteOutcome, error) {
-	if !f.Called("DeleteMany", f.deleteMany) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.deleteMany(p, ids)
-}
-
-func (f *fake) SetPassword(_ context.Context, p auth.Principal, id, newPassword string, current *string) error {
-	if !f.Called("SetPassword", f.setPassword) {
-		return webtest.ErrUnexpected
-	}
-	return f.setPassword(p, id, newPassword, current)
-}
-
-func (f *fake) CreateGroup(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
-	if !f.Called("CreateGroup", f.createGroup) {
-		return directory.Group{}, webtest.ErrUnexpected
-	}
-	return f.createGroup(p, name)
-}
-
-func (f *fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Group, error) {
-	if !f.Called("ListGroups", f.listGroups) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.listGroups(p)
+// failing returns a fake directory whose every route method returns err.
+func failing(t *testing.T, err error) *directorytest.Fake {
+	f := directorytest.New(t)
+	f.CreateFn = func(auth.Principal, directory.NewUser) (*user.User, error) { return nil, err }
+	f.GetFn = func(auth.Principal, string) (*user.User, error) { return nil, err }
+	f.ListFn = func(auth.Principal, int, string) (directory.Page, error) { return directory.Page{}, err }
+	f.UpdateFn = func(auth.Principal, string, directory.Change) (*user.User, error) { return nil, err }
+	f.DeleteFn = func(auth.Principal, string, int64) error { return err }
+	return f
 }
 
 // request and response are the shared shapes under the names the tests

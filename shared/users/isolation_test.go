@@ -7,6 +7,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/fault"
 	"roster/shared/user"
 	"roster/shared/web/webtest"
@@ -14,7 +15,7 @@ import (
 
 // tenants returns a fake over two tenants' users that, as the directory
 // must, sees only the caller's tenant: any other id is the same NotFound.
-func tenants(t *testing.T) *fake {
+func tenants(t *testing.T) *directorytest.Fake {
 	stored := map[string]*user.User{"usr1": theUser()}
 	other := theUser()
 	other.TenantID, other.ID = "globex", "usrG"
@@ -28,9 +29,9 @@ func tenants(t *testing.T) *fake {
 		return u, nil
 	}
 	f := happy(t)
-	f.get = find
-	f.update = func(p auth.Principal, id string, _ directory.Change) (*user.User, error) { return find(p, id) }
-	f.delete = func(p auth.Principal, id string, _ int64) error { _, err := find(p, id); return err }
+	f.GetFn = find
+	f.UpdateFn = func(p auth.Principal, id string, _ directory.Change) (*user.User, error) { return find(p, id) }
+	f.DeleteFn = func(p auth.Principal, id string, _ int64) error { _, err := find(p, id); return err }
 	return f
 }
 
@@ -43,7 +44,7 @@ func TestAnotherTenantsUserIsAnsweredExactlyLikeAMissingOne(t *testing.T) {
 			// The same path and request id both times, so the bodies can be
 			// compared byte for byte: once when usrG is another tenant's
 			// user, once when it is nobody's.
-			answer := func(f *fake) response {
+			answer := func(f *directorytest.Fake) response {
 				rq := rt.request()
 				rq.Target = rt.withUserID("usrG")
 				rq.Header = map[string]string{"X-Request-Id": "req-1"}
@@ -52,13 +53,13 @@ func TestAnotherTenantsUserIsAnsweredExactlyLikeAMissingOne(t *testing.T) {
 			theirs := answer(tenants(t))
 			webtest.AssertProblem(t, theirs, http.StatusNotFound)
 			nobody := tenants(t)
-			nobody.get = func(auth.Principal, string) (*user.User, error) {
+			nobody.GetFn = func(auth.Principal, string) (*user.User, error) {
 				return nil, fault.New(fault.NotFound, "No such user.")
 			}
-			nobody.update = func(auth.Principal, string, directory.Change) (*user.User, error) {
+			nobody.UpdateFn = func(auth.Principal, string, directory.Change) (*user.User, error) {
 				return nil, fault.New(fault.NotFound, "No such user.")
 			}
-			nobody.delete = func(auth.Principal, string, int64) error { return fault.New(fault.NotFound, "No such user.") }
+			nobody.DeleteFn = func(auth.Principal, string, int64) error { return fault.New(fault.NotFound, "No such user.") }
 			missing := answer(nobody)
 			if string(theirs.Body) != string(missing.Body) {
 				t.Errorf("another tenant's user\n%s\na missing user\n%s", theirs.Body, missing.Body)
@@ -81,14 +82,14 @@ func TestTheCallersOwnTenantIsTheOnlyOneTheDirectorySees(t *testing.T) {
 			f := happy(t)
 			var seen []string
 			see := func(p auth.Principal) { seen = append(seen, p.TenantID) }
-			f.create = func(p auth.Principal, _ directory.NewUser) (*user.User, error) { see(p); return theUser(), nil }
-			f.get = func(p auth.Principal, _ string) (*user.User, error) { see(p); return theUser(), nil }
-			f.list = func(p auth.Principal, _ int, _ string) (directory.Page, error) { see(p); return directory.Page{}, nil }
-			f.update = func(p auth.Principal, _ string, _ directory.Change) (*user.User, error) {
+			f.CreateFn = func(p auth.Principal, _ directory.NewUser) (*user.User, error) { see(p); return theUser(), nil }
+			f.GetFn = func(p auth.Principal, _ string) (*user.User, error) { see(p); return theUser(), nil }
+			f.ListFn = func(p auth.Principal, _ int, _ string) (directory.Page, error) { see(p); return directory.Page{}, nil }
+			f.UpdateFn = func(p auth.Principal, _ string, _ directory.Change) (*user.User, error) {
 				see(p)
 				return theUser(), nil
 			}
-			f.delete = func(p auth.Principal, _ string, _ int64) error { see(p); return nil }
+			f.DeleteFn = func(p auth.Principal, _ string, _ int64) error { see(p); return nil }
 			rq := rt.request()
 			// Nothing the caller controls names a tenant.
 			rq.Header = map[string]string{"X-Tenant-Id": "globex", "X-Amzn-Tenant": "globex"}
@@ -110,12 +111,12 @@ func TestAUserOfAnotherTenantFromTheDirectoryIsNeverShown(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			other := func() *user.User { u := theUser(); u.TenantID = "globex"; return u }
-			f.create = func(auth.Principal, directory.NewUser) (*user.User, error) { return other(), nil }
-			f.get = func(auth.Principal, string) (*user.User, error) { return other(), nil }
-			f.list = func(auth.Principal, int, string) (directory.Page, error) {
+			f.CreateFn = func(auth.Principal, directory.NewUser) (*user.User, error) { return other(), nil }
+			f.GetFn = func(auth.Principal, string) (*user.User, error) { return other(), nil }
+			f.ListFn = func(auth.Principal, int, string) (directory.Page, error) {
 				return directory.Page{Users: []*user.User{theUser(), other()}}, nil
 			}
-			f.update = func(auth.Principal, string, directory.Change) (*user.User, error) { return other(), nil }
+			f.UpdateFn = func(auth.Principal, string, directory.Change) (*user.User, error) { return other(), nil }
 			res := do(t, f, rt.request())
 			webtest.AssertProblem(t, res, http.StatusInternalServerError)
 			if strings.Contains(string(res.Body), "Grace") || strings.Contains(string(res.Body), "globex") {
@@ -130,7 +131,7 @@ func TestAUserOfAnotherTenantFromTheDirectoryIsNeverShown(t *testing.T) {
 
 func TestGetShowsEveryRequiredMemberOfABareUser(t *testing.T) {
 	f := happy(t)
-	f.get = func(auth.Principal, string) (*user.User, error) { return bareUser(), nil }
+	f.GetFn = func(auth.Principal, string) (*user.User, error) { return bareUser(), nil }
 	res := do(t, f, request{Method: "GET", Target: "/users/usr2", As: &owner})
 	webtest.AssertJSON(t, res, http.StatusOK, bareUserJSON)
 	webtest.AssertHeaders(t, res, map[string]string{"ETag": `"1"`, "Cache-Control": "no-store"})
@@ -144,7 +145,7 @@ func TestGetShowsEveryRequiredMemberOfABareUser(t *testing.T) {
 
 func TestAzureCredentialsWithoutAStoredKeyShowNoKey(t *testing.T) {
 	f := happy(t)
-	f.get = func(auth.Principal, string) (*user.User, error) {
+	f.GetFn = func(auth.Principal, string) (*user.User, error) {
 		u := bareUser()
 		u.Azure = &user.AzureCredentials{SubscriptionID: "8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c"}
 		return u, nil

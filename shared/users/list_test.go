@@ -31,7 +31,7 @@ func TestListShowsAPageAndItsCursor(t *testing.T) {
 			f := happy(t)
 			var limit int
 			var cursor string
-			f.list = func(_ auth.Principal, l int, c string) (directory.Page, error) {
+			f.ListFn = func(_ auth.Principal, l int, c string) (directory.Page, error) {
 				limit, cursor = l, c
 				return directory.Page{Users: []*user.User{theUser(), bareUser()}, Next: "cursor-3"}, nil
 			}
@@ -48,7 +48,7 @@ func TestListShowsAPageAndItsCursor(t *testing.T) {
 
 func TestTheLastPageHasANullCursor(t *testing.T) {
 	f := happy(t)
-	f.list = func(auth.Principal, int, string) (directory.Page, error) {
+	f.ListFn = func(auth.Principal, int, string) (directory.Page, error) {
 		return directory.Page{Users: []*user.User{bareUser()}}, nil
 	}
 	res := do(t, f, request{Method: "GET", Target: "/users", As: &owner})
@@ -58,7 +58,7 @@ func TestTheLastPageHasANullCursor(t *testing.T) {
 
 func TestAnEmptyTenantListsAnEmptyArray(t *testing.T) {
 	f := happy(t)
-	f.list = func(auth.Principal, int, string) (directory.Page, error) { return directory.Page{}, nil }
+	f.ListFn = func(auth.Principal, int, string) (directory.Page, error) { return directory.Page{}, nil }
 	res := do(t, f, request{Method: "GET", Target: "/users", As: &owner})
 	webtest.AssertJSON(t, res, http.StatusOK, `{"users":[],"nextCursor":null}`)
 }
@@ -98,7 +98,7 @@ func TestListRefusesBadQueriesWithoutCallingTheService(t *testing.T) {
 
 func TestABadCursorFromTheDirectoryIs400NamingCursor(t *testing.T) {
 	f := happy(t)
-	f.list = func(auth.Principal, int, string) (directory.Page, error) {
+	f.ListFn = func(auth.Principal, int, string) (directory.Page, error) {
 		return directory.Page{}, errInvalidCursor
 	}
 	webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: "/users?cursor=forged", As: &owner}), http.StatusBadRequest, "cursor")

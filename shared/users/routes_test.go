@@ -223,12 +223,12 @@ func TestUserIDOfSixtyFourCharactersIsAccepted(t *testing.T) {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
 			var got []string
-			f.get = func(_ auth.Principal, id string) (*user.User, error) { got = append(got, id); return theUser(), nil }
-			f.update = func(_ auth.Principal, id string, _ directory.Change) (*user.User, error) {
+			f.GetFn = func(_ auth.Principal, id string) (*user.User, error) { got = append(got, id); return theUser(), nil }
+			f.UpdateFn = func(_ auth.Principal, id string, _ directory.Change) (*user.User, error) {
 				got = append(got, id)
 				return theUser(), nil
 			}
-			f.delete = func(_ auth.Principal, id string, _ int64) error { got = append(got, id); return nil }
+			f.DeleteFn = func(_ auth.Principal, id string, _ int64) error { got = append(got, id); return nil }
 			rq := rt.request()
 			rq.Target = rt.withUserID(long)
 			if res := do(t, f, rq); res.Code != rt.status {

@@ -8,16 +8,17 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/user"
 	"roster/shared/web/webtest"
 )
 
 // captureUpdate returns a fake that records the change and id it gets.
-func captureUpdate(t *testing.T) (*fake, *directory.Change, *string) {
+func captureUpdate(t *testing.T) (*directorytest.Fake, *directory.Change, *string) {
 	f := happy(t)
 	var c directory.Change
 	var id string
-	f.update = func(_ auth.Principal, gotID string, got directory.Change) (*user.User, error) {
+	f.UpdateFn = func(_ auth.Principal, gotID string, got directory.Change) (*user.User, error) {
 		c, id = got, gotID
 		u := theUser()
 		u.Version = 8
@@ -165,11 +166,11 @@ func TestIfMatchMakesAChangeConditional(t *testing.T) {
 			t.Run(rt.name()+"/"+tt.name, func(t *testing.T) {
 				f := happy(t)
 				var got []int64
-				f.update = func(_ auth.Principal, _ string, c directory.Change) (*user.User, error) {
+				f.UpdateFn = func(_ auth.Principal, _ string, c directory.Change) (*user.User, error) {
 					got = append(got, c.IfVersion)
 					return theUser(), nil
 				}
-				f.delete = func(_ auth.Principal, _ string, v int64) error { got = append(got, v); return nil }
+				f.DeleteFn = func(_ auth.Principal, _ string, v int64) error { got = append(got, v); return nil }
 				rq := rt.request()
 				rq.Edit = func(r *http.Request) {
 					for _, v := range tt.ifMatch {
