@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"roster/shared/check"
@@ -33,20 +34,75 @@ const (
 // failure is restated in the API's terms: keyed by the JSON field, as a
 // sentence with the path, line and position where the body went wrong.
 func decode[T web.Validator](r *http.Request) (T, error) {
-	var seen bytes.Buffer
-	if r.Body != nil {
-		r.Body = teeBody{Reader: io.TeeReader(r.Body, &seen), Closer: r.Body}
-	}
+	rec := record(r)
 	v, err := web.Decode[T](r, maxBody)
 	if err != nil {
-		return v, restate(err, seen.Bytes())
+		err = restate(err, rec.bytes())
+	}
+	rec.release(r)
+	if err != nil {
+		return v, err
 	}
 	return v, fault.InvalidFields(v.Valid(r.Context()))
 }
 
-type teeBody struct {
-	io.Reader
-	io.Closer
+// recorder is a request body that keeps a copy of what is read from it,
+// as an io.TeeReader into a buffer would, for restate to quote. Recorders
+// are pooled: one serves request after request without allocating.
+type recorder struct {
+	body io.ReadCloser
+	seen []byte
+}
+
+func (b *recorder) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	b.seen = append(b.seen, p[:n]...)
+	return n, err
+}
+
+func (b *recorder) Close() error { return b.body.Close() }
+
+var recorders = sync.Pool{New: func() any { return new(recorder) }}
+
+// maxPooledSeen is the largest copy a pooled recorder keeps room for; a
+// body is at most maxBody, and what the size limit reads past it.
+const maxPooledSeen = 2 * maxBody
+
+// record starts recording r's body, if it has one: r.Body becomes a
+// recorder until release.
+func record(r *http.Request) *recorder {
+	if r.Body == nil {
+		return nil
+	}
+	rec := recorders.Get().(*recorder)
+	rec.body, r.Body = r.Body, rec
+	return rec
+}
+
+// bytes returns what has been read so far; it is valid until release.
+func (b *recorder) bytes() []byte {
+	if b == nil {
+		return nil
+	}
+	return b.seen
+}
+
+// release gives r its own body back and the recorder back to the pool.
+// Only restate reads the copy, and what it builds from it are strings, so
+// nothing refers to the recorder afterwards.
+func (b *recorder) release(r *http.Request) {
+	if b == nil {
+		return
+	}
+	if r.Body == b {
+		r.Body = b.body
+	}
+	b.body = nil
+	if cap(b.seen) > maxPooledSeen {
+		b.seen = nil
+	}
+	b.seen = b.seen[:0]
+	recorders.Put(b)
 }
 
 // restate rewrites web.Decode's Invalid errors, which body holds the
@@ -198,12 +254,15 @@ func locate(body []byte, offset int64) (path, member string) {
 // noBody accepts a request without a body, or with an empty JSON object
 // (web.NoBody); what it refuses is restated as decode restates it.
 func noBody(r *http.Request) error {
-	var seen bytes.Buffer
+	var rec *recorder
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = teeBody{Reader: io.TeeReader(r.Body, &seen), Closer: r.Body}
+		// web.NoBody may leave r.Body a reader over the recorder, so this
+		// one is not pooled.
+		rec = &recorder{body: r.Body}
+		r.Body = rec
 	}
 	if err := web.NoBody(r, maxEmptyBody); err != nil {
-		return restate(err, seen.Bytes())
+		return restate(err, rec.bytes())
 	}
 	return nil
 }

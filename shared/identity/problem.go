@@ -169,7 +169,7 @@ const traceHeader = "Traceresponse"
 func withTrace(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := traceID(r)
-		w.Header().Set(traceHeader, id)
+		w.Header()[traceHeader] = []string{id} // Header().Set; the name is already canonical
 		web.AddLogAttrs(r.Context(), slog.String("trace_id", id))
 		next.ServeHTTP(w, r)
 	})
@@ -181,54 +181,80 @@ func withTrace(next http.Handler) http.Handler {
 // Gateway started (X-Amzn-Trace-Id, whose Root is the same 128 bits); the
 // parent-id, and the trace-id when neither header is there, derive from
 // the request id, so every call for one request gives the same value.
+// The value is built in one buffer, so the string is its only allocation.
 func traceID(r *http.Request) string {
 	var sum [32]byte
 	if id := web.RequestID(r.Context()); id != "" {
-		sum = sha256.Sum256([]byte("traceparent:" + id))
+		// Request ids are at most 128 bytes; a longer one still hashes
+		// the same, from the heap.
+		var in [len(traceSalt) + 128]byte
+		sum = sha256.Sum256(append(append(in[:0], traceSalt...), id...))
 	} else {
 		_, _ = rand.Read(sum[:]) // crypto/rand.Read never fails on supported platforms
 	}
-	trace := hex.EncodeToString(sum[:16])
-	if t, ok := traceFromParent(r.Header.Get("Traceparent")); ok {
-		trace = t
-	} else if t, ok := traceFromXRay(r.Header.Get("X-Amzn-Trace-Id")); ok {
-		trace = t
+	var out [traceLen]byte
+	copy(out[:], "00-")
+	trace := out[3:35]
+	if !traceFromParent(r.Header.Get("Traceparent"), trace) && !traceFromXRay(r.Header.Get("X-Amzn-Trace-Id"), trace) {
+		hex.Encode(trace, sum[:16])
 	}
-	return "00-" + trace + "-" + hex.EncodeToString(sum[16:24]) + "-00"
+	out[35] = '-'
+	hex.Encode(out[36:52], sum[16:24])
+	copy(out[52:], "-00")
+	return string(out[:])
 }
 
-// traceFromParent returns the trace-id of a traceparent header.
-func traceFromParent(v string) (string, bool) {
+const (
+	traceSalt = "traceparent:" // what the request id is hashed after
+	traceLen  = 55             // bytes of "00-" trace-id "-" parent-id "-00"
+	zeroTrace = "00000000000000000000000000000000"
+)
+
+// traceFromParent copies the trace-id of a traceparent header into dst (32
+// bytes) and reports whether there was a valid one; dst is left alone when
+// there is none.
+func traceFromParent(v string, dst []byte) bool {
 	// version "-" trace-id "-" parent-id "-" flags; later versions may
 	// append fields, version ff is invalid.
 	if len(v) < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-' || v[:2] == "ff" || (v[:2] == "00" && len(v) != 55) {
-		return "", false
+		return false
 	}
 	trace := v[3:35]
-	if !lowerHex(v[:2]) || !lowerHex(trace) || !lowerHex(v[36:52]) || !lowerHex(v[53:55]) || trace == strings.Repeat("0", 32) {
-		return "", false
+	if !lowerHex(v[:2]) || !lowerHex(trace) || !lowerHex(v[36:52]) || !lowerHex(v[53:55]) || trace == zeroTrace {
+		return false
 	}
-	return trace, true
+	copy(dst, trace)
+	return true
 }
 
-// traceFromXRay returns the Root of an X-Amzn-Trace-Id header
-// (Root=1-<8 hex time>-<24 hex>) as a W3C trace-id.
-func traceFromXRay(v string) (string, bool) {
+// traceFromXRay writes the Root of an X-Amzn-Trace-Id header
+// (Root=1-<8 hex time>-<24 hex>) into dst (32 bytes) as a W3C trace-id,
+// in lower case, and reports whether there was a valid one. When there is
+// none, dst holds nothing of use.
+func traceFromXRay(v string, dst []byte) bool {
 	for part := range strings.SplitSeq(v, ";") {
 		root, ok := strings.CutPrefix(strings.TrimSpace(part), "Root=")
 		if !ok {
 			continue
 		}
 		if len(root) != 35 || root[:2] != "1-" || root[10] != '-' {
-			return "", false
+			return false
 		}
-		trace := strings.ToLower(root[2:10] + root[11:])
-		if !lowerHex(trace) || trace == strings.Repeat("0", 32) {
-			return "", false
+		copy(dst[copy(dst, root[2:10]):32], root[11:])
+		zero := true
+		for i, c := range dst[:32] {
+			if 'A' <= c && c <= 'F' {
+				c += 'a' - 'A'
+				dst[i] = c
+			}
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+			zero = zero && c == '0'
 		}
-		return trace, true
+		return !zero
 	}
-	return "", false
+	return false
 }
 
 func lowerHex(s string) bool {

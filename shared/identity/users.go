@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -103,7 +104,7 @@ func handleUpdateUser(dir directory.Service, tenants TenantReader, errw web.Erro
 			errw(w, r, renamed(err, userFields))
 			return
 		}
-		encode(w, http.StatusOK, succeeded())
+		encodeSucceeded(w)
 	})
 }
 
@@ -125,7 +126,7 @@ func handleDeleteUser(dir directory.Service, tenants TenantReader, errw web.Erro
 			errw(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, succeeded())
+		encodeSucceeded(w)
 	})
 }
 
@@ -215,16 +216,45 @@ func handleSetPassword(dir directory.Service, tenants TenantReader, errw web.Err
 			errw(w, r, renamed(err, passwordFields))
 			return
 		}
-		encode(w, http.StatusOK, succeeded())
+		encodeSucceeded(w)
 	})
 }
 
 // encode writes a response; none may be cached, as each says something
 // about one tenant's users.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Cache-Control"] = noStore
 	web.Encode(w, status, v)
 }
+
+// encodeSucceeded writes what encode(w, http.StatusOK, succeeded())
+// writes, from a body encoded once.
+func encodeSucceeded(w http.ResponseWriter) {
+	h := w.Header()
+	h["Cache-Control"] = noStore
+	h["Content-Type"] = jsonType
+	w.WriteHeader(http.StatusOK)
+	w.Write(succeededBody)
+}
+
+// Header values every response shares instead of each allocating its own,
+// as Header().Set would. They are never changed in place: Set and Del
+// replace a value, and Add appends to a copy (the capacity is 1).
+var (
+	noStore  = []string{"no-store"}
+	jsonType = []string{"application/json"} // web.Encode's Content-Type
+)
+
+// succeededBody is the body web.Encode writes for succeeded(): the value
+// as json.Marshal writes it and a newline. Writers do not change what they
+// are given (io.Writer), so it serves every response.
+var succeededBody = func() []byte {
+	b, err := json.Marshal(succeeded())
+	if err != nil {
+		panic(err)
+	}
+	return append(b, '\n')
+}()
 
 // The response bodies of the user routes. result is the API's documented
 // success, {"succeeded": true, "errors": []}: an ASP.NET Identity result,
