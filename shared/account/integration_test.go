@@ -79,6 +79,16 @@ type live struct {
 // newLive builds the group on env with keys. With opts it builds what
 // FromPlatform builds, but with those sign-in options; without, it is
 // FromPlatform itself.
+// eachLive runs fn in parallel against every emulator, with the whole
+// group over a fresh table and a fresh key set.
+func eachLive(t *testing.T, opts *signin.Options, fn func(t *testing.T, env storetest.Env, l *live)) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		t.Parallel()
+		fn(t, env, newLive(t, env, liveKeys(t), opts))
+	})
+}
+
 func newLive(t *testing.T, env storetest.Env, keys secrets.Keys, opts *signin.Options) *live {
 	t.Helper()
 	l := &live{env: env, keys: keys, logs: &bytes.Buffer{}}
@@ -338,10 +348,7 @@ func kid(t *testing.T, jwt string) string {
 }
 
 func TestLiveLoginGivesAnAccessTokenToTheAccountAndTheTenantUser(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 
 		tok := l.login(t, acme)
@@ -373,10 +380,7 @@ func TestLiveLoginGivesAnAccessTokenToTheAccountAndTheTenantUser(t *testing.T) {
 }
 
 func TestLiveExchangeSpendsTheAuthTokenOnce(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 		l.seed(t, "globex", "bob")
 		first := l.login(t, acme)
@@ -399,10 +403,7 @@ func TestLiveExchangeSpendsTheAuthTokenOnce(t *testing.T) {
 }
 
 func TestLiveNoCredentialOfOneTenantReadsOrChangesAnother(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		a := l.seed(t, "acme", "ada")
 		b := l.seed(t, "globex", "bob")
 		aTok := l.login(t, a)
@@ -475,10 +476,7 @@ func TestLiveNoCredentialOfOneTenantReadsOrChangesAnother(t *testing.T) {
 }
 
 func TestLiveSelfServiceRefusesPrivilegedFieldsAndChangesNothing(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 		l.seed(t, "globex", "bob")
 		tok := l.login(t, acme)
@@ -516,10 +514,7 @@ func TestLiveSelfServiceRefusesPrivilegedFieldsAndChangesNothing(t *testing.T) {
 }
 
 func TestLiveLoginRefusalsAreIdenticalAndALockLiftsAfterItsWindow(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), &signin.Options{LockFor: time.Second})
+	eachLive(t, &signin.Options{LockFor: time.Second}, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 		login := func(userCode, pw string) response {
 			return l.send(t, "POST", "/account", acme.device, `{"userCode":"`+userCode+`","password":"`+pw+`"}`)
@@ -559,10 +554,7 @@ func TestLiveLoginRefusalsAreIdenticalAndALockLiftsAfterItsWindow(t *testing.T) 
 }
 
 func TestLivePasswordChangeRevokesEarlierAccessTokensOfEveryTenant(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 		// Ada is also a member of globex: the same person, another user.
 		l.seed(t, "globex", "bob")
@@ -600,10 +592,7 @@ func TestLivePasswordChangeRevokesEarlierAccessTokensOfEveryTenant(t *testing.T)
 }
 
 func TestLivePasswordChangeEndsEarlierSessions(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 		l.seed(t, "globex", "bob")
 		initech := l.seed(t, "initech", "cy")
@@ -674,10 +663,7 @@ func TestLivePasswordChangeEndsEarlierSessions(t *testing.T) {
 }
 
 func TestLiveInvitationIsDescribedAcceptedOnceAndJoinsTheTenants(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		t.Parallel()
-		l := newLive(t, env, liveKeys(t), nil)
+	eachLive(t, nil, func(t *testing.T, env storetest.Env, l *live) {
 		acme := l.seed(t, "acme", "ada")
 		globex := l.seed(t, "globex", "bob")
 		ada := l.login(t, acme)
