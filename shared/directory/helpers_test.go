@@ -3,7 +3,6 @@ package directory_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,7 +15,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
-	"roster/shared/fault"
+	"roster/shared/fault/faulttest"
 	"roster/shared/password"
 	"roster/shared/role"
 	"roster/shared/seal"
@@ -165,27 +164,8 @@ func (f *fixture) partition(t testing.TB, tenantID string) map[string]int {
 	return counts
 }
 
-// wantCode fails the test unless err carries code and, when given, names
-// the field.
-func wantCode(t testing.TB, err error, code fault.Code, field ...string) {
-	t.Helper()
-	if got := fault.CodeOf(err); got != code {
-		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
-	}
-	var f *fault.Error
-	if !errors.As(err, &f) {
-		t.Fatalf("error %v is not a *fault.Error", err)
-	}
-	for _, name := range field {
-		found := false
-		for _, fe := range f.Fields {
-			found = found || fe.Field == name
-		}
-		if !found {
-			t.Fatalf("error fields = %+v, want one for %q", f.Fields, name)
-		}
-	}
-}
+// wantCode fails the test unless err carries code and names each field.
+var wantCode = faulttest.Want
 
 // unchanged fails the test when the table's item count moved, for
 // operations that must write nothing.

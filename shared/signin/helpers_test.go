@@ -2,7 +2,6 @@ package signin_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/fault/faulttest"
 	"roster/shared/password"
 	"roster/shared/role"
 	"roster/shared/secrets"
@@ -192,36 +192,8 @@ func (f *fixture) account(t *testing.T, id string) *signin.Account {
 }
 
 // wantCode fails the test unless err carries code; with fields, the error
-// must name exactly those fields (in any order).
-func wantCode(t *testing.T, err error, code fault.Code, fields ...string) *fault.Error {
-	t.Helper()
-	if got := fault.CodeOf(err); got != code {
-		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
-	}
-	var f *fault.Error
-	if !errors.As(err, &f) {
-		t.Fatalf("error %v is not a *fault.Error", err)
-	}
-	if len(fields) > 0 {
-		got := map[string]bool{}
-		for _, fe := range f.Fields {
-			got[fe.Field] = true
-		}
-		want := map[string]bool{}
-		for _, name := range fields {
-			want[name] = true
-		}
-		if len(got) != len(want) {
-			t.Fatalf("error fields = %+v, want exactly %v", f.Fields, fields)
-		}
-		for name := range want {
-			if !got[name] {
-				t.Fatalf("error fields = %+v, want exactly %v", f.Fields, fields)
-			}
-		}
-	}
-	return f
-}
+// must name exactly those fields.
+var wantCode = faulttest.WantExactly
 
 // shown is the part of an error a caller sees.
 type shown struct {

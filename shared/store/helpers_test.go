@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"roster/shared/fault"
+	"roster/shared/fault/faulttest"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
@@ -61,27 +60,8 @@ func mustGet(t *testing.T, env storetest.Env, tenantID, id string) *user.User {
 	return u
 }
 
-// wantCode fails the test unless err carries code; with a field, the error
-// must also name that field.
-func wantCode(t *testing.T, err error, code fault.Code, field ...string) {
-	t.Helper()
-	if got := fault.CodeOf(err); got != code {
-		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
-	}
-	var f *fault.Error
-	if !errors.As(err, &f) {
-		t.Fatalf("error %v is not a *fault.Error", err)
-	}
-	for _, name := range field {
-		found := false
-		for _, fe := range f.Fields {
-			found = found || fe.Field == name
-		}
-		if !found {
-			t.Fatalf("error fields = %+v, want one for %q", f.Fields, name)
-		}
-	}
-}
+// wantCode fails the test unless err carries code and names each field.
+var wantCode = faulttest.Want
 
 // partition counts the items of a tenant's partition by sort-key prefix
 // ("USER", "EMAIL", ...), read straight from the table.
