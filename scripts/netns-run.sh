@@ -138,6 +138,10 @@ printf 'netns-run: dynamodb-local on :%s after %d.%01ds, moto on :%s after %d.%0
 
 export ROSTER_DDBLOCAL_ENDPOINT=http://127.0.0.1:$ddb_port
 export ROSTER_MOTO_ENDPOINT=http://127.0.0.1:$moto_port
+# How to start another DynamoDB Local (one argument a line), for tests of
+# the local server's own isolated instance.
+ROSTER_DDBLOCAL_ARGV=$(printf '%s\n' "${ROSTER_DDBLOCAL_CMD[@]}")
+export ROSTER_DDBLOCAL_ARGV
 export ROSTER_REQUIRE_EMULATORS=1
 # Everything must already be on disk: fail fast rather than try the network.
 export GOPROXY=off GOTOOLCHAIN=local
