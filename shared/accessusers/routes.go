@@ -9,7 +9,6 @@ package accessusers
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/loginprofile"
-	"roster/shared/platform"
 	"roster/shared/role"
 	"roster/shared/store"
 	"roster/shared/user"
@@ -88,16 +86,9 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), errw), log, errw)
 }
 
-// FromPlatform builds the group from a function's platform: the directory
-// over the table (passwords hashed with the pepper, Azure keys sealed with
-// the field-encryption key), and the table's own search and login profiles.
-func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	dir, err := p.Directory()
-	if err != nil {
-		return nil, fmt.Errorf("accessusers: %w", err)
-	}
-	return Handler(Deps{Directory: dir, Search: p.Table, Users: p.Table, Profiles: p.Table}, p.Log, authn), nil
-}
+// WriteError answers err in the group's envelope, as every error of the
+// group is answered; the function uses it when it cannot serve at all.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { writeError(time.Now)(w, r, err) }
 
 // handlers holds the group's dependencies for its route handlers.
 type handlers struct {

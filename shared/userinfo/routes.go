@@ -4,13 +4,11 @@
 package userinfo
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"roster/shared/auth"
-	"roster/shared/platform"
 	"roster/shared/role"
 	"roster/shared/seal"
 	"roster/shared/user"
@@ -46,12 +44,6 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblem)
 }
 
-// FromPlatform builds the group from a function's platform; stored access
-// tokens are sealed with the field-encryption key.
-func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	sealer, err := seal.New(p.Keys.FieldKey)
-	if err != nil {
-		return nil, fmt.Errorf("userinfo sealer: %w", err)
-	}
-	return Handler(Deps{Users: p.Table, Sealer: sealer}, p.Log, authn), nil
-}
+// WriteError answers err as the group answers every error: a problem
+// details body.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { web.WriteProblem(w, r, err) }

@@ -1,0 +1,53 @@
+package platform
+
+import (
+	"net/http"
+
+	"roster/shared/accessusers"
+	"roster/shared/account"
+	"roster/shared/auth"
+	"roster/shared/identity"
+	"roster/shared/provision"
+	"roster/shared/userinfo"
+	"roster/shared/users"
+)
+
+// What each function serves, filled from the platform. authn establishes
+// the caller: auth.FromGateway in Lambda (the authorizer verified it),
+// auth.InProcess(p.Authenticator, ...) locally and in tests.
+
+// Account is the Account group: the sign-in service, and the public keys of
+// the token signers for the JWKS route.
+func (p *Platform) Account(authn auth.Middleware) http.Handler {
+	jwks := p.JWKS
+	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
+}
+
+// Users is the Users group over the directory.
+func (p *Platform) Users(authn auth.Middleware) http.Handler {
+	return users.Handler(users.Deps{Service: p.Directory}, p.Log, authn)
+}
+
+// Identity is the Identity group over the directory; the table answers
+// tenant lookups.
+func (p *Platform) Identity(authn auth.Middleware) http.Handler {
+	return identity.Handler(identity.Deps{Directory: p.Directory, Tenants: p.Table}, p.Log, authn)
+}
+
+// AccessUsers is the Access User group over the directory, with the
+// table's own search and login profiles.
+func (p *Platform) AccessUsers(authn auth.Middleware) http.Handler {
+	return accessusers.Handler(accessusers.Deps{Directory: p.Directory, Search: p.Table, Users: p.Table, Profiles: p.Table}, p.Log, authn)
+}
+
+// UserInfo is the UserInfo group over the table; stored access tokens are
+// sealed with the field key.
+func (p *Platform) UserInfo(authn auth.Middleware) http.Handler {
+	return userinfo.Handler(userinfo.Deps{Users: p.Table, Sealer: p.Sealer}, p.Log, authn)
+}
+
+// Provisioning is the processor of the provisioning queue over the table;
+// new owners' invitations go to notifier.
+func (p *Platform) Provisioning(notifier provision.Notifier) (*provision.Processor, error) {
+	return provision.New(p.Table, p.Keys.Pepper, provision.Options{Notifier: notifier})
+}
