@@ -5,8 +5,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"roster/shared/accessusers"
-	"roster/shared/auth"
-	"roster/shared/lambdahttp"
 	"roster/shared/platform"
 )
 
@@ -14,13 +12,10 @@ import (
 // with the pepper, Azure keys sealed with the field key), with the table's
 // own search and login profiles.
 //
-// Everything is built here, in Lambda's init phase, before the first poll
-// (decision 015): a failed build answers 503 and is retried on the next
-// event; a configuration error exits 1.
+// All of it is built in Lambda's init phase, before the first poll
+// (decision 015). A configuration error exits 1; a failed build answers
+// each event 503 in the group's error shape and is retried on the next.
 func main() {
 	fn := platform.MustConfigure("accessusers") // TABLE_NAME, SECRET_ID, LOG_LEVEL
-	ready := platform.Prepare(fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		return lambdahttp.New(p.AccessUsers(auth.FromGateway)), nil // the caller is whom the authorizer verified
-	})
-	lambda.Start(lambdahttp.Serve(ready.Get, accessusers.WriteError, fn.Log))
+	lambda.Start(platform.HTTPHandler(fn, (*platform.Platform).AccessUsers, accessusers.WriteError))
 }

@@ -5,22 +5,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"roster/shared/account"
-	"roster/shared/auth"
-	"roster/shared/lambdahttp"
 	"roster/shared/platform"
 )
 
-// The Account routes over the sign-in service: the table, passwords hashed
-// with the pepper, access tokens issued with the signing keys, whose public
-// halves the JWKS route serves.
+// The Account routes over the sign-in service (the table, passwords hashed
+// with the pepper, access tokens issued with the signing keys) and the
+// signing keys' public halves, which the JWKS route serves.
 //
-// Everything is built here, in Lambda's init phase, before the first poll
-// (decision 015): a failed build answers 503 and is retried on the next
-// event; a configuration error exits 1.
+// All of it is built in Lambda's init phase, before the first poll
+// (decision 015). A configuration error exits 1; a failed build answers
+// each event 503 in the group's error shape and is retried on the next.
 func main() {
 	fn := platform.MustConfigure("account") // TABLE_NAME, SECRET_ID, LOG_LEVEL
-	ready := platform.Prepare(fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		return lambdahttp.New(p.Account(auth.FromGateway)), nil // the caller is whom the authorizer verified
-	})
-	lambda.Start(lambdahttp.Serve(ready.Get, account.WriteError, fn.Log))
+	lambda.Start(platform.HTTPHandler(fn, (*platform.Platform).Account, account.WriteError))
 }

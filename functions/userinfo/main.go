@@ -4,8 +4,6 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"roster/shared/auth"
-	"roster/shared/lambdahttp"
 	"roster/shared/platform"
 	"roster/shared/userinfo"
 )
@@ -13,13 +11,10 @@ import (
 // The UserInfo routes over the table; stored access tokens are sealed with
 // the field key.
 //
-// Everything is built here, in Lambda's init phase, before the first poll
-// (decision 015): a failed build answers 503 and is retried on the next
-// event; a configuration error exits 1.
+// All of it is built in Lambda's init phase, before the first poll
+// (decision 015). A configuration error exits 1; a failed build answers
+// each event 503 in the group's error shape and is retried on the next.
 func main() {
 	fn := platform.MustConfigure("userinfo") // TABLE_NAME, SECRET_ID, LOG_LEVEL
-	ready := platform.Prepare(fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		return lambdahttp.New(p.UserInfo(auth.FromGateway)), nil // the caller is whom the authorizer verified
-	})
-	lambda.Start(lambdahttp.Serve(ready.Get, userinfo.WriteError, fn.Log))
+	lambda.Start(platform.HTTPHandler(fn, (*platform.Platform).UserInfo, userinfo.WriteError))
 }

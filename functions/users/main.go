@@ -4,8 +4,6 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"roster/shared/auth"
-	"roster/shared/lambdahttp"
 	"roster/shared/platform"
 	"roster/shared/users"
 )
@@ -13,13 +11,10 @@ import (
 // The Users routes over the directory: the table, passwords hashed with the
 // pepper, Azure application keys sealed with the field key.
 //
-// Everything is built here, in Lambda's init phase, before the first poll
-// (decision 015): a failed build answers 503 and is retried on the next
-// event; a configuration error exits 1.
+// All of it is built in Lambda's init phase, before the first poll
+// (decision 015). A configuration error exits 1; a failed build answers
+// each event 503 in the group's error shape and is retried on the next.
 func main() {
 	fn := platform.MustConfigure("users") // TABLE_NAME, SECRET_ID, LOG_LEVEL
-	ready := platform.Prepare(fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		return lambdahttp.New(p.Users(auth.FromGateway)), nil // the caller is whom the authorizer verified
-	})
-	lambda.Start(lambdahttp.Serve(ready.Get, users.WriteError, fn.Log))
+	lambda.Start(platform.HTTPHandler(fn, (*platform.Platform).Users, users.WriteError))
 }

@@ -7,9 +7,11 @@ import (
 	"roster/shared/account"
 	"roster/shared/auth"
 	"roster/shared/identity"
+	"roster/shared/lambdahttp"
 	"roster/shared/provision"
 	"roster/shared/userinfo"
 	"roster/shared/users"
+	"roster/shared/web"
 )
 
 // What each function serves, filled from the platform. authn establishes
@@ -50,4 +52,16 @@ func (p *Platform) UserInfo(authn auth.Middleware) http.Handler {
 // new owners' invitations go to notifier.
 func (p *Platform) Provisioning(notifier provision.Notifier) (*provision.Processor, error) {
 	return provision.New(p.Table, p.Keys.Pepper, provision.Options{Notifier: notifier})
+}
+
+// HTTPHandler is the Lambda handler of an HTTP function: it prepares the
+// function's group (Prepare: built now, in the init phase), with the caller
+// the principal the Lambda authorizer verified (auth.FromGateway). While no
+// build has succeeded, each event is answered 503 in the group's own error
+// shape, errw (lambdahttp.Serve).
+func HTTPHandler(fn Function, group func(p *Platform, authn auth.Middleware) http.Handler, errw web.ErrorWriter) lambdahttp.Handler {
+	ready := Prepare(fn, func(p *Platform) (lambdahttp.Handler, error) {
+		return lambdahttp.New(group(p, auth.FromGateway)), nil
+	})
+	return lambdahttp.Serve(ready.Get, errw, fn.Log)
 }

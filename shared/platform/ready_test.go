@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -15,9 +16,9 @@ import (
 	"roster/shared/account"
 	"roster/shared/auth"
 	"roster/shared/identity"
-	"roster/shared/lambdahttp"
 	"roster/shared/platform"
 	"roster/shared/provision"
+	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
@@ -85,13 +86,10 @@ func httpEvent(path string) events.APIGatewayV2HTTPRequest {
 
 func TestPrepareBuildsDuringInitAndKeepsTheBuild(t *testing.T) {
 	s := newStarting(t, "account", 0)
-	ready := platform.Prepare(s.fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		return lambdahttp.New(p.Account(auth.FromGateway)), nil
-	})
+	h := platform.HTTPHandler(s.fn, (*platform.Platform).Account, account.WriteError)
 	if s.loads != 1 {
 		t.Fatalf("%d builds before the first event, want 1", s.loads)
 	}
-	h := lambdahttp.Serve(ready.Get, account.WriteError, s.fn.Log)
 	for range 2 {
 		if res, err := h(context.Background(), httpEvent("/.well-known/jwks.json")); err != nil || res.StatusCode != 200 {
 			t.Fatalf("status %d, error %v", res.StatusCode, err)
@@ -108,10 +106,7 @@ func TestPrepareBuildsDuringInitAndKeepsTheBuild(t *testing.T) {
 // succeeds and is served, and so is every event after it, with no build.
 func TestHTTPFunctionAnswers503UntilABuildSucceeds(t *testing.T) {
 	s := newStarting(t, "account", 2)
-	ready := platform.Prepare(s.fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		return lambdahttp.New(p.Account(auth.FromGateway)), nil
-	})
-	h := lambdahttp.Serve(ready.Get, account.WriteError, s.fn.Log)
+	h := platform.HTTPHandler(s.fn, (*platform.Platform).Account, account.WriteError)
 
 	res, err := h(context.Background(), httpEvent("/.well-known/jwks.json"))
 	if err != nil || res.StatusCode != 503 || res.Headers["Content-Type"] != web.ProblemContentType {
@@ -136,19 +131,17 @@ func TestHTTPFunctionAnswers503UntilABuildSucceeds(t *testing.T) {
 func TestHTTPFunctionAnswers503InItsGroupsShape(t *testing.T) {
 	for _, tc := range []struct {
 		name, path string
+		group      func(*platform.Platform, auth.Middleware) http.Handler
 		errw       web.ErrorWriter
 		want       string // a member only that shape has
 	}{
-		{"users", "/users", users.WriteError, `"type":"about:blank"`},
-		{"identity", "/demo/demo/identity_/api/Group", identity.WriteError, `"traceId"`},
-		{"accessusers", "/api/v1/accessuser/search", accessusers.WriteError, `"messageId":50301`},
+		{"users", "/users", (*platform.Platform).Users, users.WriteError, `"type":"about:blank"`},
+		{"identity", "/demo/demo/identity_/api/Group", (*platform.Platform).Identity, identity.WriteError, `"traceId"`},
+		{"accessusers", "/api/v1/accessuser/search", (*platform.Platform).AccessUsers, accessusers.WriteError, `"messageId":50301`},
+		{"userinfo", "/UserInfo/UserId", (*platform.Platform).UserInfo, userinfo.WriteError, `"type":"about:blank"`},
 	} {
 		s := newStarting(t, tc.name, 99)
-		ready := platform.Prepare(s.fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-			t.Error("built after a failed platform")
-			return nil, nil
-		})
-		res, err := lambdahttp.Serve(ready.Get, tc.errw, s.fn.Log)(context.Background(), httpEvent(tc.path))
+		res, err := platform.HTTPHandler(s.fn, tc.group, tc.errw)(context.Background(), httpEvent(tc.path))
 		if err != nil || res.StatusCode != 503 || !strings.Contains(res.Body, tc.want) {
 			t.Errorf("%s: status %d, body %s, error %v; want 503 with %s", tc.name, res.StatusCode, res.Body, err, tc.want)
 		}
