@@ -1,8 +1,8 @@
 // Package catalog lists Roster's Lambda functions as the code knows them:
 // each function's logical id in template.yaml, the routes its group serves,
 // and which of the composition root's builders (package platform) makes
-// its handler. The local server mounts
-// functions from it, and tests hold it and template.yaml to each other.
+// its handler. The local server mounts functions from it, and tests hold it
+// and template.yaml to each other.
 package catalog
 
 import (
