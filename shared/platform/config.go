@@ -89,9 +89,9 @@ func Configure(name string, getenv func(string) string, logOut io.Writer, requir
 	if err != nil {
 		return Function{}, fmt.Errorf("%s: %w", name, err)
 	}
-	f := Function{Name: name, Config: cfg, AWS: AWSFromEnv(getenv), Log: web.NewLogger(logOut, cfg.LogLevel), Getenv: getenv}
-	f.Load = func(ctx context.Context) (*Platform, error) { return New(ctx, f.Config, f.AWS, f.Log) }
-	return f, nil
+	awsCfg, log := AWSFromEnv(getenv), web.NewLogger(logOut, cfg.LogLevel)
+	return Function{Name: name, Config: cfg, AWS: awsCfg, Log: log, Getenv: getenv,
+		Load: func(ctx context.Context) (*Platform, error) { return New(ctx, cfg, awsCfg, log) }}, nil
 }
 
 // MustConfigure is [Configure] over the process environment, logging to
