@@ -341,22 +341,19 @@ func (t *Table) MemberUserID(ctx context.Context, accountID, tenantID string) (s
 // in one transaction conditional on the account being a member of the
 // tenant. fault.NotFound when it is not (or there is no account).
 func (t *Table) SetDefaultTenant(ctx context.Context, accountID, tenantID string) error {
-	_, err := t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(accountPK(accountID), memberSK(tenantID)),
-			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}},
-		{Update: &types.Update{
-			TableName: &t.name, Key: key(accountPK(accountID), accountSK),
-			UpdateExpression:          aws.String("SET defaultTenant = :tenant ADD version :one"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": str(tenantID), ":one": num(1)},
-		}},
-	}})
-	if codes, ok := cancellation(err); ok && len(failedItems(codes)) > 0 {
-		return fault.Wrap(err, fault.NotFound, "The person holds no user in this tenant.")
-	}
-	return translate(err, "set default tenant of "+accountID)
+	notMember := fault.New(fault.NotFound, "The person holds no user in this tenant.")
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &t.name, Key: key(accountPK(accountID), memberSK(tenantID)),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+	}}, notMember)
+	x.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: &t.name, Key: key(accountPK(accountID), accountSK),
+		UpdateExpression:          aws.String("SET defaultTenant = :tenant ADD version :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": str(tenantID), ":one": num(1)},
+	}}, notMember)
+	return x.run(ctx, t.db, "set default tenant of "+accountID)
 }
 
 // SetAccountPassword stores a password hash (a PHC string made by

@@ -168,31 +168,21 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 		if err != nil {
 			return err
 		}
-		block := len(items)
+		x := &txn{table: &t.name}
+		x.addCreate(u, items)
 		for _, g := range u.Groups {
-			items = append(items, groupCheck(&t.name, tenantPK(u.TenantID), g))
+			x.add(groupCheck(&t.name, tenantPK(u.TenantID), g), errCreateNoGroup)
 		}
-		if len(items) > maxTransactItems {
-			return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-block))
+		if len(x.items) > maxTransactItems {
+			return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-len(items)))
 		}
-		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			return nil
-		}
-		if codes, ok := cancellation(err); ok {
-			for _, i := range failedItems(codes) {
-				if i >= block {
-					return &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
-						Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}, Err: err}
-				}
-				if ferr := createFailure(createSlot(u, i), err); ferr != nil {
-					return ferr
-				}
-			}
-		}
-		return translate(err, "create user "+u.ID)
+		return x.run(ctx, t.db, "create user "+u.ID)
 	})
 }
+
+// errCreateNoGroup is what a failed group check means when creating a user.
+var errCreateNoGroup = &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
+	Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}}
 
 // prepareUser fills what a create decides: the first number to try, the
 // account of a new person, and Version 1.
@@ -307,11 +297,7 @@ func (t *Table) createItems(u *user.User, passwordHash string) ([]types.Transact
 		account.ExpressionAttributeValues[":hash"] = str(passwordHash)
 	}
 	items := []types.TransactWriteItem{
-		createTenant: {ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(pk, tenantSK),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
-		}},
+		createTenant:   tenantActive(&t.name, pk),
 		createUser:     {Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		createEmail:    {Put: marker(emailSK(user.NormalizeEmail(u.Email)))},
 		createUsername: {Put: marker(usernameSK(user.NormalizeUsername(u.Username)))},
@@ -330,12 +316,20 @@ func (t *Table) createItems(u *user.User, passwordHash string) ([]types.Transact
 	return items, nil
 }
 
+// addCreate adds the create block of u (createItems), each item with
+// what its failure means.
+func (x *txn) addCreate(u *user.User, items []types.TransactWriteItem) {
+	for i, it := range items {
+		x.add(it, createFailure(createSlot(u, i), nil))
+	}
+}
+
 // createFailure returns the error for item i of a create block whose
 // condition failed, or nil when that item cannot fail.
 func createFailure(i int, err error) error {
 	switch i {
 	case createTenant:
-		return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
+		return fault.Wrap(err, fault.NotFound, "%s", errTenantInactive.Message)
 	case createUser:
 		return fault.Wrap(err, fault.Conflict, "The user already exists.")
 	case createEmail:
