@@ -291,7 +291,15 @@ func (t *Table) putNew(ctx context.Context, v any, conflict, op string) error {
 
 // getOne reads one item with a strongly consistent read into v.
 func (t *Table) getOne(ctx context.Context, k map[string]types.AttributeValue, v any, notFound, op string) error {
-	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true)})
+	return t.getProjected(ctx, k, "", v, notFound, op)
+}
+
+// getProjected reads the attributes of one item a projection names (all
+// of them for ""), with a strongly consistent read, into v. A projection
+// must name PK, so that an item is told from a missing one.
+func (t *Table) getProjected(ctx context.Context, k map[string]types.AttributeValue, projection string, v any, notFound, op string) error {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true),
+		ProjectionExpression: optional(projection)})
 	if err != nil {
 		return translate(err, op)
 	}

@@ -185,13 +185,18 @@ func (t *Table) userUpdate(old, next *user.User) (*types.Update, error) {
 		return nil, fault.Wrap(fmt.Errorf("marshal user %s: %w", next.ID, err), fault.Internal, errInternal)
 	}
 	const tokenVersion = "tokenVersion"
+	byField(before, after, "azure")
 	names := map[string]string{"#version": "version"}
 	values := map[string]types.AttributeValue{":prev": num(old.Version)}
 	var set, remove []string
 	name := func(attr string) string {
-		n := "#a" + strconv.Itoa(len(names))
-		names[n] = attr
-		return n
+		var path []string
+		for _, part := range strings.Split(attr, ".") {
+			n := "#a" + strconv.Itoa(len(names))
+			names[n] = part
+			path = append(path, n)
+		}
+		return strings.Join(path, ".")
 	}
 	for _, attr := range slices.Sorted(maps.Keys(after)) {
 		if attr == attrPK || attr == attrSK || attr == tokenVersion || reflect.DeepEqual(before[attr], after[attr]) {
@@ -224,6 +229,27 @@ func (t *Table) userUpdate(old, next *user.User) (*types.Update, error) {
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	}, nil
+}
+
+// byField replaces the map attribute attr, when both before and after hold
+// one, by its fields ("attr.field"), so an update sets and removes fields
+// one by one and leaves alone a field neither side carries: the sealed
+// Azure application key, which an ordinary read withholds and a change
+// that keeps it therefore never has.
+func byField(before, after map[string]types.AttributeValue, attr string) {
+	b, okB := before[attr].(*types.AttributeValueMemberM)
+	a, okA := after[attr].(*types.AttributeValueMemberM)
+	if !okB || !okA {
+		return
+	}
+	delete(before, attr)
+	delete(after, attr)
+	for f, v := range b.Value {
+		before[attr+"."+f] = v
+	}
+	for f, v := range a.Value {
+		after[attr+"."+f] = v
+	}
 }
 
 // DeleteUsers deletes each user as read: the user conditional on its

@@ -95,8 +95,7 @@ func toUserItem(u *user.User) userItem {
 		Username: u.Username, UsernameLower: user.NormalizeUsername(u.Username),
 		Email: u.Email, EmailLower: user.NormalizeEmail(u.Email),
 		FirstName: u.FirstName, LastName: u.LastName, Active: u.Active, Role: u.Role,
-		AccessToken: u.AccessToken,
-		CreatedAt:   u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
 		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion, SessionsRevokedAt: epochMillis(u.SessionsRevokedAt),
@@ -110,15 +109,21 @@ func toUserItem(u *user.User) userItem {
 	}
 	if a := u.Azure; a != nil {
 		it.Azure = &azureItem{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID, ApplicationKey: a.ApplicationKey}
+		if a.ApplicationKey == user.Withheld {
+			it.Azure.ApplicationKey = "" // the stored key stays (see userUpdate)
+		}
 	}
 	return it
 }
 
+// user returns the stored user as ordinary reads return it: every sealed
+// secret withheld (the access token left out, the application key
+// user.Withheld). Only UserSecrets reads them.
 func (it userItem) user() *user.User {
 	u := &user.User{
 		TenantID: it.TenantID, ID: it.ID, Number: it.Number,
 		Username: it.Username, Email: it.Email, FirstName: it.FirstName, LastName: it.LastName,
-		Active: it.Active, Role: it.Role, AccessToken: it.AccessToken,
+		Active: it.Active, Role: it.Role,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
@@ -132,7 +137,10 @@ func (it userItem) user() *user.User {
 		u.CreatedWorkingEnvironments = append(u.CreatedWorkingEnvironments, user.WorkingEnvironment(w))
 	}
 	if a := it.Azure; a != nil {
-		u.Azure = &user.AzureCredentials{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID, ApplicationKey: a.ApplicationKey}
+		u.Azure = &user.AzureCredentials{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID}
+		if a.ApplicationKey != "" {
+			u.Azure.ApplicationKey = user.Withheld
+		}
 	}
 	return u
 }
@@ -362,6 +370,28 @@ func (t *Table) GetUser(ctx context.Context, tenantID, id string) (*user.User, e
 		return nil, fault.Wrap(fmt.Errorf("unmarshal user %s: %w", id, err), fault.Internal, "An internal error occurred.")
 	}
 	return it.user(), nil
+}
+
+// UserSecrets is the privileged read of a user's sealed secrets (the
+// UserInfo access token and the Azure application key), with one strongly
+// consistent GetItem of those attributes alone. No ordinary read returns
+// them. fault.NotFound.
+func (t *Table) UserSecrets(ctx context.Context, tenantID, id string) (*user.Secrets, error) {
+	var it struct {
+		PK          string     `dynamodbav:"PK"`
+		AccessToken string     `dynamodbav:"accessToken"`
+		Azure       *azureItem `dynamodbav:"azure"`
+	}
+	err := t.getProjected(ctx, key(tenantPK(tenantID), userSK(id)), "PK, accessToken, azure.applicationKey", &it,
+		"The user does not exist.", "get secrets of user "+id)
+	if err != nil {
+		return nil, err
+	}
+	s := &user.Secrets{AccessToken: it.AccessToken}
+	if it.Azure != nil {
+		s.ApplicationKey = it.Azure.ApplicationKey
+	}
+	return s, nil
 }
 
 // UserIDByEmail reads the email marker with a strongly consistent read.
