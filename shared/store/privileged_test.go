@@ -33,15 +33,23 @@ func noSecret(t *testing.T, what string, values ...any) {
 	}
 }
 
+// withAzureKey creates ada in a new tenant t1 with Azure credentials
+// (key sealedKey) and a person whose password hash is storedHash.
+func withAzureKey(t *testing.T, env storetest.Env) *user.User {
+	t.Helper()
+	env.Tenant(t, "t1")
+	u := newUser("t1", "ada")
+	u.Azure = &user.AzureCredentials{SubscriptionID: "sub", TenantID: "az", ApplicationID: "app", ApplicationKey: sealedKey}
+	if err := env.Table.CreateUserWithPassword(context.Background(), u, storedHash); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func TestOrdinaryReadsNeverCarrySecretsAndOnlyThePrivilegedReadsDo(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		ctx := context.Background()
-		env.Tenant(t, "t1")
-		u := newUser("t1", "ada")
-		u.Azure = &user.AzureCredentials{SubscriptionID: "sub", TenantID: "az", ApplicationID: "app", ApplicationKey: sealedKey}
-		if err := env.Table.CreateUserWithPassword(ctx, u, storedHash); err != nil {
-			t.Fatal(err)
-		}
+		u := withAzureKey(t, env)
 		err := env.Table.SetAccessToken(ctx, user.AccessTokenChange{TenantID: "t1", UserID: u.ID, Email: u.Email, Sealed: sealedToken, By: "test", At: msNow()})
 		if err != nil {
 			t.Fatal(err)
@@ -95,10 +103,7 @@ func TestOrdinaryReadsNeverCarrySecretsAndOnlyThePrivilegedReadsDo(t *testing.T)
 func TestAChangeOfAnOrdinaryReadKeepsTheWithheldKeyAndANewSealedKeyReplacesIt(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		ctx := context.Background()
-		env.Tenant(t, "t1")
-		u := newUser("t1", "ada")
-		u.Azure = &user.AzureCredentials{SubscriptionID: "sub", TenantID: "az", ApplicationID: "app", ApplicationKey: sealedKey}
-		mustCreate(t, env, u)
+		u := withAzureKey(t, env)
 
 		old := mustGet(t, env, "t1", u.ID)
 		next := changed(old, func(n *user.User) {
