@@ -44,7 +44,7 @@ func theUser() *user.User {
 		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC),
 		CreatedBy: "user:usr9", UpdatedBy: "user:usr1", Version: 7,
 		AccountID: "acc1", DisplayName: "Amazing Grace", Mobile: "+47 912 34 567", LanguageCode: "en", DefaultStoreID: "store-1",
-		TokenVersion: 3, AccessToken: "sealed-third-party-token",
+		TokenVersion: 3,
 	}
 }
 

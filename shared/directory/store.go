@@ -59,8 +59,10 @@ type Store interface {
 	// several users were given (ErrLastOwner).
 	DeleteUsers(ctx context.Context, users []*user.User) (stale []string, err error)
 
-	// AccountMembers returns an account and its memberships. fault.NotFound.
-	AccountMembers(ctx context.Context, accountID string) (*signin.Account, []signin.Membership, error)
+	// AccountCredentials is the privileged read a password change needs:
+	// an account with its password hash, and its memberships.
+	// fault.NotFound.
+	AccountCredentials(ctx context.Context, accountID string) (*signin.Account, []signin.Membership, error)
 	// RecordLoginFailure counts a wrong password against an account.
 	RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (locked bool, err error)
 

@@ -520,7 +520,7 @@ func (s *service) passwordChange(ctx context.Context, u *user.User, next string,
 	if u.AccountID == "" {
 		return nil, noAccount
 	}
-	acct, members, err := s.st.AccountMembers(ctx, u.AccountID)
+	acct, members, err := s.st.AccountCredentials(ctx, u.AccountID)
 	if fault.CodeOf(err) == fault.NotFound {
 		return nil, fault.Wrap(err, fault.Conflict, "%s", noAccount.Message)
 	}

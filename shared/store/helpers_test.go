@@ -60,6 +60,17 @@ func mustGet(t *testing.T, env storetest.Env, tenantID, id string) *user.User {
 	return u
 }
 
+// mustSecrets reads a user's sealed secrets (the privileged read) or fails
+// the test.
+func mustSecrets(t *testing.T, env storetest.Env, tenantID, id string) *user.Secrets {
+	t.Helper()
+	s, err := env.Table.UserSecrets(context.Background(), tenantID, id)
+	if err != nil {
+		t.Fatalf("get secrets of user %s: %v", id, err)
+	}
+	return s
+}
+
 // wantCode fails the test unless err carries code and names each field.
 var wantCode = faulttest.Want
 

@@ -39,7 +39,7 @@ func theUser() *user.User {
 		FirstName: "Grace", LastName: "Hopper", Active: true, Role: "user_manager",
 		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC),
 		CreatedBy: "user:usr9", UpdatedBy: "user:usr9", Version: 7,
-		AccountID: "acc1", TokenVersion: 3, AccessToken: "sealed-third-party-token",
+		AccountID: "acc1", TokenVersion: 3,
 		NotificationsOptIn: true, LDAPUserName: "ACME\\ghopper", InvitationAccepted: true,
 		Groups:              []string{"grp1"},
 		WorkingEnvironments: []string{"we-1", "we-2"},
