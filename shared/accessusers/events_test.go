@@ -130,7 +130,7 @@ func TestLambdaWithoutAnAuthorizerContextAnswers401InTheEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e envelopeBody
+	var e webtest.Envelope
 	if err := json.Unmarshal([]byte(res.Body), &e); err != nil || res.StatusCode != 401 || e.Status != 401 || e.MessageID != 40101 {
 		t.Errorf("status %d body %s (%v)", res.StatusCode, res.Body, err)
 	}

@@ -182,17 +182,6 @@ func TestEveryRouteWithABodyRefusesBadBodiesNamingWhatIsWrong(t *testing.T) {
 	}
 }
 
-func TestUnknownPathsAndMethodsAnswerInTheEnvelope(t *testing.T) {
-	f := happy(t)
-	assertFailure(t, do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/nope", As: &owner}), http.StatusNotFound, 40400)
-	res := do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/add", As: &owner})
-	assertFailure(t, res, http.StatusMethodNotAllowed, 40501, "GET")
-	if got := res.Header.Get("Allow"); got != "POST" {
-		t.Errorf("Allow %q, want POST", got)
-	}
-	webtest.AssertCalls(t, f)
-}
-
 func TestAnInternalFailureSaysNothingOfItsCauseAndIsLogged(t *testing.T) {
 	f := happy(t)
 	f.search = func(store.UserSearch) (store.UserPage, error) { return store.UserPage{}, webtest.Fault(fault.Internal) }

@@ -335,32 +335,6 @@ func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
 	}
 }
 
-func TestWrongMethodIs405WithAllow(t *testing.T) {
-	tests := []struct{ method, target, allow string }{
-		{"DELETE", "/account", "GET, HEAD, POST, PUT"},
-		{"PATCH", "/tenants/acme/account", "GET, HEAD, POST, PUT"},
-		{"POST", "/account/invite", "GET, HEAD, PUT"},
-		{"GET", "/tenants/acme/devices", "POST"},
-		{"GET", "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk", "DELETE"},
-		{"POST", "/.well-known/jwks.json", "GET, HEAD"},
-	}
-	for _, tt := range tests {
-		f := happy(t)
-		res := do(t, f, request{Method: tt.method, Target: tt.target, As: &owner})
-		webtest.AssertProblem(t, res, http.StatusMethodNotAllowed)
-		webtest.AssertHeaders(t, res, map[string]string{"Allow": tt.allow})
-		webtest.AssertCalls(t, f)
-	}
-}
-
-func TestUnknownPathIs404Problem(t *testing.T) {
-	for _, target := range []string{"/", "/accounts", "/tenants/acme", "/tenants/acme/users", "/account/invite/x"} {
-		f := happy(t)
-		webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: target, As: &owner}), http.StatusNotFound)
-		webtest.AssertCalls(t, f)
-	}
-}
-
 func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
 	secrets := []string{accessTok, authTok, deviceTok, inviteTok, apiKeyTok, passwd, "sealed-third-party-token", "$argon2id"}
 	// Each response may carry only the secret it issues.

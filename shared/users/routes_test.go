@@ -328,29 +328,3 @@ func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
 		})
 	}
 }
-
-func TestWrongMethodIs405WithAllow(t *testing.T) {
-	tests := []struct{ method, target, allow string }{
-		{"DELETE", "/users", "GET, HEAD, POST"},
-		{"PATCH", "/users/usr1", "DELETE, GET, HEAD, PUT"},
-		{"POST", "/users/usr1", "DELETE, GET, HEAD, PUT"},
-		{"GET", "/users/usr1/role", "PUT"},
-		{"DELETE", "/users/usr1/working-environments", "PUT"},
-		{"GET", "/users/usr1/azure-credentials", "PUT"},
-	}
-	for _, tt := range tests {
-		f := happy(t)
-		res := do(t, f, request{Method: tt.method, Target: tt.target, As: &owner})
-		webtest.AssertProblem(t, res, http.StatusMethodNotAllowed)
-		webtest.AssertHeaders(t, res, map[string]string{"Allow": tt.allow})
-		webtest.AssertCalls(t, f)
-	}
-}
-
-func TestUnknownPathIs404Problem(t *testing.T) {
-	for _, target := range []string{"/", "/user", "/users/usr1/roles", "/users/usr1/role/admin", "/tenants/acme/users"} {
-		f := happy(t)
-		webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: target, As: &owner}), http.StatusNotFound)
-		webtest.AssertCalls(t, f)
-	}
-}
