@@ -13,15 +13,11 @@ import (
 	"roster/shared/web/webtest"
 )
 
-func TestEveryRouteHasAnEventAndEveryEventARoute(t *testing.T) {
-	webtest.CheckEventsCoverRoutes(t, webtest.EventFiles(t, "account"), routes(), route.name)
-}
-
 func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
 	byKey := webtest.Index(routes(), route.name)
 	webtest.EachEvent(t, "account", func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
 		rt := byKey[ev.RouteKey]
-		params := webtest.CheckEvent(t, ev, rt.path)
+		params, _ := webtest.PathParams(rt.path, ev.RawPath)
 		if params["tenantUid"] != "" && params["tenantUid"] != "demo" {
 			t.Errorf("tenant %q, want the local stack's demo tenant", params["tenantUid"])
 		}
@@ -31,12 +27,9 @@ func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
 		if (ev.Body != "") != (rt.body != "") {
 			t.Errorf("body %q, but the route takes %q", ev.Body, rt.body)
 		}
-		// Public routes have no authorizer; the others carry what the
-		// authorizer verified, for the demo tenant.
+		// The others carry what the authorizer verified, for the demo
+		// tenant; public routes have none (catalog's common test).
 		if rt.access == "public" {
-			if ev.RequestContext.Authorizer != nil {
-				t.Errorf("a public route with an authorizer context: %v", ev.RequestContext.Authorizer)
-			}
 			return
 		}
 		p := webtest.EventPrincipal(t, ev, "demo")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"roster/shared/auth"
 	"roster/shared/catalog"
 	"roster/shared/web"
@@ -105,4 +107,29 @@ func webRoutes(rs []catalog.Route) []web.Route {
 		out[i] = web.Route{Method: r.Method, Path: r.Path, Public: r.Public}
 	}
 	return out
+}
+
+// TestEveryRouteOfEveryFunctionHasARealisticEvent holds events/ to the
+// catalog: each function's files, events/<Dir>-*.json, cover its routes
+// and nothing else, each is what API Gateway delivers for its route
+// (webtest.CheckEvent), and a public route's event carries no authorizer
+// context, since the template puts no authorizer in front of it.
+func TestEveryRouteOfEveryFunctionHasARealisticEvent(t *testing.T) {
+	for _, f := range catalog.Functions() {
+		t.Run(f.LogicalID, func(t *testing.T) {
+			routes := webRoutes(f.Routes)
+			webtest.CheckEventsCoverRoutes(t, webtest.EventFiles(t, f.Dir), routes, webtest.RouteKey)
+			byKey := webtest.Index(routes, webtest.RouteKey)
+			webtest.EachEvent(t, f.Dir, func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
+				rt, ok := byKey[ev.RouteKey]
+				if !ok {
+					return // CheckEventsCoverRoutes names it
+				}
+				webtest.CheckEvent(t, ev, rt.Path)
+				if rt.Public && ev.RequestContext.Authorizer != nil {
+					t.Errorf("a public route with an authorizer context: %v", ev.RequestContext.Authorizer)
+				}
+			})
+		})
+	}
 }
