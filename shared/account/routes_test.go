@@ -1,8 +1,6 @@
 package account_test
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -294,44 +292,26 @@ func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
 		if rt.body == "" {
 			continue
 		}
-		for _, c := range webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10) {
-			t.Run(rt.name()+"/"+c.Name, func(t *testing.T) {
+		webtest.CheckBadBodies(t, rt.name(), webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10),
+			func(t *testing.T, c webtest.BadBody) (response, webtest.Recorder) {
 				f := happy(t)
 				rq := rt.request()
 				rq.Body, rq.Edit = c.Body, c.Edit
 				rq.Header = webtest.Headers(rt.header, c.Header)
-				res := do(t, f, rq)
-				webtest.AssertProblem(t, res, c.Status, c.Field)
-				webtest.AssertCalls(t, f)
+				return do(t, f, rq), f
 			})
-		}
 	}
 }
 
-func TestServiceFaultsMapToTheirStatus(t *testing.T) {
+func TestServiceErrorsReachTheCallerByTheirCode(t *testing.T) {
 	for _, rt := range routes() {
 		if rt.call == "" {
 			continue
 		}
-		for _, code := range webtest.ServiceFaults() {
-			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
-				f := failing(t, webtest.Fault(code))
-				webtest.AssertFault(t, do(t, f, rt.request()), code)
-				webtest.AssertCalls(t, f, rt.call)
-			})
-		}
-	}
-}
-
-func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
-	for _, rt := range routes() {
-		if rt.call == "" {
-			continue
-		}
-		t.Run(rt.name(), func(t *testing.T) {
-			cause := errors.New("dynamodb: table roster-prod access denied")
-			webtest.AssertInternal(t, do(t, failing(t, cause), rt.request()), cause)
-		})
+		webtest.CheckServiceErrors(t, rt.name(), func(t *testing.T, err error) (response, webtest.Recorder) {
+			f := failing(t, err)
+			return do(t, f, rt.request()), f
+		}, rt.call)
 	}
 }
 

@@ -1,8 +1,6 @@
 package users_test
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -248,25 +246,16 @@ func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
 		}
 		cases := append(webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10),
 			webtest.BadBody{Name: "empty object", Body: `{}`, Status: 400})
-		for _, c := range cases {
-			t.Run(rt.name()+"/"+c.Name, func(t *testing.T) {
-				f := happy(t)
-				rq := rt.request()
-				rq.Body, rq.Edit, rq.Header = c.Body, c.Edit, c.Header
-				res := do(t, f, rq)
-				if c.Field == "" {
-					if res.Code != c.Status {
-						t.Fatalf("status %d, want %d; body %s", res.Code, c.Status, res.Body)
-					}
-				} else {
-					webtest.AssertProblem(t, res, c.Status, c.Field)
-				}
-				webtest.AssertCalls(t, f)
-				if strings.Contains(string(res.Body), clearKey) {
-					t.Errorf("the key is echoed: %s", res.Body)
-				}
-			})
-		}
+		webtest.CheckBadBodies(t, rt.name(), cases, func(t *testing.T, c webtest.BadBody) (response, webtest.Recorder) {
+			f := happy(t)
+			rq := rt.request()
+			rq.Body, rq.Edit, rq.Header = c.Body, c.Edit, c.Header
+			res := do(t, f, rq)
+			if strings.Contains(string(res.Body), clearKey) {
+				t.Errorf("the key is echoed: %s", res.Body)
+			}
+			return res, f
+		})
 	}
 }
 
@@ -303,28 +292,16 @@ func TestDeleteRefusesABody(t *testing.T) {
 	})
 }
 
-func TestServiceFaultsMapToTheirStatus(t *testing.T) {
+func TestServiceErrorsReachTheCallerByTheirCode(t *testing.T) {
 	for _, rt := range routes() {
-		for _, code := range webtest.ServiceFaults() {
-			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
-				f := failing(t, webtest.Fault(code))
-				webtest.AssertFault(t, do(t, f, rt.request()), code)
-				webtest.AssertCalls(t, f, rt.call)
-			})
-		}
+		webtest.CheckServiceErrors(t, rt.name(), func(t *testing.T, err error) (response, webtest.Recorder) {
+			f := failing(t, err)
+			return do(t, f, rt.request()), f
+		}, rt.call)
 	}
 }
 
 func TestServiceFieldErrorsReachTheCaller(t *testing.T) {
 	f := failing(t, &fault.Error{Code: fault.Conflict, Message: "The email is taken.", Fields: []fault.FieldError{{Field: "email", Message: "is taken"}}})
 	webtest.AssertProblem(t, do(t, f, routeNamed(t, "POST /users").request()), http.StatusConflict, "email")
-}
-
-func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			cause := errors.New("dynamodb: table roster-prod access denied")
-			webtest.AssertInternal(t, do(t, failing(t, cause), rt.request()), cause)
-		})
-	}
 }
