@@ -29,12 +29,7 @@ var fixedNow = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 const fixedStamp = "2025-03-10T12:00:00.000Z"
 
 // The callers tests act as.
-var (
-	member   = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	manager  = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	owner    = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	adminKey = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-)
+var owner, manager, member, adminKey, managerKey, memberKey, otherOwner = webtest.Callers()
 
 // grace is the user the fake directory knows: number 42, profile 2 (LDAP
 // in the fake's profiles) unless a test changes it.

@@ -22,15 +22,12 @@ import (
 )
 
 // The callers tests act as, all in tenant acme, whose organization is
-// AcmeCorp and whose tenant name is Prod.
+// AcmeCorp and whose tenant name is Prod, but globex (otherOwner); nobody
+// holds a role that grants nothing.
 var (
-	owner     = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	manager   = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	member    = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	adminKey  = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-	memberKey = auth.Principal{TenantID: "acme", KeyID: "key2", Roles: []string{"member"}, Method: auth.ViaAPIKey}
-	nobody    = auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Roles: []string{"retired"}, Method: auth.ViaAccessToken}
-	globex    = auth.Principal{TenantID: "globex", UserID: "usr7", AccountID: "acc7", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+	owner, manager, member, adminKey, managerKey, memberKey, globex = webtest.Callers()
+
+	nobody = auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Roles: []string{"retired"}, Method: auth.ViaAccessToken}
 )
 
 // The tenants the fake TenantReader knows.
