@@ -1,7 +1,6 @@
 package identity_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -147,11 +146,7 @@ func assertValidation(t *testing.T, res response, fields ...string) validation {
 		t.Errorf("members %q, want errors, type, title, status and traceId", got)
 	}
 	var v validation
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("body %s: %v", res.Body, err)
-	}
+	webtest.DecodeStrict(t, res.Body, &v)
 	if v.Type != "https://tools.ietf.org/html/rfc7231#section-6.5.1" || v.Title != "One or more validation errors occurred." || v.Status != 400 {
 		t.Errorf("problem %+v", v)
 	}

@@ -1,8 +1,6 @@
 package webtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -66,11 +64,7 @@ func AssertTraceProblem(t testing.TB, res Response, status int) TraceProblem {
 	}
 	AssertTraceProblemHeaders(t, res)
 	var p TraceProblem
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.Body, err)
-	}
+	DecodeStrict(t, res.Body, &p)
 	wantTitle := http.StatusText(status)
 	if status == 500 {
 		wantTitle = "An error occurred while processing your request."
@@ -129,11 +123,7 @@ func DecodeEnvelope(t testing.TB, res Response) Envelope {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
 	var e Envelope
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
-		t.Fatalf("envelope %s: %v", res.Body, err)
-	}
+	DecodeStrict(t, res.Body, &e)
 	if _, err := time.Parse(envelopeStamp, e.Timestamp); err != nil {
 		t.Errorf("timestamp %q is not UTC to the millisecond: %v", e.Timestamp, err)
 	}
