@@ -2,7 +2,6 @@ package accessusers_test
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -62,21 +61,9 @@ func (rt route) request(as *auth.Principal) request {
 }
 
 func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
-	var got, want []string
-	for _, r := range accessusers.Routes(accessusers.Deps{}) {
-		got = append(got, r.Method+" "+r.Path)
-		if r.Public {
-			t.Errorf("%s %s is public; every route needs a caller", r.Method, r.Path)
-		}
-	}
-	for _, rt := range routes() {
-		want = append(want, rt.name())
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("routes\n%q\nwant\n%q", got, want)
-	}
+	listed := accessusers.Routes(accessusers.Deps{})
+	webtest.CheckBehindAuthorizer(t, listed)
+	webtest.CheckRoutes(t, listed, routes(), route.name)
 }
 
 func TestEveryRouteAnswersAValidRequestForAnOwnerAndAnAdminKey(t *testing.T) {

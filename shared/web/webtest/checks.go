@@ -48,3 +48,17 @@ func CheckBadBodies(t *testing.T, name string, cases []BadBody, serve func(t *te
 		})
 	}
 }
+
+// CheckRefusedParam sends each value of the path parameter param to the
+// route named name through serve and checks the 400 problem naming param,
+// with no call to the service.
+func CheckRefusedParam(t *testing.T, name, param string, values []string, serve func(t *testing.T, value string) (Response, Recorder)) {
+	t.Helper()
+	for _, v := range values {
+		t.Run(name+"/"+v, func(t *testing.T) {
+			res, f := serve(t, v)
+			AssertProblem(t, res, 400, param)
+			AssertCalls(t, f)
+		})
+	}
+}
