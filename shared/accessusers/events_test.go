@@ -3,7 +3,6 @@ package accessusers_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -87,19 +86,4 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestLambdaWithoutAnAuthorizerContextAnswers401InTheEnvelope(t *testing.T) {
-	ev := webtest.ReadEvent(t, filepath.Join(webtest.EventsDir(t), "accessusers-search.json"))
-	ev.RequestContext.Authorizer = nil
-	f := happy(t)
-	res, err := lambdahttp.New(accessusers.Handler(deps(f), web.NewLogger(&bytes.Buffer{}, "info"), auth.FromGateway))(context.Background(), ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e webtest.Envelope
-	if err := json.Unmarshal([]byte(res.Body), &e); err != nil || res.StatusCode != 401 || e.Status != 401 || e.MessageID != 40101 {
-		t.Errorf("status %d body %s (%v)", res.StatusCode, res.Body, err)
-	}
-	webtest.AssertCalls(t, f)
 }

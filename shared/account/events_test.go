@@ -101,13 +101,6 @@ func TestLambdaTrustsOnlyTheAuthorizerContext(t *testing.T) {
 			t.Errorf("headers %v", h)
 		}
 	})
-	t.Run("without an authorizer context the token in the header is not enough", func(t *testing.T) {
-		res, f, _ := serve(t, event(nil))
-		if res.StatusCode != http.StatusUnauthorized || webtest.EventHeader(res).Get("WWW-Authenticate") != `Bearer realm="roster"` {
-			t.Errorf("status %d, headers %v", res.StatusCode, res.Headers)
-		}
-		webtest.AssertCalls(t, f)
-	})
 	t.Run("an API key principal is refused on self-service", func(t *testing.T) {
 		key := auth.Principal{TenantID: "demo", KeyID: "demodemodemodemo", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
 		res, f, _ := serve(t, event(key.Context()))

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/catalog"
+	"roster/shared/lambdahttp"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
 )
@@ -21,7 +23,7 @@ var dialects = map[string]struct {
 	unknown []string
 }{
 	"AccessUsersFunction": {
-		dialect: webtest.EnvelopeDialect(map[int]int{404: 40400, 405: 40501, 500: 50001}),
+		dialect: webtest.EnvelopeDialect(map[int]int{401: 40101, 404: 40400, 405: 40501, 500: 50001}),
 		unknown: []string{"/api/v1/accessuser/nope"},
 	},
 	"AccountFunction": {
@@ -128,6 +130,35 @@ func TestEveryRouteOfEveryFunctionHasARealisticEvent(t *testing.T) {
 				webtest.CheckEvent(t, ev, rt.Path)
 				if rt.Public && ev.RequestContext.Authorizer != nil {
 					t.Errorf("a public route with an authorizer context: %v", ev.RequestContext.Authorizer)
+				}
+			})
+		})
+	}
+}
+
+// TestEveryProtectedRouteTrustsOnlyTheAuthorizerContext runs the event of
+// every route behind the authorizer through the Lambda adapter with
+// auth.FromGateway, as the function does, without the authorizer's
+// context and with a context that verified nothing: the credential in
+// the header is not enough, and the answer is a 401 in the group's
+// dialect, given before anything reaches the table.
+func TestEveryProtectedRouteTrustsOnlyTheAuthorizerContext(t *testing.T) {
+	for _, f := range catalog.Functions() {
+		t.Run(f.LogicalID, func(t *testing.T) {
+			h := lambdahttp.New(builder(f)(t, web.NewLogger(io.Discard, "info"), auth.FromGateway))
+			byKey := webtest.Index(webRoutes(f.Routes), webtest.RouteKey)
+			webtest.EachEvent(t, f.Dir, func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
+				if byKey[ev.RouteKey].Public {
+					return
+				}
+				for name, lambdaCtx := range map[string]map[string]any{"no context": nil, "nothing verified": {"method": ""}} {
+					t.Run(name, func(t *testing.T) {
+						res, err := h(t.Context(), webtest.WithAuthorizer(ev, lambdaCtx))
+						if err != nil {
+							t.Fatalf("lambda handler: %v", err)
+						}
+						dialects[f.LogicalID].dialect(t, webtest.EventResponse(res), 401)
+					})
 				}
 			})
 		})
