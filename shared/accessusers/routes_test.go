@@ -87,20 +87,6 @@ func TestEveryRouteAnswersAValidRequestForAnOwnerAndAnAdminKey(t *testing.T) {
 	}
 }
 
-func TestEveryRouteRefusesARequestWithoutACallerInTheEnvelope(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request(nil)
-			if rq.Body != "" {
-				rq.Body = `{"junk":` // the missing caller is the answer, not the body
-			}
-			assertFailure(t, do(t, f, rq), http.StatusUnauthorized, 40101)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestEveryRouteRefusesARoleWithoutItsPermission(t *testing.T) {
 	noRoles := auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Method: auth.ViaAccessToken}
 	for _, rt := range routes() {

@@ -128,26 +128,6 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 	}
 }
 
-func TestProtectedRoutesRefuseARequestWithoutACaller(t *testing.T) {
-	for _, rt := range routes() {
-		if rt.access == "public" {
-			continue
-		}
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request()
-			rq.As = nil
-			// Bad input too: the missing caller is the answer, not the body.
-			if rq.Body != "" {
-				rq.Body = `{"junk":`
-			}
-			res := do(t, f, rq)
-			webtest.AssertProblem(t, res, http.StatusUnauthorized)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestSelfServiceRoutesRefuseAnAPIKey(t *testing.T) {
 	for _, rt := range routes() {
 		if rt.access != "self" {

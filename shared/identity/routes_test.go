@@ -107,18 +107,6 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 	}
 }
 
-func TestEveryRouteRefusesACallerWithoutCredentials(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request(owner)
-			rq.As = nil
-			webtest.AssertTraceProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestEveryRouteRefusesARoleWithoutItsPermission(t *testing.T) {
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {

@@ -123,22 +123,6 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 	}
 }
 
-func TestEveryRouteRefusesARequestWithoutACaller(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request()
-			rq.As = nil
-			// Bad input too: the missing caller is the answer, not the body.
-			if rq.Body != "" {
-				rq.Body = `{"junk":`
-			}
-			webtest.AssertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestEveryRouteAcceptsAnAPIKey(t *testing.T) {
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {

@@ -42,20 +42,23 @@ var triedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, htt
 // CommonBehaviour checks what every group does the same way, each in its
 // own dialect: on every path its routes serve, each other method answers
 // 405 naming the method, with an Allow header of the path's methods; a
-// path no route serves answers 404 without an Allow header; and a panic
-// in any route answers 500 without showing it, which is logged instead.
+// path no route serves answers 404 without an Allow header; every route
+// but a public one answers 401 to a request without a caller, whatever
+// else is wrong with it; and a panic in any route answers 500 without
+// showing it, which is logged instead.
 // Every answer echoes the request id, and neither an answer nor the log
 // holds the credentials or password the request carried.
 func CommonBehaviour(t *testing.T, g Group) {
 	t.Helper()
 	var logs bytes.Buffer
 	h := g.Build(t, web.NewLogger(&logs, "debug"), panics)
-	send := func(t *testing.T, method, target string) Response {
+	nobody := g.Build(t, web.NewLogger(&logs, "debug"), As(nil))
+	password := `{"password":"` + commonPassword + `"}`
+	send := func(t *testing.T, h http.Handler, method, target, body string) Response {
 		t.Helper()
 		logs.Reset()
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, NewRequest(Request{Method: method, Target: target,
-			Body:   `{"password":"` + commonPassword + `"}`,
+		h.ServeHTTP(w, NewRequest(Request{Method: method, Target: target, Body: body,
 			Header: map[string]string{"Authorization": "Bearer " + commonToken, web.RequestIDHeader: commonRequestID}}))
 		res := Response{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes(), Logs: logs.String()}
 		if got := res.Header.Get(web.RequestIDHeader); got != commonRequestID {
@@ -77,7 +80,7 @@ func CommonBehaviour(t *testing.T, g Group) {
 					continue
 				}
 				t.Run(method+" "+target, func(t *testing.T) {
-					res := send(t, method, target)
+					res := send(t, h, method, target, password)
 					if msg := g.Dialect(t, res, http.StatusMethodNotAllowed); !strings.Contains(msg, method) {
 						t.Errorf("message %q does not name %s", msg, method)
 					}
@@ -89,9 +92,21 @@ func CommonBehaviour(t *testing.T, g Group) {
 	t.Run("404", func(t *testing.T) {
 		for _, target := range unknownTargets(g.Routes, g.Unknown) {
 			t.Run(target, func(t *testing.T) {
-				res := send(t, http.MethodGet, target)
+				res := send(t, h, http.MethodGet, target, password)
 				g.Dialect(t, res, http.StatusNotFound)
 				AssertHeaders(t, res, map[string]string{"Allow": ""})
+			})
+		}
+	})
+	t.Run("401", func(t *testing.T) {
+		for _, r := range g.Routes {
+			if r.Public {
+				continue
+			}
+			t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+				// Bad input too: the missing caller is the answer, not the
+				// body.
+				g.Dialect(t, send(t, nobody, r.Method, concrete(r.Path), `{"junk":"`+commonPassword+`"`), http.StatusUnauthorized)
 			})
 		}
 	})
@@ -99,7 +114,7 @@ func CommonBehaviour(t *testing.T, g Group) {
 		for _, r := range g.Routes {
 			target := concrete(r.Path)
 			t.Run(r.Method+" "+r.Path, func(t *testing.T) {
-				res := send(t, r.Method, target)
+				res := send(t, h, r.Method, target, password)
 				g.Dialect(t, res, http.StatusInternalServerError)
 				if strings.Contains(string(res.Body), "table roster-prod") {
 					t.Errorf("body shows the panic: %s", res.Body)
