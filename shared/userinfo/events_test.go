@@ -126,7 +126,7 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 						t.Errorf("body %q, want none", res.Body)
 					}
 				default:
-					webtest.AssertProblem(t, webtest.Response{Code: res.StatusCode, Header: webtest.EventHeader(res), Body: []byte(res.Body)}, run.status, run.fields...)
+					webtest.AssertProblem(t, webtest.EventResponse(res), run.status, run.fields...)
 					if n := usage.Writes(); n != 0 {
 						t.Errorf("%d write calls, want none", n)
 					}
