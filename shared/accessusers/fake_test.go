@@ -3,7 +3,6 @@ package accessusers_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -30,12 +29,7 @@ var fixedNow = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 const fixedStamp = "2025-03-10T12:00:00.000Z"
 
 // The callers tests act as.
-var (
-	member   = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	manager  = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	owner    = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	adminKey = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-)
+var owner, manager, member, adminKey, managerKey, memberKey, otherOwner = webtest.Callers()
 
 // grace is the user the fake directory knows: number 42, profile 2 (LDAP
 // in the fake's profiles) unless a test changes it.
@@ -184,30 +178,21 @@ func serve(t *testing.T, h http.Handler, rq request, logs *bytes.Buffer) respons
 	return response{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes(), Logs: logs.String()}
 }
 
-// envelopeBody is the envelope as a client decodes it.
-type envelopeBody struct {
-	Timestamp string `json:"timestamp"`
-	Status    int    `json:"status"`
-	MessageID int    `json:"messageId"`
-	Message   string `json:"message"`
+// decodeEnvelope decodes exactly the four members of the envelope,
+// stamped with the handlers' clock.
+func decodeEnvelope(t *testing.T, res response) webtest.Envelope {
+	t.Helper()
+	e := webtest.DecodeEnvelope(t, res)
+	assertStamp(t, e)
+	return e
 }
 
-// decodeEnvelope decodes exactly the four members of the envelope.
-func decodeEnvelope(t *testing.T, res response) envelopeBody {
+// assertStamp checks that e was stamped with the handlers' clock.
+func assertStamp(t *testing.T, e webtest.Envelope) {
 	t.Helper()
-	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
-	var e envelopeBody
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
-		t.Fatalf("envelope %s: %v", res.Body, err)
-	}
 	if e.Timestamp != fixedStamp {
 		t.Errorf("timestamp %q, want %q", e.Timestamp, fixedStamp)
 	}
-	return e
 }
 
 // assertOK checks a success envelope whose message contains each of want.
@@ -227,33 +212,11 @@ func assertOK(t *testing.T, res response, want ...string) {
 	}
 }
 
-// assertFailure checks a failure envelope: the HTTP status repeated in
-// status, the messageId, and a message naming each of want (fields, or
-// words a person needs). Every 401 carries the Bearer challenge.
+// assertFailure checks a failure envelope ([webtest.AssertEnvelope])
+// stamped with the handlers' clock.
 func assertFailure(t *testing.T, res response, status, messageID int, want ...string) {
 	t.Helper()
-	if res.Code != status {
-		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
-	}
-	e := decodeEnvelope(t, res)
-	if e.Status != status || e.MessageID != messageID {
-		t.Errorf("envelope status %d messageId %d, want %d and %d: %s", e.Status, e.MessageID, status, messageID, e.Message)
-	}
-	for _, w := range want {
-		if !strings.Contains(e.Message, w) {
-			t.Errorf("message %q does not name %q", e.Message, w)
-		}
-	}
-	challenge := ""
-	if status == http.StatusUnauthorized {
-		challenge = `Bearer realm="roster"`
-	}
-	if got := res.Header.Get("WWW-Authenticate"); got != challenge {
-		t.Errorf("WWW-Authenticate %q, want %q", got, challenge)
-	}
-	if strings.Contains(string(res.Body), "cause that must stay internal") {
-		t.Errorf("body leaks the internal cause: %s", res.Body)
-	}
+	assertStamp(t, webtest.AssertEnvelope(t, res, status, messageID, want...))
 }
 
 // fieldErr is a domain fault of code that names field, as the directory

@@ -153,7 +153,7 @@ func TestTheGroupOverARealTableSeesEveryChangeInTheNextSearch(t *testing.T) {
 
 func assertStatusAndID(t *testing.T, res response, status, messageID int) {
 	t.Helper()
-	var e envelopeBody
+	var e webtest.Envelope
 	if err := json.Unmarshal(res.Body, &e); err != nil || res.Code != status || e.Status != status || e.MessageID != messageID {
 		t.Errorf("status %d, body %s; want %d with messageId %d", res.Code, res.Body, status, messageID)
 	}

@@ -2,7 +2,6 @@ package accessusers_test
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -62,21 +61,9 @@ func (rt route) request(as *auth.Principal) request {
 }
 
 func TestRoutesListsEveryRouteTheTestsCover(t *testing.T) {
-	var got, want []string
-	for _, r := range accessusers.Routes(accessusers.Deps{}) {
-		got = append(got, r.Method+" "+r.Path)
-		if r.Public {
-			t.Errorf("%s %s is public; every route needs a caller", r.Method, r.Path)
-		}
-	}
-	for _, rt := range routes() {
-		want = append(want, rt.name())
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("routes\n%q\nwant\n%q", got, want)
-	}
+	listed := accessusers.Routes(accessusers.Deps{})
+	webtest.CheckBehindAuthorizer(t, listed)
+	webtest.CheckRoutes(t, listed, routes(), route.name)
 }
 
 func TestEveryRouteAnswersAValidRequestForAnOwnerAndAnAdminKey(t *testing.T) {
@@ -97,20 +84,6 @@ func TestEveryRouteAnswersAValidRequestForAnOwnerAndAnAdminKey(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-func TestEveryRouteRefusesARequestWithoutACallerInTheEnvelope(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request(nil)
-			if rq.Body != "" {
-				rq.Body = `{"junk":` // the missing caller is the answer, not the body
-			}
-			assertFailure(t, do(t, f, rq), http.StatusUnauthorized, 40101)
-			webtest.AssertCalls(t, f)
-		})
 	}
 }
 
@@ -180,17 +153,6 @@ func TestEveryRouteWithABodyRefusesBadBodiesNamingWhatIsWrong(t *testing.T) {
 			})
 		}
 	}
-}
-
-func TestUnknownPathsAndMethodsAnswerInTheEnvelope(t *testing.T) {
-	f := happy(t)
-	assertFailure(t, do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/nope", As: &owner}), http.StatusNotFound, 40400)
-	res := do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/add", As: &owner})
-	assertFailure(t, res, http.StatusMethodNotAllowed, 40501, "GET")
-	if got := res.Header.Get("Allow"); got != "POST" {
-		t.Errorf("Allow %q, want POST", got)
-	}
-	webtest.AssertCalls(t, f)
 }
 
 func TestAnInternalFailureSaysNothingOfItsCauseAndIsLogged(t *testing.T) {
