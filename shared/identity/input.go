@@ -24,7 +24,7 @@ const (
 	maxEmptyBody = 64       // bytes a route that takes no body still reads
 	maxName      = 64       // characters of an organization or tenant name in a path
 	maxID        = 64       // characters of a user or group id
-	maxText      = 100      // characters of a name, surname or group name
+	maxText      = 100      // characters of a group name
 
 	maxPasswordBytes = password.MaxInputBytes // the hasher refuses longer
 )
@@ -309,17 +309,6 @@ func checkIDs(field string, ids []string, max int) []fault.FieldError {
 			return []fault.FieldError{{Field: field, Message: fmt.Sprintf("must list each id once (%s[%d] repeats %s[%d])", field, i, field, j)}}
 		}
 		seen[id] = i
-	}
-	return nil
-}
-
-// checkEmail checks an email address such as name@example.com.
-func checkEmail(field, email string) []fault.FieldError {
-	if email == "" || len(email) > check.MaxEmail {
-		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com, at most 254 bytes"}}
-	}
-	if addr, ok := check.EmailAddress(email); !ok || addr != email {
-		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com"}}
 	}
 	return nil
 }
