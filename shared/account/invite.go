@@ -21,11 +21,11 @@ const inviteHeader = "X-Invite-Token"
 // checkToken checks an opaque token given as input: present, bounded and
 // plain ASCII. Whether it is genuine is the service's answer.
 func checkToken(field, v string) []fault.FieldError {
-	switch {
-	case strings.TrimSpace(v) == "":
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case len(v) > maxCredential:
-		return []fault.FieldError{{Field: field, Message: "must be at most 512 bytes"}}
+	if strings.TrimSpace(v) == "" {
+		return check.Missing(field)
+	}
+	if p := check.Size(field, v, maxCredential); p != nil {
+		return p
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] <= ' ' || v[i] > '~' {

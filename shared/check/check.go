@@ -87,6 +87,20 @@ func Secret(field, v string, maxBytes int) []fault.FieldError {
 	return nil
 }
 
+// Token checks a third-party secret as it arrives (an access token, an
+// application key): present, at most maxBytes bytes, and text without
+// control characters, since it is stored and handed on as text. No message
+// ever quotes the value.
+func Token(field, v string, maxBytes int) []fault.FieldError {
+	if p := Secret(field, v, maxBytes); p != nil {
+		return p
+	}
+	if !Printable(v) {
+		return problem(field, msgControl)
+	}
+	return nil
+}
+
 // ID checks a required identifier: 1 to max bytes, each an ASCII letter or
 // digit or one of punct. badChar is the message for any other byte, since
 // each dialect words its pattern its own way.

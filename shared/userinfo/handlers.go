@@ -43,13 +43,10 @@ type updateAccessTokenRequest struct {
 // Valid checks the documented constraints: both fields required, min 1.
 func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 	var p []fault.FieldError
-	switch {
-	case strings.TrimSpace(r.AccessToken) == "": // blank is as missing as empty
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "is required and must not be empty"})
-	case len(r.AccessToken) > maxAccessToken:
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "must be at most 8192 bytes"})
-	case !check.Printable(r.AccessToken):
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "must not contain control characters"})
+	if strings.TrimSpace(r.AccessToken) == "" { // blank is as missing as empty
+		p = check.Missing("accessToken")
+	} else {
+		p = check.Token("accessToken", r.AccessToken, maxAccessToken)
 	}
 	p = append(p, checkEmail("userEmail", r.UserEmail)...)
 	return p

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"roster/shared/auth"
+	"roster/shared/check"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/user"
@@ -165,7 +166,7 @@ func (r azureCredentialsRequest) Valid(context.Context) []fault.FieldError {
 	p := checkAzureID("subscriptionId", r.SubscriptionID)
 	p = append(p, checkAzureID("tenantId", r.TenantID)...)
 	p = append(p, checkAzureID("applicationId", r.ApplicationID)...)
-	return append(p, checkAppKey("applicationKey", r.ApplicationKey)...)
+	return append(p, check.Token("applicationKey", r.ApplicationKey, maxAppKey)...)
 }
 
 // handleSetAzureCredentials sets a user's Azure credentials, replacing any

@@ -129,18 +129,6 @@ func checkAzureID(field, v string) []fault.FieldError {
 	return check.ID(field, v, maxAzureID, "-_.", "must be an Azure id such as 8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c: letters, digits, '.', '-' and '_'")
 }
 
-// checkAppKey checks an Azure application key as it arrives: present,
-// bounded, printable. Its value is never echoed in a message.
-func checkAppKey(field, v string) []fault.FieldError {
-	if p := check.Secret(field, v, maxAppKey); p != nil {
-		return p
-	}
-	if !check.Printable(v) {
-		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
-	}
-	return nil
-}
-
 // serviceFields are the directory's names for the fields this dialect
 // names otherwise.
 var serviceFields = map[string]string{
