@@ -166,6 +166,14 @@ func RoleNames() string {
 	return strings.Join(names, ", ")
 }
 
+// MaxUID is the most characters of a uid: the id of a user, group or
+// working environment as the dialects write it.
+const MaxUID = 64
+
+// UID reports whether v is a uid: ^[A-Za-z0-9_-]{1,64}$, the dialects'
+// pattern for ids, which also keeps every key well under DynamoDB's.
+func UID(v string) bool { return v != "" && len(v) <= MaxUID && Alnum(v, "_-") }
+
 // Alnum reports whether every byte of v is an ASCII letter or digit or one
 // of the bytes of punct. The empty string passes.
 func Alnum(v, punct string) bool {

@@ -218,3 +218,16 @@ func TestLengthCountsCharactersAndSizeCountsBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestUIDIsTheDialectsIDPattern(t *testing.T) {
+	for _, v := range []string{"a", "usr_2-X", strings.Repeat("u", check.MaxUID)} {
+		if !check.UID(v) {
+			t.Errorf("UID(%q) = false, want true", v)
+		}
+	}
+	for _, v := range []string{"", strings.Repeat("u", check.MaxUID+1), "a b", "a.b", "a#b", "é", "a\x00"} {
+		if check.UID(v) {
+			t.Errorf("UID(%q) = true, want false", v)
+		}
+	}
+}

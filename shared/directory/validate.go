@@ -12,11 +12,9 @@ import (
 )
 
 // Field limits beyond the user's own (package user). Ids (users, groups,
-// working environments) follow the dialects' uid pattern, which also keeps
-// every key well under DynamoDB's.
+// working environments) are uids (check.UID).
 const (
 	maxGroupName = 100 // characters
-	maxID        = 64
 	maxAzureID   = 128
 	maxAzureKey  = 1024 // bytes of an application key, before sealing
 	maxEnvs      = 100  // working environments per user
@@ -34,8 +32,8 @@ func (p *problems) check(found []fault.FieldError) { *p = append(*p, found...) }
 
 func (p problems) err() error { return fault.InvalidFields(p) }
 
-// validID reports whether v matches ^[A-Za-z0-9_-]{1,64}$.
-func validID(v string) bool { return v != "" && len(v) <= maxID && check.Alnum(v, "_-") }
+// validID reports whether v is a uid (check.UID).
+func validID(v string) bool { return check.UID(v) }
 
 // ids checks a list of ids: at most max of them, each well formed.
 func (p *problems) ids(field string, ids []string, max int) {
