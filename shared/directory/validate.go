@@ -27,8 +27,8 @@ func (p *problems) add(field, msg string) {
 	*p = append(*p, fault.FieldError{Field: field, Message: msg})
 }
 
-// check adds what a rule found, if anything.
-func (p *problems) check(found []fault.FieldError) { *p = append(*p, found...) }
+// addAll adds what a rule found, if anything.
+func (p *problems) addAll(found []fault.FieldError) { *p = append(*p, found...) }
 
 func (p problems) err() error { return fault.InvalidFields(p) }
 
@@ -52,13 +52,13 @@ func (p *problems) ids(field string, ids []string, max int) {
 // checkNew reports every problem of a new user that needs no stored state.
 func checkNew(in NewUser) error {
 	var p problems
-	p.check(user.CheckUsername("username", in.Username))
-	p.check(user.CheckOptionalEmail("email", in.Email))
-	p.check(user.CheckName("firstName", in.FirstName, false))
-	p.check(user.CheckName("lastName", in.LastName, false))
-	p.check(user.CheckLDAPUserName("ldapUserName", in.LDAPUserName))
+	p.addAll(user.CheckUsername("username", in.Username))
+	p.addAll(user.CheckOptionalEmail("email", in.Email))
+	p.addAll(user.CheckName("firstName", in.FirstName, false))
+	p.addAll(user.CheckName("lastName", in.LastName, false))
+	p.addAll(user.CheckLDAPUserName("ldapUserName", in.LDAPUserName))
 	if in.Role != "" {
-		p.check(user.CheckRole("role", in.Role))
+		p.addAll(user.CheckRole("role", in.Role))
 	}
 	if in.LoginProfileID < 0 {
 		p.add("loginProfileId", "must not be negative")
@@ -71,22 +71,22 @@ func checkNew(in NewUser) error {
 func checkChange(c Change) error {
 	var p problems
 	if c.Username != nil {
-		p.check(user.CheckUsername("username", *c.Username))
+		p.addAll(user.CheckUsername("username", *c.Username))
 	}
 	if c.Email != nil {
-		p.check(user.CheckOptionalEmail("email", *c.Email))
+		p.addAll(user.CheckOptionalEmail("email", *c.Email))
 	}
 	if c.FirstName != nil {
-		p.check(user.CheckName("firstName", *c.FirstName, false))
+		p.addAll(user.CheckName("firstName", *c.FirstName, false))
 	}
 	if c.LastName != nil {
-		p.check(user.CheckName("lastName", *c.LastName, false))
+		p.addAll(user.CheckName("lastName", *c.LastName, false))
 	}
 	if c.LDAPUserName != nil {
-		p.check(user.CheckLDAPUserName("ldapUserName", *c.LDAPUserName))
+		p.addAll(user.CheckLDAPUserName("ldapUserName", *c.LDAPUserName))
 	}
 	if c.Role != nil {
-		p.check(user.CheckRole("role", *c.Role))
+		p.addAll(user.CheckRole("role", *c.Role))
 	}
 	if c.LoginProfileID != nil && *c.LoginProfileID < 0 {
 		p.add("loginProfileId", "must not be negative")
@@ -95,13 +95,13 @@ func checkChange(c Change) error {
 		p.ids("workingEnvironments", *c.WorkingEnvironments, maxEnvs)
 	}
 	if a := c.Azure; a != nil {
-		p.check(check.Text("azureCredentials.subscriptionId", a.SubscriptionID, maxAzureID, false))
-		p.check(check.Text("azureCredentials.tenantId", a.TenantID, maxAzureID, false))
-		p.check(check.Text("azureCredentials.applicationId", a.ApplicationID, maxAzureID, false))
-		p.check(check.Size("azureCredentials.applicationKey", a.ApplicationKey, maxAzureKey))
+		p.addAll(check.Text("azureCredentials.subscriptionId", a.SubscriptionID, maxAzureID, false))
+		p.addAll(check.Text("azureCredentials.tenantId", a.TenantID, maxAzureID, false))
+		p.addAll(check.Text("azureCredentials.applicationId", a.ApplicationID, maxAzureID, false))
+		p.addAll(check.Size("azureCredentials.applicationKey", a.ApplicationKey, maxAzureKey))
 	}
 	if c.Password != nil {
-		p.check(check.Size("password", *c.Password, password.MaxInputBytes))
+		p.addAll(check.Size("password", *c.Password, password.MaxInputBytes))
 	}
 	p.ids("groupIDsToAdd", c.GroupsToAdd, MaxGroups)
 	p.ids("groupIDsToRemove", c.GroupsToRemove, MaxGroups)

@@ -290,12 +290,12 @@ func (p *problems) key(field, v string) {
 	}
 }
 
-// check adds what a rule found, if anything.
-func (p *problems) check(found []fault.FieldError) { *p = append(*p, found...) }
+// addAll adds what a rule found, if anything.
+func (p *problems) addAll(found []fault.FieldError) { *p = append(*p, found...) }
 
 // text checks a line of text (check.Text).
 func (p *problems) text(field, v string, max int, required bool) {
-	p.check(check.Text(field, v, max, required))
+	p.addAll(check.Text(field, v, max, required))
 }
 
 // groupRef checks a membership event's group: exactly one of id, name or
@@ -342,9 +342,9 @@ func (e *Event) validate() error {
 			p.add("owner", "is required")
 			break
 		}
-		p.check(user.CheckEmail("owner.email", e.Owner.Email))
-		p.check(user.CheckName("owner.firstName", e.Owner.FirstName, false))
-		p.check(user.CheckName("owner.lastName", e.Owner.LastName, false))
+		p.addAll(user.CheckEmail("owner.email", e.Owner.Email))
+		p.addAll(user.CheckName("owner.firstName", e.Owner.FirstName, false))
+		p.addAll(user.CheckName("owner.lastName", e.Owner.LastName, false))
 	case GroupUpsert:
 		g := e.Group
 		if g == nil {
@@ -370,17 +370,17 @@ func (e *Event) validate() error {
 			p.add("user", "is required")
 			return fault.InvalidFields(p)
 		}
-		p.check(user.CheckUsername("user.username", u.Username))
+		p.addAll(user.CheckUsername("user.username", u.Username))
 		if u.Email != "" {
-			p.check(user.CheckEmail("user.email", u.Email))
+			p.addAll(user.CheckEmail("user.email", u.Email))
 		}
-		p.check(user.CheckName("user.firstName", u.FirstName, false))
-		p.check(user.CheckName("user.lastName", u.LastName, false))
+		p.addAll(user.CheckName("user.firstName", u.FirstName, false))
+		p.addAll(user.CheckName("user.lastName", u.LastName, false))
 		if u.Active == nil {
 			p.add("user.active", "is required")
 		}
 		if u.Role != "" {
-			p.check(user.CheckRole("user.role", u.Role))
+			p.addAll(user.CheckRole("user.role", u.Role))
 		}
 	}
 	return fault.InvalidFields(p)
