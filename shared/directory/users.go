@@ -111,8 +111,7 @@ func (s *service) GetByUsername(ctx context.Context, p auth.Principal, username 
 	if err := require(p, role.UsersRead); err != nil {
 		return nil, err
 	}
-	var bad problems
-	if bad.username(username); len(bad) > 0 {
+	if user.CheckUsername("username", username) != nil {
 		return nil, noUser()
 	}
 	id, err := s.st.UserIDByUsername(ctx, p.TenantID, username)

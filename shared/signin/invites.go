@@ -110,11 +110,9 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 	}
 	var problems []fault.FieldError
 	problems = append(problems, checkEmail("email", in.Email)...)
-	if !role.Valid(in.Role) {
-		problems = append(problems, fault.FieldError{Field: "role", Message: "must be one of " + roleList()})
-	}
-	problems = append(problems, checkName("firstname", in.FirstName, false)...)
-	problems = append(problems, checkName("lastname", in.LastName, false)...)
+	problems = append(problems, user.CheckRole("role", in.Role)...)
+	problems = append(problems, user.CheckName("firstname", in.FirstName, false)...)
+	problems = append(problems, user.CheckName("lastname", in.LastName, false)...)
 	if in.TTL < 0 || in.TTL > MaxInviteTTL {
 		problems = append(problems, fault.FieldError{Field: "ttl", Message: "must be between 0 (the default of 7 days) and 30 days"})
 	}
@@ -151,13 +149,4 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 		return Issued{}, err
 	}
 	return Issued{ID: k.ID, Token: k.Token, ExpiresAt: stored.ExpiresAt}, nil
-}
-
-// roleList names the built-in roles for messages.
-func roleList() string {
-	var names []string
-	for _, r := range role.All() {
-		names = append(names, string(r))
-	}
-	return strings.Join(names, ", ")
 }

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"roster/shared/auth"
@@ -17,11 +16,10 @@ import (
 	"roster/shared/web"
 )
 
-// Limits on input, documented in the README.
+// Limits on input, documented in the README; a user's fields follow
+// package user's rules.
 const (
 	maxBody        = 16 << 10 // bytes per request body
-	maxName        = 100      // characters per name
-	maxUsername    = 128      // characters
 	maxAccessToken = 8 << 10  // bytes; room for large JWTs
 )
 
@@ -45,13 +43,10 @@ type updateAccessTokenRequest struct {
 // Valid checks the documented constraints: both fields required, min 1.
 func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 	var p []fault.FieldError
-	switch {
-	case strings.TrimSpace(r.AccessToken) == "": // blank is as missing as empty
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "is required and must not be empty"})
-	case len(r.AccessToken) > maxAccessToken:
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "must be at most 8192 bytes"})
-	case !check.Printable(r.AccessToken):
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "must not contain control characters"})
+	if strings.TrimSpace(r.AccessToken) == "" { // blank is as missing as empty
+		p = check.Missing("accessToken")
+	} else {
+		p = check.Token("accessToken", r.AccessToken, maxAccessToken)
 	}
 	p = append(p, checkEmail("userEmail", r.UserEmail)...)
 	return p
@@ -110,19 +105,15 @@ type registerRequest struct {
 func (r registerRequest) Valid(context.Context) []fault.FieldError {
 	p := checkEmail("userEmail", r.UserEmail)
 	emailOK := len(p) == 0
-	p = append(p, checkName("firstName", r.FirstName, true)...)
-	p = append(p, checkName("lastName", r.LastName, true)...)
+	p = append(p, user.CheckName("firstName", r.FirstName, true)...)
+	p = append(p, user.CheckName("lastName", r.LastName, true)...)
 	switch {
-	case r.UserName == "" && emailOK && utf8.RuneCountInString(strings.TrimSpace(r.UserEmail)) > maxUsername:
+	case r.UserName == "" && emailOK && utf8.RuneCountInString(strings.TrimSpace(r.UserEmail)) > user.MaxUsername:
 		// The email would become a user name longer than any group takes
 		// as input, so no other group could name the user.
 		p = append(p, fault.FieldError{Field: "userName", Message: "is required when userEmail is longer than 128 characters, the most a user name may have"})
 	case r.UserName != "":
-		if utf8.RuneCountInString(r.UserName) > maxUsername {
-			p = append(p, fault.FieldError{Field: "userName", Message: "must be at most 128 characters"})
-		} else if strings.IndexFunc(r.UserName, func(c rune) bool { return unicode.IsSpace(c) || !unicode.IsPrint(c) }) >= 0 {
-			p = append(p, fault.FieldError{Field: "userName", Message: "must not contain spaces or control characters"})
-		}
+		p = append(p, user.CheckUsername("userName", r.UserName)...)
 	}
 	return p
 }
@@ -231,25 +222,10 @@ func strictQuery(raw string) (url.Values, error) {
 	return q, nil
 }
 
-// checkEmail checks a required email address as check.Email does, but
-// tolerates white space around it, as this API always has.
+// checkEmail checks a required email address, tolerating white space
+// around it as this API always has (it is stored trimmed).
 func checkEmail(field, email string) []fault.FieldError {
-	if addr, ok := check.EmailAddress(email); ok && addr == strings.TrimSpace(email) && len(email) <= check.MaxEmail {
-		return nil
-	}
-	return check.Email(field, email)
-}
-
-func checkName(field, name string, required bool) []fault.FieldError {
-	switch {
-	case strings.TrimSpace(name) == "" && required:
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case utf8.RuneCountInString(name) > maxName:
-		return []fault.FieldError{{Field: field, Message: "must be at most 100 characters"}}
-	case !check.Printable(name):
-		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
-	}
-	return nil
+	return user.CheckEmail(field, strings.TrimSpace(email))
 }
 
 // renameFields maps the store's field names to this dialect's.
