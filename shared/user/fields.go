@@ -36,15 +36,16 @@ const (
 )
 
 // CheckUsername checks a login name: required (not blank), at most
-// [MaxUsername] characters, valid UTF-8 without white space or control
-// characters, so two names cannot differ only in invisible ways.
+// [MaxUsername] characters, valid UTF-8 of printable characters other
+// than white space: no control or format characters (U+200B, U+00AD), so
+// two names cannot differ only in invisible ways.
 func CheckUsername(field, v string) []fault.FieldError {
 	switch {
 	case strings.TrimSpace(v) == "":
 		return check.Missing(field)
 	case utf8.RuneCountInString(v) > MaxUsername:
 		return check.Length(field, v, MaxUsername)
-	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
 		return problem(field, msgUsername)
 	}
 	return nil

@@ -35,6 +35,9 @@ func TestFieldRulesAcceptGoodInputAndNameWhatIsWrongWithBadInput(t *testing.T) {
 		{"username", user.CheckUsername, "ada\x00", []string{spaces}},
 		{"username", user.CheckUsername, "ada\x7f", []string{spaces}},
 		{"username", user.CheckUsername, "ada\xff", []string{spaces}},
+		{"username", user.CheckUsername, "ada\u200blovelace", []string{spaces}}, // zero-width space: invisible
+		{"username", user.CheckUsername, "ada\u00adlovelace", []string{spaces}}, // soft hyphen: invisible
+		{"username", user.CheckUsername, "ad\u00e9le", nil},                     // letters beyond ASCII are welcome
 
 		{"email", user.CheckEmail, "ada@example.com", nil},
 		{"email", user.CheckEmail, "", []string{required}},
