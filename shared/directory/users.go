@@ -60,14 +60,12 @@ func (s *service) Create(ctx context.Context, p auth.Principal, in NewUser) (*us
 			return nil, err
 		}
 	}
-	now := s.now().UTC()
-	u := &user.User{
-		TenantID: p.TenantID, ID: user.NewID(), Username: in.Username, Email: email,
+	u := user.New(user.Fields{
+		TenantID: p.TenantID, Username: in.Username, Email: email,
 		FirstName: in.FirstName, LastName: in.LastName, Active: in.Active, Role: string(r),
-		CreatedAt: now, UpdatedAt: now, CreatedBy: p.Actor(), UpdatedBy: p.Actor(),
 		NotificationsOptIn: in.NotificationsOptIn, LDAPUserName: in.LDAPUserName,
 		LoginProfileID: in.LoginProfileID, Groups: groups,
-	}
+	}, s.now().UTC(), p.Actor())
 	if err := s.st.CreateUserWithPassword(ctx, u, hash); err != nil {
 		return nil, err
 	}

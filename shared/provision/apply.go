@@ -254,11 +254,10 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 			r = string(role.Member)
 		}
 		if u == nil {
-			w.Create = &user.User{
-				TenantID: e.Tenant, ID: user.NewID(), Username: f.Username, Email: f.Email,
+			w.Create = user.New(user.Fields{
+				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
-				CreatedAt: now, UpdatedAt: now, CreatedBy: Actor, UpdatedBy: Actor,
-			}
+			}, now, Actor)
 			break
 		}
 		next := *u

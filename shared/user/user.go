@@ -1,9 +1,9 @@
 // Package user owns the tenant user: the record every endpoint group reads
-// and writes, its invariants, and the storage contract behind it.
+// and writes, its constructor (New) and its invariants. Callers reach
+// users through package directory, whose store contract speaks in them.
 package user
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"strings"
@@ -78,23 +78,6 @@ type AzureCredentials struct {
 	TenantID       string
 	ApplicationID  string
 	ApplicationKey string `json:"-"` // sealed
-}
-
-// Store persists users. Implementations must enforce username, email and
-// number uniqueness per tenant atomically with the user itself.
-type Store interface {
-	// CreateUser stores a new user with Version 1.
-	// Returns fault.Conflict (field "email" or "username") when taken and
-	// fault.NotFound when the tenant does not exist.
-	CreateUser(ctx context.Context, u *User) error
-	// GetUser returns a user. Returns fault.NotFound.
-	GetUser(ctx context.Context, tenantID, id string) (*User, error)
-	// UserIDByEmail finds a user's id by email, case-insensitively, with a
-	// strongly consistent read. Returns fault.NotFound.
-	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
-	// SetAccessToken stores a sealed third-party token on the user, provided
-	// the user still has the given email. Returns fault.NotFound.
-	SetAccessToken(ctx context.Context, c AccessTokenChange) error
 }
 
 // AccessTokenChange stores a sealed third-party access token on a user.
