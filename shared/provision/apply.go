@@ -281,17 +281,11 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 	return Applied, nil
 }
 
-// setActive sets next's active flag and role effects as the directory
-// does: a deactivated or demoted user's tokens stop working now and its
-// sessions end.
+// setActive sets next's active flag with what it means for access
+// (user.RevokeAccess, as for every change of a user).
 func setActive(next, old *user.User, active bool, now time.Time) {
 	next.Active = active
-	if next.Role != old.Role || old.Active && !active {
-		next.TokenVersion++
-	}
-	if old.Active && !active {
-		next.SessionsRevokedAt = now.Truncate(time.Millisecond)
-	}
+	next.RevokeAccess(old, now)
 }
 
 // changed returns the update pair when next differs from old, with the
@@ -302,8 +296,7 @@ func changed(old, next *user.User, now time.Time) [2]*user.User {
 	if same(old, &probe) {
 		return [2]*user.User{}
 	}
-	next.Version = old.Version + 1
-	next.UpdatedAt, next.UpdatedBy = now, Actor
+	next.Stamp(old, now, Actor)
 	return [2]*user.User{old, next}
 }
 

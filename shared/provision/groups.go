@@ -143,8 +143,7 @@ func (p *Processor) changeMembership(ctx context.Context, e *Event, mark ledger.
 			}
 			next := *u
 			next.Groups = groups
-			next.Version = u.Version + 1
-			next.UpdatedAt, next.UpdatedBy = now, Actor
+			next.Stamp(u, now, Actor)
 			w.User = [2]*user.User{u, &next}
 		}
 	}

@@ -60,3 +60,24 @@ func New(f Fields, now time.Time, by string) *User {
 		CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by, Version: 1,
 	}
 }
+
+// Stamp makes u the next version of old, changed at now by by. Every
+// change of a stored user goes through it, so a version only ever follows
+// the version read, which the store's conditional write checks.
+func (u *User) Stamp(old *User, now time.Time, by string) {
+	u.Version = old.Version + 1
+	u.UpdatedAt, u.UpdatedBy = now, by
+}
+
+// RevokeAccess applies what a change from old means for access, whoever
+// makes it: a demoted or deactivated user's tokens stop working now, and a
+// deactivated user's sessions end at now (to the millisecond), so a user
+// reactivated later opens only to new logins.
+func (u *User) RevokeAccess(old *User, now time.Time) {
+	if u.Role != old.Role || old.Active && !u.Active {
+		u.TokenVersion++
+	}
+	if old.Active && !u.Active {
+		u.SessionsRevokedAt = now.Truncate(time.Millisecond)
+	}
+}
