@@ -13,7 +13,6 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/lambdahttp"
-	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
@@ -50,17 +49,17 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 				tenants = append(tenants, p.TenantID)
 				return demoUser(), nil
 			}
-			f.idByUsername = func(tenantID, _ string) (string, error) {
-				tenants = append(tenants, tenantID)
-				return "demouserada2lovelace3owner", nil
+			f.PasswordTargetFn = func(p auth.Principal, _ string) (*user.User, error) {
+				tenants = append(tenants, p.TenantID)
+				return demoUser(), nil
 			}
 			f.CreateFn = func(p auth.Principal, in directory.NewUser) (*user.User, error) {
 				tenants = append(tenants, p.TenantID)
 				return demoUser(), nil
 			}
-			f.search = func(q store.UserSearch) (store.UserPage, error) {
+			f.search = func(q directory.UserSearch) (directory.UserPage, error) {
 				tenants = append(tenants, q.TenantID)
-				return store.UserPage{Users: []*user.User{demoUser()}, Indexed: true}, nil
+				return directory.UserPage{Users: []*user.User{demoUser()}, Indexed: true}, nil
 			}
 			lambda := lambdahttp.New(accessusers.Handler(deps(f), web.NewLogger(&bytes.Buffer{}, "info"), auth.FromGateway))
 

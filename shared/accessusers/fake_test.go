@@ -16,7 +16,6 @@ import (
 	"roster/shared/directory/directorytest"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
-	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
@@ -52,15 +51,13 @@ func profiles() []loginprofile.Profile {
 	}
 }
 
-// fake stands in for the directory and, with function fields of its own,
-// for the store's search, user lookups and login profiles; their calls are
-// recorded with the directory's.
+// fake stands in for the directory (its search a function field of its
+// own) and for the login profiles; their calls are recorded with the
+// directory's.
 type fake struct {
 	*directorytest.Fake
 
-	search       func(q store.UserSearch) (store.UserPage, error)
-	idByUsername func(tenantID, username string) (string, error)
-	getUser      func(tenantID, id string) (*user.User, error)
+	search       func(q directory.UserSearch) (directory.UserPage, error)
 	listProfiles func(tenantID string) ([]loginprofile.Profile, error)
 	addProfile   func(tenantID string, p loginprofile.Profile) (loginprofile.Profile, error)
 }
@@ -70,16 +67,9 @@ type fake struct {
 func happy(t *testing.T) *fake {
 	f := &fake{
 		Fake: directorytest.New(t),
-		search: func(q store.UserSearch) (store.UserPage, error) {
-			return store.UserPage{Users: []*user.User{grace()}, Indexed: true}, nil
+		search: func(q directory.UserSearch) (directory.UserPage, error) {
+			return directory.UserPage{Users: []*user.User{grace()}, Indexed: true}, nil
 		},
-		idByUsername: func(tenantID, username string) (string, error) {
-			if !strings.EqualFold(username, "grace") {
-				return "", fault.New(fault.NotFound, "No user has this username.")
-			}
-			return "usr1", nil
-		},
-		getUser: func(tenantID, id string) (*user.User, error) { return grace(), nil },
 		listProfiles: func(tenantID string) ([]loginprofile.Profile, error) {
 			return profiles(), nil
 		},
@@ -105,6 +95,12 @@ func happy(t *testing.T) *fake {
 		}
 		return grace(), nil
 	}
+	f.PasswordTargetFn = func(p auth.Principal, username string) (*user.User, error) {
+		if !strings.EqualFold(username, "grace") {
+			return nil, fault.New(fault.NotFound, "No user has this username.")
+		}
+		return grace(), nil
+	}
 	f.UpdateFn = func(p auth.Principal, id string, c directory.Change) (*user.User, error) { return grace(), nil }
 	f.DeleteFn = func(p auth.Principal, id string, ifVersion int64) error { return nil }
 	f.SetPasswordFn = func(p auth.Principal, id, pw string, current *string) error { return nil }
@@ -112,27 +108,11 @@ func happy(t *testing.T) *fake {
 }
 
 // SearchUsers calls search.
-func (f *fake) SearchUsers(_ context.Context, q store.UserSearch) (store.UserPage, error) {
+func (f *fake) SearchUsers(_ context.Context, _ auth.Principal, q directory.UserSearch) (directory.UserPage, error) {
 	if !f.Called("SearchUsers", f.search) {
-		return store.UserPage{}, webtest.ErrUnexpected
+		return directory.UserPage{}, webtest.ErrUnexpected
 	}
 	return f.search(q)
-}
-
-// UserIDByUsername calls idByUsername.
-func (f *fake) UserIDByUsername(_ context.Context, tenantID, username string) (string, error) {
-	if !f.Called("UserIDByUsername", f.idByUsername) {
-		return "", webtest.ErrUnexpected
-	}
-	return f.idByUsername(tenantID, username)
-}
-
-// GetUser calls getUser.
-func (f *fake) GetUser(_ context.Context, tenantID, id string) (*user.User, error) {
-	if !f.Called("GetUser", f.getUser) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.getUser(tenantID, id)
 }
 
 // ListLoginProfiles calls listProfiles.
@@ -153,7 +133,7 @@ func (f *fake) AddLoginProfile(_ context.Context, tenantID string, p loginprofil
 
 // deps are the group's dependencies, all backed by f.
 func deps(f *fake) accessusers.Deps {
-	return accessusers.Deps{Directory: f, Search: f, Users: f, Profiles: f, Now: func() time.Time { return fixedNow }}
+	return accessusers.Deps{Directory: f, Profiles: f, Now: func() time.Time { return fixedNow }}
 }
 
 // request and response are the shared shapes under the names the tests

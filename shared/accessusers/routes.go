@@ -3,12 +3,11 @@
 // the Access User API's dialect (numeric ids, login profiles named by
 // authId, and the {timestamp, status, messageId, message} envelope for
 // every reply that is not a search page), plus the administration of the
-// tenant's login profiles. The rules live in package directory; searching
-// is the store's; this package owns the HTTP shape.
+// tenant's login profiles. The rules, searching included, live in package
+// directory; this package owns the HTTP shape.
 package accessusers
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,33 +16,12 @@ import (
 	"roster/shared/directory"
 	"roster/shared/loginprofile"
 	"roster/shared/role"
-	"roster/shared/store"
-	"roster/shared/user"
 	"roster/shared/web"
 )
 
-// Searcher pages through a tenant's users; *store.Table implements it.
-type Searcher interface {
-	// SearchUsers returns one page (see store.UserSearch).
-	SearchUsers(ctx context.Context, q store.UserSearch) (store.UserPage, error)
-}
-
-// Users finds a user without the directory's permission check, for the
-// one route a member may use: changing their own password, whose target
-// must be the caller. *store.Table implements it.
-type Users interface {
-	// UserIDByUsername finds a user by username, case-insensitively.
-	// fault.NotFound.
-	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
-	// GetUser reads a user. fault.NotFound.
-	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
-}
-
 // Deps are what the group needs, built once per container.
 type Deps struct {
-	Directory directory.Service
-	Search    Searcher
-	Users     Users
+	Directory directory.Service // the tenant's users: every read, search and change
 	Profiles  loginprofile.Store
 	Now       func() time.Time
 }
@@ -55,7 +33,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	h := &handlers{dir: d.Directory, search: d.Search, users: d.Users, profiles: newProfileCache(d.Profiles), now: d.Now}
+	h := &handlers{dir: d.Directory, profiles: newProfileCache(d.Profiles), now: d.Now}
 	need := func(p role.Permission, next http.Handler) http.Handler {
 		return auth.Require(p, writeError(d.Now), auth.ViaAccessToken, auth.ViaAPIKey)(next)
 	}
@@ -93,8 +71,6 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) { writeError(
 // handlers holds the group's dependencies for its route handlers.
 type handlers struct {
 	dir      directory.Service
-	search   Searcher
-	users    Users
 	profiles *profileCache
 	now      func() time.Time
 }

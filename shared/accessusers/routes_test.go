@@ -7,9 +7,9 @@ import (
 
 	"roster/shared/accessusers"
 	"roster/shared/auth"
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/role"
-	"roster/shared/store"
 	"roster/shared/web/webtest"
 )
 
@@ -37,7 +37,7 @@ func routes() []route {
 		{method: "POST", path: "/api/v1/accessuser/updateUserPassword", target: "/api/v1/accessuser/updateUserPassword",
 			body:      `{"username":"grace","userPassword":"a new long passphrase","confirmPassword":"a new long passphrase","currentPassword":"the old passphrase"}`,
 			wrongType: `{"username":["grace"],"userPassword":"x","confirmPassword":"x"}`, wrongField: "username",
-			calls: []string{"UserIDByUsername", "GetUser", "SetPassword"}, perm: "self:write"},
+			calls: []string{"PasswordTarget", "SetPassword"}, perm: "self:write"},
 		{method: "DELETE", path: "/api/v1/accessuser/delete", target: "/api/v1/accessuser/delete",
 			body: `{"id":42}`, wrongType: `{"id":4.2}`, wrongField: "id",
 			calls: []string{"GetByNumber", "Delete"}, perm: "users:delete"},
@@ -157,7 +157,9 @@ func TestEveryRouteWithABodyRefusesBadBodiesNamingWhatIsWrong(t *testing.T) {
 
 func TestAnInternalFailureSaysNothingOfItsCauseAndIsLogged(t *testing.T) {
 	f := happy(t)
-	f.search = func(store.UserSearch) (store.UserPage, error) { return store.UserPage{}, webtest.Fault(fault.Internal) }
+	f.search = func(directory.UserSearch) (directory.UserPage, error) {
+		return directory.UserPage{}, webtest.Fault(fault.Internal)
+	}
 	res := do(t, f, request{Method: "GET", Target: "/api/v1/accessuser/search", As: &owner})
 	assertFailure(t, res, http.StatusInternalServerError, 50001, "internal error")
 	if !strings.Contains(res.Logs, "cause that must stay internal") {

@@ -37,15 +37,15 @@ func (p *Platform) Identity(authn auth.Middleware) http.Handler {
 }
 
 // AccessUsers is the Access User group over the directory, with the
-// table's own search and login profiles.
+// table's login profiles.
 func (p *Platform) AccessUsers(authn auth.Middleware) http.Handler {
-	return accessusers.Handler(accessusers.Deps{Directory: p.Directory, Search: p.Table, Users: p.Table, Profiles: p.Table}, p.Log, authn)
+	return accessusers.Handler(accessusers.Deps{Directory: p.Directory, Profiles: p.Table}, p.Log, authn)
 }
 
-// UserInfo is the UserInfo group over the table; stored access tokens are
-// sealed with the field key.
+// UserInfo is the UserInfo group over the directory, which seals stored
+// access tokens with the field key.
 func (p *Platform) UserInfo(authn auth.Middleware) http.Handler {
-	return userinfo.Handler(userinfo.Deps{Users: p.Table, Sealer: p.Sealer}, p.Log, authn)
+	return userinfo.Handler(userinfo.Deps{Directory: p.Directory}, p.Log, authn)
 }
 
 // Provisioning is the processor of the provisioning queue over the table;

@@ -78,12 +78,11 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	u := &user.User{
-		TenantID: in.TenantID, ID: user.NewID(), AccountID: old.AccountID,
+	u := user.New(user.Fields{
+		TenantID: in.TenantID, AccountID: old.AccountID,
 		Username: in.Email, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
 		Active: true, Role: in.Role,
-		CreatedAt: now, UpdatedAt: now, CreatedBy: in.CreatedBy, UpdatedBy: in.CreatedBy,
-	}
+	}, now, in.CreatedBy)
 	err = s.st.AcceptInvite(ctx, Acceptance{InviteID: in.ID, AuthID: old.ID, Fresh: fresh, User: u, Now: now})
 	switch fault.CodeOf(err) {
 	case "":

@@ -11,13 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault/faulttest"
-	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
 )
-
-// The store must satisfy the contract the user package defines.
-var _ user.Store = (*store.Table)(nil)
 
 // msNow is the current time at the millisecond precision callers keep.
 func msNow() time.Time { return time.Now().Truncate(time.Millisecond) }

@@ -29,8 +29,8 @@ type API interface {
 }
 
 // Table is the Roster table. It implements the storage contracts of the
-// domain packages (user.Store, signin.Store and the tenant and API-key
-// lookups).
+// domain packages (directory.Store, signin.Store, provision.Store and the
+// tenant and API-key lookups).
 type Table struct {
 	db   API
 	name string

@@ -192,8 +192,9 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 var errCreateNoGroup = &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
 	Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}}
 
-// prepareUser fills what a create decides: the first number to try, the
-// account of a new person, and Version 1.
+// prepareUser makes sure of what a create needs: a first number to try,
+// the account of a new person, and Version 1. user.New decides them for
+// every caller; a record built otherwise (a test's) gets them here.
 func prepareUser(u *user.User) {
 	if u.Number == 0 {
 		u.Number = user.NewNumber(u.CreatedAt)

@@ -1,5 +1,6 @@
 // Package user owns the tenant user: the record every endpoint group reads
-// and writes, its invariants, and the storage contract behind it.
+// and writes, its constructor (New) and its invariants. Callers reach
+// users through package directory, whose store contract speaks in them.
 package user
 
 import (
@@ -95,28 +96,11 @@ type Secrets struct {
 }
 
 // SecretReader is the privileged read of a user's sealed secrets. It is
-// kept apart from Store so that holding a Store never gives access to them.
+// kept apart from the ordinary reads so that holding those never gives
+// access to them.
 type SecretReader interface {
 	// UserSecrets returns the user's sealed secrets. fault.NotFound.
 	UserSecrets(ctx context.Context, tenantID, id string) (*Secrets, error)
-}
-
-// Store persists users. Implementations must enforce username, email and
-// number uniqueness per tenant atomically with the user itself.
-type Store interface {
-	// CreateUser stores a new user with Version 1.
-	// Returns fault.Conflict (field "email" or "username") when taken and
-	// fault.NotFound when the tenant does not exist.
-	CreateUser(ctx context.Context, u *User) error
-	// GetUser returns a user, its secrets withheld. Returns fault.NotFound.
-	GetUser(ctx context.Context, tenantID, id string) (*User, error)
-	// UserIDByEmail finds a user's id by email, case-insensitively, with a
-	// strongly consistent read. Returns fault.NotFound.
-	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
-	// SetAccessToken stores a sealed third-party token on the user, provided
-	// the user still has the given email; no ordinary read returns it
-	// (SecretReader does). Returns fault.NotFound.
-	SetAccessToken(ctx context.Context, c AccessTokenChange) error
 }
 
 // AccessTokenChange stores a sealed third-party access token on a user.

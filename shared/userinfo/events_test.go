@@ -92,7 +92,7 @@ func TestEventsGetTheirDocumentedAnswerThroughTheLambdaAdapter(t *testing.T) {
 		// In AWS the authorizer has verified the key; the function trusts
 		// only the context API Gateway passes, as the events carry it.
 		lambda := lambdahttp.New(userinfo.Handler(userinfo.Deps{
-			Users: env.Table, Sealer: f.sealer, Now: func() time.Time { return fixedNow },
+			Directory: newDirectory(t, env.Table, f.sealer, func() time.Time { return fixedNow }),
 		}, web.NewLogger(f.logs, "debug"), auth.FromGateway))
 
 		var userID string

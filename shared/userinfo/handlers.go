@@ -10,8 +10,8 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/check"
+	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/seal"
 	"roster/shared/user"
 	"roster/shared/web"
 )
@@ -27,12 +27,6 @@ const (
 func principal(ctx context.Context) auth.Principal {
 	p, _ := auth.PrincipalFrom(ctx)
 	return p
-}
-
-// sealContext binds a sealed access token to its tenant and user, so a
-// sealed value copied to another user does not open.
-func sealContext(tenantID, userID string) string {
-	return "userinfo/accessToken/" + tenantID + "/" + userID
 }
 
 type updateAccessTokenRequest struct {
@@ -54,32 +48,14 @@ func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 
 // handleUpdateAccessToken stores a user's access token, sealed. 409 when no
 // user of the caller's tenant has the email, as the API documents.
-func handleUpdateAccessToken(users user.Store, sealer *seal.Sealer, now func() time.Time, errw web.ErrorWriter) http.Handler {
+func handleUpdateAccessToken(dir directory.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := web.DecodeValid[updateAccessTokenRequest](r, maxBody)
 		if err != nil {
 			errw(w, r, err)
 			return
 		}
-		tenantID := principal(r.Context()).TenantID
-		id, err := users.UserIDByEmail(r.Context(), tenantID, req.UserEmail)
-		if fault.CodeOf(err) == fault.NotFound {
-			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
-			return
-		}
-		if err != nil {
-			errw(w, r, err)
-			return
-		}
-		sealed, err := sealer.Seal([]byte(req.AccessToken), sealContext(tenantID, id))
-		if err != nil {
-			errw(w, r, fault.Wrap(err, fault.Internal, "An internal error occurred."))
-			return
-		}
-		err = users.SetAccessToken(r.Context(), user.AccessTokenChange{
-			TenantID: tenantID, UserID: id, Email: req.UserEmail, Sealed: sealed,
-			By: "apikey:" + principal(r.Context()).KeyID, At: now().UTC().Truncate(time.Millisecond),
-		})
+		err = dir.SetAccessToken(r.Context(), principal(r.Context()), req.UserEmail, req.AccessToken)
 		if fault.CodeOf(err) == fault.NotFound {
 			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
 			return
@@ -131,27 +107,17 @@ type userResponse struct {
 
 // handleRegister creates a user in the caller's tenant. 409 when the email or
 // user name is taken.
-func handleRegister(users user.Store, now func() time.Time, errw web.ErrorWriter) http.Handler {
+func handleRegister(dir directory.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := web.DecodeValid[registerRequest](r, maxBody)
 		if err != nil {
 			errw(w, r, err)
 			return
 		}
-		p := principal(r.Context())
-		at := now().UTC().Truncate(time.Millisecond)
-		email := strings.TrimSpace(req.UserEmail)
-		username := req.UserName
-		if username == "" {
-			// The trimmed email: a user name may not contain spaces.
-			username = email
-		}
-		u := &user.User{
-			TenantID: p.TenantID, ID: user.NewID(), Username: username, Email: email,
-			FirstName: req.FirstName, LastName: req.LastName, Active: true, Role: "member",
-			CreatedAt: at, UpdatedAt: at, CreatedBy: "apikey:" + p.KeyID, UpdatedBy: "apikey:" + p.KeyID,
-		}
-		if err := users.CreateUser(r.Context(), u); err != nil {
+		u, err := dir.Register(r.Context(), principal(r.Context()), directory.Registration{
+			Email: req.UserEmail, Username: req.UserName, FirstName: req.FirstName, LastName: req.LastName,
+		})
+		if err != nil {
 			errw(w, r, renameFields(err, map[string]string{"email": "userEmail", "username": "userName"}))
 			return
 		}
@@ -168,7 +134,7 @@ type userIDResponse struct {
 
 // handleUserID looks a user id up by email in the caller's tenant: 404 when
 // there is none.
-func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
+func handleUserID(dir directory.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := strictQuery(r.URL.RawQuery)
 		if err != nil {
@@ -190,7 +156,7 @@ func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		id, err := users.UserIDByEmail(r.Context(), principal(r.Context()).TenantID, email)
+		id, err := dir.UserIDByEmail(r.Context(), principal(r.Context()), email)
 		if err != nil {
 			errw(w, r, err)
 			return

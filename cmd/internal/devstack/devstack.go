@@ -281,11 +281,10 @@ func (s *Stack) createQueues(ctx context.Context) error {
 // all with fixed tokens.
 func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	now := time.Now().UTC().Truncate(time.Second)
-	owner := &user.User{
-		TenantID: DemoTenant, ID: user.NewID(), Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
+	owner := user.New(user.Fields{
+		TenantID: DemoTenant, Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
 		FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace", Active: true, Role: string(role.Owner),
-		CreatedAt: now, UpdatedAt: now, CreatedBy: "seed", UpdatedBy: "seed",
-	}
+	}, now, "seed")
 	if err := p.Table.CreateUser(ctx, owner); err != nil {
 		return Demo{}, fmt.Errorf("seed owner: %w", err)
 	}
