@@ -272,7 +272,7 @@ func (s *Stack) createQueues(ctx context.Context) error {
 func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	owner := &user.User{
-		TenantID: DemoTenant, ID: user.NewID(), Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
+		TenantID: DemoTenant, ID: DemoOwnerID, AccountID: demoOwnerAccountID, Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
 		FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace", Active: true, Role: string(role.Owner),
 		CreatedAt: now, UpdatedAt: now, CreatedBy: "seed", UpdatedBy: "seed",
 	}
@@ -324,9 +324,13 @@ func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	if err != nil {
 		return Demo{}, fmt.Errorf("seed auth token: %w", err)
 	}
+	inviteeAuth, err := seedExamples(ctx, p, now)
+	if err != nil {
+		return Demo{}, err
+	}
 	return Demo{
 		Owner:       DemoUser{UserCode: DemoOwnerUserCode, Email: DemoOwnerEmail, Password: DemoOwnerPassword, UserID: owner.ID},
-		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token,
+		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token, InviteeAuthToken: inviteeAuth,
 	}, nil
 }
 
@@ -376,6 +380,10 @@ type Demo struct {
 	DeviceToken string   `json:"deviceToken"` // for POST /account
 	InviteToken string   `json:"inviteToken"` // an open invitation (grace@demo.example)
 	AuthToken   string   `json:"authToken"`   // the owner's; single use, valid 24 h
+
+	// InviteeAuthToken is grace@demo.example's (single use, valid 24 h):
+	// she holds a user in another tenant and accepts the invitation with it.
+	InviteeAuthToken string `json:"inviteeAuthToken"`
 
 	ProvisioningQueueURL  string `json:"provisioningQueueUrl"`  // send provisioning events here (scripts/send-event.sh)
 	NotificationsQueueURL string `json:"notificationsQueueUrl"` // new owners' invitations arrive here
