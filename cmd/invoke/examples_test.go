@@ -132,6 +132,9 @@ func TestExamplesListEveryEventFile(t *testing.T) {
 // afresh with the demo tenant for every example, so an example that
 // deletes, revokes or spends demo data leaves the next one intact.
 func TestEveryExampleGetsItsDocumentedAnswerOnTheDemoStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every function and seeds a stack per example")
+	}
 	emulator.Moto(t) // skip without the emulators, or fail when they are required
 	ctx := t.Context()
 	bootstraps := buildBootstraps(t)
