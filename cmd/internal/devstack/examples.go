@@ -44,13 +44,12 @@ const (
 // auth token to a stack whose demo tenant is seeded, and returns the
 // invitee's auth token.
 func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (string, error) {
-	member := &user.User{
+	err := seedUser(ctx, p, now, &user.User{
 		TenantID: DemoTenant, ID: DemoMemberID, Number: DemoMemberNumber, Username: demoMemberName, Email: demoMemberEmail,
-		FirstName: "Alan", LastName: "Turing", DisplayName: "Alan Turing", Active: true, Role: string(role.Member),
-		CreatedAt: now, UpdatedAt: now, CreatedBy: "seed", UpdatedBy: "seed",
-	}
-	if err := p.Table.CreateUser(ctx, member); err != nil {
-		return "", fmt.Errorf("seed member: %w", err)
+		FirstName: "Alan", LastName: "Turing", Role: string(role.Member),
+	})
+	if err != nil {
+		return "", err
 	}
 	key, err := opaque.APIKey.FromSecret(demoSpareKeyID, demoSpareKeySecret)
 	if err != nil {
@@ -70,13 +69,12 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 	if err != nil {
 		return "", fmt.Errorf("seed tenant %s: %w", demoInviteeTenant, err)
 	}
-	invitee := &user.User{
+	err = seedUser(ctx, p, now, &user.User{
 		TenantID: demoInviteeTenant, ID: demoInviteeID, AccountID: demoInviteeAccountID, Username: "grace", Email: demoInviteEmail,
-		FirstName: "Grace", LastName: "Hopper", DisplayName: "Grace Hopper", Active: true, Role: string(role.Member),
-		CreatedAt: now, UpdatedAt: now, CreatedBy: "seed", UpdatedBy: "seed",
-	}
-	if err := p.Table.CreateUser(ctx, invitee); err != nil {
-		return "", fmt.Errorf("seed invitee: %w", err)
+		FirstName: "Grace", LastName: "Hopper", Role: string(role.Member),
+	})
+	if err != nil {
+		return "", err
 	}
 	tok, err := opaque.Auth.FromSecret(demoInviteeAuthID, demoInviteeAuthSec)
 	if err != nil {
@@ -90,4 +88,17 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 		return "", fmt.Errorf("seed invitee auth token: %w", err)
 	}
 	return tok.Token, nil
+}
+
+// seedUser creates u, an active user made by the seeding now, shown by
+// its full name.
+func seedUser(ctx context.Context, p *platform.Platform, now time.Time, u *user.User) error {
+	u.DisplayName = u.FirstName + " " + u.LastName
+	u.Active = true
+	u.CreatedAt, u.UpdatedAt = now, now
+	u.CreatedBy, u.UpdatedBy = "seed", "seed"
+	if err := p.Table.CreateUser(ctx, u); err != nil {
+		return fmt.Errorf("seed user %s in %s: %w", u.Username, u.TenantID, err)
+	}
+	return nil
 }
