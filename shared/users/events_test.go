@@ -59,8 +59,8 @@ func TestEventsGetTheirAnswerThroughTheLambdaAdapter(t *testing.T) {
 		f.UpdateFn = func(p auth.Principal, _ string, _ directory.Change) (*user.User, error) { return demo(p), nil }
 		f.DeleteFn = func(p auth.Principal, _ string, v int64) error {
 			seen = append(seen, p)
-			if v != 2 {
-				t.Errorf("If-Match version %d, want the event's 2", v)
+			if v != 1 {
+				t.Errorf("If-Match version %d, want the event's 1", v)
 			}
 			return nil
 		}

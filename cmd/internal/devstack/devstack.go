@@ -282,9 +282,10 @@ func (s *Stack) createQueues(ctx context.Context) error {
 func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	owner := user.New(user.Fields{
-		TenantID: DemoTenant, Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
+		TenantID: DemoTenant, AccountID: demoOwnerAccountID, Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
 		FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace", Active: true, Role: string(role.Owner),
 	}, now, "seed")
+	owner.ID = DemoOwnerID // fixed, so the files in events/ can name it
 	if err := p.Table.CreateUser(ctx, owner); err != nil {
 		return Demo{}, fmt.Errorf("seed owner: %w", err)
 	}
@@ -329,9 +330,13 @@ func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	if err != nil {
 		return Demo{}, fmt.Errorf("seed auth token: %w", err)
 	}
+	inviteeAuth, err := seedExamples(ctx, p, now)
+	if err != nil {
+		return Demo{}, err
+	}
 	return Demo{
 		Owner:       DemoUser{UserCode: DemoOwnerUserCode, Email: DemoOwnerEmail, Password: DemoOwnerPassword, UserID: owner.ID},
-		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token,
+		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token, InviteeAuthToken: inviteeAuth,
 	}, nil
 }
 
@@ -381,6 +386,10 @@ type Demo struct {
 	DeviceToken string   `json:"deviceToken"` // for POST /account
 	InviteToken string   `json:"inviteToken"` // an open invitation (grace@demo.example)
 	AuthToken   string   `json:"authToken"`   // the owner's; single use, valid 24 h
+
+	// InviteeAuthToken is grace@demo.example's (single use, valid 24 h):
+	// she holds a user in another tenant and accepts the invitation with it.
+	InviteeAuthToken string `json:"inviteeAuthToken"`
 
 	ProvisioningQueueURL  string `json:"provisioningQueueUrl"`  // send provisioning events here (scripts/send-event.sh)
 	NotificationsQueueURL string `json:"notificationsQueueUrl"` // new owners' invitations arrive here
