@@ -106,7 +106,7 @@ lint: ## gofmt, go vet, cfn-lint
 # The password hash is timed again at one core: Lambda gives a function
 # below 1,769 MB of memory one vCPU, so that is what each login pays.
 .PHONY: bench
-bench: tools build build-host ## Measure the budgets: bootstrap and zip sizes, start-up time, Go benchmarks
+bench: tools build build-host ## Measure the budgets: bootstrap and zip sizes, start-up time, init and first request against the local backend, Go benchmarks
 	$(GO) run ./cmd/bench -build $(BUILD_DIR) -host $(HOST_DIR) $(BENCH_FLAGS)
 	./scripts/netns-run.sh $(GO) test -run '^$$' -bench '$(BENCH_PATTERN)' -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkHash$$' -cpu 1 ./shared/password/

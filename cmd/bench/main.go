@@ -5,13 +5,21 @@
 //   - the size of the stripped linux/arm64 bootstrap, as deployed;
 //   - the size of that bootstrap zipped, as uploaded;
 //   - the time from exec to the first poll for an event of the same code
-//     built for this machine, over -starts starts (median and p95).
+//     built for this machine, over -starts starts (median and p95), with
+//     the key material refused at once by a stub on loopback: the binary's
+//     own start, which the 15 ms budget is about;
+//   - against the local backend (package devstack: moto_server for Secrets
+//     Manager and the table, the demo tenant seeded), over -cold cold
+//     starts: the time from exec to the first poll with init done (the
+//     AWS clients built and the key material read, as every function does
+//     in its init phase, decision 015), and the latency of the first event
+//     after that start, the file named in firstEvents run through the real
+//     bootstrap (median and p95 of each).
 //
 // It reads bootstraps that are already built (`make bench` builds them):
 // build/<LogicalId>/bootstrap for Lambda and build/host/<LogicalId>/bootstrap
-// for this machine. The start-up runs get only the environment the template
-// gives a function, with dummy values: a function makes no network call
-// before its first event, so none is counted.
+// for this machine. The start-up runs get the environment the template
+// gives a function, pointed at the stub or the backend.
 //
 // With -strict the exit status is 1 when a figure is over its budget.
 package main
@@ -33,6 +41,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"roster/cmd/internal/devstack"
 	"roster/cmd/internal/runtimeapi"
 	"roster/shared/samtemplate"
 )
@@ -45,9 +54,22 @@ const (
 )
 
 // startEnv is what a function needs at start: the variables template.yaml
-// sets. Nothing reads them before the first event.
+// sets, and dummy credentials. The endpoint is the refusing stub's.
 var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info",
-	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench"}
+	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench",
+	"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"}
+
+// firstEvents names, per function, the event its first request sends: a
+// typical call of the function that the seeded demo stack answers.
+var firstEvents = map[string]string{
+	"AccessUsersFunction":  "accessusers-search.json",
+	"AccountFunction":      "account-get.json",
+	"AuthorizerFunction":   "authorizer-api-key.json",
+	"IdentityFunction":     "identity-list-groups.json",
+	"ProvisioningFunction": "provisioning-user-upsert.json",
+	"UserInfoFunction":     "userinfo-user-id.json",
+	"UsersFunction":        "users-list.json",
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -71,13 +93,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		buildDir = flags.String("build", "build", "`dir` holding <LogicalId>/bootstrap built for Lambda (linux/arm64)")
 		hostDir  = flags.String("host", filepath.Join("build", "host"), "`dir` holding <LogicalId>/bootstrap built for this machine")
 		starts   = flags.Int("starts", 30, "start-up measurements per function")
+		cold     = flags.Int("cold", 10, "cold starts per function against the local backend; 0 skips them")
+		eventDir = flags.String("events", "events", "`dir` holding the event files of the first requests")
+		motoURL  = flags.String("moto", "", "use this running moto_server as the backend instead of starting one")
 		strict   = flags.Bool("strict", false, "exit 1 when a figure is over budget")
 	)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if *starts < 1 {
-		return fmt.Errorf("-starts %d: want at least 1", *starts)
+	if *starts < 1 || *cold < 0 {
+		return fmt.Errorf("-starts %d, -cold %d: want at least one start, and no negative count", *starts, *cold)
 	}
 	if flags.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flags.Args())
@@ -89,9 +114,29 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stub, err := refusingEndpoint()
+	if err != nil {
+		return err
+	}
+	defer stub.Close()
+	var backend []string
+	if *cold > 0 {
+		stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *template})
+		if err != nil {
+			return fmt.Errorf("start the local backend: %w", err)
+		}
+		defer stack.Close()
+		backend = stack.Env()
+	}
 	var rows []row
 	for _, f := range tpl.Functions() {
-		r, err := measure(ctx, f.LogicalID, filepath.Join(*buildDir, f.LogicalID, "bootstrap"), filepath.Join(*hostDir, f.LogicalID, "bootstrap"), *starts)
+		host := filepath.Join(*hostDir, f.LogicalID, "bootstrap")
+		r, err := measure(ctx, f.LogicalID, filepath.Join(*buildDir, f.LogicalID, "bootstrap"), host, stub.URL, *starts)
+		if err == nil && *cold > 0 {
+			var c []row
+			c, err = measureCold(ctx, runtimeapi.Function{Path: host, Name: f.LogicalID, Env: backend}, *eventDir, *cold)
+			r = append(r, c...)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.LogicalID, err)
 		}
@@ -137,7 +182,7 @@ type row struct {
 	ok                              bool
 }
 
-func measure(ctx context.Context, name, lambdaPath, hostPath string, starts int) ([]row, error) {
+func measure(ctx context.Context, name, lambdaPath, hostPath, endpoint string, starts int) ([]row, error) {
 	if err := checkLambdaBinary(lambdaPath); err != nil {
 		return nil, err
 	}
@@ -151,7 +196,7 @@ func measure(ctx context.Context, name, lambdaPath, hostPath string, starts int)
 	}
 	zipped := int64(len(pkg))
 
-	fn := runtimeapi.Function{Path: hostPath, Name: name, Env: startEnv}
+	fn := runtimeapi.Function{Path: hostPath, Name: name, Env: append(slices.Clone(startEnv), "AWS_ENDPOINT_URL="+endpoint)}
 	// One start first, not counted, so the binary is in the page cache as
 	// it is for every start after a sandbox's first.
 	if _, err := runtimeapi.StartupTime(ctx, fn, 1); err != nil {
@@ -167,8 +212,8 @@ func measure(ctx context.Context, name, lambdaPath, hostPath string, starts int)
 	return []row{
 		{name, "bootstrap, linux/arm64, stripped", mb(int64(len(raw))), "≤ " + mb(maxBootstrap), len(raw) <= maxBootstrap},
 		{name, "bootstrap zipped", mb(zipped), "≤ " + mb(maxZip), zipped <= maxZip},
-		{name, fmt.Sprintf("start to first poll, median of %d", starts), ms(median), "≤ " + ms(maxStartup), median <= maxStartup},
-		{name, fmt.Sprintf("start to first poll, p95 of %d", starts), ms(p95), "≤ " + ms(maxStartup), p95 <= maxStartup},
+		{name, fmt.Sprintf("start to first poll, keys refused at once, median of %d", starts), ms(median), "≤ " + ms(maxStartup), median <= maxStartup},
+		{name, fmt.Sprintf("start to first poll, keys refused at once, p95 of %d", starts), ms(p95), "≤ " + ms(maxStartup), p95 <= maxStartup},
 	}, nil
 }
 

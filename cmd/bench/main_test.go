@@ -67,8 +67,44 @@ func TestPercentileIsNearestRank(t *testing.T) {
 	}
 }
 
+func TestOutcomeNamesEachKindOfAnswerAndRefusesA5xx(t *testing.T) {
+	for payload, want := range map[string]string{
+		`{"statusCode":200,"body":"[]"}`:                 "200",
+		`{"statusCode":404}`:                             "404",
+		`{"isAuthorized":true}`:                          "authorized true",
+		`{"batchItemFailures":[]}`:                       "0 failed",
+		`{"batchItemFailures":[{"itemIdentifier":"m"}]}`: "1 failed",
+	} {
+		if got, err := outcome([]byte(payload)); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", payload, got, err, want)
+		}
+	}
+	for _, payload := range []string{`{"statusCode":503}`, `{}`, `not json`} {
+		if got, err := outcome([]byte(payload)); err == nil {
+			t.Errorf("%s: %q; want an error", payload, got)
+		}
+	}
+}
+
+func TestFirstEventsExist(t *testing.T) {
+	tpl, err := samtemplate.Load(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tpl.Functions() {
+		file, ok := firstEvents[f.LogicalID]
+		if !ok {
+			t.Errorf("%s has no first event", f.LogicalID)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("../../events", file)); err != nil {
+			t.Errorf("%s: %v", f.LogicalID, err)
+		}
+	}
+}
+
 func TestRunRejectsMissingBootstraps(t *testing.T) {
-	err := run(t.Context(), []string{"-template", templatePath, "-build", t.TempDir(), "-host", t.TempDir(), "-starts", "1"}, io.Discard)
+	err := run(t.Context(), []string{"-template", templatePath, "-build", t.TempDir(), "-host", t.TempDir(), "-starts", "1", "-cold", "0"}, io.Discard)
 	if err == nil {
 		t.Fatal("run with no built bootstraps succeeded")
 	}
@@ -108,7 +144,7 @@ func TestReportCoversEveryFunctionInTheTemplate(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"-template", templatePath, "-build", buildDir, "-host", hostDir, "-starts", "2"}, &out); err != nil {
+	if err := run(t.Context(), []string{"-template", templatePath, "-build", buildDir, "-host", hostDir, "-starts", "2", "-cold", "0"}, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, &out)
 	}
 

@@ -1,9 +1,9 @@
 // Command invoke runs a built function's bootstrap on this machine, the way
 // `sam local invoke` does but without Docker, through package runtimeapi.
 //
-//	invoke -fn CreateUserFunction -event events/create-user.json
+//	invoke -fn UserInfoFunction -bootstrap build/host/UserInfoFunction/bootstrap -event events/userinfo-user-id.json
 //	invoke -bootstrap path/to/bootstrap -event a.json -event b.json -env TABLE_NAME=users
-//	invoke -fn CreateUserFunction -startup 50
+//	invoke -fn UserInfoFunction -startup 50
 //
 // By default each event is sent in turn to one sandbox; each response (or
 // error document) is printed as indented JSON on stdout and the function's
@@ -16,8 +16,9 @@
 //
 // The function runs against a local backend (see package devstack):
 // moto_server for DynamoDB and Secrets Manager, the table and secret the
-// template defines, and the demo tenant whose API key the files in events/
-// carry. The function's environment points at it as template.yaml points it
+// template defines, and the demo tenant with the fixed data the files in
+// events/ name, seeded afresh for each run; every file there gets its
+// documented answer (examples_test.go runs them all). The function's environment points at it as template.yaml points it
 // at AWS. With -no-backend nothing is started and the function gets the
 // caller's AWS credentials and region when they are set, as under SAM; in
 // both cases -env entries come last and win.

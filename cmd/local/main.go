@@ -26,7 +26,6 @@ import (
 	"roster"
 	"roster/cmd/internal/devstack"
 	"roster/shared/catalog"
-	"roster/shared/platform"
 	"roster/shared/provision"
 	"roster/shared/samtemplate"
 	"roster/shared/web"
@@ -53,16 +52,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := web.NewLogger(stderr, "info")
 
-	stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *tplPath})
+	// The stack's platform is the graph each function builds in Lambda;
+	// here one serves them all, as one container per function would.
+	stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *tplPath, Log: log})
 	if err != nil {
 		return err
 	}
 	defer stack.Close()
-
-	p, err := platform.FromAWS(ctx, stack.Config, stack.AWS, log)
-	if err != nil {
-		return err
-	}
+	p := stack.Platform
 	tpl, err := samtemplate.Load(*tplPath)
 	if err != nil {
 		return err
@@ -72,8 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	q := sqs.NewFromConfig(stack.AWS)
-	proc, err := provision.New(p.Table, p.Keys.Pepper, provision.Options{
-		Notifier: provision.NewQueue(q, stack.NotificationsQueueURL)})
+	proc, err := p.Provisioning(provision.NewQueue(q, stack.NotificationsQueueURL))
 	if err != nil {
 		return err
 	}

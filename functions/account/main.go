@@ -2,10 +2,20 @@
 package main
 
 import (
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"roster/shared/account"
-	"roster/shared/lambdahttp"
+	"roster/shared/platform"
 )
 
-// Clients and key material are built on the first event, once per
-// container, so process start makes no network calls.
-func main() { lambdahttp.Main("account", account.FromPlatform) }
+// The Account routes over the sign-in service (the table, passwords hashed
+// with the pepper, access tokens issued with the signing keys) and the
+// signing keys' public halves, which the JWKS route serves.
+//
+// All of it is built in Lambda's init phase, before the first poll
+// (decision 015). A configuration error exits 1; a failed build answers
+// each event 503 in the group's error shape and is retried on the next.
+func main() {
+	fn := platform.MustConfigure("account") // TABLE_NAME, SECRET_ID, LOG_LEVEL
+	lambda.Start(platform.HTTPHandler(fn, (*platform.Platform).Account, account.WriteError))
+}

@@ -4,44 +4,23 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"sync"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"roster/shared/auth"
 	"roster/shared/platform"
-	"roster/shared/web"
 )
 
+// The authenticator checks API keys against the table (hashed with the
+// pepper) and access tokens against the signing keys' public halves.
+//
+// It is built here, in Lambda's init phase (decision 015). While a build
+// fails, each request's retry of it fails too and the authorizer returns
+// an error, which API Gateway answers with a 500 rather than letting the
+// request through unverified; a configuration error exits 1.
 func main() {
-	cfg, err := platform.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "authorizer:", err)
-		os.Exit(1)
-	}
-	// Built on the first request, once per container, so process start
-	// makes no network calls; a failed build is retried next time.
-	var (
-		mu    sync.Mutex
-		authn *auth.Authenticator
-	)
-	get := func(ctx context.Context) (*auth.Authenticator, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if authn != nil {
-			return authn, nil
-		}
-		p, err := platform.New(ctx, os.Getenv, os.Stdout)
-		if err != nil {
-			return nil, err
-		}
-		if authn, err = p.Authenticator(); err != nil {
-			return nil, err
-		}
-		return authn, nil
-	}
-	lambda.Start(auth.GatewayAuthorizer(get, web.NewLogger(os.Stdout, cfg.LogLevel)))
+	fn := platform.MustConfigure("authorizer") // TABLE_NAME, SECRET_ID, LOG_LEVEL
+	ready := platform.Prepare(fn, func(p *platform.Platform) (*auth.Authenticator, error) {
+		return p.Authenticator, nil
+	})
+	lambda.Start(auth.GatewayAuthorizer(ready.Get, fn.Log))
 }

@@ -3,21 +3,24 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"roster/shared/platform"
 	"roster/shared/provision"
 )
 
-// Clients and key material are built on the first batch, once per
-// container, so process start makes no network calls.
+// The processor writes through the table; a new tenant's owner is invited
+// with a token derived from the pepper, sent to the notifications queue.
+//
+// Everything is built here, in Lambda's init phase (decision 015). While a
+// build fails, each batch retries it and fails as a whole, so the queue
+// delivers every message again; a configuration error exits 1.
 func main() {
-	h, err := provision.FromEnv(os.Getenv, os.Stdout)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "provisioning:", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	fn := platform.MustConfigure("provisioning", provision.EnvNotificationsQueue)
+	notifier := provision.NewQueue(sqs.NewFromConfig(fn.AWS), fn.Getenv(provision.EnvNotificationsQueue))
+	ready := platform.Prepare(fn, func(p *platform.Platform) (*provision.Processor, error) {
+		return p.Provisioning(notifier)
+	})
+	lambda.Start(provision.Serve(ready.Get, fn.Log))
 }

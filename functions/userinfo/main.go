@@ -2,10 +2,19 @@
 package main
 
 import (
-	"roster/shared/lambdahttp"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"roster/shared/platform"
 	"roster/shared/userinfo"
 )
 
-// Clients and key material are built on the first event, once per
-// container, so process start makes no network calls.
-func main() { lambdahttp.Main("userinfo", userinfo.FromPlatform) }
+// The UserInfo routes over the table; stored access tokens are sealed with
+// the field key.
+//
+// All of it is built in Lambda's init phase, before the first poll
+// (decision 015). A configuration error exits 1; a failed build answers
+// each event 503 in the group's error shape and is retried on the next.
+func main() {
+	fn := platform.MustConfigure("userinfo") // TABLE_NAME, SECRET_ID, LOG_LEVEL
+	lambda.Start(platform.HTTPHandler(fn, (*platform.Platform).UserInfo, userinfo.WriteError))
+}

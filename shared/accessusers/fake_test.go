@@ -3,7 +3,6 @@ package accessusers_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +16,6 @@ import (
 	"roster/shared/directory/directorytest"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
-	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
@@ -30,12 +28,7 @@ var fixedNow = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 const fixedStamp = "2025-03-10T12:00:00.000Z"
 
 // The callers tests act as.
-var (
-	member   = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	manager  = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	owner    = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	adminKey = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-)
+var owner, manager, member, adminKey, managerKey, memberKey, otherOwner = webtest.Callers()
 
 // grace is the user the fake directory knows: number 42, profile 2 (LDAP
 // in the fake's profiles) unless a test changes it.
@@ -58,15 +51,13 @@ func profiles() []loginprofile.Profile {
 	}
 }
 
-// fake stands in for the directory and, with function fields of its own,
-// for the store's search, user lookups and login profiles; their calls are
-// recorded with the directory's.
+// fake stands in for the directory (its search a function field of its
+// own) and for the login profiles; their calls are recorded with the
+// directory's.
 type fake struct {
 	*directorytest.Fake
 
-	search       func(q store.UserSearch) (store.UserPage, error)
-	idByUsername func(tenantID, username string) (string, error)
-	getUser      func(tenantID, id string) (*user.User, error)
+	search       func(q directory.UserSearch) (directory.UserPage, error)
 	listProfiles func(tenantID string) ([]loginprofile.Profile, error)
 	addProfile   func(tenantID string, p loginprofile.Profile) (loginprofile.Profile, error)
 }
@@ -76,16 +67,9 @@ type fake struct {
 func happy(t *testing.T) *fake {
 	f := &fake{
 		Fake: directorytest.New(t),
-		search: func(q store.UserSearch) (store.UserPage, error) {
-			return store.UserPage{Users: []*user.User{grace()}, Indexed: true}, nil
+		search: func(q directory.UserSearch) (directory.UserPage, error) {
+			return directory.UserPage{Users: []*user.User{grace()}, Indexed: true}, nil
 		},
-		idByUsername: func(tenantID, username string) (string, error) {
-			if !strings.EqualFold(username, "grace") {
-				return "", fault.New(fault.NotFound, "No user has this username.")
-			}
-			return "usr1", nil
-		},
-		getUser: func(tenantID, id string) (*user.User, error) { return grace(), nil },
 		listProfiles: func(tenantID string) ([]loginprofile.Profile, error) {
 			return profiles(), nil
 		},
@@ -111,6 +95,12 @@ func happy(t *testing.T) *fake {
 		}
 		return grace(), nil
 	}
+	f.PasswordTargetFn = func(p auth.Principal, username string) (*user.User, error) {
+		if !strings.EqualFold(username, "grace") {
+			return nil, fault.New(fault.NotFound, "No user has this username.")
+		}
+		return grace(), nil
+	}
 	f.UpdateFn = func(p auth.Principal, id string, c directory.Change) (*user.User, error) { return grace(), nil }
 	f.DeleteFn = func(p auth.Principal, id string, ifVersion int64) error { return nil }
 	f.SetPasswordFn = func(p auth.Principal, id, pw string, current *string) error { return nil }
@@ -118,27 +108,11 @@ func happy(t *testing.T) *fake {
 }
 
 // SearchUsers calls search.
-func (f *fake) SearchUsers(_ context.Context, q store.UserSearch) (store.UserPage, error) {
+func (f *fake) SearchUsers(_ context.Context, _ auth.Principal, q directory.UserSearch) (directory.UserPage, error) {
 	if !f.Called("SearchUsers", f.search) {
-		return store.UserPage{}, webtest.ErrUnexpected
+		return directory.UserPage{}, webtest.ErrUnexpected
 	}
 	return f.search(q)
-}
-
-// UserIDByUsername calls idByUsername.
-func (f *fake) UserIDByUsername(_ context.Context, tenantID, username string) (string, error) {
-	if !f.Called("UserIDByUsername", f.idByUsername) {
-		return "", webtest.ErrUnexpected
-	}
-	return f.idByUsername(tenantID, username)
-}
-
-// GetUser calls getUser.
-func (f *fake) GetUser(_ context.Context, tenantID, id string) (*user.User, error) {
-	if !f.Called("GetUser", f.getUser) {
-		return nil, webtest.ErrUnexpected
-	}
-	return f.getUser(tenantID, id)
 }
 
 // ListLoginProfiles calls listProfiles.
@@ -159,7 +133,7 @@ func (f *fake) AddLoginProfile(_ context.Context, tenantID string, p loginprofil
 
 // deps are the group's dependencies, all backed by f.
 func deps(f *fake) accessusers.Deps {
-	return accessusers.Deps{Directory: f, Search: f, Users: f, Profiles: f, Now: func() time.Time { return fixedNow }}
+	return accessusers.Deps{Directory: f, Profiles: f, Now: func() time.Time { return fixedNow }}
 }
 
 // request and response are the shared shapes under the names the tests
@@ -184,30 +158,21 @@ func serve(t *testing.T, h http.Handler, rq request, logs *bytes.Buffer) respons
 	return response{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes(), Logs: logs.String()}
 }
 
-// envelopeBody is the envelope as a client decodes it.
-type envelopeBody struct {
-	Timestamp string `json:"timestamp"`
-	Status    int    `json:"status"`
-	MessageID int    `json:"messageId"`
-	Message   string `json:"message"`
+// decodeEnvelope decodes exactly the four members of the envelope,
+// stamped with the handlers' clock.
+func decodeEnvelope(t *testing.T, res response) webtest.Envelope {
+	t.Helper()
+	e := webtest.DecodeEnvelope(t, res)
+	assertStamp(t, e)
+	return e
 }
 
-// decodeEnvelope decodes exactly the four members of the envelope.
-func decodeEnvelope(t *testing.T, res response) envelopeBody {
+// assertStamp checks that e was stamped with the handlers' clock.
+func assertStamp(t *testing.T, e webtest.Envelope) {
 	t.Helper()
-	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
-	var e envelopeBody
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
-		t.Fatalf("envelope %s: %v", res.Body, err)
-	}
 	if e.Timestamp != fixedStamp {
 		t.Errorf("timestamp %q, want %q", e.Timestamp, fixedStamp)
 	}
-	return e
 }
 
 // assertOK checks a success envelope whose message contains each of want.
@@ -227,33 +192,11 @@ func assertOK(t *testing.T, res response, want ...string) {
 	}
 }
 
-// assertFailure checks a failure envelope: the HTTP status repeated in
-// status, the messageId, and a message naming each of want (fields, or
-// words a person needs). Every 401 carries the Bearer challenge.
+// assertFailure checks a failure envelope ([webtest.AssertEnvelope])
+// stamped with the handlers' clock.
 func assertFailure(t *testing.T, res response, status, messageID int, want ...string) {
 	t.Helper()
-	if res.Code != status {
-		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
-	}
-	e := decodeEnvelope(t, res)
-	if e.Status != status || e.MessageID != messageID {
-		t.Errorf("envelope status %d messageId %d, want %d and %d: %s", e.Status, e.MessageID, status, messageID, e.Message)
-	}
-	for _, w := range want {
-		if !strings.Contains(e.Message, w) {
-			t.Errorf("message %q does not name %q", e.Message, w)
-		}
-	}
-	challenge := ""
-	if status == http.StatusUnauthorized {
-		challenge = `Bearer realm="roster"`
-	}
-	if got := res.Header.Get("WWW-Authenticate"); got != challenge {
-		t.Errorf("WWW-Authenticate %q, want %q", got, challenge)
-	}
-	if strings.Contains(string(res.Body), "cause that must stay internal") {
-		t.Errorf("body leaks the internal cause: %s", res.Body)
-	}
+	assertStamp(t, webtest.AssertEnvelope(t, res, status, messageID, want...))
 }
 
 // fieldErr is a domain fault of code that names field, as the directory

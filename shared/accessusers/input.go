@@ -2,26 +2,23 @@ package accessusers
 
 import (
 	"context"
-	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"roster/shared/auth"
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/password"
+	"roster/shared/user"
 )
 
-// Limits on input, documented in docs/api/accessusers.md. The directory
-// checks the finer rules of each field (email syntax, the password policy).
+// Limits on input, documented in docs/api/accessusers.md. A user's fields
+// follow package user's rules; the directory checks what needs the tenant
+// (email syntax after trimming, the password policy).
 const (
-	maxBody        = 16 << 10 // bytes per request body
-	maxUsername    = 128      // characters
-	maxEmail       = 254      // bytes, RFC 5321
-	maxName        = 100      // characters of a first, last or profile name
-	maxSearchWord  = 100      // characters
-	maxProfileID   = 1 << 31  // authId / loginProfileId upper bound (exclusive)
-	maxUserID      = 1 << 53  // numeric user ids stay exact in JSON clients
+	maxBody        = 16 << 10     // bytes per request body
+	maxName        = user.MaxName // characters of a first, last or profile name
+	maxSearchWord  = 100          // characters
+	maxProfileID   = 1 << 31      // authId / loginProfileId upper bound (exclusive)
+	maxUserID      = 1 << 53      // numeric user ids stay exact in JSON clients
 	maxPasswordLen = password.MaxInputBytes
 )
 
@@ -40,34 +37,20 @@ func (p *problems) add(field, msg string) {
 
 func (p problems) err() error { return fault.InvalidFields(p) }
 
-// text checks an optional line of text: at most max characters and no
-// control characters.
+// text checks an optional line of text (check.Text).
 func (p *problems) text(field, v string, max int) {
-	switch {
-	case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
-		p.add(field, "must not contain control characters")
-	case utf8.RuneCountInString(v) > max:
-		p.add(field, "must be at most "+strconv.Itoa(max)+" characters")
-	}
+	*p = append(*p, check.Text(field, v, max, false)...)
 }
 
-// username checks a required username.
+// username checks a required username (user.CheckUsername).
 func (p *problems) username(v string) {
-	switch {
-	case strings.TrimSpace(v) == "":
-		p.add("username", "is required and must not be empty")
-	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		p.add("username", "must not contain spaces or control characters")
-	case utf8.RuneCountInString(v) > maxUsername:
-		p.add("username", "must be at most "+strconv.Itoa(maxUsername)+" characters")
-	}
+	*p = append(*p, user.CheckUsername("username", v)...)
 }
 
-// email checks an optional email's size; the directory checks its form.
+// email checks an optional email's size; the directory checks its form,
+// once trimmed.
 func (p *problems) email(v string) {
-	if len(v) > maxEmail {
-		p.add("email", "must be at most "+strconv.Itoa(maxEmail)+" bytes")
-	}
+	*p = append(*p, check.Size("email", v, user.MaxEmail)...)
 }
 
 // profileID checks a login profile number; required says whether it may be
@@ -91,13 +74,8 @@ func (p *problems) userID(v *int64) {
 	}
 }
 
-// secret checks a required password field as it arrives; the policy is
-// the directory's.
+// secret checks a required password field as it arrives (check.Secret);
+// the policy is the directory's.
 func (p *problems) secret(field, v string) {
-	switch {
-	case v == "":
-		p.add(field, "is required and must not be empty")
-	case len(v) > maxPasswordLen:
-		p.add(field, "must be at most "+strconv.Itoa(maxPasswordLen)+" bytes")
-	}
+	*p = append(*p, check.Secret(field, v, maxPasswordLen)...)
 }

@@ -9,28 +9,19 @@ import (
 	"strings"
 	"testing"
 
-	"roster/shared/accessusers"
 	"roster/shared/auth"
-	"roster/shared/platform"
-	"roster/shared/secrets"
-	"roster/shared/store"
 	"roster/shared/store/storetest"
-	"roster/shared/web"
 	"roster/shared/web/webtest"
 )
 
-// The test in this file drives the group end to end, as FromPlatform
-// builds it for the function: the real directory, search and login
-// profiles over a table on each emulator.
+// The test in this file drives the group end to end, as the composition
+// root (package platform) builds it for the function: the real directory,
+// search and login profiles over a table on each emulator.
 
 // liveGroup returns a function that sends requests to the group built by
-// FromPlatform over env's table, acting as each request's caller.
+// the composition root over env's table, acting as each request's caller.
 func liveGroup(t *testing.T, env storetest.Env) func(request) response {
 	t.Helper()
-	keys, err := secrets.Parse(secrets.SecretString(secrets.NewMasterKey()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var (
 		as   *auth.Principal
 		logs bytes.Buffer
@@ -38,10 +29,7 @@ func liveGroup(t *testing.T, env storetest.Env) func(request) response {
 	authn := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { webtest.As(as)(next).ServeHTTP(w, r) })
 	}
-	h, err := accessusers.FromPlatform(&platform.Platform{Log: web.NewLogger(&logs, "debug"), Table: env.Table, Keys: keys}, authn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := webtest.PlatformOn(t, env.Table, &logs).AccessUsers(authn)
 	return func(rq request) response {
 		t.Helper()
 		as = rq.As
@@ -165,15 +153,8 @@ func TestTheGroupOverARealTableSeesEveryChangeInTheNextSearch(t *testing.T) {
 
 func assertStatusAndID(t *testing.T, res response, status, messageID int) {
 	t.Helper()
-	var e envelopeBody
+	var e webtest.Envelope
 	if err := json.Unmarshal(res.Body, &e); err != nil || res.Code != status || e.Status != status || e.MessageID != messageID {
 		t.Errorf("status %d, body %s; want %d with messageId %d", res.Code, res.Body, status, messageID)
-	}
-}
-
-func TestFromPlatformRefusesAPlatformWithoutKeys(t *testing.T) {
-	p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: store.New(nil, "roster")}
-	if _, err := accessusers.FromPlatform(p, auth.FromGateway); err == nil {
-		t.Error("FromPlatform built a handler with no pepper or field key")
 	}
 }

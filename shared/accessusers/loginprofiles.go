@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
 	"roster/shared/web"
@@ -148,12 +149,7 @@ type addProfileRequest struct {
 
 // Valid requires a name and one of the authentication types.
 func (r addProfileRequest) Valid(context.Context) []fault.FieldError {
-	var p problems
-	if strings.TrimSpace(r.Name) == "" {
-		p.add("name", "is required and must not be blank")
-	} else {
-		p.text("name", r.Name, maxName)
-	}
+	p := problems(check.Text("name", r.Name, maxName, true))
 	if r.AuthTypeID == nil || !loginprofile.AuthType(*r.AuthTypeID).Valid() {
 		p.add("authTypeId", "is required: 1 (LOCAL), 2 (LDAP), 3 (SAML) or 4 (OIDC)")
 	}

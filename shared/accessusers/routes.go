@@ -3,13 +3,11 @@
 // the Access User API's dialect (numeric ids, login profiles named by
 // authId, and the {timestamp, status, messageId, message} envelope for
 // every reply that is not a search page), plus the administration of the
-// tenant's login profiles. The rules live in package directory; searching
-// is the store's; this package owns the HTTP shape.
+// tenant's login profiles. The rules, searching included, live in package
+// directory; this package owns the HTTP shape.
 package accessusers
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,35 +15,13 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/loginprofile"
-	"roster/shared/platform"
 	"roster/shared/role"
-	"roster/shared/store"
-	"roster/shared/user"
 	"roster/shared/web"
 )
 
-// Searcher pages through a tenant's users; *store.Table implements it.
-type Searcher interface {
-	// SearchUsers returns one page (see store.UserSearch).
-	SearchUsers(ctx context.Context, q store.UserSearch) (store.UserPage, error)
-}
-
-// Users finds a user without the directory's permission check, for the
-// one route a member may use: changing their own password, whose target
-// must be the caller. *store.Table implements it.
-type Users interface {
-	// UserIDByUsername finds a user by username, case-insensitively.
-	// fault.NotFound.
-	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
-	// GetUser reads a user. fault.NotFound.
-	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
-}
-
 // Deps are what the group needs, built once per container.
 type Deps struct {
-	Directory directory.Service
-	Search    Searcher
-	Users     Users
+	Directory directory.Service // the tenant's users: every read, search and change
 	Profiles  loginprofile.Store
 	Now       func() time.Time
 }
@@ -57,7 +33,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	h := &handlers{dir: d.Directory, search: d.Search, users: d.Users, profiles: newProfileCache(d.Profiles), now: d.Now}
+	h := &handlers{dir: d.Directory, profiles: newProfileCache(d.Profiles), now: d.Now}
 	need := func(p role.Permission, next http.Handler) http.Handler {
 		return auth.Require(p, writeError(d.Now), auth.ViaAccessToken, auth.ViaAPIKey)(next)
 	}
@@ -88,22 +64,13 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	return web.Middleware(web.NewMux(web.WrapAll(Routes(d), authn), errw), log, errw)
 }
 
-// FromPlatform builds the group from a function's platform: the directory
-// over the table (passwords hashed with the pepper, Azure keys sealed with
-// the field-encryption key), and the table's own search and login profiles.
-func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	dir, err := p.Directory()
-	if err != nil {
-		return nil, fmt.Errorf("accessusers: %w", err)
-	}
-	return Handler(Deps{Directory: dir, Search: p.Table, Users: p.Table, Profiles: p.Table}, p.Log, authn), nil
-}
+// WriteError answers err in the group's envelope, as every error of the
+// group is answered; the function uses it when it cannot serve at all.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { writeError(time.Now)(w, r, err) }
 
 // handlers holds the group's dependencies for its route handlers.
 type handlers struct {
 	dir      directory.Service
-	search   Searcher
-	users    Users
 	profiles *profileCache
 	now      func() time.Time
 }

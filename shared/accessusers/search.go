@@ -10,18 +10,18 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
 	"roster/shared/role"
-	"roster/shared/store"
 	"roster/shared/web"
 )
 
 // Search paging limits, documented in docs/api/accessusers.md.
 const (
 	defaultPageSize = 20
-	maxPageSize     = store.MaxSearchLimit
-	maxStartIndex   = store.MaxSearchSkip
+	maxPageSize     = directory.MaxSearchLimit
+	maxStartIndex   = directory.MaxSearchSkip
 	maxCursor       = 4096 // characters; real cursors are a few hundred
 )
 
@@ -34,9 +34,9 @@ var searchParams = []string{
 
 // sortFields maps sortField to the index order that serves it. id and
 // createDateTime are both creation order: ids grow with creation time.
-var sortFields = map[string]store.UserOrder{
-	"id": store.ByCreated, "createDateTime": store.ByCreated, "updateDateTime": store.ByUpdated,
-	"username": store.ByUsername, "email": store.ByEmail, "firstName": store.ByFirstName, "lastName": store.ByLastName,
+var sortFields = map[string]directory.UserOrder{
+	"id": directory.ByCreated, "createDateTime": directory.ByCreated, "updateDateTime": directory.ByUpdated,
+	"username": directory.ByUsername, "email": directory.ByEmail, "firstName": directory.ByFirstName, "lastName": directory.ByLastName,
 }
 
 const sortFieldList = "id, username, firstName, lastName, email, createDateTime or updateDateTime"
@@ -92,7 +92,7 @@ type searchReply struct {
 // The searchType values.
 const (
 	searchIndexed  = "indexed"  // every condition served by an index: constant cost per page
-	searchFiltered = "filtered" // some condition checked user by user, within store.MaxDiscarded per request
+	searchFiltered = "filtered" // some condition checked user by user, within directory.MaxDiscarded per request
 )
 
 // searchUsers answers GET /api/v1/accessuser/search.
@@ -112,7 +112,7 @@ func (h *handlers) searchUsers() http.Handler {
 				return
 			}
 		}
-		page, err := h.search.SearchUsers(ctx, q)
+		page, err := h.dir.SearchUsers(ctx, p, q)
 		if err != nil {
 			if fe := fault.As(err); fe.Code == fault.Invalid {
 				err = renamed(err, map[string]string{"skip": "startIndex", "limit": "pageSize"})
@@ -176,10 +176,10 @@ func (h *handlers) searchUsers() http.Handler {
 // parseSearch reads the search parameters strictly: an unknown or
 // repeated parameter and every bad value is an error naming it. An empty
 // value counts as absent.
-func parseSearch(raw string) (store.UserSearch, error) {
+func parseSearch(raw string) (directory.UserSearch, error) {
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
-		return store.UserSearch{}, fault.InvalidField("query", "is not a valid URL query string (check its %-escapes)")
+		return directory.UserSearch{}, fault.InvalidField("query", "is not a valid URL query string (check its %-escapes)")
 	}
 	var p problems
 	keys := make([]string, 0, len(vals))
@@ -196,11 +196,11 @@ func parseSearch(raw string) (store.UserSearch, error) {
 		}
 	}
 	if err := p.err(); err != nil {
-		return store.UserSearch{}, err
+		return directory.UserSearch{}, err
 	}
 	get := func(k string) string { return vals.Get(k) }
 
-	q := store.UserSearch{Limit: defaultPageSize}
+	q := directory.UserSearch{Limit: defaultPageSize}
 	if w := strings.TrimSpace(get("searchWord")); w != "" {
 		switch {
 		case !utf8.ValidString(w) || strings.IndexFunc(w, unicode.IsControl) >= 0:
@@ -208,7 +208,7 @@ func parseSearch(raw string) (store.UserSearch, error) {
 		case utf8.RuneCountInString(w) > maxSearchWord:
 			p.add("searchWord", "must be at most "+strconv.Itoa(maxSearchWord)+" characters")
 		default:
-			q.Word = store.FoldSearchText(w)
+			q.Word = directory.FoldSearchText(w)
 		}
 	}
 	if v := get("authId"); v != "" {
@@ -247,7 +247,7 @@ func parseSearch(raw string) (store.UserSearch, error) {
 	switch v := get("dateField"); v {
 	case "", "createDateTime":
 	case "updateDateTime":
-		q.DateField = store.Updated
+		q.DateField = directory.Updated
 	default:
 		p.add("dateField", "must be createDateTime or updateDateTime")
 	}
@@ -284,14 +284,14 @@ func parseSearch(raw string) (store.UserSearch, error) {
 // defaultOrder is the order of a search without sortField: by the matching
 // text for a prefix word, by the bounded date for a date range, else by
 // creation.
-func defaultOrder(q store.UserSearch) store.UserOrder {
+func defaultOrder(q directory.UserSearch) directory.UserOrder {
 	switch {
 	case q.Word != "" && !q.Contains:
-		return store.ByMatch
-	case (!q.From.IsZero() || !q.To.IsZero()) && q.DateField == store.Updated:
-		return store.ByUpdated
+		return directory.ByMatch
+	case (!q.From.IsZero() || !q.To.IsZero()) && q.DateField == directory.Updated:
+		return directory.ByUpdated
 	}
-	return store.ByCreated
+	return directory.ByCreated
 }
 
 // integer parses a decimal integer in [lo, hi].

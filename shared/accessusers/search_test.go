@@ -11,9 +11,9 @@ import (
 
 	"roster/shared/accessusers"
 	"roster/shared/auth"
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
-	"roster/shared/store"
 	"roster/shared/user"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
@@ -26,13 +26,13 @@ func search(query string, as *auth.Principal) request {
 }
 
 // searchQuery runs a search and returns the query the store was asked.
-func searchQuery(t *testing.T, query string) store.UserSearch {
+func searchQuery(t *testing.T, query string) directory.UserSearch {
 	t.Helper()
 	f := happy(t)
-	var got store.UserSearch
-	f.search = func(q store.UserSearch) (store.UserPage, error) {
+	var got directory.UserSearch
+	f.search = func(q directory.UserSearch) (directory.UserPage, error) {
 		got = q
-		return store.UserPage{Indexed: true}, nil
+		return directory.UserPage{Indexed: true}, nil
 	}
 	res := do(t, f, search(query, &owner))
 	if res.Code != http.StatusOK {
@@ -45,8 +45,8 @@ func TestSearchReplyHasEveryFieldOfTheDocumentsExample(t *testing.T) {
 	f := happy(t)
 	ldap := grace()
 	ldap.ID, ldap.Number, ldap.Username, ldap.LoginProfileID, ldap.Active = "usr2", 43, "linus", 2, false
-	f.search = func(q store.UserSearch) (store.UserPage, error) {
-		return store.UserPage{Users: []*user.User{grace(), ldap}, Offset: 40, More: true, Next: "CURSOR", Indexed: true}, nil
+	f.search = func(q directory.UserSearch) (directory.UserPage, error) {
+		return directory.UserPage{Users: []*user.User{grace(), ldap}, Offset: 40, More: true, Next: "CURSOR", Indexed: true}, nil
 	}
 	res := do(t, f, search("?startIndex=40&pageSize=2", &manager))
 	if res.Code != http.StatusOK {
@@ -93,23 +93,23 @@ func assertSameJSON(t *testing.T, got []byte, want string) {
 func TestSearchTotalCountIsExactOnTheLastPageAndALowerBoundBefore(t *testing.T) {
 	tests := []struct {
 		name      string
-		page      store.UserPage
+		page      directory.UserPage
 		total     int
 		exact     bool
 		partial   bool
 		message   string
 		searchTyp string
 	}{
-		{"last page", store.UserPage{Users: []*user.User{grace()}, Offset: 20, Indexed: true}, 21, true, false, "", "indexed"},
-		{"empty result", store.UserPage{Indexed: true}, 0, true, false, "", "indexed"},
-		{"more follow", store.UserPage{Users: []*user.User{grace()}, Offset: 0, More: true, Next: "c", Indexed: true}, 2, false, false, "", "indexed"},
-		{"partial", store.UserPage{Offset: 5, More: true, Next: "c", Partial: true, Examined: 1000}, 6, false, true, "reading 1000 users", "filtered"},
-		{"filtered and complete", store.UserPage{Users: []*user.User{grace()}}, 1, true, false, "", "filtered"},
+		{"last page", directory.UserPage{Users: []*user.User{grace()}, Offset: 20, Indexed: true}, 21, true, false, "", "indexed"},
+		{"empty result", directory.UserPage{Indexed: true}, 0, true, false, "", "indexed"},
+		{"more follow", directory.UserPage{Users: []*user.User{grace()}, Offset: 0, More: true, Next: "c", Indexed: true}, 2, false, false, "", "indexed"},
+		{"partial", directory.UserPage{Offset: 5, More: true, Next: "c", Partial: true, Examined: 1000}, 6, false, true, "reading 1000 users", "filtered"},
+		{"filtered and complete", directory.UserPage{Users: []*user.User{grace()}}, 1, true, false, "", "filtered"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := happy(t)
-			f.search = func(store.UserSearch) (store.UserPage, error) { return tt.page, nil }
+			f.search = func(directory.UserSearch) (directory.UserPage, error) { return tt.page, nil }
 			res := do(t, f, search("", &owner))
 			var got struct {
 				TotalCount      int    `json:"totalCount"`
@@ -157,32 +157,32 @@ func TestSearchTurnsEveryParameterIntoTheStoresQuery(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2024, 9, d, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		query string
-		want  store.UserSearch
+		want  directory.UserSearch
 	}{
-		{"", store.UserSearch{Order: store.ByCreated, Limit: 20}},
-		{"?searchWord=%20Gr%C3%A2ce%20", store.UserSearch{Word: "grâce", Order: store.ByMatch, Limit: 20}},
-		{"?searchWord=gr&match=contains", store.UserSearch{Word: "gr", Contains: true, Order: store.ByCreated, Limit: 20}},
-		{"?searchWord=gr&match=prefix&sortField=email&sortOrder=dsc", store.UserSearch{Word: "gr", Order: store.ByEmail, Descending: true, Limit: 20}},
-		{"?authId=2", store.UserSearch{LoginProfileID: 2, Order: store.ByCreated, Limit: 20}},
-		{"?authId=0", store.UserSearch{LoginProfileID: 1, Order: store.ByCreated, Limit: 20}},
-		{"?startIndex=10000&pageSize=100", store.UserSearch{Skip: 10000, Order: store.ByCreated, Limit: 100}},
-		{"?pageSize=1&startIndex=0", store.UserSearch{Order: store.ByCreated, Limit: 1}},
-		{"?fromDate=2024-09-01&toDate=2024-09-02", store.UserSearch{From: day(1), To: day(3).Add(-time.Millisecond), Order: store.ByCreated, Limit: 20}},
-		{"?fromDate=2024-09-01T10:00:00.1234Z", store.UserSearch{From: day(1).Add(10*time.Hour + 123*time.Millisecond), Order: store.ByCreated, Limit: 20}},
-		{"?toDate=2024-09-01T12:00:00%2B02:00", store.UserSearch{To: day(1).Add(10 * time.Hour), Order: store.ByCreated, Limit: 20}},
-		{"?toDate=2024-09-01T12:00:00+02:00", store.UserSearch{To: day(1).Add(10 * time.Hour), Order: store.ByCreated, Limit: 20}},
-		{"?fromDate=2024-09-01T12:00:00", store.UserSearch{From: day(1).Add(12 * time.Hour), Order: store.ByCreated, Limit: 20}},
-		{"?fromDate=2024-09-01&dateField=updateDateTime", store.UserSearch{From: day(1), DateField: store.Updated, Order: store.ByUpdated, Limit: 20}},
-		{"?fromDate=2024-09-01&dateField=createDateTime&sortField=updateDateTime", store.UserSearch{From: day(1), Order: store.ByUpdated, Limit: 20}},
-		{"?searchWord=a&fromDate=2024-09-01&dateField=updateDateTime", store.UserSearch{Word: "a", From: day(1), DateField: store.Updated, Order: store.ByMatch, Limit: 20}},
-		{"?sortField=id&sortOrder=desc", store.UserSearch{Order: store.ByCreated, Descending: true, Limit: 20}},
-		{"?sortField=createDateTime&sortOrder=ACE", store.UserSearch{Order: store.ByCreated, Limit: 20}},
-		{"?sortField=updateDateTime&sortOrder=asc", store.UserSearch{Order: store.ByUpdated, Limit: 20}},
-		{"?sortField=username&sortOrder=DSC", store.UserSearch{Order: store.ByUsername, Descending: true, Limit: 20}},
-		{"?sortField=firstName", store.UserSearch{Order: store.ByFirstName, Limit: 20}},
-		{"?sortField=lastName", store.UserSearch{Order: store.ByLastName, Limit: 20}},
-		{"?cursor=abc&pageSize=5", store.UserSearch{Cursor: "abc", Order: store.ByCreated, Limit: 5}},
-		{"?searchWord=&authId=&startIndex=&pageSize=&fromDate=&toDate=&sortField=&sortOrder=&dateField=&match=&cursor=", store.UserSearch{Order: store.ByCreated, Limit: 20}},
+		{"", directory.UserSearch{Order: directory.ByCreated, Limit: 20}},
+		{"?searchWord=%20Gr%C3%A2ce%20", directory.UserSearch{Word: "grâce", Order: directory.ByMatch, Limit: 20}},
+		{"?searchWord=gr&match=contains", directory.UserSearch{Word: "gr", Contains: true, Order: directory.ByCreated, Limit: 20}},
+		{"?searchWord=gr&match=prefix&sortField=email&sortOrder=dsc", directory.UserSearch{Word: "gr", Order: directory.ByEmail, Descending: true, Limit: 20}},
+		{"?authId=2", directory.UserSearch{LoginProfileID: 2, Order: directory.ByCreated, Limit: 20}},
+		{"?authId=0", directory.UserSearch{LoginProfileID: 1, Order: directory.ByCreated, Limit: 20}},
+		{"?startIndex=10000&pageSize=100", directory.UserSearch{Skip: 10000, Order: directory.ByCreated, Limit: 100}},
+		{"?pageSize=1&startIndex=0", directory.UserSearch{Order: directory.ByCreated, Limit: 1}},
+		{"?fromDate=2024-09-01&toDate=2024-09-02", directory.UserSearch{From: day(1), To: day(3).Add(-time.Millisecond), Order: directory.ByCreated, Limit: 20}},
+		{"?fromDate=2024-09-01T10:00:00.1234Z", directory.UserSearch{From: day(1).Add(10*time.Hour + 123*time.Millisecond), Order: directory.ByCreated, Limit: 20}},
+		{"?toDate=2024-09-01T12:00:00%2B02:00", directory.UserSearch{To: day(1).Add(10 * time.Hour), Order: directory.ByCreated, Limit: 20}},
+		{"?toDate=2024-09-01T12:00:00+02:00", directory.UserSearch{To: day(1).Add(10 * time.Hour), Order: directory.ByCreated, Limit: 20}},
+		{"?fromDate=2024-09-01T12:00:00", directory.UserSearch{From: day(1).Add(12 * time.Hour), Order: directory.ByCreated, Limit: 20}},
+		{"?fromDate=2024-09-01&dateField=updateDateTime", directory.UserSearch{From: day(1), DateField: directory.Updated, Order: directory.ByUpdated, Limit: 20}},
+		{"?fromDate=2024-09-01&dateField=createDateTime&sortField=updateDateTime", directory.UserSearch{From: day(1), Order: directory.ByUpdated, Limit: 20}},
+		{"?searchWord=a&fromDate=2024-09-01&dateField=updateDateTime", directory.UserSearch{Word: "a", From: day(1), DateField: directory.Updated, Order: directory.ByMatch, Limit: 20}},
+		{"?sortField=id&sortOrder=desc", directory.UserSearch{Order: directory.ByCreated, Descending: true, Limit: 20}},
+		{"?sortField=createDateTime&sortOrder=ACE", directory.UserSearch{Order: directory.ByCreated, Limit: 20}},
+		{"?sortField=updateDateTime&sortOrder=asc", directory.UserSearch{Order: directory.ByUpdated, Limit: 20}},
+		{"?sortField=username&sortOrder=DSC", directory.UserSearch{Order: directory.ByUsername, Descending: true, Limit: 20}},
+		{"?sortField=firstName", directory.UserSearch{Order: directory.ByFirstName, Limit: 20}},
+		{"?sortField=lastName", directory.UserSearch{Order: directory.ByLastName, Limit: 20}},
+		{"?cursor=abc&pageSize=5", directory.UserSearch{Cursor: "abc", Order: directory.ByCreated, Limit: 5}},
+		{"?searchWord=&authId=&startIndex=&pageSize=&fromDate=&toDate=&sortField=&sortOrder=&dateField=&match=&cursor=", directory.UserSearch{Order: directory.ByCreated, Limit: 20}},
 	}
 	for _, tt := range tests {
 		tt.want.TenantID = "acme"
@@ -262,12 +262,12 @@ func TestSearchPassesOnTheStoresRefusalsUnderTheParametersNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := happy(t)
-		f.search = func(store.UserSearch) (store.UserPage, error) { return store.UserPage{}, tt.err }
+		f.search = func(directory.UserSearch) (directory.UserPage, error) { return directory.UserPage{}, tt.err }
 		assertFailure(t, do(t, f, search("?cursor=x", &owner)), http.StatusBadRequest, tt.messageID, tt.want)
 	}
 	f := happy(t)
-	f.search = func(store.UserSearch) (store.UserPage, error) {
-		return store.UserPage{}, webtest.Fault(fault.Unavailable)
+	f.search = func(directory.UserSearch) (directory.UserPage, error) {
+		return directory.UserPage{}, webtest.Fault(fault.Unavailable)
 	}
 	assertFailure(t, do(t, f, search("", &owner)), http.StatusServiceUnavailable, 50301)
 }
@@ -275,10 +275,10 @@ func TestSearchPassesOnTheStoresRefusalsUnderTheParametersNames(t *testing.T) {
 func TestSearchReadsTheLoginProfilesOnlyForANumberItHasNotSeen(t *testing.T) {
 	f := happy(t)
 	withProfile := func(id int64) {
-		f.search = func(store.UserSearch) (store.UserPage, error) {
+		f.search = func(directory.UserSearch) (directory.UserPage, error) {
 			u := grace()
 			u.LoginProfileID = id
-			return store.UserPage{Users: []*user.User{u}}, nil
+			return directory.UserPage{Users: []*user.User{u}}, nil
 		}
 	}
 	// One handler for every request, as one container serves them.

@@ -10,7 +10,6 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
-	"roster/shared/role"
 	"roster/shared/user"
 	"roster/shared/web"
 )
@@ -187,22 +186,7 @@ func (h *handlers) updatePassword() http.Handler {
 			return
 		}
 		ctx, p := r.Context(), principal(r.Context())
-		id, err := h.users.UserIDByUsername(ctx, p.TenantID, req.Username)
-		self := err == nil && p.Method == auth.ViaAccessToken && id == p.UserID
-		switch {
-		case !self && !p.Can(role.UsersWrite) && (err == nil || fault.CodeOf(err) == fault.NotFound):
-			// The same answer whether or not the username exists, so a
-			// member cannot probe for usernames.
-			errw(w, r, fault.New(fault.Forbidden, "Your role lets you change only your own password (%s).", role.UsersWrite))
-			return
-		case fault.CodeOf(err) == fault.NotFound:
-			errw(w, r, noUsername(err, req.Username))
-			return
-		case err != nil:
-			errw(w, r, err)
-			return
-		}
-		u, err := h.users.GetUser(ctx, p.TenantID, id)
+		u, err := h.dir.PasswordTarget(ctx, p, req.Username)
 		if fault.CodeOf(err) == fault.NotFound {
 			err = noUsername(err, req.Username)
 		}
@@ -210,6 +194,7 @@ func (h *handlers) updatePassword() http.Handler {
 			errw(w, r, err)
 			return
 		}
+		self := p.Method == auth.ViaAccessToken && u.ID == p.UserID
 		if err := h.passwordsKept(ctx, u, req.AuthID); err != nil {
 			errw(w, r, err)
 			return
@@ -218,7 +203,7 @@ func (h *handlers) updatePassword() http.Handler {
 		if !self {
 			current = nil // an administrator's reset needs none
 		}
-		if err := h.dir.SetPassword(ctx, p, id, req.UserPassword, current); err != nil {
+		if err := h.dir.SetPassword(ctx, p, u.ID, req.UserPassword, current); err != nil {
 			errw(w, r, passwordFailure(renamed(err, directoryNames)))
 			return
 		}

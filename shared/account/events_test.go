@@ -13,15 +13,11 @@ import (
 	"roster/shared/web/webtest"
 )
 
-func TestEveryRouteHasAnEventAndEveryEventARoute(t *testing.T) {
-	webtest.CheckEventsCoverRoutes(t, webtest.EventFiles(t, "account"), routes(), route.name)
-}
-
 func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
 	byKey := webtest.Index(routes(), route.name)
 	webtest.EachEvent(t, "account", func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
 		rt := byKey[ev.RouteKey]
-		params := webtest.CheckEvent(t, ev, rt.path)
+		params, _ := webtest.PathParams(rt.path, ev.RawPath)
 		if params["tenantUid"] != "" && params["tenantUid"] != "demo" {
 			t.Errorf("tenant %q, want the local stack's demo tenant", params["tenantUid"])
 		}
@@ -31,12 +27,9 @@ func TestEventsAreRealisticHTTPAPIPayloads(t *testing.T) {
 		if (ev.Body != "") != (rt.body != "") {
 			t.Errorf("body %q, but the route takes %q", ev.Body, rt.body)
 		}
-		// Public routes have no authorizer; the others carry what the
-		// authorizer verified, for the demo tenant.
+		// The others carry what the authorizer verified, for the demo
+		// tenant; public routes have none (catalog's common test).
 		if rt.access == "public" {
-			if ev.RequestContext.Authorizer != nil {
-				t.Errorf("a public route with an authorizer context: %v", ev.RequestContext.Authorizer)
-			}
 			return
 		}
 		p := webtest.EventPrincipal(t, ev, "demo")
@@ -107,13 +100,6 @@ func TestLambdaTrustsOnlyTheAuthorizerContext(t *testing.T) {
 		if h.Get("ETag") != `"7"` || h.Get("Cache-Control") != "no-store" || h.Get("Content-Type") != "application/json" {
 			t.Errorf("headers %v", h)
 		}
-	})
-	t.Run("without an authorizer context the token in the header is not enough", func(t *testing.T) {
-		res, f, _ := serve(t, event(nil))
-		if res.StatusCode != http.StatusUnauthorized || webtest.EventHeader(res).Get("WWW-Authenticate") != `Bearer realm="roster"` {
-			t.Errorf("status %d, headers %v", res.StatusCode, res.Headers)
-		}
-		webtest.AssertCalls(t, f)
 	})
 	t.Run("an API key principal is refused on self-service", func(t *testing.T) {
 		key := auth.Principal{TenantID: "demo", KeyID: "demodemodemodemo", Roles: []string{"admin"}, Method: auth.ViaAPIKey}

@@ -27,14 +27,7 @@ const (
 )
 
 // The callers tests act as.
-var (
-	member     = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	owner      = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	manager    = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	adminKey   = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-	memberKey  = auth.Principal{TenantID: "acme", KeyID: "key2", Roles: []string{"member"}, Method: auth.ViaAPIKey}
-	otherOwner = auth.Principal{TenantID: "globex", UserID: "usr7", AccountID: "acc7", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-)
+var owner, manager, member, adminKey, managerKey, memberKey, otherOwner = webtest.Callers()
 
 // theUser is the tenant user the fake returns.
 func theUser() *user.User {
@@ -44,7 +37,7 @@ func theUser() *user.User {
 		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC),
 		CreatedBy: "user:usr9", UpdatedBy: "user:usr1", Version: 7,
 		AccountID: "acc1", DisplayName: "Amazing Grace", Mobile: "+47 912 34 567", LanguageCode: "en", DefaultStoreID: "store-1",
-		TokenVersion: 3, AccessToken: "sealed-third-party-token",
+		TokenVersion: 3,
 	}
 }
 

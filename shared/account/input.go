@@ -18,10 +18,9 @@ import (
 const (
 	maxBody       = 16 << 10                             // bytes per request body
 	maxEmptyBody  = 64                                   // bytes a route that takes no body still reads
-	maxUID        = 64                                   // characters of a tenantUid, defaultStoreUid or path id
-	maxName       = 100                                  // characters of a name
+	maxUID        = 64                                   // characters of a tenantUid or path id
+	maxName       = 100                                  // characters of a device, API key or tenant name
 	maxUserCode   = 254                                  // characters; a user code may be an email
-	maxMobile     = 32                                   // characters of a phone number as given
 	maxCredential = 512                                  // bytes of a device, auth or invite token; real ones are 64
 	maxInviteTTL  = int(signin.MaxInviteTTL / time.Hour) // hours an invitation may stay open
 
@@ -93,40 +92,4 @@ func checkUID(field, v string, required bool) []fault.FieldError {
 		return nil
 	}
 	return check.ID(field, v, maxUID, "-_", "must contain only letters, digits, - and _ (pattern ^[A-Za-z0-9-_]+)")
-}
-
-// checkLanguage checks an ISO 639-1 code: two lower-case letters.
-func checkLanguage(field, v string) []fault.FieldError {
-	if len(v) != 2 || v[0] < 'a' || v[0] > 'z' || v[1] < 'a' || v[1] > 'z' {
-		return []fault.FieldError{{Field: field, Message: "must be an ISO 639-1 code: two lower-case letters such as en"}}
-	}
-	return nil
-}
-
-// checkMobile checks a phone number as people write it: digits with an
-// optional leading +, and spaces, dots, dashes or parentheses between them;
-// 3 to 15 digits (the E.164 maximum). Empty clears the number.
-func checkMobile(field, v string) []fault.FieldError {
-	if v == "" {
-		return nil
-	}
-	bad := []fault.FieldError{{Field: field, Message: "must be a phone number such as +47 912 34 567"}}
-	if len(v) > maxMobile {
-		return []fault.FieldError{{Field: field, Message: "must be at most 32 characters"}}
-	}
-	digits := 0
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case '0' <= c && c <= '9':
-			digits++
-		case c == '+' && i == 0:
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		default:
-			return bad
-		}
-	}
-	if digits < 3 || digits > 15 {
-		return bad
-	}
-	return nil
 }

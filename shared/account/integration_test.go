@@ -23,7 +23,6 @@ import (
 	"roster/shared/secrets"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
-	"roster/shared/token"
 	"roster/shared/user"
 	"roster/shared/web"
 	"roster/shared/web/webtest"
@@ -68,7 +67,8 @@ func liveKeys(t *testing.T, kids ...string) secrets.Keys {
 	return keys
 }
 
-// live is the group over a table, as FromPlatform builds it.
+// live is the group over a table, as the function builds it (package
+// platform).
 type live struct {
 	env  storetest.Env
 	keys secrets.Keys
@@ -77,8 +77,8 @@ type live struct {
 }
 
 // newLive builds the group on env with keys. With opts it builds what
-// FromPlatform builds, but with those sign-in options; without, it is
-// FromPlatform itself.
+// the function builds, but with those sign-in options; without, it is
+// what the function builds.
 // eachLive runs fn in parallel against every emulator, with the whole
 // group over a fresh table and a fresh key set.
 func eachLive(t *testing.T, opts *signin.Options, fn func(t *testing.T, env storetest.Env, l *live)) {
@@ -92,35 +92,20 @@ func eachLive(t *testing.T, opts *signin.Options, fn func(t *testing.T, env stor
 func newLive(t *testing.T, env storetest.Env, keys secrets.Keys, opts *signin.Options) *live {
 	t.Helper()
 	l := &live{env: env, keys: keys, logs: &bytes.Buffer{}}
-	p := &platform.Platform{Log: web.NewLogger(l.logs, "debug"), Table: env.Table, Keys: keys}
-	a, err := p.Authenticator()
+	p, err := platform.Assemble(platform.Config{}, web.NewLogger(l.logs, "debug"), env.Table, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	authn := auth.InProcess(a, web.WriteProblem)
+	authn := auth.InProcess(p.Authenticator, web.WriteProblem)
 	if opts == nil {
-		if l.h, err = account.FromPlatform(p, authn); err != nil {
-			t.Fatal(err)
-		}
+		l.h = p.Account(authn)
 		return l
 	}
-	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
+	svc, err := signin.New(p.Table, p.Hasher, p.Issuer, p.Keys.Pepper, *opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer, _, err := p.Tokens()
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks, err := token.JWKS(p.Keys.Signing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := signin.New(p.Table, hasher, issuer, p.Keys.Pepper, *opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.h = account.Handler(account.Deps{Service: svc, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
+	l.h = account.Handler(account.Deps{Service: svc, JWKS: func() ([]byte, error) { return p.JWKS, nil }}, p.Log, authn)
 	return l
 }
 

@@ -10,6 +10,7 @@ import (
 	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/signin"
+	"roster/shared/user"
 	"roster/shared/web"
 )
 
@@ -20,11 +21,11 @@ const inviteHeader = "X-Invite-Token"
 // checkToken checks an opaque token given as input: present, bounded and
 // plain ASCII. Whether it is genuine is the service's answer.
 func checkToken(field, v string) []fault.FieldError {
-	switch {
-	case strings.TrimSpace(v) == "":
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case len(v) > maxCredential:
-		return []fault.FieldError{{Field: field, Message: "must be at most 512 bytes"}}
+	if strings.TrimSpace(v) == "" {
+		return check.Missing(field)
+	}
+	if p := check.Size(field, v, maxCredential); p != nil {
+		return p
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] <= ' ' || v[i] > '~' {
@@ -107,15 +108,15 @@ type createInviteRequest struct {
 // Valid checks the invitation; whether the caller may hand out the role is
 // the service's answer.
 func (r createInviteRequest) Valid(context.Context) []fault.FieldError {
-	p := check.Email("email", r.Email)
+	p := user.CheckEmail("email", r.Email)
 	switch {
 	case r.Role == "":
-		p = append(p, fault.FieldError{Field: "role", Message: "is required and must not be empty"})
+		p = append(p, check.Missing("role")...)
 	default:
-		p = append(p, check.Role("role", r.Role)...)
+		p = append(p, user.CheckRole("role", r.Role)...)
 	}
-	p = append(p, check.Text("firstname", r.Firstname, maxName, true)...)
-	p = append(p, check.Text("lastname", r.Lastname, maxName, true)...)
+	p = append(p, user.CheckName("firstname", r.Firstname, true)...)
+	p = append(p, user.CheckName("lastname", r.Lastname, true)...)
 	if r.ExpiresInHours != nil && (*r.ExpiresInHours < 1 || *r.ExpiresInHours > maxInviteTTL) {
 		p = append(p, fault.FieldError{Field: "expiresInHours", Message: "must be an integer from 1 to " + strconv.Itoa(maxInviteTTL)})
 	}

@@ -8,17 +8,13 @@
 package account
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"roster/shared/auth"
-	"roster/shared/password"
-	"roster/shared/platform"
 	"roster/shared/role"
 	"roster/shared/signin"
-	"roster/shared/token"
 	"roster/shared/web"
 )
 
@@ -83,28 +79,8 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblem)
 }
 
-// FromPlatform builds the group from a function's platform: the sign-in
-// service over the table, passwords hashed with the pepper, access tokens
-// issued with the signing keys, whose public halves the JWKS route serves.
-func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
-	if err != nil {
-		return nil, fmt.Errorf("account password hasher: %w", err)
-	}
-	issuer, _, err := p.Tokens()
-	if err != nil {
-		return nil, fmt.Errorf("account tokens: %w", err)
-	}
-	jwks, err := token.JWKS(p.Keys.Signing)
-	if err != nil {
-		return nil, fmt.Errorf("account jwks: %w", err)
-	}
-	svc, err := signin.New(p.Table, hasher, issuer, p.Keys.Pepper, signin.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("account sign-in service: %w", err)
-	}
-	return Handler(Deps{
-		Service: svc,
-		JWKS:    func() ([]byte, error) { return jwks, nil },
-	}, p.Log, authn), nil
+// WriteError answers err as the group answers every error: a problem
+// details body, with the bearer challenge on a 401.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	web.WriteProblemWithChallenge(w, r, err)
 }

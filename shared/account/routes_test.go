@@ -1,8 +1,6 @@
 package account_test
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -130,26 +128,6 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 	}
 }
 
-func TestProtectedRoutesRefuseARequestWithoutACaller(t *testing.T) {
-	for _, rt := range routes() {
-		if rt.access == "public" {
-			continue
-		}
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request()
-			rq.As = nil
-			// Bad input too: the missing caller is the answer, not the body.
-			if rq.Body != "" {
-				rq.Body = `{"junk":`
-			}
-			res := do(t, f, rq)
-			webtest.AssertProblem(t, res, http.StatusUnauthorized)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestSelfServiceRoutesRefuseAnAPIKey(t *testing.T) {
 	for _, rt := range routes() {
 		if rt.access != "self" {
@@ -256,15 +234,12 @@ func TestTenantRoutesRefuseATenantUidOutsideThePattern(t *testing.T) {
 		if !rt.tenantPath {
 			continue
 		}
-		for _, tenant := range bad {
-			t.Run(rt.name()+"/"+tenant, func(t *testing.T) {
-				f := happy(t)
-				rq := rt.request()
-				rq.Target = rt.withTenant(tenant)
-				webtest.AssertProblem(t, do(t, f, rq), http.StatusBadRequest, "tenantUid")
-				webtest.AssertCalls(t, f)
-			})
-		}
+		webtest.CheckRefusedParam(t, rt.name(), "tenantUid", bad, func(t *testing.T, tenant string) (response, webtest.Recorder) {
+			f := happy(t)
+			rq := rt.request()
+			rq.Target = rt.withTenant(tenant)
+			return do(t, f, rq), f
+		})
 	}
 }
 
@@ -294,70 +269,26 @@ func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
 		if rt.body == "" {
 			continue
 		}
-		for _, c := range webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10) {
-			t.Run(rt.name()+"/"+c.Name, func(t *testing.T) {
+		webtest.CheckBadBodies(t, rt.name(), webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10),
+			func(t *testing.T, c webtest.BadBody) (response, webtest.Recorder) {
 				f := happy(t)
 				rq := rt.request()
 				rq.Body, rq.Edit = c.Body, c.Edit
 				rq.Header = webtest.Headers(rt.header, c.Header)
-				res := do(t, f, rq)
-				webtest.AssertProblem(t, res, c.Status, c.Field)
-				webtest.AssertCalls(t, f)
+				return do(t, f, rq), f
 			})
-		}
 	}
 }
 
-func TestServiceFaultsMapToTheirStatus(t *testing.T) {
+func TestServiceErrorsReachTheCallerByTheirCode(t *testing.T) {
 	for _, rt := range routes() {
 		if rt.call == "" {
 			continue
 		}
-		for _, code := range webtest.ServiceFaults() {
-			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
-				f := failing(t, webtest.Fault(code))
-				webtest.AssertFault(t, do(t, f, rt.request()), code)
-				webtest.AssertCalls(t, f, rt.call)
-			})
-		}
-	}
-}
-
-func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
-	for _, rt := range routes() {
-		if rt.call == "" {
-			continue
-		}
-		t.Run(rt.name(), func(t *testing.T) {
-			cause := errors.New("dynamodb: table roster-prod access denied")
-			webtest.AssertInternal(t, do(t, failing(t, cause), rt.request()), cause)
-		})
-	}
-}
-
-func TestWrongMethodIs405WithAllow(t *testing.T) {
-	tests := []struct{ method, target, allow string }{
-		{"DELETE", "/account", "GET, HEAD, POST, PUT"},
-		{"PATCH", "/tenants/acme/account", "GET, HEAD, POST, PUT"},
-		{"POST", "/account/invite", "GET, HEAD, PUT"},
-		{"GET", "/tenants/acme/devices", "POST"},
-		{"GET", "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk", "DELETE"},
-		{"POST", "/.well-known/jwks.json", "GET, HEAD"},
-	}
-	for _, tt := range tests {
-		f := happy(t)
-		res := do(t, f, request{Method: tt.method, Target: tt.target, As: &owner})
-		webtest.AssertProblem(t, res, http.StatusMethodNotAllowed)
-		webtest.AssertHeaders(t, res, map[string]string{"Allow": tt.allow})
-		webtest.AssertCalls(t, f)
-	}
-}
-
-func TestUnknownPathIs404Problem(t *testing.T) {
-	for _, target := range []string{"/", "/accounts", "/tenants/acme", "/tenants/acme/users", "/account/invite/x"} {
-		f := happy(t)
-		webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: target, As: &owner}), http.StatusNotFound)
-		webtest.AssertCalls(t, f)
+		webtest.CheckServiceErrors(t, rt.name(), func(t *testing.T, err error) (response, webtest.Recorder) {
+			f := failing(t, err)
+			return do(t, f, rt.request()), f
+		}, rt.call)
 	}
 }
 

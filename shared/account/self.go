@@ -7,6 +7,7 @@ import (
 	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/signin"
+	"roster/shared/user"
 	"roster/shared/web"
 )
 
@@ -100,25 +101,25 @@ func (r updateSelfRequest) Valid(context.Context) []fault.FieldError {
 		return []fault.FieldError{{Field: "body", Message: "must set at least one field"}}
 	}
 	if r.DisplayName != nil {
-		p = append(p, check.Text("displayName", *r.DisplayName, maxName, false)...)
+		p = append(p, user.CheckName("displayName", *r.DisplayName, false)...)
 	}
 	if r.Email != nil {
-		p = append(p, check.Email("email", *r.Email)...)
+		p = append(p, user.CheckEmail("email", *r.Email)...)
 	}
 	if r.Firstname != nil {
-		p = append(p, check.Text("firstname", *r.Firstname, maxName, true)...)
+		p = append(p, user.CheckName("firstname", *r.Firstname, true)...)
 	}
 	if r.Lastname != nil {
-		p = append(p, check.Text("lastname", *r.Lastname, maxName, true)...)
+		p = append(p, user.CheckName("lastname", *r.Lastname, true)...)
 	}
 	if r.Mobile != nil {
-		p = append(p, checkMobile("mobile", *r.Mobile)...)
+		p = append(p, user.CheckMobile("mobile", *r.Mobile)...)
 	}
 	if r.LanguageCode != nil {
-		p = append(p, checkLanguage("languageCode", *r.LanguageCode)...)
+		p = append(p, user.CheckLanguage("languageCode", *r.LanguageCode)...)
 	}
 	if r.DefaultStoreUID != nil {
-		p = append(p, checkUID("defaultStoreUid", *r.DefaultStoreUID, false)...)
+		p = append(p, user.CheckStoreID("defaultStoreUid", *r.DefaultStoreUID)...)
 	}
 	switch {
 	case r.Password != nil:

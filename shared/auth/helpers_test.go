@@ -24,7 +24,7 @@ import (
 )
 
 // fixture is one tenant on a fresh table, with the Authenticator the
-// Lambda authorizer builds (platform.Authenticator) over fresh key material.
+// Lambda authorizer builds (platform.Assemble) over fresh key material.
 type fixture struct {
 	env    storetest.Env
 	keys   secrets.Keys
@@ -46,16 +46,11 @@ func newFixture(t *testing.T, env storetest.Env) *fixture {
 // and the issuer that signs with keys' active kid.
 func authenticator(t testing.TB, env storetest.Env, keys secrets.Keys) (*auth.Authenticator, *token.Issuer) {
 	t.Helper()
-	p := &platform.Platform{Table: env.Table, Keys: keys}
-	authn, err := p.Authenticator()
+	p, err := platform.Assemble(platform.Config{}, nil, env.Table, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, _, err := p.Tokens()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return authn, iss
+	return p.Authenticator, p.Issuer
 }
 
 // newKeys derives key material from master as every function does; signing

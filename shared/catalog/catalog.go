@@ -1,7 +1,8 @@
 // Package catalog lists Roster's Lambda functions as the code knows them:
 // each function's logical id in template.yaml, the routes its group serves,
-// and how to build its handler from a platform. The local server mounts
-// functions from it, and tests hold it and template.yaml to each other.
+// and which of the composition root's builders (package platform) makes
+// its handler. The local server mounts functions from it, and tests hold it
+// and template.yaml to each other.
 package catalog
 
 import (
@@ -12,7 +13,6 @@ import (
 	"roster/shared/accessusers"
 	"roster/shared/account"
 	"roster/shared/auth"
-
 	"roster/shared/identity"
 	"roster/shared/platform"
 	"roster/shared/samtemplate"
@@ -23,10 +23,10 @@ import (
 
 // Function is one HTTP-serving Lambda function.
 type Function struct {
-	LogicalID string                                                                  // resource name in template.yaml
-	Dir       string                                                                  // functions/<Dir> holds its main package
-	Routes    []Route                                                                 // what its group serves
-	Build     func(p *platform.Platform, authn auth.Middleware) (http.Handler, error) // the group's handler
+	LogicalID string                                                         // resource name in template.yaml
+	Dir       string                                                         // functions/<Dir> holds its main package
+	Routes    []Route                                                        // what its group serves
+	Build     func(p *platform.Platform, authn auth.Middleware) http.Handler // the group's handler, as functions/<Dir> builds it
 }
 
 // Route is a method and path a function serves.
@@ -38,11 +38,11 @@ type Route struct {
 // Functions returns every HTTP function.
 func Functions() []Function {
 	return []Function{
-		{LogicalID: "AccessUsersFunction", Dir: "accessusers", Routes: routesOf(accessusers.Routes(accessusers.Deps{})), Build: accessusers.FromPlatform},
-		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: account.FromPlatform},
-		{LogicalID: "IdentityFunction", Dir: "identity", Routes: routesOf(identity.Routes(identity.Deps{})), Build: identity.FromPlatform},
-		{LogicalID: "UsersFunction", Dir: "users", Routes: routesOf(users.Routes(users.Deps{})), Build: users.FromPlatform},
-		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: userinfo.FromPlatform},
+		{LogicalID: "AccessUsersFunction", Dir: "accessusers", Routes: routesOf(accessusers.Routes(accessusers.Deps{})), Build: (*platform.Platform).AccessUsers},
+		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: (*platform.Platform).Account},
+		{LogicalID: "IdentityFunction", Dir: "identity", Routes: routesOf(identity.Routes(identity.Deps{})), Build: (*platform.Platform).Identity},
+		{LogicalID: "UsersFunction", Dir: "users", Routes: routesOf(users.Routes(users.Deps{})), Build: (*platform.Platform).Users},
+		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: (*platform.Platform).UserInfo},
 	}
 }
 
@@ -65,10 +65,7 @@ func Handler(tpl *samtemplate.Template, p *platform.Platform) (http.Handler, err
 	for _, f := range Functions() {
 		byID[f.LogicalID] = f
 	}
-	authn, err := p.Authenticator()
-	if err != nil {
-		return nil, err
-	}
+	authn := auth.InProcess(p.Authenticator, web.WriteProblem)
 	var mounted []web.Route
 	for _, tf := range tpl.Functions() {
 		if len(tf.Routes) == 0 {
@@ -80,10 +77,7 @@ func Handler(tpl *samtemplate.Template, p *platform.Platform) (http.Handler, err
 		}
 		// The template puts the Lambda authorizer in front of these routes;
 		// here the same authenticator runs in process.
-		h, err := f.Build(p, auth.InProcess(authn, web.WriteProblem))
-		if err != nil {
-			return nil, fmt.Errorf("build %s: %w", tf.LogicalID, err)
-		}
+		h := f.Build(p, authn)
 		for _, r := range tf.Routes {
 			mounted = append(mounted, web.Route{Method: strings.ToUpper(r.Method), Path: r.Path, Handler: h})
 		}

@@ -3,6 +3,8 @@ package catalog_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +104,24 @@ func TestEveryFunctionHasAMainPackage(t *testing.T) {
 		}
 		if !strings.Contains(string(src), "package main") {
 			t.Errorf("%s: functions/%s/main.go is not a main package", f.LogicalID, f.Dir)
+		}
+	}
+}
+
+// TestEveryFunctionServesWhatTheCatalogMounts fails when a function's
+// main.go builds its handler with another of the root's builders than the
+// one the local server and the contract tests mount for it.
+func TestEveryFunctionServesWhatTheCatalogMounts(t *testing.T) {
+	root := filepath.Dir(storetest.TemplatePath(t))
+	for _, f := range catalog.Functions() {
+		name := runtime.FuncForPC(reflect.ValueOf(f.Build).Pointer()).Name()
+		builder := "(*platform.Platform)." + strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "-fm")
+		src, err := os.ReadFile(filepath.Join(root, "functions", f.Dir, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), builder) {
+			t.Errorf("%s: functions/%s/main.go does not build its handler with %s (%s)", f.LogicalID, f.Dir, builder, name)
 		}
 	}
 }

@@ -1,9 +1,12 @@
-// Package check owns the field checks the endpoint groups share. Each
-// takes the name a dialect gives the field and returns what is wrong with
-// the value as fault.FieldErrors whose messages are predicates ("must be at
-// most 100 characters"), or nothing. A group whose dialect words a problem
-// differently builds its check from the predicates here ([Printable],
-// [Alnum], [EmailAddress]) instead of restating them.
+// Package check owns the general field checks and the one set of words
+// every field problem is told in: a line of text, an id, an email address,
+// a secret as it arrives, a role. Each takes the name a dialect gives the
+// field and returns what is wrong with the value as fault.FieldErrors whose
+// messages are predicates ("must be at most 100 characters"), or nothing.
+// The rules of a user's own fields (which limit applies to which field, a
+// username, a phone number) are package user's, built from these; a rule
+// that needs its own words builds them from the predicates here
+// ([Printable], [Alnum], [EmailAddress]) instead of restating them.
 package check
 
 import (
@@ -36,7 +39,7 @@ func Text(field, v string, max int, required bool) []fault.FieldError {
 	case required && strings.TrimSpace(v) == "":
 		return problem(field, msgBlank)
 	case utf8.RuneCountInString(v) > max:
-		return problem(field, "must be at most "+strconv.Itoa(max)+" characters")
+		return Length(field, v, max)
 	case !Printable(v):
 		return problem(field, msgControl)
 	}
@@ -49,9 +52,9 @@ func Text(field, v string, max int, required bool) []fault.FieldError {
 func Email(field, v string) []fault.FieldError {
 	switch {
 	case v == "":
-		return problem(field, msgRequired)
+		return Missing(field)
 	case len(v) > MaxEmail:
-		return problem(field, "must be at most "+strconv.Itoa(MaxEmail)+" bytes")
+		return Size(field, v, MaxEmail)
 	}
 	if addr, ok := EmailAddress(v); !ok || addr != v {
 		return problem(field, msgEmail)
@@ -77,9 +80,23 @@ func EmailAddress(s string) (string, bool) {
 func Secret(field, v string, maxBytes int) []fault.FieldError {
 	switch {
 	case v == "":
-		return problem(field, msgRequired)
+		return Missing(field)
 	case len(v) > maxBytes:
-		return problem(field, "must be at most "+strconv.Itoa(maxBytes)+" bytes")
+		return Size(field, v, maxBytes)
+	}
+	return nil
+}
+
+// Token checks a third-party secret as it arrives (an access token, an
+// application key): present, at most maxBytes bytes, and text without
+// control characters, since it is stored and handed on as text. No message
+// ever quotes the value.
+func Token(field, v string, maxBytes int) []fault.FieldError {
+	if p := Secret(field, v, maxBytes); p != nil {
+		return p
+	}
+	if !Printable(v) {
+		return problem(field, msgControl)
 	}
 	return nil
 }
@@ -90,13 +107,44 @@ func Secret(field, v string, maxBytes int) []fault.FieldError {
 func ID(field, v string, max int, punct, badChar string) []fault.FieldError {
 	switch {
 	case v == "":
-		return problem(field, msgRequired)
+		return Missing(field)
 	case len(v) > max:
-		return problem(field, "must be at most "+strconv.Itoa(max)+" characters")
+		return TooLong(field, max)
 	case !Alnum(v, punct):
 		return problem(field, badChar)
 	}
 	return nil
+}
+
+// Missing is the problem of a required field left empty.
+func Missing(field string) []fault.FieldError {
+	return problem(field, msgRequired)
+}
+
+// Length checks that v has at most max characters.
+func Length(field, v string, max int) []fault.FieldError {
+	if utf8.RuneCountInString(v) <= max {
+		return nil
+	}
+	return TooLong(field, max)
+}
+
+// TooLong is the problem of a value longer than max characters, for a
+// rule that measures in its own way (an ASCII-only field in bytes).
+func TooLong(field string, max int) []fault.FieldError {
+	return problem(field, atMost(max, "characters"))
+}
+
+// Size checks that v has at most maxBytes bytes.
+func Size(field, v string, maxBytes int) []fault.FieldError {
+	if len(v) <= maxBytes {
+		return nil
+	}
+	return problem(field, atMost(maxBytes, "bytes"))
+}
+
+func atMost(n int, unit string) string {
+	return "must be at most " + strconv.Itoa(n) + " " + unit
 }
 
 // Role checks a role id against the built-in roles.
@@ -117,6 +165,14 @@ func RoleNames() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// MaxUID is the most characters of a uid: the id of a user, group or
+// working environment as the dialects write it.
+const MaxUID = 64
+
+// UID reports whether v is a uid: ^[A-Za-z0-9_-]{1,64}$, the dialects'
+// pattern for ids, which also keeps every key well under DynamoDB's.
+func UID(v string) bool { return v != "" && len(v) <= MaxUID && Alnum(v, "_-") }
 
 // Alnum reports whether every byte of v is an ASCII letter or digit or one
 // of the bytes of punct. The empty string passes.

@@ -169,3 +169,65 @@ func TestRoleAcceptsOnlyTheBuiltInRolesAndNamesThem(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenIsPresentBoundedTextAndNeverQuoted(t *testing.T) {
+	const secret = "s3cr3t-value"
+	tests := []struct {
+		v    string
+		want []string
+	}{
+		{secret, nil},
+		{" ", nil}, // blank is the caller's to refuse, as white space may be part of a key
+		{strings.Repeat("k", 16), nil},
+		{"", []string{"is required and must not be empty"}},
+		{strings.Repeat("k", 17), []string{"must be at most 16 bytes"}},
+		{strings.Repeat("é", 9), []string{"must be at most 16 bytes"}},
+		{secret[:4] + "\x00", []string{"must not contain control characters"}},
+		{secret[:4] + "\n", []string{"must not contain control characters"}},
+		{secret[:4] + "\xff", []string{"must not contain control characters"}},
+	}
+	for _, tt := range tests {
+		got := messages(t, "key", check.Token("key", tt.v, 16))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Token(%q) = %q, want %q", tt.v, got, tt.want)
+		}
+		for _, m := range got {
+			if strings.Contains(m, secret[:4]) {
+				t.Errorf("message %q quotes the value", m)
+			}
+		}
+	}
+}
+
+func TestLengthCountsCharactersAndSizeCountsBytes(t *testing.T) {
+	tests := []struct {
+		name string
+		got  []fault.FieldError
+		want []string
+	}{
+		{"length at the limit", check.Length("f", strings.Repeat("é", 3), 3), nil},
+		{"length over", check.Length("f", strings.Repeat("é", 4), 3), []string{"must be at most 3 characters"}},
+		{"size at the limit", check.Size("f", "abc", 3), nil},
+		{"size over in bytes", check.Size("f", "éa", 2), []string{"must be at most 2 bytes"}},
+		{"too long", check.TooLong("f", 32), []string{"must be at most 32 characters"}},
+		{"missing", check.Missing("f"), []string{"is required and must not be empty"}},
+	}
+	for _, tt := range tests {
+		if got := messages(t, "f", tt.got); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUIDIsTheDialectsIDPattern(t *testing.T) {
+	for _, v := range []string{"a", "usr_2-X", strings.Repeat("u", check.MaxUID)} {
+		if !check.UID(v) {
+			t.Errorf("UID(%q) = false, want true", v)
+		}
+	}
+	for _, v := range []string{"", strings.Repeat("u", check.MaxUID+1), "a b", "a.b", "a#b", "é", "a\x00"} {
+		if check.UID(v) {
+			t.Errorf("UID(%q) = true, want false", v)
+		}
+	}
+}

@@ -101,6 +101,7 @@ func uncovered() []string {
 // as API Gateway routes it, with one active tenant "acme".
 type api struct {
 	h      http.Handler
+	p      *platform.Platform // the graph behind h, as every function builds it
 	env    storetest.Env
 	keys   secrets.Keys
 	hasher *password.Hasher
@@ -122,7 +123,10 @@ func newAPI(t *testing.T) *api {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	p := &platform.Platform{Log: web.NewLogger(logs, "debug"), Table: env.Table, Keys: keys}
+	p, err := platform.Assemble(platform.Config{}, web.NewLogger(logs, "debug"), env.Table, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tpl, err := samtemplate.Load(storetest.TemplatePath(t))
 	if err != nil {
 		t.Fatal(err)
@@ -131,12 +135,8 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasher, err := password.New(keys.Pepper, password.DefaultParams())
-	if err != nil {
-		t.Fatal(err)
-	}
 	tn := env.Tenant(t, "acme")
-	return &api{h: h, env: env, keys: keys, hasher: hasher, logs: logs,
+	return &api{h: h, p: p, env: env, keys: keys, hasher: p.Hasher, logs: logs,
 		Tenant: tn.ID, Organization: tn.Organization, TenantName: tn.Name,
 		APIKey: env.APIKey(t, tn.ID, keys.Pepper)}
 }

@@ -12,7 +12,6 @@ import (
 	"roster/shared/auth"
 	"roster/shared/catalog"
 	"roster/shared/opaque"
-	"roster/shared/platform"
 	"roster/shared/provision"
 	"roster/shared/role"
 	"roster/shared/samtemplate"
@@ -24,9 +23,7 @@ import (
 // api's table through the provisioning processor, as the queue would.
 func tenantStateEvent(t *testing.T, a *api, typ, tenantID string) {
 	t.Helper()
-	proc, err := provision.New(a.env.Table, a.keys.Pepper, provision.Options{
-		Notifier: provision.NotifierFunc(func(context.Context, provision.Notification) error { return nil }),
-	})
+	proc, err := a.p.Provisioning(provision.NotifierFunc(func(context.Context, provision.Notification) error { return nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,17 +185,13 @@ func (a *api) verifiedBeforeSuspension(t *testing.T, tenantID, key string) *api 
 	for _, f := range catalog.Functions() {
 		byID[f.LogicalID] = f
 	}
-	plat := &platform.Platform{Log: web.NewLogger(a.logs, "debug"), Table: a.env.Table, Keys: a.keys}
 	var routes []web.Route
 	for _, tf := range tpl.Functions() {
 		f, ok := byID[tf.LogicalID]
 		if !ok || len(tf.Routes) == 0 {
 			continue
 		}
-		h, err := f.Build(plat, verified)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := f.Build(a.p, verified)
 		for _, r := range tf.Routes {
 			routes = append(routes, web.Route{Method: strings.ToUpper(r.Method), Path: r.Path, Handler: h})
 		}

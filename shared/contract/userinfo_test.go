@@ -219,7 +219,7 @@ func TestUserInfoUpdateAccessTokenStoresItSealedAndNeverShowsIt(t *testing.T) {
 	if len(res.Body) != 0 {
 		t.Errorf("200 carries a body: %s", res.Body)
 	}
-	stored, err := a.env.Table.GetUser(context.Background(), a.Tenant, u["userId"])
+	stored, err := a.env.Table.UserSecrets(context.Background(), a.Tenant, u["userId"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,14 @@ type NewUser struct {
 	Groups             []string
 }
 
+// Registration asks to register a person by email in the caller's tenant.
+type Registration struct {
+	Email     string // required; trimmed
+	Username  string // "" means the email
+	FirstName string
+	LastName  string
+}
+
 // Change is an administrative change to a user. Nil fields are left alone.
 // Privileged fields (Active, Role, BypassBasicAuth, LDAPUserName) need
 // role.UsersPrivileged; the rest role.UsersWrite.
@@ -152,6 +160,30 @@ type Service interface {
 	// An admin may not reset the password of a person who also holds users
 	// in other tenants (fault.Forbidden): the password opens them all.
 	SetPassword(ctx context.Context, p auth.Principal, id, newPassword string, currentPassword *string) error
+	// Register makes an active member from an email, as the UserInfo API
+	// registers people (users:write): the username is the email unless
+	// given. fault.Conflict naming email or username when taken. The
+	// dialect has checked the fields.
+	Register(ctx context.Context, p auth.Principal, r Registration) (*user.User, error)
+	// UserIDByEmail returns the id of the user with an email,
+	// case-insensitively (users:read). fault.NotFound.
+	UserIDByEmail(ctx context.Context, p auth.Principal, email string) (string, error)
+	// SetAccessToken stores a third-party access token on the user with an
+	// email, sealed to that user (users:write); it is never returned.
+	// fault.NotFound when no user has the email, or the user's email
+	// changed meanwhile.
+	SetAccessToken(ctx context.Context, p auth.Principal, email, token string) error
+	// PasswordTarget returns the user with a username whose password p
+	// asks to set: p's own user (through p's access token), or anyone's
+	// with users:write. fault.Forbidden for anyone else, whether or not
+	// the username exists, so a member cannot probe for usernames;
+	// fault.NotFound.
+	PasswordTarget(ctx context.Context, p auth.Principal, username string) (*user.User, error)
+	// SearchUsers returns one page of a search of the caller's tenant
+	// (users:read). fault.Invalid naming cursor for a cursor of another
+	// search or one that was tampered with, naming limit or skip when out
+	// of range.
+	SearchUsers(ctx context.Context, p auth.Principal, q UserSearch) (UserPage, error)
 	// CreateGroup makes a group (groups:write); fault.Conflict when the
 	// name is taken.
 	CreateGroup(ctx context.Context, p auth.Principal, name string) (Group, error)

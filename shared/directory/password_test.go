@@ -16,7 +16,7 @@ import (
 // verifies reports whether pw is the password of the person behind u.
 func (f *fixture) verifies(t testing.TB, u *user.User, pw string) bool {
 	t.Helper()
-	acct, err := f.env.Table.GetAccount(context.Background(), u.AccountID)
+	acct, _, err := f.env.Table.AccountCredentials(context.Background(), u.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}

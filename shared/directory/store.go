@@ -33,6 +33,15 @@ type Store interface {
 	CreateUserWithPassword(ctx context.Context, u *user.User, passwordHash string) error
 	// GetUser returns a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
+	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
+	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
+	// SetAccessToken stores a sealed third-party token on the user,
+	// provided the user still has the given email. fault.NotFound.
+	SetAccessToken(ctx context.Context, c user.AccessTokenChange) error
+	// SearchUsers returns one page of a search of q.TenantID's users.
+	// fault.Invalid naming cursor for a cursor of another search or one
+	// that was tampered with, naming limit or skip when out of range.
+	SearchUsers(ctx context.Context, q UserSearch) (UserPage, error)
 	// GetUsers returns the users of the tenant with the given ids, in no
 	// particular order; unknown ids are left out.
 	GetUsers(ctx context.Context, tenantID string, ids []string) ([]*user.User, error)
@@ -59,8 +68,10 @@ type Store interface {
 	// several users were given (ErrLastOwner).
 	DeleteUsers(ctx context.Context, users []*user.User) (stale []string, err error)
 
-	// AccountMembers returns an account and its memberships. fault.NotFound.
-	AccountMembers(ctx context.Context, accountID string) (*signin.Account, []signin.Membership, error)
+	// AccountCredentials is the privileged read a password change needs:
+	// an account with its password hash, and its memberships.
+	// fault.NotFound.
+	AccountCredentials(ctx context.Context, accountID string) (*signin.Account, []signin.Membership, error)
 	// RecordLoginFailure counts a wrong password against an account.
 	RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (locked bool, err error)
 

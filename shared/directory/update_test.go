@@ -375,9 +375,12 @@ func TestAzureApplicationKeyIsStoredSealedToTheUser(t *testing.T) {
 		if strings.Contains(fmtItem(raw), secret) {
 			t.Fatal("the stored item holds the application key in clear")
 		}
-		stored := f.get(t, "t1", u.ID).Azure
-		if stored == nil || stored.ApplicationKey != got.Azure.ApplicationKey || stored.ApplicationID != "app" {
-			t.Fatalf("stored Azure = %+v, returned %+v", stored, got.Azure)
+		if a := f.get(t, "t1", u.ID).Azure; a == nil || a.ApplicationKey != user.Withheld || a.ApplicationID != "app" {
+			t.Fatalf("read Azure = %+v; want the ids and the key withheld", a)
+		}
+		stored, err := env.Table.UserSecrets(ctx, "t1", u.ID) // the privileged read
+		if err != nil || stored.ApplicationKey != got.Azure.ApplicationKey {
+			t.Fatalf("stored key = %+v, %v; returned %+v", stored, err, got.Azure)
 		}
 		plain, err := f.sealer.Open(stored.ApplicationKey, "directory/azure/t1/"+u.ID)
 		if err != nil || string(plain) != secret {
@@ -388,8 +391,11 @@ func TestAzureApplicationKeyIsStoredSealedToTheUser(t *testing.T) {
 		}
 		// Changing the ids without a key keeps the stored one.
 		kept, err := f.svc.Update(ctx, admin, u.ID, directory.Change{Azure: &user.AzureCredentials{SubscriptionID: "sub2", TenantID: "az-tenant", ApplicationID: "app"}})
-		if err != nil || kept.Azure.ApplicationKey != stored.ApplicationKey || kept.Azure.SubscriptionID != "sub2" {
+		if err != nil || kept.Azure.ApplicationKey == "" || kept.Azure.SubscriptionID != "sub2" {
 			t.Errorf("after changing the ids: %+v, %v", kept.Azure, err)
+		}
+		if now, err := env.Table.UserSecrets(ctx, "t1", u.ID); err != nil || now.ApplicationKey != stored.ApplicationKey {
+			t.Errorf("stored key after changing the ids = %+v, %v; want the one kept", now, err)
 		}
 		// All empty removes them.
 		if cleared, err := f.svc.Update(ctx, admin, u.ID, directory.Change{Azure: &user.AzureCredentials{}}); err != nil || cleared.Azure != nil || f.get(t, "t1", u.ID).Azure != nil {

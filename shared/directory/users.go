@@ -60,14 +60,12 @@ func (s *service) Create(ctx context.Context, p auth.Principal, in NewUser) (*us
 			return nil, err
 		}
 	}
-	now := s.now().UTC()
-	u := &user.User{
-		TenantID: p.TenantID, ID: user.NewID(), Username: in.Username, Email: email,
+	u := user.New(user.Fields{
+		TenantID: p.TenantID, Username: in.Username, Email: email,
 		FirstName: in.FirstName, LastName: in.LastName, Active: in.Active, Role: string(r),
-		CreatedAt: now, UpdatedAt: now, CreatedBy: p.Actor(), UpdatedBy: p.Actor(),
 		NotificationsOptIn: in.NotificationsOptIn, LDAPUserName: in.LDAPUserName,
 		LoginProfileID: in.LoginProfileID, Groups: groups,
-	}
+	}, s.now().UTC(), p.Actor())
 	if err := s.st.CreateUserWithPassword(ctx, u, hash); err != nil {
 		return nil, err
 	}
@@ -111,8 +109,7 @@ func (s *service) GetByUsername(ctx context.Context, p auth.Principal, username 
 	if err := require(p, role.UsersRead); err != nil {
 		return nil, err
 	}
-	var bad problems
-	if bad.username(username); len(bad) > 0 {
+	if user.CheckUsername("username", username) != nil {
 		return nil, noUser()
 	}
 	id, err := s.st.UserIDByUsername(ctx, p.TenantID, username)
@@ -277,13 +274,7 @@ func (s *service) apply(p auth.Principal, u *user.User, c Change) (next *user.Us
 		// another owner can.
 		return nil, nil, false, forbid("an owner may not demote or deactivate themselves")
 	}
-	if next.Role != u.Role || u.Active && !next.Active {
-		next.TokenVersion++ // a demoted or deactivated user's tokens stop working now
-	}
-	if u.Active && !next.Active {
-		// and a deactivated user's sessions end: reactivated, it opens to new logins only
-		next.SessionsRevokedAt = s.now().UTC().Truncate(time.Millisecond)
-	}
+	next.RevokeAccess(u, s.now().UTC())
 	return next, joined, changed, nil
 }
 
@@ -347,9 +338,7 @@ func (s *service) write(ctx context.Context, p auth.Principal, u, next *user.Use
 		next.TokenVersion = u.TokenVersion + 1
 		pw.At = s.now().UTC().Truncate(time.Millisecond) // and every session of the person ends
 	}
-	next.Version = u.Version + 1
-	next.UpdatedAt = s.now().UTC()
-	next.UpdatedBy = p.Actor()
+	next.Stamp(u, s.now().UTC(), p.Actor())
 	return s.st.UpdateUser(ctx, UserUpdate{Old: u, New: next, CheckGroups: joined, Password: pw})
 }
 
@@ -520,7 +509,7 @@ func (s *service) passwordChange(ctx context.Context, u *user.User, next string,
 	if u.AccountID == "" {
 		return nil, noAccount
 	}
-	acct, members, err := s.st.AccountMembers(ctx, u.AccountID)
+	acct, members, err := s.st.AccountCredentials(ctx, u.AccountID)
 	if fault.CodeOf(err) == fault.NotFound {
 		return nil, fault.Wrap(err, fault.Conflict, "%s", noAccount.Message)
 	}

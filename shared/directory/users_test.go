@@ -44,7 +44,7 @@ func TestCreateWritesTheUserMarkersMembershipAndPasswordInOneTransaction(t *test
 		if f.item(t, "ACCOUNT#"+u.AccountID, "MEMBER#t1") == nil {
 			t.Error("no membership item")
 		}
-		acct, err := env.Table.GetAccount(context.Background(), u.AccountID)
+		acct, _, err := env.Table.AccountCredentials(context.Background(), u.AccountID)
 		if err != nil {
 			t.Fatal(err)
 		}

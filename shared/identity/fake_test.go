@@ -1,12 +1,10 @@
 package identity_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -23,15 +21,12 @@ import (
 )
 
 // The callers tests act as, all in tenant acme, whose organization is
-// AcmeCorp and whose tenant name is Prod.
+// AcmeCorp and whose tenant name is Prod, but globex (otherOwner); nobody
+// holds a role that grants nothing.
 var (
-	owner     = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	manager   = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	member    = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	adminKey  = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-	memberKey = auth.Principal{TenantID: "acme", KeyID: "key2", Roles: []string{"member"}, Method: auth.ViaAPIKey}
-	nobody    = auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Roles: []string{"retired"}, Method: auth.ViaAccessToken}
-	globex    = auth.Principal{TenantID: "globex", UserID: "usr7", AccountID: "acc7", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
+	owner, manager, member, adminKey, managerKey, memberKey, globex = webtest.Callers()
+
+	nobody = auth.Principal{TenantID: "acme", UserID: "usr3", AccountID: "acc3", Roles: []string{"retired"}, Method: auth.ViaAccessToken}
 )
 
 // The tenants the fake TenantReader knows.
@@ -126,9 +121,6 @@ func do(t *testing.T, f *fake, rq request) response {
 	return webtest.Do(identity.Handler, deps(f), rq)
 }
 
-// traceIDPattern is the W3C traceparent form every traceId takes.
-var traceIDPattern = regexp.MustCompile(`^00-[0-9a-f]{32}-[0-9a-f]{16}-00$`)
-
 // validation is the body of a 400, decoded strictly.
 type validation struct {
 	Errors  map[string][]string `json:"errors"`
@@ -145,7 +137,7 @@ func assertValidation(t *testing.T, res response, fields ...string) validation {
 	if res.Code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400; body %s", res.Code, res.Body)
 	}
-	assertProblemHeaders(t, res)
+	webtest.AssertTraceProblemHeaders(t, res)
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(res.Body, &members); err != nil {
 		t.Fatalf("body %s: %v", res.Body, err)
@@ -154,15 +146,11 @@ func assertValidation(t *testing.T, res response, fields ...string) validation {
 		t.Errorf("members %q, want errors, type, title, status and traceId", got)
 	}
 	var v validation
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("body %s: %v", res.Body, err)
-	}
+	webtest.DecodeStrict(t, res.Body, &v)
 	if v.Type != "https://tools.ietf.org/html/rfc7231#section-6.5.1" || v.Title != "One or more validation errors occurred." || v.Status != 400 {
 		t.Errorf("problem %+v", v)
 	}
-	if !traceIDPattern.MatchString(v.TraceID) || v.TraceID != res.Header.Get("Traceresponse") {
+	if !webtest.TraceIDPattern.MatchString(v.TraceID) || v.TraceID != res.Header.Get("Traceresponse") {
 		t.Errorf("traceId %q, traceresponse header %q", v.TraceID, res.Header.Get("Traceresponse"))
 	}
 	if got, want := slices.Sorted(maps.Keys(v.Errors)), slices.Sorted(slices.Values(fields)); !slices.Equal(got, want) {
@@ -179,73 +167,6 @@ func assertValidation(t *testing.T, res response, fields ...string) validation {
 		}
 	}
 	return v
-}
-
-// problemBody is the body of any other error status.
-type problemBody struct {
-	Type    string `json:"type"`
-	Title   string `json:"title"`
-	Status  int    `json:"status"`
-	Detail  string `json:"detail"`
-	TraceID string `json:"traceId"`
-}
-
-// problemTypes are the type each status must carry.
-var problemTypes = map[int]string{
-	401: "https://tools.ietf.org/html/rfc7235#section-3.1",
-	403: "https://tools.ietf.org/html/rfc7231#section-6.5.3",
-	404: "https://tools.ietf.org/html/rfc7231#section-6.5.4",
-	405: "https://tools.ietf.org/html/rfc7231#section-6.5.5",
-	409: "https://tools.ietf.org/html/rfc7231#section-6.5.8",
-	412: "https://tools.ietf.org/html/rfc7232#section-4.2",
-	413: "https://tools.ietf.org/html/rfc7231#section-6.5.11",
-	415: "https://tools.ietf.org/html/rfc7231#section-6.5.13",
-	500: "https://tools.ietf.org/html/rfc7231#section-6.6.1",
-	503: "https://tools.ietf.org/html/rfc7231#section-6.6.4",
-}
-
-// assertProblem checks a non-400 problem: exactly type, title, status,
-// detail and traceId. Every 401 carries the Bearer challenge.
-func assertProblem(t *testing.T, res response, status int) problemBody {
-	t.Helper()
-	if res.Code != status {
-		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
-	}
-	assertProblemHeaders(t, res)
-	var p problemBody
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.Body, err)
-	}
-	wantTitle := http.StatusText(status)
-	if status == 500 {
-		wantTitle = "An error occurred while processing your request."
-	}
-	if p.Type != problemTypes[status] || p.Title != wantTitle || p.Status != status || p.Detail == "" {
-		t.Errorf("problem %+v does not describe status %d", p, status)
-	}
-	if !traceIDPattern.MatchString(p.TraceID) || p.TraceID != res.Header.Get("Traceresponse") {
-		t.Errorf("traceId %q, traceresponse header %q", p.TraceID, res.Header.Get("Traceresponse"))
-	}
-	wantChallenge := ""
-	if status == http.StatusUnauthorized {
-		wantChallenge = `Bearer realm="roster"`
-	}
-	if got := res.Header.Get("WWW-Authenticate"); got != wantChallenge {
-		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
-	}
-	return p
-}
-
-func assertProblemHeaders(t *testing.T, res response) {
-	t.Helper()
-	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("Content-Type %q, want application/problem+json", ct)
-	}
-	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("Cache-Control %q, want no-store", cc)
-	}
 }
 
 // assertJSON checks a JSON response's status, media type and exact body.

@@ -27,7 +27,7 @@ func TestCreateGroupPassesTheName(t *testing.T) {
 
 func TestCreateGroupWithATakenNameIsAConflict(t *testing.T) {
 	f := failing(t, fault.New(fault.Conflict, "The tenant has a group of that name."))
-	p := assertProblem(t, do(t, f, request{Method: "POST", Target: acme + "/Group", Body: `{"name":"alumni"}`, As: &owner}), http.StatusConflict)
+	p := webtest.AssertTraceProblem(t, do(t, f, request{Method: "POST", Target: acme + "/Group", Body: `{"name":"alumni"}`, As: &owner}), http.StatusConflict)
 	if p.Detail != "The tenant has a group of that name." {
 		t.Errorf("detail %q", p.Detail)
 	}

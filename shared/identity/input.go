@@ -23,8 +23,7 @@ const (
 	maxBody      = 16 << 10 // bytes per request body
 	maxEmptyBody = 64       // bytes a route that takes no body still reads
 	maxName      = 64       // characters of an organization or tenant name in a path
-	maxID        = 64       // characters of a user or group id
-	maxText      = 100      // characters of a name, surname or group name
+	maxText      = 100      // characters of a group name
 
 	maxPasswordBytes = password.MaxInputBytes // the hasher refuses longer
 )
@@ -286,14 +285,11 @@ func checkName(field, v string) []fault.FieldError {
 
 // checkID checks a user or group id.
 func checkID(field, v string) []fault.FieldError {
-	if !validID(v) {
+	if !check.UID(v) {
 		return []fault.FieldError{{Field: field, Message: "must be 1 to 64 characters, each a letter, a digit, '_' or '-'"}}
 	}
 	return nil
 }
-
-// validID reports whether v matches ^[A-Za-z0-9_-]{1,64}$.
-func validID(v string) bool { return len(v) > 0 && len(v) <= maxID && check.Alnum(v, "_-") }
 
 // checkIDs checks a list of ids: at most max, each well-formed, none twice.
 func checkIDs(field string, ids []string, max int) []fault.FieldError {
@@ -302,24 +298,13 @@ func checkIDs(field string, ids []string, max int) []fault.FieldError {
 	}
 	seen := make(map[string]int, len(ids))
 	for i, id := range ids {
-		if !validID(id) {
+		if !check.UID(id) {
 			return []fault.FieldError{{Field: field, Message: fmt.Sprintf("must list only ids of 1 to 64 characters, each a letter, a digit, '_' or '-' (%s[%d] is not one)", field, i)}}
 		}
 		if j, dup := seen[id]; dup {
 			return []fault.FieldError{{Field: field, Message: fmt.Sprintf("must list each id once (%s[%d] repeats %s[%d])", field, i, field, j)}}
 		}
 		seen[id] = i
-	}
-	return nil
-}
-
-// checkEmail checks an email address such as name@example.com.
-func checkEmail(field, email string) []fault.FieldError {
-	if email == "" || len(email) > check.MaxEmail {
-		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com, at most 254 bytes"}}
-	}
-	if addr, ok := check.EmailAddress(email); !ok || addr != email {
-		return []fault.FieldError{{Field: field, Message: "must be an email address such as name@example.com"}}
 	}
 	return nil
 }

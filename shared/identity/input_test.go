@@ -55,7 +55,7 @@ func TestEveryBodyIsReadStrictly(t *testing.T) {
 				if c.status == http.StatusBadRequest {
 					assertValidation(t, res, c.field(rt))
 				} else {
-					assertProblem(t, res, c.status)
+					webtest.AssertTraceProblem(t, res, c.status)
 				}
 				webtest.AssertCalls(t, f)
 			})
@@ -91,7 +91,7 @@ func TestRoutesWithoutABodyRefuseOne(t *testing.T) {
 				if c.status == 400 {
 					assertValidation(t, res, c.field)
 				} else {
-					assertProblem(t, res, c.status)
+					webtest.AssertTraceProblem(t, res, c.status)
 				}
 				webtest.AssertCalls(t, f)
 			})

@@ -13,10 +13,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/identity"
-	"roster/shared/password"
 	"roster/shared/platform"
-	"roster/shared/seal"
 	"roster/shared/secrets"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
@@ -25,7 +22,7 @@ import (
 )
 
 // TestLive drives the group end to end, as the function serves it: built
-// by FromPlatform over a table on each emulator, with the real
+// as the function builds it (package platform) over a table on each emulator, with the real
 // authenticator in process where the Lambda authorizer would run, and API
 // keys as the credentials. It holds the dialect to what the directory
 // really does.
@@ -36,16 +33,12 @@ func TestLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &platform.Platform{Log: web.NewLogger(&bytes.Buffer{}, "info"), Table: env.Table, Keys: keys}
-		a, err := p.Authenticator()
+		p, err := platform.Assemble(platform.Config{}, web.NewLogger(&bytes.Buffer{}, "info"), env.Table, keys)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := identity.FromPlatform(p, auth.InProcess(a, web.WriteProblem))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := liveDirectory(t, p)
+		h := p.Identity(auth.InProcess(p.Authenticator, web.WriteProblem))
+		dir := p.Directory
 
 		// Two tenants (storetest names tenant x's organization org-x), an
 		// admin API key for each, and users made through the directory.
@@ -170,25 +163,6 @@ func TestLive(t *testing.T) {
 		expect(send("DELETE", acmeBase+"/User/"+ron.ID, "", acmeKey), 200, succeeded)
 		expect(send("DELETE", acmeBase+"/User/"+ron.ID, "", acmeKey), 404, "")
 	})
-}
-
-// liveDirectory is the directory FromPlatform builds, for seeding users
-// and reading them back.
-func liveDirectory(t *testing.T, p *platform.Platform) directory.Service {
-	t.Helper()
-	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New(p.Keys.FieldKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := directory.New(p.Table, hasher, sealer, directory.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func decodeValidation(t *testing.T, w *httptest.ResponseRecorder) validation {

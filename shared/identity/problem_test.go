@@ -38,8 +38,8 @@ func TestAWrongTypeGetsTheDocumentsValidationProblem(t *testing.T) {
 	}
 
 	trace := res.Header.Get("Traceresponse")
-	if !traceIDPattern.MatchString(trace) {
-		t.Fatalf("traceresponse %q does not match %s", trace, traceIDPattern)
+	if !webtest.TraceIDPattern.MatchString(trace) {
+		t.Fatalf("traceresponse %q does not match %s", trace, webtest.TraceIDPattern)
 	}
 	want := `{
 		"errors": {
@@ -67,19 +67,19 @@ func TestTraceIDs(t *testing.T) {
 		a := send(map[string]string{web.RequestIDHeader: "req-1"}).Header.Get("Traceresponse")
 		b := send(map[string]string{web.RequestIDHeader: "req-1"}).Header.Get("Traceresponse")
 		c := send(map[string]string{web.RequestIDHeader: "req-2"}).Header.Get("Traceresponse")
-		if !traceIDPattern.MatchString(a) || a != b || a == c || a[3:35] == c[3:35] {
+		if !webtest.TraceIDPattern.MatchString(a) || a != b || a == c || a[3:35] == c[3:35] {
 			t.Errorf("req-1: %q, %q; req-2: %q", a, b, c)
 		}
 	})
 	t.Run("join the caller's trace", func(t *testing.T) {
 		got := send(map[string]string{"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}).Header.Get("Traceresponse")
-		if !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(got, "00f067aa0ba902b7") || !traceIDPattern.MatchString(got) {
+		if !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(got, "00f067aa0ba902b7") || !webtest.TraceIDPattern.MatchString(got) {
 			t.Errorf("traceresponse %q", got)
 		}
 	})
 	t.Run("join API Gateway's X-Ray trace", func(t *testing.T) {
 		got := send(map[string]string{"X-Amzn-Trace-Id": "Root=1-67CED005-5a1b2c3d4e5f607182943f60;Sampled=1"}).Header.Get("Traceresponse")
-		if !strings.HasPrefix(got, "00-67ced0055a1b2c3d4e5f607182943f60-") || !traceIDPattern.MatchString(got) {
+		if !strings.HasPrefix(got, "00-67ced0055a1b2c3d4e5f607182943f60-") || !webtest.TraceIDPattern.MatchString(got) {
 			t.Errorf("traceresponse %q", got)
 		}
 	})

@@ -62,3 +62,7 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	mux := web.NewMux(web.WrapAll(Routes(d), authn), writeProblem)
 	return web.Middleware(withTrace(mux), log, writeProblem)
 }
+
+// WriteError answers err in the group's dialect, as every error of the
+// group is answered; the function uses it when it cannot serve at all.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { writeProblem(w, r, err) }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"roster/shared/auth"
-	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/identity"
 	"roster/shared/tenant"
@@ -100,7 +99,7 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 				if res.Header.Get(web.RequestIDHeader) == "" {
 					t.Error("no X-Request-Id")
 				}
-				if tr := res.Header.Get("Traceresponse"); !traceIDPattern.MatchString(tr) {
+				if tr := res.Header.Get("Traceresponse"); !webtest.TraceIDPattern.MatchString(tr) {
 					t.Errorf("traceresponse %q", tr)
 				}
 			})
@@ -108,23 +107,11 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 	}
 }
 
-func TestEveryRouteRefusesACallerWithoutCredentials(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request(owner)
-			rq.As = nil
-			assertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestEveryRouteRefusesARoleWithoutItsPermission(t *testing.T) {
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {
 			f := happy(t)
-			assertProblem(t, do(t, f, rt.request(nobody)), http.StatusForbidden)
+			webtest.AssertTraceProblem(t, do(t, f, rt.request(nobody)), http.StatusForbidden)
 			webtest.AssertCalls(t, f)
 		})
 	}
@@ -138,7 +125,7 @@ func TestAdministrationRoutesRefuseMembers(t *testing.T) {
 		for _, as := range []auth.Principal{member, memberKey} {
 			t.Run(rt.name()+" as "+string(as.Method), func(t *testing.T) {
 				f := happy(t)
-				assertProblem(t, do(t, f, rt.request(as)), http.StatusForbidden)
+				webtest.AssertTraceProblem(t, do(t, f, rt.request(as)), http.StatusForbidden)
 				webtest.AssertCalls(t, f)
 			})
 		}
@@ -162,7 +149,7 @@ func TestForeignNamesReadLikeAnUnknownUser(t *testing.T) {
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {
 			unknown := do(t, failing(t, fault.New(fault.NotFound, "The user does not exist.")), rt.request(owner))
-			want := assertProblem(t, unknown, http.StatusNotFound)
+			want := webtest.AssertTraceProblem(t, unknown, http.StatusNotFound)
 
 			for _, base := range [][2]string{
 				{"Globex", "Main"},    // another tenant's names
@@ -175,7 +162,7 @@ func TestForeignNamesReadLikeAnUnknownUser(t *testing.T) {
 				rq := rt.request(owner)
 				rq.Target = rt.withBase(base[0], base[1])
 				res := do(t, f, rq)
-				got := assertProblem(t, res, http.StatusNotFound)
+				got := webtest.AssertTraceProblem(t, res, http.StatusNotFound)
 				got.TraceID, want.TraceID = "", ""
 				if got != want {
 					t.Errorf("%s/%s: %+v; unknown user: %+v", base[0], base[1], got, want)
@@ -206,7 +193,7 @@ func TestACallerWhoseTenantIsGoneFindsNothing(t *testing.T) {
 			f.getTenant = func(string) (*tenant.Tenant, error) {
 				return nil, fault.New(fault.NotFound, "The tenant does not exist.")
 			}
-			p := assertProblem(t, do(t, f, rt.request(owner)), http.StatusNotFound)
+			p := webtest.AssertTraceProblem(t, do(t, f, rt.request(owner)), http.StatusNotFound)
 			if strings.Contains(p.Detail, "tenant") {
 				t.Errorf("detail %q tells a missing tenant from a missing user", p.Detail)
 			}
@@ -286,7 +273,7 @@ func TestDirectoryErrorsKeepTheirStatus(t *testing.T) {
 			t.Run(rt.name()+" "+c.name, func(t *testing.T) {
 				f := failing(t, c.err)
 				res := do(t, f, rt.request(owner))
-				assertProblem(t, res, c.status)
+				webtest.AssertTraceProblem(t, res, c.status)
 				webtest.AssertCalls(t, f, "GetTenant", rt.call)
 				if strings.Contains(string(res.Body), "secret internal detail") || strings.Contains(string(res.Body), "ProvisionedThroughput") {
 					t.Errorf("body leaks the cause: %s", res.Body)
@@ -303,32 +290,8 @@ func TestATenantLookupFailureIsNotANotFound(t *testing.T) {
 			f.getTenant = func(string) (*tenant.Tenant, error) {
 				return nil, fault.Wrap(errors.New("throttled"), fault.Unavailable, "The service is busy; retry later.")
 			}
-			assertProblem(t, do(t, f, rt.request(owner)), http.StatusServiceUnavailable)
+			webtest.AssertTraceProblem(t, do(t, f, rt.request(owner)), http.StatusServiceUnavailable)
 			webtest.AssertCalls(t, f, "GetTenant")
 		})
-	}
-}
-
-func TestUnknownPathsAndMethodsSpeakTheDialect(t *testing.T) {
-	f := happy(t)
-	p := assertProblem(t, do(t, f, request{Method: "GET", Target: acme + "/Users", As: &owner}), http.StatusNotFound)
-	if p.Detail != "The resource does not exist." {
-		t.Errorf("detail %q", p.Detail)
-	}
-	res := do(t, f, request{Method: "PATCH", Target: acme + "/User/her-1909", As: &owner})
-	assertProblem(t, res, http.StatusMethodNotAllowed)
-	if got := res.Header.Get("Allow"); got != "DELETE, PUT" {
-		t.Errorf("Allow %q", got)
-	}
-	webtest.AssertCalls(t, f)
-}
-
-func TestAPanicIsA500InTheDialect(t *testing.T) {
-	f := happy(t)
-	f.ListGroupsFn = func(auth.Principal) ([]directory.Group, error) { panic("boom") }
-	res := do(t, f, routeFor(t, "ListGroups").request(owner))
-	assertProblem(t, res, http.StatusInternalServerError)
-	if strings.Contains(string(res.Body), "boom") || !strings.Contains(res.Logs, "boom") {
-		t.Errorf("body %s; logs %s", res.Body, res.Logs)
 	}
 }

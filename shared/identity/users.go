@@ -11,6 +11,7 @@ import (
 	"roster/shared/check"
 	"roster/shared/directory"
 	"roster/shared/fault"
+	"roster/shared/user"
 	"roster/shared/web"
 )
 
@@ -34,13 +35,13 @@ type updateUserRequest struct {
 func (r updateUserRequest) Valid(context.Context) []fault.FieldError {
 	var p []fault.FieldError
 	if r.Name != nil {
-		p = append(p, check.Text("name", *r.Name, maxText, true)...)
+		p = append(p, user.CheckName("name", *r.Name, true)...)
 	}
 	if r.Surname != nil {
-		p = append(p, check.Text("surname", *r.Surname, maxText, false)...)
+		p = append(p, user.CheckName("surname", *r.Surname, false)...)
 	}
 	if r.Email != nil {
-		p = append(p, checkEmail("email", *r.Email)...)
+		p = append(p, user.CheckEmail("email", *r.Email)...)
 	}
 	if r.Password != nil {
 		p = append(p, check.Secret("password", *r.Password, maxPasswordBytes)...)

@@ -72,7 +72,7 @@ func TestUpdateUserPassesIfMatchAsTheVersion(t *testing.T) {
 			for _, v := range []string{`W/"4"`, `"04"`, `"0"`, `"x"`} {
 				f := happy(t)
 				rq.Header = map[string]string{"If-Match": v}
-				assertProblem(t, do(t, f, rq), http.StatusPreconditionFailed)
+				webtest.AssertTraceProblem(t, do(t, f, rq), http.StatusPreconditionFailed)
 				webtest.AssertCalls(t, f)
 			}
 			for _, v := range []string{`4`, `"4", "5"`} {
@@ -157,7 +157,7 @@ func TestUpdateUserPrivilegedFieldsAreTheDirectorysToRefuse(t *testing.T) {
 	}
 	for _, body := range []string{`{"isActive":false}`, `{"bypassBasicAuthRestriction":true}`} {
 		res := do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: body, As: &manager})
-		if p := assertProblem(t, res, http.StatusForbidden); p.Detail != "You are not allowed to do this." {
+		if p := webtest.AssertTraceProblem(t, res, http.StatusForbidden); p.Detail != "You are not allowed to do this." {
 			t.Errorf("detail %q", p.Detail)
 		}
 		assertJSON(t, do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909", Body: body, As: &owner}), 200, succeeded)
@@ -211,7 +211,7 @@ func TestDeleteUsersWithAnOutcomeMissingIsAnError(t *testing.T) {
 		return []directory.DeleteOutcome{{ID: "her-1909", Status: "deleted"}}, nil
 	}
 	res := do(t, f, request{Method: "DELETE", Target: acme + "/User", Body: `{"userIds":["her-1909","ron-1903"]}`, As: &owner})
-	assertProblem(t, res, http.StatusInternalServerError)
+	webtest.AssertTraceProblem(t, res, http.StatusInternalServerError)
 }
 
 func TestDeleteUsersRefusesBadLists(t *testing.T) {
@@ -339,6 +339,6 @@ func TestSetPasswordNamesTheDirectorysProblemsAsTheRequestDoes(t *testing.T) {
 func TestSetPasswordOfAnothersIsTheDirectorysToRefuse(t *testing.T) {
 	f := failing(t, fault.New(fault.Forbidden, "You are not allowed to do this."))
 	res := do(t, f, request{Method: "PUT", Target: acme + "/User/her-1909/password", Body: `{"newPassword":"x"}`, As: &member})
-	assertProblem(t, res, http.StatusForbidden)
+	webtest.AssertTraceProblem(t, res, http.StatusForbidden)
 	webtest.AssertCalls(t, f, "GetTenant", "SetPassword")
 }

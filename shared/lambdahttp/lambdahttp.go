@@ -1,23 +1,18 @@
 // Package lambdahttp turns an endpoint group's http.Handler into a Lambda
 // handler for API Gateway HTTP API (payload format 2.0) events, so the same
-// handler serves Lambda, the local server and httptest. It also owns what
-// every such function's main does ([Main]).
+// handler serves Lambda, the local server and httptest.
 package lambdahttp
 
 import (
 	"context"
-	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
-	"os"
-	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"roster/shared/auth"
-	"roster/shared/platform"
+	"roster/shared/fault"
+	"roster/shared/web"
 )
 
 // Handler is the Lambda entry point type for HTTP API events.
@@ -38,62 +33,25 @@ func New(h http.Handler) Handler {
 	}
 }
 
-// Lazy returns a handler that builds the real one on the first event and
-// keeps it for the container's life. Building may fetch secrets; doing it
-// on first use keeps process start free of network calls, and a failed
-// build is retried on the next event instead of killing the container.
-func Lazy(build func(ctx context.Context) (http.Handler, error)) Handler {
-	var (
-		mu sync.Mutex
-		h  Handler
-	)
+// errStarting is what a caller learns while the function cannot serve: a
+// retryable 503, never the cause (which the start-up logs).
+var errStarting = fault.New(fault.Unavailable, "The service is starting; retry shortly.")
+
+// Serve returns the Lambda handler of a function whose group get returns:
+// the handler built during init or, when that build failed, a retry of it
+// (platform.Ready). While no build succeeds, each event is answered 503 in
+// the group's own error shape (errw), with a request id and an access log
+// line, so the caller gets a clean, retryable answer and the container
+// lives to retry on the next event.
+func Serve(get func(ctx context.Context) (Handler, error), errw web.ErrorWriter, log *slog.Logger) Handler {
+	unavailable := New(web.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		errw(w, r, errStarting)
+	}), log, errw))
 	return func(ctx context.Context, event events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		mu.Lock()
-		if h == nil {
-			built, err := build(ctx)
-			if err != nil {
-				mu.Unlock()
-				return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("init: %w", err)
-			}
-			h = New(built)
-		}
-		ready := h
-		mu.Unlock()
-		return ready(ctx, event)
-	}
-}
-
-// Build builds an endpoint group from a function's platform; authn
-// establishes the caller. Each group's FromPlatform is one.
-type Build func(p *platform.Platform, authn auth.Middleware) (http.Handler, error)
-
-// FromEnv returns the Lambda handler of a function that serves an endpoint
-// group. The configuration in getenv is checked now, so a function that
-// cannot run fails at start. The platform (clients, key material) and the
-// group are built on the first event ([Lazy]), with auth.FromGateway: the
-// caller is the principal the Lambda authorizer verified.
-func FromEnv(getenv func(string) string, logOut io.Writer, build Build) (Handler, error) {
-	if _, err := platform.ConfigFromEnv(getenv); err != nil {
-		return nil, err
-	}
-	return Lazy(func(ctx context.Context) (http.Handler, error) {
-		p, err := platform.New(ctx, getenv, logOut)
+		h, err := get(ctx)
 		if err != nil {
-			return nil, err
+			return unavailable(ctx, event)
 		}
-		return build(p, auth.FromGateway)
-	}), nil
-}
-
-// Main is the main of a function that serves an endpoint group named name
-// ("users"): [FromEnv] over the process environment, logging to stdout,
-// then lambda.Start. A configuration error ends the process with status 1
-// before it polls for an event.
-func Main(name string, build Build) {
-	h, err := FromEnv(os.Getenv, os.Stdout, build)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, name+":", err)
-		os.Exit(1)
+		return h(ctx, event)
 	}
-	lambda.Start(h)
 }

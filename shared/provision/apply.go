@@ -8,9 +8,9 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/opaque"
+	"roster/shared/provision/ledger"
 	"roster/shared/role"
 	"roster/shared/signin"
-	"roster/shared/store"
 	"roster/shared/tenant"
 	"roster/shared/user"
 )
@@ -19,36 +19,36 @@ import (
 // it. Reads are strongly consistent; errors carry fault codes.
 type Store interface {
 	// GetProvisionMark reads an applied event's record. fault.NotFound.
-	GetProvisionMark(ctx context.Context, tenantID, eventID string) (*store.ProvisionMark, error)
+	GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ledger.Mark, error)
 	// GetExternalRef reads an external id's ref. fault.NotFound.
-	GetExternalRef(ctx context.Context, tenantID, externalID string) (*store.ExternalRef, error)
+	GetExternalRef(ctx context.Context, tenantID, externalID string) (*ledger.ExternalRef, error)
 	// GetTenant reads a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// GetUser reads a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
 	// ApplyProvisioning writes one event's change with its mark in one
-	// transaction (store.ErrMarked when the mark exists).
-	ApplyProvisioning(ctx context.Context, p store.Provisioning) error
+	// transaction (ledger.ErrMarked when the mark exists).
+	ApplyProvisioning(ctx context.Context, p ledger.Change) error
 	// ApplyTenantState sets a tenant's active flag with the event's mark
 	// in one transaction, provided the tenant's StateAt is still the one
-	// read (store.ErrMarked when the mark exists, fault.Unavailable when
+	// read (ledger.ErrMarked when the mark exists, fault.Unavailable when
 	// the tenant changed).
-	ApplyTenantState(ctx context.Context, s store.TenantState) error
+	ApplyTenantState(ctx context.Context, s ledger.TenantState) error
 
 	// GetGroup reads a group. fault.NotFound.
 	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
 	// GroupIDByName resolves a group name, case-insensitively. fault.NotFound.
 	GroupIDByName(ctx context.Context, tenantID, name string) (string, error)
 	// GetGroupRef reads a group's external id's ref. fault.NotFound.
-	GetGroupRef(ctx context.Context, tenantID, externalID string) (*store.GroupRef, error)
+	GetGroupRef(ctx context.Context, tenantID, externalID string) (*ledger.GroupRef, error)
 	// GetMemberRef reads the last membership event applied for a user's
 	// external id and a group. fault.NotFound.
-	GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*store.MemberRef, error)
+	GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*ledger.MemberRef, error)
 	// ApplyGroupProvisioning writes one group event's change with its mark
-	// in one transaction (store.ErrMarked when the mark exists,
-	// store.ErrNoGroup when the group is missing, store.ErrGroupName when
+	// in one transaction (ledger.ErrMarked when the mark exists,
+	// ledger.ErrNoGroup when the group is missing, ledger.ErrGroupName when
 	// the name is taken).
-	ApplyGroupProvisioning(ctx context.Context, p store.GroupProvisioning) error
+	ApplyGroupProvisioning(ctx context.Context, p ledger.GroupChange) error
 }
 
 // Outcome says what applying an event did.
@@ -201,7 +201,7 @@ func (p *Processor) sendInvite(ctx context.Context, e *Event, appliedAt time.Tim
 }
 
 func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome, error) {
-	mark := store.ProvisionMark{TenantID: e.Tenant, EventID: e.ID, Hash: e.Hash(), AppliedAt: now,
+	mark := ledger.Mark{TenantID: e.Tenant, EventID: e.ID, Hash: e.Hash(), AppliedAt: now,
 		ExpiresAt: now.Add(MarkTTL).Truncate(time.Second)}
 	if e.Type == TenantCreate {
 		return p.createTenant(ctx, e, mark, now)
@@ -226,15 +226,15 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 	switch fault.CodeOf(err) {
 	case "":
 		if !e.OccurredAt.After(prev.OccurredAt) {
-			return Stale, p.st.ApplyProvisioning(ctx, store.Provisioning{Mark: mark})
+			return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
 		}
 	case fault.NotFound:
 		prev = nil
 	default:
 		return "", err
 	}
-	ref := &store.ExternalRef{TenantID: e.Tenant, ExternalID: e.ExternalID, OccurredAt: e.OccurredAt}
-	w := store.Provisioning{Mark: mark, Ref: ref, PrevRef: prev}
+	ref := &ledger.ExternalRef{TenantID: e.Tenant, ExternalID: e.ExternalID, OccurredAt: e.OccurredAt}
+	w := ledger.Change{Mark: mark, Ref: ref, PrevRef: prev}
 	var u *user.User
 	if prev != nil && prev.UserID != "" {
 		ref.UserID = prev.UserID
@@ -254,11 +254,10 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 			r = string(role.Member)
 		}
 		if u == nil {
-			w.Create = &user.User{
-				TenantID: e.Tenant, ID: user.NewID(), Username: f.Username, Email: f.Email,
+			w.Create = user.New(user.Fields{
+				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
-				CreatedAt: now, UpdatedAt: now, CreatedBy: Actor, UpdatedBy: Actor,
-			}
+			}, now, Actor)
 			break
 		}
 		next := *u
@@ -282,17 +281,11 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 	return Applied, nil
 }
 
-// setActive sets next's active flag and role effects as the directory
-// does: a deactivated or demoted user's tokens stop working now and its
-// sessions end.
+// setActive sets next's active flag with what it means for access
+// (user.RevokeAccess, as for every change of a user).
 func setActive(next, old *user.User, active bool, now time.Time) {
 	next.Active = active
-	if next.Role != old.Role || old.Active && !active {
-		next.TokenVersion++
-	}
-	if old.Active && !active {
-		next.SessionsRevokedAt = now.Truncate(time.Millisecond)
-	}
+	next.RevokeAccess(old, now)
 }
 
 // changed returns the update pair when next differs from old, with the
@@ -303,8 +296,7 @@ func changed(old, next *user.User, now time.Time) [2]*user.User {
 	if same(old, &probe) {
 		return [2]*user.User{}
 	}
-	next.Version = old.Version + 1
-	next.UpdatedAt, next.UpdatedBy = now, Actor
+	next.Stamp(old, now, Actor)
 	return [2]*user.User{old, next}
 }
 
@@ -317,9 +309,9 @@ func same(a, b *user.User) bool {
 // one transaction with the event's mark. Only the invitation token's hash
 // is stored; Apply sends the token itself once the transaction committed.
 // No password ever travels in an event.
-func (p *Processor) createTenant(ctx context.Context, e *Event, mark store.ProvisionMark, now time.Time) (Outcome, error) {
+func (p *Processor) createTenant(ctx context.Context, e *Event, mark ledger.Mark, now time.Time) (Outcome, error) {
 	k := p.inviteKey(e)
-	w := store.Provisioning{
+	w := ledger.Change{
 		Mark:   mark,
 		Tenant: &tenant.Tenant{ID: e.Tenant, Organization: e.Organization, Name: e.Name, Active: true, CreatedAt: now, StateAt: e.OccurredAt},
 		Invite: &signin.Invite{

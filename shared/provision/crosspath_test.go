@@ -11,12 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"roster/shared/accessusers"
-	"roster/shared/account"
 	"roster/shared/auth"
-	"roster/shared/identity"
 	"roster/shared/opaque"
-	"roster/shared/password"
 	"roster/shared/platform"
 	"roster/shared/provision"
 	"roster/shared/role"
@@ -24,13 +20,11 @@ import (
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
-	"roster/shared/userinfo"
-	"roster/shared/users"
 	"roster/shared/web"
 )
 
-// groups are the HTTP endpoint groups over one table, each built by its
-// own FromPlatform, with the authenticator in process where the Lambda
+// groups are the HTTP endpoint groups over one table, each built as its
+// function builds it (package platform), with the authenticator in process where the Lambda
 // authorizer runs in AWS.
 type groups struct {
 	account, users, identity, accessUsers, userInfo http.Handler
@@ -39,24 +33,9 @@ type groups struct {
 
 func newGroups(t *testing.T, p *platform.Platform) groups {
 	t.Helper()
-	a, err := p.Authenticator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn := auth.InProcess(a, web.WriteProblem)
-	var g groups
-	for _, b := range []struct {
-		h     *http.Handler
-		build func(*platform.Platform, auth.Middleware) (http.Handler, error)
-	}{
-		{&g.account, account.FromPlatform}, {&g.users, users.FromPlatform}, {&g.identity, identity.FromPlatform},
-		{&g.accessUsers, accessusers.FromPlatform}, {&g.userInfo, userinfo.FromPlatform},
-	} {
-		if *b.h, err = b.build(p, authn); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return g
+	authn := auth.InProcess(p.Authenticator, web.WriteProblem)
+	return groups{account: p.Account(authn), users: p.Users(authn), identity: p.Identity(authn),
+		accessUsers: p.AccessUsers(authn), userInfo: p.UserInfo(authn)}
 }
 
 // call sends one request to h with cred as bearer credential and body as
@@ -110,12 +89,12 @@ func TestTenantCreatedByAnEventIsUsableThroughEveryEndpointGroup(t *testing.T) {
 			t.Fatal(err)
 		}
 		logs := &bytes.Buffer{}
-		p := &platform.Platform{Log: web.NewLogger(logs, "debug"), Table: env.Table, Keys: keys}
-		g := newGroups(t, p)
-		hasher, err := password.New(keys.Pepper, password.DefaultParams())
+		p, err := platform.Assemble(platform.Config{}, web.NewLogger(logs, "debug"), env.Table, keys)
 		if err != nil {
 			t.Fatal(err)
 		}
+		g := newGroups(t, p)
+		hasher := p.Hasher
 
 		// Hank already has an account (a user of another tenant) and logs
 		// in there; that session is what accepts the invitation.

@@ -14,15 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"roster/shared/check"
 	"roster/shared/fault"
-	"roster/shared/role"
 	"roster/shared/tenant"
+	"roster/shared/user"
 )
 
 // The event types.
@@ -49,13 +47,11 @@ func Types() []string {
 // Version is the only schema version this code accepts.
 const Version = 1
 
-// Limits on event fields.
+// Limits on event fields; a user's own fields follow package user's rules.
 const (
 	MaxEventBytes = 16 << 10 // one event document
 	maxKey        = 128      // id and externalId
-	maxUsername   = 128
-	maxEmail      = 254
-	maxName       = 100
+	maxName       = 100      // characters of an organization, tenant or group name
 )
 
 // Event is one decoded, validated provisioning event. Fields that do not
@@ -294,31 +290,12 @@ func (p *problems) key(field, v string) {
 	}
 }
 
-// text checks free text: valid UTF-8 without control characters, at most
-// max characters; required text must not be blank.
-func (p *problems) text(field, v string, max int, required bool) {
-	switch {
-	case required && strings.TrimSpace(v) == "":
-		p.add(field, "is required")
-	case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
-		p.add(field, "must be text without control characters")
-	case utf8.RuneCountInString(v) > max:
-		p.add(field, fmt.Sprintf("must be at most %d characters", max))
-	}
-}
+// addAll adds what a rule found, if anything.
+func (p *problems) addAll(found []fault.FieldError) { *p = append(*p, found...) }
 
-// email checks one plain address with a dotted domain.
-func (p *problems) email(field, v string, required bool) {
-	if v == "" {
-		if required {
-			p.add(field, "is required")
-		}
-		return
-	}
-	a, err := mail.ParseAddress(v)
-	if len(v) > maxEmail || err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
-		p.add(field, "must be an email address such as name@example.com")
-	}
+// text checks a line of text (check.Text).
+func (p *problems) text(field, v string, max int, required bool) {
+	p.addAll(check.Text(field, v, max, required))
 }
 
 // groupRef checks a membership event's group: exactly one of id, name or
@@ -365,9 +342,9 @@ func (e *Event) validate() error {
 			p.add("owner", "is required")
 			break
 		}
-		p.email("owner.email", e.Owner.Email, true)
-		p.text("owner.firstName", e.Owner.FirstName, maxName, false)
-		p.text("owner.lastName", e.Owner.LastName, maxName, false)
+		p.addAll(user.CheckEmail("owner.email", e.Owner.Email))
+		p.addAll(user.CheckName("owner.firstName", e.Owner.FirstName, false))
+		p.addAll(user.CheckName("owner.lastName", e.Owner.LastName, false))
 	case GroupUpsert:
 		g := e.Group
 		if g == nil {
@@ -393,22 +370,17 @@ func (e *Event) validate() error {
 			p.add("user", "is required")
 			return fault.InvalidFields(p)
 		}
-		switch {
-		case u.Username == "":
-			p.add("user.username", "is required")
-		case !utf8.ValidString(u.Username) || strings.IndexFunc(u.Username, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-			p.add("user.username", "must not contain spaces or control characters")
-		case utf8.RuneCountInString(u.Username) > maxUsername:
-			p.add("user.username", fmt.Sprintf("must be at most %d characters", maxUsername))
+		p.addAll(user.CheckUsername("user.username", u.Username))
+		if u.Email != "" {
+			p.addAll(user.CheckEmail("user.email", u.Email))
 		}
-		p.email("user.email", u.Email, false)
-		p.text("user.firstName", u.FirstName, maxName, false)
-		p.text("user.lastName", u.LastName, maxName, false)
+		p.addAll(user.CheckName("user.firstName", u.FirstName, false))
+		p.addAll(user.CheckName("user.lastName", u.LastName, false))
 		if u.Active == nil {
 			p.add("user.active", "is required")
 		}
-		if u.Role != "" && !role.Valid(u.Role) {
-			p.add("user.role", "must be one of owner, admin, user_manager, member")
+		if u.Role != "" {
+			p.addAll(user.CheckRole("user.role", u.Role))
 		}
 	}
 	return fault.InvalidFields(p)

@@ -3,15 +3,11 @@ package provision
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"roster/shared/fault"
-	"roster/shared/platform"
 )
 
 // Handler is the provisioning function's Lambda entry point.
@@ -102,41 +98,17 @@ func (p *Processor) handleOne(ctx context.Context, log *slog.Logger, msg events.
 // that receives new owners' invitations (NotificationsQueue).
 const EnvNotificationsQueue = "NOTIFICATIONS_QUEUE_URL"
 
-// FromEnv returns the Lambda handler. The configuration is checked now so a
-// function that cannot run fails at start; the platform (clients, key
-// material) is built on the first batch, once per container, and a failed
-// build fails that batch as a whole (every message is retried).
-func FromEnv(getenv func(string) string, logOut io.Writer) (Handler, error) {
-	if _, err := platform.ConfigFromEnv(getenv); err != nil {
-		return nil, err
-	}
-	notifyURL := getenv(EnvNotificationsQueue)
-	if notifyURL == "" {
-		return nil, fmt.Errorf("missing environment: %s", EnvNotificationsQueue)
-	}
-	var (
-		mu   sync.Mutex
-		proc *Processor
-		log  *slog.Logger
-	)
+// Serve returns the Lambda handler over the processor get returns: the one
+// built during the container's init or, when that failed, a retry of that
+// build (platform.Ready). While no build succeeds the whole batch fails, so
+// the queue delivers every message again after its visibility timeout;
+// nothing is lost and nothing counts as processed.
+func Serve(get func(ctx context.Context) (*Processor, error), log *slog.Logger) Handler {
 	return func(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error) {
-		mu.Lock()
-		if proc == nil {
-			pf, err := platform.New(ctx, getenv, logOut)
-			if err != nil {
-				mu.Unlock()
-				return events.SQSEventResponse{}, fmt.Errorf("init: %w", err)
-			}
-			notifier := NewQueue(sqs.NewFromConfig(platform.AWSFromEnv(getenv)), notifyURL)
-			built, err := New(pf.Table, pf.Keys.Pepper, Options{Notifier: notifier})
-			if err != nil {
-				mu.Unlock()
-				return events.SQSEventResponse{}, fmt.Errorf("init: %w", err)
-			}
-			proc, log = built, pf.Log
+		p, err := get(ctx)
+		if err != nil {
+			return events.SQSEventResponse{}, fmt.Errorf("init: %w", err)
 		}
-		ready, l := proc, log
-		mu.Unlock()
-		return ready.Handle(ctx, l, batch), nil
-	}, nil
+		return p.Handle(ctx, log, batch), nil
+	}
 }

@@ -3,7 +3,7 @@ package provision
 import (
 	"context"
 
-	"roster/shared/store"
+	"roster/shared/provision/ledger"
 	"roster/shared/tenant"
 )
 
@@ -19,11 +19,11 @@ import (
 // authorizer, login and exchange read the tenant; see decision 014) but
 // ends no session and revokes no token: a reactivated tenant works again
 // for everyone who held a credential, as a billing reinstatement should.
-func (p *Processor) setTenantState(ctx context.Context, e *Event, t *tenant.Tenant, mark store.ProvisionMark) (Outcome, error) {
+func (p *Processor) setTenantState(ctx context.Context, e *Event, t *tenant.Tenant, mark ledger.Mark) (Outcome, error) {
 	if !e.OccurredAt.After(t.StateAt) {
-		return Stale, p.st.ApplyProvisioning(ctx, store.Provisioning{Mark: mark})
+		return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
 	}
-	err := p.st.ApplyTenantState(ctx, store.TenantState{
+	err := p.st.ApplyTenantState(ctx, ledger.TenantState{
 		Mark: mark, TenantID: e.Tenant, Active: e.Type == TenantReactivate,
 		OccurredAt: e.OccurredAt, Prev: t.StateAt,
 	})

@@ -23,8 +23,7 @@ func (s *service) Account(ctx context.Context, p auth.Principal) (*Account, []Me
 	if err != nil {
 		return nil, nil, err
 	}
-	acct.PasswordHash = "" // never leaves the service
-	return acct, ms, nil
+	return acct, ms, nil // without the password hash: AccountTenants is an ordinary read
 }
 
 // SetDefaultTenant makes tenantID the caller's default, provided they can
@@ -42,7 +41,6 @@ func (s *service) SetDefaultTenant(ctx context.Context, p auth.Principal, tenant
 	if err != nil {
 		return nil, nil, err
 	}
-	acct.PasswordHash = ""
 	member := false
 	for _, m := range ms {
 		member = member || m.TenantID == tenantID
@@ -181,7 +179,7 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 // one counts as a failed login; a locked account refuses every attempt) and
 // hashes the new one.
 func (s *service) passwordChange(ctx context.Context, accountID, current, next string) (*PasswordChange, error) {
-	acct, members, err := s.st.AccountMembers(ctx, accountID)
+	acct, members, err := s.st.AccountCredentials(ctx, accountID)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
 		s.hasher.VerifyDummy(current)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"roster/shared/auth"
+	"roster/shared/check"
 	"roster/shared/fault"
 	"roster/shared/opaque"
 	"roster/shared/role"
@@ -18,7 +19,7 @@ func (s *service) CreateDevice(ctx context.Context, p auth.Principal, name strin
 	if !p.Can(role.DevicesWrite) {
 		return Issued{}, deny(errForbidden, "missing "+string(role.DevicesWrite))
 	}
-	if err := fault.InvalidFields(checkName("name", name, true)); err != nil {
+	if err := fault.InvalidFields(check.Text("name", name, maxCredentialName, true)); err != nil {
 		return Issued{}, err
 	}
 	k, err := opaque.Device.Generate()
@@ -53,7 +54,7 @@ func (s *service) CreateAPIKey(ctx context.Context, p auth.Principal, name strin
 	if !p.Can(role.APIKeysWrite) {
 		return Issued{}, deny(errForbidden, "missing "+string(role.APIKeysWrite))
 	}
-	problems := checkName("name", name, true)
+	problems := check.Text("name", name, maxCredentialName, true)
 	if len(roles) == 0 {
 		// A stored key without roles acts as admin (keys made before
 		// roles), so a new key must say what it may do.
@@ -61,7 +62,7 @@ func (s *service) CreateAPIKey(ctx context.Context, p auth.Principal, name strin
 	}
 	for _, r := range roles {
 		if !role.Valid(r) {
-			problems = append(problems, fault.FieldError{Field: "roles", Message: "must each be one of " + roleList()})
+			problems = append(problems, fault.FieldError{Field: "roles", Message: "must each be one of " + check.RoleNames()})
 			break
 		}
 	}

@@ -181,10 +181,11 @@ func (f *fixture) login(t *testing.T, u *user.User, pw string) signin.Tokens {
 	return tok
 }
 
-// account reads an account straight from the table.
+// account reads an account straight from the table, password hash
+// included (the privileged read).
 func (f *fixture) account(t *testing.T, id string) *signin.Account {
 	t.Helper()
-	a, err := f.env.Table.GetAccount(context.Background(), id)
+	a, _, err := f.env.Table.AccountCredentials(context.Background(), id)
 	if err != nil {
 		t.Fatalf("get account %s: %v", id, err)
 	}

@@ -78,12 +78,11 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	u := &user.User{
-		TenantID: in.TenantID, ID: user.NewID(), AccountID: old.AccountID,
+	u := user.New(user.Fields{
+		TenantID: in.TenantID, AccountID: old.AccountID,
 		Username: in.Email, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
 		Active: true, Role: in.Role,
-		CreatedAt: now, UpdatedAt: now, CreatedBy: in.CreatedBy, UpdatedBy: in.CreatedBy,
-	}
+	}, now, in.CreatedBy)
 	err = s.st.AcceptInvite(ctx, Acceptance{InviteID: in.ID, AuthID: old.ID, Fresh: fresh, User: u, Now: now})
 	switch fault.CodeOf(err) {
 	case "":
@@ -110,11 +109,9 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 	}
 	var problems []fault.FieldError
 	problems = append(problems, checkEmail("email", in.Email)...)
-	if !role.Valid(in.Role) {
-		problems = append(problems, fault.FieldError{Field: "role", Message: "must be one of " + roleList()})
-	}
-	problems = append(problems, checkName("firstname", in.FirstName, false)...)
-	problems = append(problems, checkName("lastname", in.LastName, false)...)
+	problems = append(problems, user.CheckRole("role", in.Role)...)
+	problems = append(problems, user.CheckName("firstname", in.FirstName, false)...)
+	problems = append(problems, user.CheckName("lastname", in.LastName, false)...)
 	if in.TTL < 0 || in.TTL > MaxInviteTTL {
 		problems = append(problems, fault.FieldError{Field: "ttl", Message: "must be between 0 (the default of 7 days) and 30 days"})
 	}
@@ -151,13 +148,4 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 		return Issued{}, err
 	}
 	return Issued{ID: k.ID, Token: k.Token, ExpiresAt: stored.ExpiresAt}, nil
-}
-
-// roleList names the built-in roles for messages.
-func roleList() string {
-	var names []string
-	for _, r := range role.All() {
-		names = append(names, string(r))
-	}
-	return strings.Join(names, ", ")
 }

@@ -96,9 +96,28 @@ type Acceptance struct {
 	Now      time.Time  // the invite and the auth token must not have expired by then
 }
 
+// Privileged is the part of the store that returns credentials: a
+// password hash comes from these reads and from no other, as Kratos's
+// privileged identity pool is the only way to an identity's credentials.
+// Only a login and a password check use them; every other read of an
+// account leaves the hash out.
+type Privileged interface {
+	// LoginUser returns the user holding a username in a tenant
+	// (case-insensitively), its account with the password hash and the
+	// tenant, in as few calls as the username marker allows.
+	// fault.NotFound when no user holds the username, or it has no account
+	// or its account is missing, or the tenant is missing.
+	LoginUser(ctx context.Context, tenantID, username string) (*user.User, *Account, *tenant.Tenant, error)
+	// AccountCredentials returns an account with its password hash and its
+	// memberships (tenant and user ids only) in one query. fault.NotFound.
+	AccountCredentials(ctx context.Context, id string) (*Account, []Membership, error)
+}
+
 // Store is what the sign-in service needs from the table; *store.Table
 // implements it. Reads are strongly consistent. Errors carry fault codes.
 type Store interface {
+	Privileged
+
 	// GetTenant returns a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// GetUser returns a user. fault.NotFound.
@@ -106,20 +125,12 @@ type Store interface {
 	// GetUserAndTenant returns a user and its tenant, read together in one
 	// call. fault.NotFound when either is missing.
 	GetUserAndTenant(ctx context.Context, tenantID, id string) (*user.User, *tenant.Tenant, error)
-	// LoginUser returns the user holding a username in a tenant
-	// (case-insensitively), its account and the tenant, in as few calls as
-	// the username marker allows. fault.NotFound when no user holds the
-	// username, or it has no account or its account is missing, or the
-	// tenant is missing.
-	LoginUser(ctx context.Context, tenantID, username string) (*user.User, *Account, *tenant.Tenant, error)
 	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
 	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
 
-	// AccountMembers returns an account and its memberships (tenant and
-	// user ids only) in one query. fault.NotFound.
-	AccountMembers(ctx context.Context, id string) (*Account, []Membership, error)
-	// AccountTenants returns an account and the tenants it can enter (active
-	// tenant, active user) with names and roles. fault.NotFound.
+	// AccountTenants returns an account, without its password hash, and
+	// the tenants it can enter (active tenant, active user) with names and
+	// roles. fault.NotFound.
 	AccountTenants(ctx context.Context, id string) (*Account, []Membership, error)
 	// MemberUserID returns the account's user in a tenant. fault.NotFound.
 	MemberUserID(ctx context.Context, accountID, tenantID string) (string, error)

@@ -36,14 +36,25 @@ type accountItem struct {
 	SessionsRevokedAt int64 `dynamodbav:"sessionsRevokedAt,omitempty"`
 }
 
+// account returns the person as ordinary reads return it: without the
+// password hash, which only the privileged reads give (credentials).
 func (it accountItem) account() *signin.Account {
 	a := &signin.Account{
 		ID: it.ID, DefaultTenant: it.DefaultTenant, CreatedAt: it.CreatedAt, Version: it.Version,
-		PasswordHash: it.PasswordHash, FailedLogins: it.FailedLogins, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
+		FailedLogins: it.FailedLogins, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
 	}
 	if it.LockedUntil > 0 {
 		a.LockedUntil = time.Unix(it.LockedUntil, 0).UTC()
 	}
+	return a
+}
+
+// credentials returns the person with the password hash: for the
+// privileged reads alone (LoginUser, AccountCredentials), which a login
+// or a password check needs.
+func (it accountItem) credentials() *signin.Account {
+	a := it.account()
+	a.PasswordHash = it.PasswordHash
 	return a
 }
 
@@ -59,26 +70,29 @@ type memberItem struct {
 
 const errInternal = "An internal error occurred."
 
-// GetAccount reads an account with a strongly consistent read. fault.NotFound.
+// GetAccount reads an account with a strongly consistent read, without
+// its password hash. fault.NotFound.
 func (t *Table) GetAccount(ctx context.Context, id string) (*signin.Account, error) {
-	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &t.name, Key: key(accountPK(id), accountSK), ConsistentRead: aws.Bool(true),
-	})
+	it, err := t.getAccount(ctx, id)
 	if err != nil {
-		return nil, translate(err, "get account "+id)
-	}
-	if out.Item == nil {
-		return nil, fault.New(fault.NotFound, "The account does not exist.")
-	}
-	var it accountItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", id, err), fault.Internal, errInternal)
+		return nil, err
 	}
 	return it.account(), nil
 }
 
-// LoginUser reads the user holding a username in the tenant (matched
-// case-insensitively), the account behind it and the tenant, strongly
+// getAccount reads an account item with a strongly consistent read.
+// fault.NotFound.
+func (t *Table) getAccount(ctx context.Context, id string) (*accountItem, error) {
+	var it accountItem
+	if err := t.getOne(ctx, key(accountPK(id), accountSK), &it, "The account does not exist.", "get account "+id); err != nil {
+		return nil, err
+	}
+	return &it, nil
+}
+
+// LoginUser is the privileged read of a login: the user holding a
+// username in the tenant (matched case-insensitively), the account behind
+// it with its password hash, and the tenant, strongly
 // consistently: the username marker (one GetItem), then user, account and
 // tenant together (one BatchGetItem) when the marker names the person. A
 // marker written before markers named it costs a BatchGetItem of user and
@@ -126,7 +140,7 @@ func (t *Table) LoginUser(ctx context.Context, tenantID, username string) (*user
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				return nil, nil, nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", m.AccountID, err), fault.Internal, errInternal)
 			}
-			acct = it.account()
+			acct = it.credentials()
 			continue
 		}
 		rest = append(rest, item)
@@ -148,25 +162,39 @@ func (t *Table) LoginUser(ctx context.Context, tenantID, username string) (*user
 	return u, acct, tn, nil
 }
 
-// withAccount returns u with its account, read with one GetItem, and its
-// tenant tn. fault.NotFound when u has none or it is missing.
+// withAccount returns u with its account (password hash included: it
+// serves LoginUser), read with one GetItem, and its tenant tn.
+// fault.NotFound when u has none or it is missing.
 func (t *Table) withAccount(ctx context.Context, u *user.User, tn *tenant.Tenant) (*user.User, *signin.Account, *tenant.Tenant, error) {
 	if u.AccountID == "" {
 		return nil, nil, nil, fault.New(fault.NotFound, "The user has no account.")
 	}
-	acct, err := t.GetAccount(ctx, u.AccountID)
+	it, err := t.getAccount(ctx, u.AccountID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return u, acct, tn, nil
+	return u, it.credentials(), tn, nil
 }
 
-// AccountMembers reads an account and its memberships (tenant and user ids)
-// with one strongly consistent query of the account's partition.
-// fault.NotFound when there is no account.
-func (t *Table) AccountMembers(ctx context.Context, id string) (*signin.Account, []signin.Membership, error) {
+// AccountCredentials is the privileged read of a password check: an
+// account with its password hash and its memberships (tenant and user
+// ids, whose token versions a password change bumps), with one strongly
+// consistent query of the account's partition. fault.NotFound when there
+// is no account.
+func (t *Table) AccountCredentials(ctx context.Context, id string) (*signin.Account, []signin.Membership, error) {
+	it, members, err := t.accountPartition(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return it.credentials(), members, nil
+}
+
+// accountPartition reads an account item and its memberships with one
+// strongly consistent query of the account's partition. fault.NotFound
+// when there is no account.
+func (t *Table) accountPartition(ctx context.Context, id string) (*accountItem, []signin.Membership, error) {
 	var (
-		acct    *signin.Account
+		acct    *accountItem
 		members []signin.Membership
 	)
 	p := dynamodb.NewQueryPaginator(t.db, &dynamodb.QueryInput{
@@ -185,11 +213,10 @@ func (t *Table) AccountMembers(ctx context.Context, id string) (*signin.Account,
 			switch {
 			case sk == nil:
 			case sk.Value == accountSK:
-				var it accountItem
-				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				acct = &accountItem{}
+				if err := attributevalue.UnmarshalMap(item, acct); err != nil {
 					return nil, nil, fault.Wrap(fmt.Errorf("unmarshal account %s: %w", id, err), fault.Internal, errInternal)
 				}
-				acct = it.account()
 			case strings.HasPrefix(sk.Value, memberPrefix):
 				var it memberItem
 				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
@@ -205,14 +232,19 @@ func (t *Table) AccountMembers(ctx context.Context, id string) (*signin.Account,
 	return acct, members, nil
 }
 
-// AccountTenants reads an account and the tenants it can enter: its
-// memberships whose tenant and user are both active, with the tenant's
-// names and the user's role. One query and one BatchGetItem (per 50
-// tenants), all strongly consistent. fault.NotFound when there is no account.
+// AccountTenants reads an account, without its password hash, and the
+// tenants it can enter: its memberships whose tenant and user are both
+// active, with the tenant's names and the user's role. One query and one
+// BatchGetItem (per 50 tenants), all strongly consistent. fault.NotFound
+// when there is no account.
 func (t *Table) AccountTenants(ctx context.Context, id string) (*signin.Account, []signin.Membership, error) {
-	acct, members, err := t.AccountMembers(ctx, id)
-	if err != nil || len(members) == 0 {
-		return acct, members, err
+	it, members, err := t.accountPartition(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct := it.account()
+	if len(members) == 0 {
+		return acct, members, nil
 	}
 	keys := make([]map[string]types.AttributeValue, 0, 2*len(members))
 	for _, m := range members {
@@ -341,22 +373,19 @@ func (t *Table) MemberUserID(ctx context.Context, accountID, tenantID string) (s
 // in one transaction conditional on the account being a member of the
 // tenant. fault.NotFound when it is not (or there is no account).
 func (t *Table) SetDefaultTenant(ctx context.Context, accountID, tenantID string) error {
-	_, err := t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(accountPK(accountID), memberSK(tenantID)),
-			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}},
-		{Update: &types.Update{
-			TableName: &t.name, Key: key(accountPK(accountID), accountSK),
-			UpdateExpression:          aws.String("SET defaultTenant = :tenant ADD version :one"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": str(tenantID), ":one": num(1)},
-		}},
-	}})
-	if codes, ok := cancellation(err); ok && len(failedItems(codes)) > 0 {
-		return fault.Wrap(err, fault.NotFound, "The person holds no user in this tenant.")
-	}
-	return translate(err, "set default tenant of "+accountID)
+	notMember := fault.New(fault.NotFound, "The person holds no user in this tenant.")
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &t.name, Key: key(accountPK(accountID), memberSK(tenantID)),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+	}}, notMember)
+	x.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: &t.name, Key: key(accountPK(accountID), accountSK),
+		UpdateExpression:          aws.String("SET defaultTenant = :tenant ADD version :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tenant": str(tenantID), ":one": num(1)},
+	}}, notMember)
+	return x.run(ctx, t.db, "set default tenant of "+accountID)
 }
 
 // SetAccountPassword stores a password hash (a PHC string made by

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,6 +89,14 @@ func millisTime(ms int64) time.Time {
 // sessions were never revoked, or last revoked before it began.
 const sessionLive = "(attribute_not_exists(sessionsRevokedAt) OR sessionsRevokedAt < :start)"
 
+// What a failed condition means in the sign-in transactions below.
+var (
+	errAuthExpired     = fault.New(fault.Unauthorized, "The auth token is invalid or has expired.")
+	errAuthTaken       = fault.New(fault.Conflict, "The auth token already exists.")
+	errSessionRevoked  = fault.New(fault.Unauthorized, "The session has been revoked.")
+	errPasswordChanged = fault.New(fault.Conflict, "The password has changed since it was checked.")
+)
+
 // PutDevice stores a new device. fault.Conflict when the id is taken.
 func (t *Table) PutDevice(ctx context.Context, d *signin.Device) error {
 	return t.putNew(ctx, deviceItem{
@@ -166,18 +173,12 @@ func (t *Table) CompleteLogin(ctx context.Context, s signin.LoginSuccess) error 
 		update.ExpressionAttributeValues[":new"] = str(s.NewHash)
 		update.ExpressionAttributeValues[":old"] = str(s.OldHash)
 	}
-	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: put}, {Update: update},
-	}})
-	if codes, ok := cancellation(err); ok {
-		switch failed := failedItems(codes); {
-		case slices.Contains(failed, 1):
-			return fault.Wrap(err, fault.Conflict, "The password has changed since it was checked.")
-		case len(failed) > 0:
-			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
-		}
-	}
-	return translate(err, "complete login")
+	// The account first: a password changed meanwhile explains the
+	// failure better than a taken token id.
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{Update: update}, errPasswordChanged)
+	x.add(types.TransactWriteItem{Put: put}, errAuthTaken)
+	return x.run(ctx, t.db, "complete login")
 }
 
 // RotateAuthToken consumes an auth token and stores its successor in one
@@ -192,26 +193,16 @@ func (t *Table) RotateAuthToken(ctx context.Context, oldID string, now time.Time
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
 	}
-	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Delete: t.consume(authPK(oldID), authSK, now)},
-		{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(accountPK(fresh.AccountID), accountSK),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND " + sessionLive),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":start": num(epochMillis(fresh.SessionStart))},
-		}},
-	}})
-	if codes, ok := cancellation(err); ok {
-		switch failed := failedItems(codes); {
-		case slices.Contains(failed, 0):
-			return fault.Wrap(err, fault.Unauthorized, "The auth token is invalid or has expired.")
-		case slices.Contains(failed, 2):
-			return fault.Wrap(err, fault.Unauthorized, "The session has been revoked.")
-		case len(failed) > 0:
-			return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
-		}
-	}
-	return translate(err, "rotate auth token")
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{Delete: t.consume(authPK(oldID), authSK, now)}, errAuthExpired)
+	x.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &t.name, Key: key(accountPK(fresh.AccountID), accountSK),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND " + sessionLive),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":start": num(epochMillis(fresh.SessionStart))},
+	}}, errSessionRevoked)
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		errAuthTaken)
+	return x.run(ctx, t.db, "rotate auth token")
 }
 
 // consume deletes a single-use secret, provided it exists and has not
@@ -246,14 +237,6 @@ func (t *Table) GetInvite(ctx context.Context, id string) (*signin.Invite, error
 	}, nil
 }
 
-// The items of an acceptance ahead of the user-creation block.
-const (
-	acceptInvite = iota // delete the invitation
-	acceptAuth          // delete the old auth token
-	acceptFresh         // put the fresh auth token
-	acceptCreate        // first item of the user-creation block
-)
-
 // AcceptInvite consumes the invitation and the auth token, stores the fresh
 // auth token and creates the user with its markers and membership, in one
 // transaction: either all of it happens or none. The account upsert the
@@ -276,41 +259,24 @@ func (t *Table) AcceptInvite(ctx context.Context, a signin.Acceptance) error {
 		if err != nil {
 			return err
 		}
+		x := &txn{table: &t.name}
+		x.add(types.TransactWriteItem{Delete: t.consume(invitePK(a.InviteID), inviteSK, a.Now)},
+			fault.New(fault.NotFound, "The invitation does not exist or has expired."))
+		x.add(types.TransactWriteItem{Delete: t.consume(authPK(a.AuthID), authSK, a.Now)}, errAuthExpired)
+		x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: fresh, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+			errAuthTaken)
+		block := len(x.items)
+		x.addCreate(u, create)
 		for i := range create {
 			if createSlot(u, i) == createAccount {
+				// The account upsert holds only while the session goes on.
 				up := create[i].Update
 				up.ConditionExpression = aws.String(sessionLive)
 				up.ExpressionAttributeValues[":start"] = num(epochMillis(a.Fresh.SessionStart))
+				x.fails[block+i] = errSessionRevoked
 			}
 		}
-		items := append([]types.TransactWriteItem{
-			acceptInvite: {Delete: t.consume(invitePK(a.InviteID), inviteSK, a.Now)},
-			acceptAuth:   {Delete: t.consume(authPK(a.AuthID), authSK, a.Now)},
-			acceptFresh:  {Put: &types.Put{TableName: &t.name, Item: fresh, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		}, create...)
-		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			return nil
-		}
-		if codes, ok := cancellation(err); ok {
-			for _, i := range failedItems(codes) {
-				switch i {
-				case acceptInvite:
-					return fault.Wrap(err, fault.NotFound, "The invitation does not exist or has expired.")
-				case acceptAuth:
-					return fault.Wrap(err, fault.Unauthorized, "The auth token is invalid or has expired.")
-				case acceptFresh:
-					return fault.Wrap(err, fault.Conflict, "The auth token already exists.")
-				}
-				if createSlot(u, i-acceptCreate) == createAccount {
-					return fault.Wrap(err, fault.Unauthorized, "The session has been revoked.")
-				}
-				if ferr := createFailure(createSlot(u, i-acceptCreate), err); ferr != nil {
-					return ferr
-				}
-			}
-		}
-		return translate(err, "accept invite "+a.InviteID)
+		return x.run(ctx, t.db, "accept invite "+a.InviteID)
 	})
 }
 
@@ -325,7 +291,15 @@ func (t *Table) putNew(ctx context.Context, v any, conflict, op string) error {
 
 // getOne reads one item with a strongly consistent read into v.
 func (t *Table) getOne(ctx context.Context, k map[string]types.AttributeValue, v any, notFound, op string) error {
-	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true)})
+	return t.getProjected(ctx, k, "", v, notFound, op)
+}
+
+// getProjected reads the attributes of one item a projection names (all
+// of them for ""), with a strongly consistent read, into v. A projection
+// must name PK, so that an item is told from a missing one.
+func (t *Table) getProjected(ctx context.Context, k map[string]types.AttributeValue, projection string, v any, notFound, op string) error {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true),
+		ProjectionExpression: optional(projection)})
 	if err != nil {
 		return translate(err, op)
 	}

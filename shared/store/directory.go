@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -186,13 +185,18 @@ func (t *Table) userUpdate(old, next *user.User) (*types.Update, error) {
 		return nil, fault.Wrap(fmt.Errorf("marshal user %s: %w", next.ID, err), fault.Internal, errInternal)
 	}
 	const tokenVersion = "tokenVersion"
+	byField(before, after, "azure")
 	names := map[string]string{"#version": "version"}
 	values := map[string]types.AttributeValue{":prev": num(old.Version)}
 	var set, remove []string
 	name := func(attr string) string {
-		n := "#a" + strconv.Itoa(len(names))
-		names[n] = attr
-		return n
+		var path []string
+		for _, part := range strings.Split(attr, ".") {
+			n := "#a" + strconv.Itoa(len(names))
+			names[n] = part
+			path = append(path, n)
+		}
+		return strings.Join(path, ".")
 	}
 	for _, attr := range slices.Sorted(maps.Keys(after)) {
 		if attr == attrPK || attr == attrSK || attr == tokenVersion || reflect.DeepEqual(before[attr], after[attr]) {
@@ -225,6 +229,27 @@ func (t *Table) userUpdate(old, next *user.User) (*types.Update, error) {
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	}, nil
+}
+
+// byField replaces the map attribute attr, when both before and after hold
+// one, by its fields ("attr.field"), so an update sets and removes fields
+// one by one and leaves alone a field neither side carries: the sealed
+// Azure application key, which an ordinary read withholds and a change
+// that keeps it therefore never has.
+func byField(before, after map[string]types.AttributeValue, attr string) {
+	b, okB := before[attr].(*types.AttributeValueMemberM)
+	a, okA := after[attr].(*types.AttributeValueMemberM)
+	if !okB || !okA {
+		return
+	}
+	delete(before, attr)
+	delete(after, attr)
+	for f, v := range b.Value {
+		before[attr+"."+f] = v
+	}
+	for f, v := range a.Value {
+		after[attr+"."+f] = v
+	}
 }
 
 // DeleteUsers deletes each user as read: the user conditional on its
@@ -265,7 +290,7 @@ func (t *Table) DeleteUsers(ctx context.Context, users []*user.User) ([]string, 
 		}
 		batch := users[:n]
 		users = users[n:]
-		_, err := t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: x.items})
+		err := x.send(ctx, t.db)
 		codes, cancelled := cancellation(err)
 		if failed := failedItems(codes); owners > 0 && len(failed) == 1 && failed[0] == len(x.items)-1 {
 			// Only the count refused: the users are as read, and they
@@ -328,44 +353,6 @@ func groupCheck(table *string, pk, groupID string) types.TransactWriteItem {
 	}}
 }
 
-// txn is a transaction being built: its items and, for each, the error a
-// failed condition on it means.
-type txn struct {
-	table *string
-	items []types.TransactWriteItem
-	fails []error
-}
-
-func (x *txn) add(item types.TransactWriteItem, fail error) {
-	x.items = append(x.items, item)
-	x.fails = append(x.fails, fail)
-}
-
-// run sends the transaction. When conditions cancel it, the error is that
-// of the first failed item: the items go from the user's own version
-// outwards, so a stale read explains every later failure.
-func (x *txn) run(ctx context.Context, db API, op string) error {
-	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: x.items})
-	if codes, ok := cancellation(err); ok {
-		if failed := failedItems(codes); len(failed) > 0 && failed[0] < len(x.fails) {
-			return x.failure(failed[0], err)
-		}
-	}
-	return translate(err, op)
-}
-
-// failure is the error a failed condition on item i means, with the
-// transaction's error as its cause (next to a sentinel the meaning carries,
-// such as directory.ErrLastOwner).
-func (x *txn) failure(i int, err error) error {
-	f := *fault.As(x.fails[i])
-	if f.Err != nil {
-		err = errors.Join(f.Err, err)
-	}
-	f.Err = err
-	return &f
-}
-
 // moveMarker adds the writes that move u's uniqueness marker from oldSK to
 // newSK ("" for none): the old one deleted provided it is still the
 // user's, the new one (naming the user and its person) put provided it is
@@ -413,7 +400,7 @@ func (x *txn) replacePassword(pw *signin.PasswordChange, tenantID, userID string
 		UpdateExpression:          aws.String("SET passwordHash = :new, failedLogins = :zero, sessionsRevokedAt = :revoked REMOVE lockedUntil ADD version :one"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: values,
-	}}, fault.New(fault.Conflict, "The password has changed since it was checked."))
+	}}, errPasswordChanged)
 	for _, m := range pw.Others {
 		if m.TenantID == tenantID && m.UserID == userID {
 			continue // bumped with the rest of the user

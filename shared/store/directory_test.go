@@ -95,7 +95,7 @@ func TestCreateUserChecksGroupsAndSetsANewAccountsPassword(t *testing.T) {
 		if got := mustGet(t, env, "t1", u.ID); !slices.Equal(got.Groups, []string{g.ID}) {
 			t.Errorf("Groups = %v, want [%s]", got.Groups, g.ID)
 		}
-		acct, err := env.Table.GetAccount(ctx, u.AccountID)
+		acct, _, err := env.Table.AccountCredentials(ctx, u.AccountID)
 		if err != nil || acct.PasswordHash != "$argon2id$hash" {
 			t.Errorf("account = %+v, %v; want the hash set", acct, err)
 		}
@@ -280,7 +280,7 @@ func TestUpdateUserWithPasswordReplacesTheAccountsHashInTheSameTransaction(t *te
 		stale := &signin.PasswordChange{AccountID: u.AccountID, OldHash: "hash-0", NewHash: "hash-2"}
 		err := env.Table.UpdateUser(ctx, directory.UserUpdate{Old: next, New: changed(next, func(n *user.User) { n.TokenVersion++ }), Password: stale})
 		wantCode(t, err, fault.Conflict)
-		acct, err := env.Table.GetAccount(ctx, u.AccountID)
+		acct, _, err := env.Table.AccountCredentials(ctx, u.AccountID)
 		if err != nil || acct.PasswordHash != "hash-1" {
 			t.Errorf("account hash = %q, %v; want hash-1", acct.PasswordHash, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"roster/shared/directory"
 	"roster/shared/user"
 )
 
@@ -120,8 +121,8 @@ func SearchKeysOf(u *user.User) map[string]string {
 
 // UserPartitionIndexes names the global indexes of the other layout by the
 // order they serve.
-var UserPartitionIndexes = map[UserOrder]string{
-	ByCreated: "GSI1", ByUsername: "GSI2", ByEmail: "GSI3", ByFirstName: "GSI4", ByLastName: "GSI5", ByUpdated: "GSI6",
+var UserPartitionIndexes = map[directory.UserOrder]string{
+	directory.ByCreated: "GSI1", directory.ByUsername: "GSI2", directory.ByEmail: "GSI3", directory.ByFirstName: "GSI4", directory.ByLastName: "GSI5", directory.ByUpdated: "GSI6",
 }
 
 // UserPartitionTable returns the CreateTableInput of the other layout,
@@ -186,7 +187,7 @@ func (t *Table) SeedUsersUserPartition(ctx context.Context, users []*user.User) 
 // SearchUserPartition reads one page of an order of the other layout: a
 // prefix (text orders) or a key range, limit+1 users, eventually
 // consistent, as SearchUsers reads the tenant layout.
-func (t *Table) SearchUserPartition(ctx context.Context, q UserSearch) (int, error) {
+func (t *Table) SearchUserPartition(ctx context.Context, q directory.UserSearch) (int, error) {
 	index := UserPartitionIndexes[q.Order]
 	sk := "GSI" + index[3:] + "SK"
 	cond := "GPK = :pk"
@@ -195,10 +196,10 @@ func (t *Table) SearchUserPartition(ctx context.Context, q UserSearch) (int, err
 	case q.Word != "":
 		cond += " AND " + sk + " BETWEEN :lo AND :hi" // as SearchUsers reads a prefix
 		values[":lo"], values[":hi"] = str(q.Word), str(q.Word+prefixEnd)
-	case q.Order == ByCreated && !q.From.IsZero():
+	case q.Order == directory.ByCreated && !q.From.IsZero():
 		cond += " AND " + sk + " BETWEEN :lo AND :hi"
 		values[":lo"], values[":hi"] = str(userSK(idBound(q.From, 0))), str(userSK(idBound(q.To, 0xff)))
-	case q.Order == ByUpdated && !q.From.IsZero():
+	case q.Order == directory.ByUpdated && !q.From.IsZero():
 		cond += " AND " + sk + " BETWEEN :lo AND :hi"
 		values[":lo"], values[":hi"] = str(q.From.UTC().Format(keyTimeLayout)), str(q.To.UTC().Format(keyTimeLayout)+"\x02")
 	}

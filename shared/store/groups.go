@@ -40,13 +40,6 @@ type groupNameItem struct {
 // normalizeGroupName is the form under which group names are unique.
 func normalizeGroupName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-// The items of the group-creating transaction, in order.
-const (
-	groupTenant = iota // condition: tenant exists and is active
-	groupGroup         // the group
-	groupName          // its name marker
-)
-
 // CreateGroup writes the group and its name marker in one transaction,
 // conditional on the tenant being active and the id and name being free.
 func (t *Table) CreateGroup(ctx context.Context, tenantID string, g directory.Group) error {
@@ -64,27 +57,15 @@ func (t *Table) CreateGroup(ctx context.Context, tenantID string, g directory.Gr
 		return fault.Wrap(fmt.Errorf("marshal group name %s: %w", g.ID, err), fault.Internal, errInternal)
 	}
 	free := aws.String("attribute_not_exists(PK)")
-	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		groupTenant: {ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(pk, tenantSK),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
-		}},
-		groupGroup: {Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: free}},
-		groupName:  {Put: &types.Put{TableName: &t.name, Item: marker, ConditionExpression: free}},
-	}})
-	if codes, ok := cancellation(err); ok {
-		switch failed := failedItems(codes); {
-		case slices.Contains(failed, groupTenant):
-			return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
-		case slices.Contains(failed, groupName):
-			return &fault.Error{Code: fault.Conflict, Message: "A group with this name already exists.",
-				Fields: []fault.FieldError{{Field: "name", Message: "is already taken"}}, Err: err}
-		case len(failed) > 0:
-			return fault.Wrap(err, fault.Conflict, "The group already exists.")
-		}
-	}
-	return translate(err, "create group "+g.ID)
+	x := &txn{table: &t.name}
+	x.add(tenantActive(&t.name, pk), errTenantInactive)
+	// The name before the group: a random id is never taken by chance.
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: marker, ConditionExpression: free}},
+		&fault.Error{Code: fault.Conflict, Message: "A group with this name already exists.",
+			Fields: []fault.FieldError{{Field: "name", Message: "is already taken"}}})
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: free}},
+		fault.New(fault.Conflict, "The group already exists."))
+	return x.run(ctx, t.db, "create group "+g.ID)
 }
 
 // ListGroups reads every group of the tenant with a strongly consistent

@@ -11,13 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault/faulttest"
-	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
 )
-
-// The store must satisfy the contract the user package defines.
-var _ user.Store = (*store.Table)(nil)
 
 // msNow is the current time at the millisecond precision callers keep.
 func msNow() time.Time { return time.Now().Truncate(time.Millisecond) }
@@ -58,6 +54,17 @@ func mustGet(t *testing.T, env storetest.Env, tenantID, id string) *user.User {
 		t.Fatalf("get user %s: %v", id, err)
 	}
 	return u
+}
+
+// mustSecrets reads a user's sealed secrets (the privileged read) or fails
+// the test.
+func mustSecrets(t *testing.T, env storetest.Env, tenantID, id string) *user.Secrets {
+	t.Helper()
+	s, err := env.Table.UserSecrets(context.Background(), tenantID, id)
+	if err != nil {
+		t.Fatalf("get secrets of user %s: %v", id, err)
+	}
+	return s
 }
 
 // wantCode fails the test unless err carries code and names each field.

@@ -135,26 +135,10 @@ func (t *Table) putLoginProfile(ctx context.Context, tenantID string, p loginpro
 		return fault.Wrap(fmt.Errorf("marshal login profile name: %w", err), fault.Internal, errInternal)
 	}
 	absent := aws.String("attribute_not_exists(PK)")
-	_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(pk, tenantSK),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
-		}},
-		{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: absent}},
-		{Put: &types.Put{TableName: &t.name, Item: marker, ConditionExpression: absent}},
-	}})
-	if codes, ok := cancellation(err); ok {
-		for _, i := range failedItems(codes) {
-			switch i {
-			case 0:
-				return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
-			case 1:
-				return fault.Wrap(err, fault.Conflict, profileNumberTaken)
-			case 2:
-				return nameTaken(err)
-			}
-		}
-	}
-	return translate(err, "add login profile to "+tenantID)
+	x := &txn{table: &t.name}
+	x.add(tenantActive(&t.name, pk), errTenantInactive)
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: absent}},
+		fault.New(fault.Conflict, profileNumberTaken))
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: marker, ConditionExpression: absent}}, nameTaken(nil))
+	return x.run(ctx, t.db, "add login profile to "+tenantID)
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
-	"roster/shared/signin"
+	"roster/shared/provision/ledger"
 	"roster/shared/tenant"
 	"roster/shared/user"
 )
@@ -30,25 +30,6 @@ const idempotencySK = "IDEMPOTENCY"
 
 func idempotencyPK(tenantID, eventID string) string { return "IDEMPOTENCY#" + tenantID + "#" + eventID }
 func externalSK(externalID string) string           { return "EXTERNAL#" + externalID }
-
-// ProvisionMark records that one provisioning event was applied.
-type ProvisionMark struct {
-	TenantID  string    // the event's tenant
-	EventID   string    // the event's idempotency key
-	Hash      string    // hash of the event's canonical payload
-	AppliedAt time.Time // when it was applied
-	ExpiresAt time.Time // when the record lapses (whole seconds; the TTL)
-}
-
-// ExternalRef links a user's external id (an HR or directory feed's key) to
-// the user, with the time of the last event applied to it. After a delete
-// the ref stays, without a user, so an older event cannot bring it back.
-type ExternalRef struct {
-	TenantID   string
-	ExternalID string
-	UserID     string    // "" once the user was deleted
-	OccurredAt time.Time // occurredAt of the last event applied
-}
 
 type markItem struct {
 	PK        string    `dynamodbav:"PK"`
@@ -72,51 +53,29 @@ type externalItem struct {
 
 // GetProvisionMark reads the record of an applied event, expired or not
 // (an expired one still proves the event was applied). fault.NotFound.
-func (t *Table) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ProvisionMark, error) {
+func (t *Table) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ledger.Mark, error) {
 	var it markItem
 	if err := t.getOne(ctx, key(idempotencyPK(tenantID, eventID), idempotencySK), &it,
 		"The event has not been applied.", "get provision mark"); err != nil {
 		return nil, err
 	}
-	return &ProvisionMark{TenantID: it.TenantID, EventID: it.EventID, Hash: it.Hash,
+	return &ledger.Mark{TenantID: it.TenantID, EventID: it.EventID, Hash: it.Hash,
 		AppliedAt: it.AppliedAt, ExpiresAt: unixTime(it.ExpiresAt)}, nil
 }
 
 // GetExternalRef reads the ref of an external id. fault.NotFound.
-func (t *Table) GetExternalRef(ctx context.Context, tenantID, externalID string) (*ExternalRef, error) {
+func (t *Table) GetExternalRef(ctx context.Context, tenantID, externalID string) (*ledger.ExternalRef, error) {
 	var it externalItem
 	if err := t.getOne(ctx, key(tenantPK(tenantID), externalSK(externalID)), &it,
 		"The external id is unknown.", "get external ref"); err != nil {
 		return nil, err
 	}
-	return &ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID, UserID: it.UserID,
+	return &ledger.ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID, UserID: it.UserID,
 		OccurredAt: time.Unix(0, it.OccurredAt).UTC()}, nil
 }
 
-// Provisioning is one event's change, written with its mark in one
-// transaction. Exactly one of Tenant, Create, Update or Delete is set, or
-// none: an event that changes nothing (an older one) is only recorded.
-type Provisioning struct {
-	Mark ProvisionMark
-
-	Tenant *tenant.Tenant // a new tenant
-	Invite *signin.Invite // with the invitation of its first owner
-
-	Create *user.User    // a new user (its number and account are drawn here)
-	Update [2]*user.User // the user as read and as it is to be stored
-	Delete *user.User    // the user as read, deleted with its markers
-
-	Ref     *ExternalRef // the external id's ref as it is to be stored
-	PrevRef *ExternalRef // the ref as read; nil when there was none
-}
-
-// Errors of ApplyProvisioning.
-var (
-	// ErrMarked is the Conflict when the event's mark already exists: a
-	// concurrent delivery of the same event got there first.
-	ErrMarked = fault.New(fault.Conflict, "The event has already been applied.")
-	errRaced  = fault.New(fault.Unavailable, "The user changed while the event was applied; retry.")
-)
+// errRaced answers an ApplyProvisioning that lost a race.
+var errRaced = fault.New(fault.Unavailable, "The user changed while the event was applied; retry.")
 
 // ApplyProvisioning writes p in one TransactWriteItems. A lost race (the
 // user or its ref changed since read) is fault.Unavailable, for a retry
@@ -125,7 +84,7 @@ var (
 // fault.NotFound for a missing or inactive tenant). Creating, changing or
 // deleting an active owner changes the tenant's count of them, and
 // removing the last is fault.Conflict (directory.ErrLastOwner).
-func (t *Table) ApplyProvisioning(ctx context.Context, p Provisioning) error {
+func (t *Table) ApplyProvisioning(ctx context.Context, p ledger.Change) error {
 	if p.Create != nil {
 		prepareUser(p.Create)
 		if p.Ref != nil {
@@ -136,7 +95,7 @@ func (t *Table) ApplyProvisioning(ctx context.Context, p Provisioning) error {
 	return t.applyProvisioning(ctx, p)
 }
 
-func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
+func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
 	x := &txn{table: &t.name}
 	switch {
 	case p.Tenant != nil:
@@ -218,7 +177,7 @@ func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
 		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
 			ConditionExpression: put.ConditionExpression})
 		if conditionFailed(err) {
-			return fault.Wrap(err, fault.Conflict, "%s", ErrMarked.Message)
+			return fault.Wrap(err, fault.Conflict, "%s", ledger.ErrMarked.Message)
 		}
 		return translate(err, op)
 	}
@@ -228,7 +187,7 @@ func (t *Table) applyProvisioning(ctx context.Context, p Provisioning) error {
 // refPut writes ref provided the stored ref is still prev (absent when
 // prev is nil), so two events for one external id never both apply on the
 // same state.
-func (t *Table) refPut(ref ExternalRef, prev *ExternalRef) (*types.Put, error) {
+func (t *Table) refPut(ref ledger.ExternalRef, prev *ledger.ExternalRef) (*types.Put, error) {
 	item, err := attributevalue.MarshalMap(externalItem{
 		PK: tenantPK(ref.TenantID), SK: externalSK(ref.ExternalID), Type: "external",
 		ExternalID: ref.ExternalID, UserID: ref.UserID, OccurredAt: ref.OccurredAt.UnixNano(),
@@ -246,33 +205,15 @@ func (t *Table) refPut(ref ExternalRef, prev *ExternalRef) (*types.Put, error) {
 	return put, nil
 }
 
-// ProvisionKeys names what a batch of provisioning events reads before it
-// writes: the events' marks, their tenants and their external ids' refs.
-type ProvisionKeys struct {
-	Marks   [][2]string // (tenant, event id)
-	Tenants []string
-	Refs    [][2]string // (tenant, external id)
-}
-
-// ProvisionSnapshot is what ReadProvisioning found. Every key asked for
-// is in its map; a nil value means the item does not exist. Users holds
-// the users the found refs point to, keyed by (tenant, user id).
-type ProvisionSnapshot struct {
-	Marks   map[[2]string]*ProvisionMark
-	Tenants map[string]*tenant.Tenant
-	Refs    map[[2]string]*ExternalRef
-	Users   map[[2]string]*user.User
-}
-
 // ReadProvisioning reads everything a batch of events reads first, in as
 // few calls as DynamoDB allows: one strongly consistent BatchGetItem for
 // the marks, tenants and refs (per 100 keys), then one for the users the
 // refs name. Unprocessed keys are asked for again with backoff (batchGet),
 // so no key is silently left out; fault.Unavailable when DynamoDB keeps
 // leaving some.
-func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*ProvisionSnapshot, error) {
-	s := &ProvisionSnapshot{Marks: map[[2]string]*ProvisionMark{}, Tenants: map[string]*tenant.Tenant{},
-		Refs: map[[2]string]*ExternalRef{}, Users: map[[2]string]*user.User{}}
+func (t *Table) ReadProvisioning(ctx context.Context, k ledger.Keys) (*ledger.Snapshot, error) {
+	s := &ledger.Snapshot{Marks: map[[2]string]*ledger.Mark{}, Tenants: map[string]*tenant.Tenant{},
+		Refs: map[[2]string]*ledger.ExternalRef{}, Users: map[[2]string]*user.User{}}
 	seen := map[string]bool{}
 	var keys []map[string]types.AttributeValue
 	want := func(pk, sk string) {
@@ -312,7 +253,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*Provisi
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				return nil, fault.Wrap(fmt.Errorf("unmarshal provision mark: %w", err), fault.Internal, errInternal)
 			}
-			s.Marks[[2]string{it.TenantID, it.EventID}] = &ProvisionMark{TenantID: it.TenantID, EventID: it.EventID,
+			s.Marks[[2]string{it.TenantID, it.EventID}] = &ledger.Mark{TenantID: it.TenantID, EventID: it.EventID,
 				Hash: it.Hash, AppliedAt: it.AppliedAt, ExpiresAt: unixTime(it.ExpiresAt)}
 		case "tenant":
 			var it tenantItem
@@ -326,7 +267,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*Provisi
 				return nil, fault.Wrap(fmt.Errorf("unmarshal external ref: %w", err), fault.Internal, errInternal)
 			}
 			tenantID := strings.TrimPrefix(head.PK, "TENANT#")
-			s.Refs[[2]string{tenantID, it.ExternalID}] = &ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID,
+			s.Refs[[2]string{tenantID, it.ExternalID}] = &ledger.ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID,
 				UserID: it.UserID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
 			if it.UserID != "" {
 				s.Users[[2]string{tenantID, it.UserID}] = nil
@@ -354,7 +295,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ProvisionKeys) (*Provisi
 // addMark adds the put of an event's idempotency record to x, on the
 // condition that no record of that event exists: a redelivered event fails
 // with ErrMarked and writes nothing.
-func (t *Table) addMark(x *txn, m ProvisionMark) error {
+func (t *Table) addMark(x *txn, m ledger.Mark) error {
 	mark, err := attributevalue.MarshalMap(markItem{
 		PK: idempotencyPK(m.TenantID, m.EventID), SK: idempotencySK, Type: "idempotency",
 		TenantID: m.TenantID, EventID: m.EventID, Hash: m.Hash, AppliedAt: m.AppliedAt.UTC(), ExpiresAt: m.ExpiresAt.Unix(),
@@ -363,6 +304,6 @@ func (t *Table) addMark(x *txn, m ProvisionMark) error {
 		return fault.Wrap(fmt.Errorf("marshal provision mark: %w", err), fault.Internal, errInternal)
 	}
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: mark,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ErrMarked)
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ledger.ErrMarked)
 	return nil
 }

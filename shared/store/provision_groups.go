@@ -13,7 +13,7 @@ import (
 
 	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/user"
+	"roster/shared/provision/ledger"
 )
 
 // Items of provisioning's group events (package provision), beside those
@@ -31,25 +31,6 @@ import (
 func externalGroupSK(externalID string) string { return "EXTERNALGROUP#" + externalID }
 func externalMemberSK(externalID, groupID string) string {
 	return "EXTERNALMEMBER#" + externalID + "#" + groupID
-}
-
-// GroupRef links a group's external id (an HR feed's department code, say)
-// to the group, with the time of the last group.upsert applied to it.
-type GroupRef struct {
-	TenantID   string
-	ExternalID string
-	GroupID    string
-	OccurredAt time.Time
-}
-
-// MemberRef is a feed's last word on one membership: whether the user
-// known by ExternalID is in the group, as of OccurredAt.
-type MemberRef struct {
-	TenantID   string
-	ExternalID string // the user's external id
-	GroupID    string
-	Member     bool
-	OccurredAt time.Time
 }
 
 type externalGroupItem struct {
@@ -71,12 +52,12 @@ type externalMemberItem struct {
 	OccurredAt int64  `dynamodbav:"occurredAt"`
 }
 
-func (it externalGroupItem) ref(tenantID string) *GroupRef {
-	return &GroupRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
+func (it externalGroupItem) ref(tenantID string) *ledger.GroupRef {
+	return &ledger.GroupRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
 }
 
-func (it externalMemberItem) ref(tenantID string) *MemberRef {
-	return &MemberRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, Member: it.Member,
+func (it externalMemberItem) ref(tenantID string) *ledger.MemberRef {
+	return &ledger.MemberRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, Member: it.Member,
 		OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
 }
 
@@ -102,7 +83,7 @@ func (t *Table) GroupIDByName(ctx context.Context, tenantID, name string) (strin
 }
 
 // GetGroupRef reads the ref of a group's external id. fault.NotFound.
-func (t *Table) GetGroupRef(ctx context.Context, tenantID, externalID string) (*GroupRef, error) {
+func (t *Table) GetGroupRef(ctx context.Context, tenantID, externalID string) (*ledger.GroupRef, error) {
 	var it externalGroupItem
 	if err := t.getOne(ctx, key(tenantPK(tenantID), externalGroupSK(externalID)), &it,
 		"The group's external id is unknown.", "get group ref"); err != nil {
@@ -113,7 +94,7 @@ func (t *Table) GetGroupRef(ctx context.Context, tenantID, externalID string) (*
 
 // GetMemberRef reads the feed's last membership event for a user's
 // external id and a group. fault.NotFound.
-func (t *Table) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*MemberRef, error) {
+func (t *Table) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*ledger.MemberRef, error) {
 	var it externalMemberItem
 	if err := t.getOne(ctx, key(tenantPK(tenantID), externalMemberSK(externalID, groupID)), &it,
 		"No membership event was applied.", "get member ref"); err != nil {
@@ -122,39 +103,13 @@ func (t *Table) GetMemberRef(ctx context.Context, tenantID, externalID, groupID 
 	return it.ref(tenantID), nil
 }
 
-// GroupProvisioning is one group event's change, written with its mark in
-// one transaction: a group created or renamed with its ref (group.upsert),
-// or a user's membership changed with its member ref (group.member.*).
-type GroupProvisioning struct {
-	Mark ProvisionMark
-
-	NewGroup     *directory.Group    // a new group, checked against the tenant and its name marker
-	Rename       [2]*directory.Group // the group as read and as it is to be stored
-	GroupRef     *GroupRef           // the group's ref as it is to be stored
-	PrevGroupRef *GroupRef           // as read; nil when there was none
-
-	User       [2]*user.User // the user as read and with its groups changed; none when they stay
-	CheckGroup string        // a group that must exist, or the change is refused
-	Member     *MemberRef    // the membership's ref as it is to be stored
-	PrevMember *MemberRef    // as read; nil when there was none
-}
-
-// Errors of ApplyGroupProvisioning.
-var (
-	// ErrNoGroup is the NotFound when the group an event names does not exist.
-	ErrNoGroup = fault.New(fault.NotFound, "The group does not exist.")
-	// ErrGroupName is the Conflict when another group holds the name.
-	ErrGroupName = &fault.Error{Code: fault.Conflict, Message: "A group with this name already exists.",
-		Fields: []fault.FieldError{{Field: "group.name", Message: "is already taken by another group"}}}
-)
-
 // ApplyGroupProvisioning writes p in one TransactWriteItems, the refs
 // first so a lost race explains itself before the name marker does. A
 // lost race (a ref, the group or the user changed since read) is
 // fault.Unavailable, for a retry that reads again; a taken name is
 // ErrGroupName; a missing group is ErrNoGroup; a missing or inactive
 // tenant is fault.NotFound; an existing mark is ErrMarked.
-func (t *Table) ApplyGroupProvisioning(ctx context.Context, p GroupProvisioning) error {
+func (t *Table) ApplyGroupProvisioning(ctx context.Context, p ledger.GroupChange) error {
 	x := &txn{table: &t.name}
 	pk := tenantPK(p.Mark.TenantID)
 	if r := p.GroupRef; r != nil {
@@ -224,10 +179,10 @@ func (t *Table) ApplyGroupProvisioning(ctx context.Context, p GroupProvisioning)
 		x.add(types.TransactWriteItem{Update: upd}, errRaced)
 	}
 	if p.CheckGroup != "" {
-		x.add(groupCheck(&t.name, pk, p.CheckGroup), ErrNoGroup)
+		x.add(groupCheck(&t.name, pk, p.CheckGroup), ledger.ErrNoGroup)
 	}
 	if len(x.items) == 0 {
-		return t.ApplyProvisioning(ctx, Provisioning{Mark: p.Mark})
+		return t.ApplyProvisioning(ctx, ledger.Change{Mark: p.Mark})
 	}
 	m := p.Mark
 	if err := t.addMark(x, m); err != nil {
@@ -243,7 +198,7 @@ func (x *txn) putGroupName(pk string, g *directory.Group) error {
 		return fault.Wrap(fmt.Errorf("marshal group name %s: %w", g.ID, err), fault.Internal, errInternal)
 	}
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: x.table, Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ErrGroupName)
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ledger.ErrGroupName)
 	return nil
 }
 
@@ -262,44 +217,15 @@ func asOf(put *types.Put, prev *time.Time) *types.Put {
 	return put
 }
 
-// GroupProvisionKeys names what a batch's group events read before they
-// write: group-name markers and group refs (to resolve the groups the
-// events name), the groups behind refs (a group.upsert may rename one),
-// and member refs, each for a user's external id and a group named by id,
-// name or external id.
-type GroupProvisionKeys struct {
-	Names   [][2]string // (tenant, group name)
-	Refs    [][2]string // (tenant, group external id)
-	Members []MemberKey
-}
-
-// MemberKey names one membership: a user's external id and the group,
-// by exactly one of GroupID, GroupName or GroupExternalID.
-type MemberKey struct {
-	TenantID, ExternalID                string
-	GroupID, GroupName, GroupExternalID string
-}
-
-// GroupProvisionSnapshot is what ReadGroupProvisioning found. Every key
-// asked for is in its map; a nil value (or "") means the item does not
-// exist. Names are keyed by the name as asked; Members by (tenant, user
-// external id, group id), for the groups that resolved.
-type GroupProvisionSnapshot struct {
-	Names   map[[2]string]string
-	Refs    map[[2]string]*GroupRef
-	Groups  map[[2]string]*directory.Group
-	Members map[[3]string]*MemberRef
-}
-
 // ReadGroupProvisioning reads what a batch's group events read first, in
 // at most two strongly consistent BatchGetItem rounds: the name markers,
 // group refs and the member refs of groups named by id; then the groups
 // behind the refs and the member refs of groups named by name or
 // external id. fault.Unavailable when DynamoDB keeps leaving keys
 // unprocessed (batchGet retries them with backoff first).
-func (t *Table) ReadGroupProvisioning(ctx context.Context, k GroupProvisionKeys) (*GroupProvisionSnapshot, error) {
-	s := &GroupProvisionSnapshot{Names: map[[2]string]string{}, Refs: map[[2]string]*GroupRef{},
-		Groups: map[[2]string]*directory.Group{}, Members: map[[3]string]*MemberRef{}}
+func (t *Table) ReadGroupProvisioning(ctx context.Context, k ledger.GroupKeys) (*ledger.GroupSnapshot, error) {
+	s := &ledger.GroupSnapshot{Names: map[[2]string]string{}, Refs: map[[2]string]*ledger.GroupRef{},
+		Groups: map[[2]string]*directory.Group{}, Members: map[[3]string]*ledger.MemberRef{}}
 	var round []map[string]types.AttributeValue
 	seen := map[string]bool{}
 	want := func(pk, sk string) {
@@ -360,7 +286,7 @@ func (t *Table) ReadGroupProvisioning(ctx context.Context, k GroupProvisionKeys)
 }
 
 // readGroupRound reads keys with batchGet and files what it finds in s.
-func (t *Table) readGroupRound(ctx context.Context, keys []map[string]types.AttributeValue, s *GroupProvisionSnapshot) error {
+func (t *Table) readGroupRound(ctx context.Context, keys []map[string]types.AttributeValue, s *ledger.GroupSnapshot) error {
 	if len(keys) == 0 {
 		return nil
 	}

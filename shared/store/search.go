@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/loginprofile"
 	"roster/shared/user"
@@ -55,10 +55,6 @@ const (
 
 	updatedIndex = "LSI5"
 	updatedAttr  = "LSI5SK"
-
-	// maxFoldedBytes bounds the text part of a key (LSI keys may hold
-	// 1024 bytes); every field a search can match is shorter.
-	maxFoldedBytes = 512
 )
 
 // The text fields a search word can match, in the order a search without a
@@ -128,28 +124,7 @@ func searchKeyUpdate(k searchKeys) ([]string, map[string]types.AttributeValue) {
 	return set, values
 }
 
-// FoldSearchText returns the form of a field or search word under which
-// searches compare: trimmed, lower-cased, without control characters (or
-// the noncharacter U+10FFFF, see prefixEnd), at most maxFoldedBytes long.
-func FoldSearchText(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.MaxRune {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) > maxFoldedBytes {
-		cut := maxFoldedBytes
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	return s
-}
-
-func textKey(v, id string) string { return FoldSearchText(v) + keySep + id }
+func textKey(v, id string) string { return directory.FoldSearchText(v) + keySep + id }
 
 // prefixEnd follows every key that begins with a prefix: U+10FFFF, the
 // largest code point (UTF-8 sorts by code point), which FoldSearchText
@@ -201,118 +176,43 @@ func validID(id string) bool {
 	return true
 }
 
-// UserOrder is the order a search lists users in.
-type UserOrder int
-
-// The orders. Each is one index, so paging through any of them costs the
-// same at every tenant size.
-const (
-	ByCreated   UserOrder = iota // creation order (the id's time); the default
-	ByUsername                   // username, case-insensitively
-	ByEmail                      // email, case-insensitively
-	ByFirstName                  // first name, case-insensitively
-	ByLastName                   // last name, case-insensitively
-	ByUpdated                    // time of the last change
-	// ByMatch orders by the text a prefix search word matched in username,
-	// email, first or last name: four indexes merged, each user once.
-	ByMatch
-)
-
-func (o UserOrder) textField() (int, bool) {
+// textFieldOf returns the text field an order sorts by, if it sorts by one.
+func textFieldOf(o directory.UserOrder) (int, bool) {
 	switch o {
-	case ByUsername:
+	case directory.ByUsername:
 		return fieldUsername, true
-	case ByEmail:
+	case directory.ByEmail:
 		return fieldEmail, true
-	case ByFirstName:
+	case directory.ByFirstName:
 		return fieldFirstName, true
-	case ByLastName:
+	case directory.ByLastName:
 		return fieldLastName, true
 	}
 	return 0, false
 }
 
-// DateField is the time a date range bounds.
-type DateField int
-
-// The times a range can bound.
-const (
-	Created DateField = iota // createdAt, by the time in the user's id
-	Updated                  // updatedAt
-)
-
-// Search limits, documented in docs/api/accessusers.md.
-const (
-	MaxSearchLimit = 100    // users per page
-	MaxSearchSkip  = 10_000 // results a request may pass over (Skip); the cost grows with it
-	// MaxDiscarded bounds the users a request reads and drops because
-	// a condition no index serves rules them out (or, for ByMatch, because
-	// another of their fields lists them). When it is reached the page
-	// ends early and Partial is set.
-	MaxDiscarded = 1_000
-	// maxSearchCalls bounds the Queries of one request as MaxDiscarded
-	// bounds what they read; a page needs at most a handful.
-	maxSearchCalls = 32
-)
-
-// UserSearch asks for one page of a tenant's users. Word, LoginProfileID
-// and the date range all apply (AND).
-type UserSearch struct {
-	TenantID string
-	// Word, folded (FoldSearchText), must begin (or with Contains, occur
-	// in) the field the order sorts by for ByUsername, ByEmail, ByFirstName
-	// and ByLastName, and any of the four otherwise. "" matches everyone.
-	Word     string
-	Contains bool
-	Order    UserOrder
-	// Descending reverses the order.
-	Descending bool
-	// LoginProfileID keeps the users of one profile (0: any); a user that
-	// stores none has loginprofile.DefaultID.
-	LoginProfileID int64
-	// From and To bound DateField, both inclusive, to the millisecond;
-	// a zero one leaves its end open.
-	DateField DateField
-	From, To  time.Time
-	Skip      int    // results to pass over before the page (0..MaxSearchSkip)
-	Limit     int    // page size (1..MaxSearchLimit)
-	Cursor    string // Next of the previous page of the same search; Skip counts from it
-}
-
-// UserPage is one page of a search. Its users carry the fields a listing
-// shows: number, names, email, active, login profile, times and actors.
-type UserPage struct {
-	Users  []*user.User
-	Offset int    // the index of Users[0] in the whole result
-	More   bool   // results may follow; false means this page ends the result
-	Next   string // the Cursor of the next page when More; "" otherwise
-	// Partial: the request reached MaxDiscarded before the page was full.
-	// Users holds what it found; Next continues where it stopped.
-	Partial bool
-	// Indexed: every condition was a key condition, so the page's cost
-	// does not depend on the tenant's size.
-	Indexed  bool
-	Examined int // users read (and paid for) by the request
-}
+// maxSearchCalls bounds the Queries of one request as MaxDiscarded bounds
+// what they read; a page needs at most a handful.
+const maxSearchCalls = 32
 
 // SearchUsers returns one page of a tenant's users with strongly
 // consistent Queries: one per index the page draws from (four for ByMatch,
 // else one, plus one per MiB or per refill when conditions no index serves
 // drop users). fault.Invalid naming cursor for a cursor of another search
 // or one that was tampered with, naming limit or skip when out of range.
-func (t *Table) SearchUsers(ctx context.Context, q UserSearch) (UserPage, error) {
+func (t *Table) SearchUsers(ctx context.Context, q directory.UserSearch) (directory.UserPage, error) {
 	switch {
-	case q.Limit < 1 || q.Limit > MaxSearchLimit:
-		return UserPage{}, fault.InvalidField("limit", fmt.Sprintf("must be from 1 to %d", MaxSearchLimit))
-	case q.Skip < 0 || q.Skip > MaxSearchSkip:
-		return UserPage{}, fault.InvalidField("skip", fmt.Sprintf("must be from 0 to %d", MaxSearchSkip))
+	case q.Limit < 1 || q.Limit > directory.MaxSearchLimit:
+		return directory.UserPage{}, fault.InvalidField("limit", fmt.Sprintf("must be from 1 to %d", directory.MaxSearchLimit))
+	case q.Skip < 0 || q.Skip > directory.MaxSearchSkip:
+		return directory.UserPage{}, fault.InvalidField("skip", fmt.Sprintf("must be from 0 to %d", directory.MaxSearchSkip))
 	}
 	p := newPlan(q)
 	var c cursor
 	if q.Cursor != "" {
 		var err error
 		if c, err = p.resume(q.Cursor); err != nil {
-			return UserPage{}, err
+			return directory.UserPage{}, err
 		}
 	}
 	return t.run(ctx, p, c)
@@ -322,7 +222,7 @@ func (t *Table) SearchUsers(ctx context.Context, q UserSearch) (UserPage, error)
 // conditions checked item by item, and whether those are all implied by
 // the streams' key conditions.
 type plan struct {
-	q       UserSearch
+	q       directory.UserSearch
 	streams []*stream
 	words   []int // text fields the word may match
 	indexed bool
@@ -361,11 +261,11 @@ type position struct {
 	Key string `json:"k,omitempty"`
 }
 
-func newPlan(q UserSearch) *plan {
+func newPlan(q directory.UserSearch) *plan {
 	p := &plan{q: q, words: []int{fieldUsername, fieldEmail, fieldFirstName, fieldLastName}}
 	hasDates := !q.From.IsZero() || !q.To.IsZero()
 	dateServed := false
-	switch f, text := q.Order.textField(); {
+	switch f, text := textFieldOf(q.Order); {
 	case text:
 		s := &stream{field: -1, index: textIndex[f].index, attr: textIndex[f].attr}
 		if q.Word != "" && !q.Contains {
@@ -373,13 +273,13 @@ func newPlan(q UserSearch) *plan {
 		}
 		p.words = []int{f}
 		p.streams = []*stream{s}
-	case q.Order == ByMatch && q.Word != "" && !q.Contains:
+	case q.Order == directory.ByMatch && q.Word != "" && !q.Contains:
 		for f := range textFields {
 			p.streams = append(p.streams, &stream{field: f, index: textIndex[f].index, attr: textIndex[f].attr, prefix: q.Word})
 		}
-	case q.Order == ByUpdated:
+	case q.Order == directory.ByUpdated:
 		s := &stream{field: -1, index: updatedIndex, attr: updatedAttr}
-		if q.DateField == Updated && hasDates {
+		if q.DateField == directory.Updated && hasDates {
 			s.lo, s.hi = "0", "~" // every time key lies between
 			if !q.From.IsZero() {
 				s.lo = q.From.UTC().Format(keyTimeLayout)
@@ -392,7 +292,7 @@ func newPlan(q UserSearch) *plan {
 		p.streams = []*stream{s}
 	default: // ByCreated, and ByMatch without a prefix word
 		s := &stream{field: -1, attr: attrSK, lo: userSK(""), hi: userSK("~")}
-		if q.DateField == Created && hasDates {
+		if q.DateField == directory.Created && hasDates {
 			if !q.From.IsZero() {
 				s.lo = userSK(idBound(q.From, 0x00))
 			}
@@ -431,7 +331,7 @@ func (p *plan) keep(e *entry, from *stream) bool {
 	}
 	if !q.From.IsZero() || !q.To.IsZero() {
 		at := e.it.CreatedAt.Truncate(time.Millisecond)
-		if q.DateField == Updated {
+		if q.DateField == directory.Updated {
 			at = e.it.UpdatedAt.Truncate(time.Millisecond)
 		}
 		if !q.From.IsZero() && at.Before(q.From) || !q.To.IsZero() && at.After(q.To) {
@@ -468,15 +368,15 @@ func (p *plan) before(a string, fa int, b string, fb int) bool {
 // run reads the page: it merges the streams' heads in order, passes over
 // Skip results, collects Limit and looks one further to learn whether more
 // follow.
-func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
+func (t *Table) run(ctx context.Context, p *plan, c cursor) (directory.UserPage, error) {
 	q := &p.q
 	skip := c.Skip + q.Skip
-	page := UserPage{Offset: c.Offset + skip, Indexed: p.indexed}
+	page := directory.UserPage{Offset: c.Offset + skip, Indexed: p.indexed}
 	matched := c.Offset // results consumed before the current position
 	var full *cursor    // where the next page starts, once this one is full
 	discarded, calls := 0, len(p.streams)
 	// stop ends the page at a bound: partial when it is not full yet.
-	stop := func() (UserPage, error) {
+	stop := func() (directory.UserPage, error) {
 		page.More = true
 		if full == nil {
 			page.Partial = true
@@ -486,7 +386,7 @@ func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
 		return page, nil
 	}
 	if err := t.fetchAll(ctx, p, skip+q.Limit+1); err != nil {
-		return UserPage{}, err
+		return directory.UserPage{}, err
 	}
 	for _, s := range p.streams {
 		page.Examined += len(s.buf)
@@ -499,8 +399,8 @@ func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
 				if calls++; calls > maxSearchCalls {
 					return stop()
 				}
-				if err := t.fetch(ctx, p, s, need, MaxDiscarded-discarded); err != nil {
-					return UserPage{}, err
+				if err := t.fetch(ctx, p, s, need, directory.MaxDiscarded-discarded); err != nil {
+					return directory.UserPage{}, err
 				}
 				page.Examined += len(s.buf)
 			}
@@ -515,7 +415,7 @@ func (t *Table) run(ctx context.Context, p *plan, c cursor) (UserPage, error) {
 		best.buf = best.buf[1:]
 		best.consumed = &e.pos
 		if !p.keep(&e, best) {
-			if discarded++; discarded >= MaxDiscarded {
+			if discarded++; discarded >= directory.MaxDiscarded {
 				return stop()
 			}
 			continue
@@ -551,7 +451,7 @@ func (s *stream) head() string {
 func (t *Table) fetchAll(ctx context.Context, p *plan, need int) error {
 	if len(p.streams) == 1 {
 		if s := p.streams[0]; !s.done {
-			return t.fetch(ctx, p, s, need, MaxDiscarded)
+			return t.fetch(ctx, p, s, need, directory.MaxDiscarded)
 		}
 		return nil
 	}
@@ -561,7 +461,7 @@ func (t *Table) fetchAll(ctx context.Context, p *plan, need int) error {
 		if s.done {
 			continue
 		}
-		wg.Go(func() { errs[i] = t.fetch(ctx, p, s, need, MaxDiscarded) })
+		wg.Go(func() { errs[i] = t.fetch(ctx, p, s, need, directory.MaxDiscarded) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -751,14 +651,14 @@ func (p *plan) resume(raw string) (cursor, error) {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil || c.Version != cursorVersion || len(c.Streams) != len(p.streams) ||
-		c.Offset < 0 || c.Skip < 0 || c.Skip > MaxSearchSkip {
+		c.Offset < 0 || c.Skip < 0 || c.Skip > directory.MaxSearchSkip {
 		return cursor{}, errCursor(bad)
 	}
 	if c.Hash != p.hash() {
 		return cursor{}, errCursor("belongs to a search with other conditions; start again without it")
 	}
-	if c.Skip+p.q.Skip > MaxSearchSkip {
-		return cursor{}, fault.InvalidField("skip", fmt.Sprintf("must be from 0 to %d", MaxSearchSkip))
+	if c.Skip+p.q.Skip > directory.MaxSearchSkip {
+		return cursor{}, fault.InvalidField("skip", fmt.Sprintf("must be from 0 to %d", directory.MaxSearchSkip))
 	}
 	for i, s := range p.streams {
 		pos := c.Streams[i]

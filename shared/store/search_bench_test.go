@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"roster/shared/directory"
 	"roster/shared/emulator"
 	"roster/shared/samtemplate"
 	"roster/shared/store"
@@ -92,7 +93,7 @@ func BenchmarkSearchTenantSizes(b *testing.B) {
 			})
 		}
 		// The page after the first, from its cursor: the same cost.
-		next := store.UserSearch{TenantID: tenant, Order: store.ByUsername, Word: "al", Limit: pageSize}
+		next := directory.UserSearch{TenantID: tenant, Order: directory.ByUsername, Word: "al", Limit: pageSize}
 		first, err := env.Table.SearchUsers(ctx, next)
 		if err != nil {
 			b.Fatal(err)
@@ -103,13 +104,13 @@ func BenchmarkSearchTenantSizes(b *testing.B) {
 		})
 		// startIndex costs what it passes over, whatever the tenant's size.
 		if n >= 2_000 {
-			deep := store.UserSearch{TenantID: tenant, Order: store.ByUsername, Skip: 1_000, Limit: pageSize}
+			deep := directory.UserSearch{TenantID: tenant, Order: directory.ByUsername, Skip: 1_000, Limit: pageSize}
 			b.Run(fmt.Sprintf("tenant-partition/users=%d/sort-username-startIndex-1000", n), func(b *testing.B) {
 				benchPages(b, func(ctx context.Context) error { _, err := env.Table.SearchUsers(ctx, deep); return err })
 			})
 		}
 		// A condition no index serves reads at most MaxDiscarded users.
-		filtered := store.UserSearch{TenantID: tenant, Word: "00001", Contains: true, Limit: pageSize}
+		filtered := directory.UserSearch{TenantID: tenant, Word: "00001", Contains: true, Limit: pageSize}
 		b.Run(fmt.Sprintf("tenant-partition/users=%d/contains-word-bounded", n), func(b *testing.B) {
 			benchPages(b, func(ctx context.Context) error { _, err := env.Table.SearchUsers(ctx, filtered); return err })
 		})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/shared/directory"
 	"roster/shared/user"
 )
 
@@ -18,8 +19,8 @@ func TestFoldSearchTextComparesAsPeopleRead(t *testing.T) {
 		{strings.Repeat("é", 300), strings.Repeat("é", 256)}, // 512 bytes, cut on a character
 	}
 	for _, tt := range tests {
-		if got := FoldSearchText(tt.in); got != tt.want {
-			t.Errorf("FoldSearchText(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := directory.FoldSearchText(tt.in); got != tt.want {
+			t.Errorf("directory.FoldSearchText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -74,22 +75,22 @@ func TestIDBoundsBracketTheIDsOfTheirMillisecond(t *testing.T) {
 func TestAPlanIsIndexedOnlyWhenItsKeyConditionServesEveryCondition(t *testing.T) {
 	day := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
-		q       UserSearch
+		q       directory.UserSearch
 		streams int
 		indexed bool
 	}{
-		{UserSearch{}, 1, true},
-		{UserSearch{Order: ByUsername, Word: "al"}, 1, true},
-		{UserSearch{Order: ByMatch, Word: "al"}, 4, true},
-		{UserSearch{Order: ByMatch}, 1, true},
-		{UserSearch{Order: ByCreated, From: day}, 1, true},
-		{UserSearch{Order: ByUpdated, DateField: Updated, To: day}, 1, true},
-		{UserSearch{Order: ByCreated, DateField: Updated, To: day}, 1, false},
-		{UserSearch{Order: ByUsername, From: day}, 1, false},
-		{UserSearch{Order: ByUsername, Word: "al", Contains: true}, 1, false},
-		{UserSearch{Order: ByCreated, Word: "al"}, 1, false},
-		{UserSearch{Order: ByMatch, Word: "al", LoginProfileID: 2}, 4, false},
-		{UserSearch{Order: ByMatch, Word: "al", From: day}, 4, false},
+		{directory.UserSearch{}, 1, true},
+		{directory.UserSearch{Order: directory.ByUsername, Word: "al"}, 1, true},
+		{directory.UserSearch{Order: directory.ByMatch, Word: "al"}, 4, true},
+		{directory.UserSearch{Order: directory.ByMatch}, 1, true},
+		{directory.UserSearch{Order: directory.ByCreated, From: day}, 1, true},
+		{directory.UserSearch{Order: directory.ByUpdated, DateField: directory.Updated, To: day}, 1, true},
+		{directory.UserSearch{Order: directory.ByCreated, DateField: directory.Updated, To: day}, 1, false},
+		{directory.UserSearch{Order: directory.ByUsername, From: day}, 1, false},
+		{directory.UserSearch{Order: directory.ByUsername, Word: "al", Contains: true}, 1, false},
+		{directory.UserSearch{Order: directory.ByCreated, Word: "al"}, 1, false},
+		{directory.UserSearch{Order: directory.ByMatch, Word: "al", LoginProfileID: 2}, 4, false},
+		{directory.UserSearch{Order: directory.ByMatch, Word: "al", From: day}, 4, false},
 	}
 	for _, tt := range tests {
 		p := newPlan(tt.q)

@@ -85,8 +85,8 @@ func seeded(t *testing.T, env storetest.Env) []*user.User {
 
 // expect is the reference search: it filters and orders users the slow,
 // obvious way.
-func expect(users []*user.User, q store.UserSearch) []*user.User {
-	fold := store.FoldSearchText
+func expect(users []*user.User, q directory.UserSearch) []*user.User {
+	fold := directory.FoldSearchText
 	fields := func(u *user.User) []string {
 		return []string{fold(u.Username), fold(u.Email), fold(u.FirstName), fold(u.LastName)}
 	}
@@ -96,7 +96,7 @@ func expect(users []*user.User, q store.UserSearch) []*user.User {
 		}
 		return strings.HasPrefix(v, q.Word)
 	}
-	textField := map[store.UserOrder]int{store.ByUsername: 0, store.ByEmail: 1, store.ByFirstName: 2, store.ByLastName: 3}
+	textField := map[directory.UserOrder]int{directory.ByUsername: 0, directory.ByEmail: 1, directory.ByFirstName: 2, directory.ByLastName: 3}
 	type row struct {
 		u   *user.User
 		key string
@@ -123,7 +123,7 @@ func expect(users []*user.User, q store.UserSearch) []*user.User {
 			continue
 		}
 		at := u.CreatedAt
-		if q.DateField == store.Updated {
+		if q.DateField == directory.Updated {
 			at = u.UpdatedAt
 		}
 		if !q.From.IsZero() && at.Before(q.From) || !q.To.IsZero() && at.After(q.To) {
@@ -131,14 +131,14 @@ func expect(users []*user.User, q store.UserSearch) []*user.User {
 		}
 		var key string
 		switch {
-		case q.Order == store.ByMatch && q.Word != "" && !q.Contains:
+		case q.Order == directory.ByMatch && q.Word != "" && !q.Contains:
 			key = slices.Min(keys)
 			if q.Descending {
 				key = slices.Max(keys)
 			}
-		case q.Order == store.ByUpdated:
+		case q.Order == directory.ByUpdated:
 			key = u.UpdatedAt.UTC().Format(time.RFC3339Nano)
-		case q.Order == store.ByCreated || q.Order == store.ByMatch:
+		case q.Order == directory.ByCreated || q.Order == directory.ByMatch:
 			key = u.CreatedAt.UTC().Format(time.RFC3339Nano)
 		default:
 			key = keys[0]
@@ -169,7 +169,7 @@ func usernames(users []*user.User) string {
 
 // searchAll pages through a search with cursors and returns every user,
 // checking each page's bookkeeping on the way.
-func searchAll(t *testing.T, env storetest.Env, q store.UserSearch) []*user.User {
+func searchAll(t *testing.T, env storetest.Env, q directory.UserSearch) []*user.User {
 	t.Helper()
 	var all []*user.User
 	for pages := 0; ; pages++ {
@@ -201,42 +201,44 @@ func searchAll(t *testing.T, env storetest.Env, q store.UserSearch) []*user.User
 }
 
 // searches is every order, word mode, filter and their combinations.
-func searches() []store.UserSearch {
-	var qs []store.UserSearch
+func searches() []directory.UserSearch {
+	var qs []directory.UserSearch
 	from, to := fixtureBase.Add(2*time.Minute), fixtureBase.Add(9*time.Minute)
 	ufrom, uto := fixtureBase.Add(24*time.Hour+3*time.Minute), fixtureBase.Add(24*time.Hour+8*time.Minute)
-	orders := []store.UserOrder{store.ByCreated, store.ByUsername, store.ByEmail, store.ByFirstName, store.ByLastName, store.ByUpdated, store.ByMatch}
+	orders := []directory.UserOrder{directory.ByCreated, directory.ByUsername, directory.ByEmail, directory.ByFirstName, directory.ByLastName, directory.ByUpdated, directory.ByMatch}
 	for _, o := range orders {
 		for _, desc := range []bool{false, true} {
-			base := store.UserSearch{TenantID: "acme", Order: o, Descending: desc}
-			add := func(mod func(*store.UserSearch)) {
+			base := directory.UserSearch{TenantID: "acme", Order: o, Descending: desc}
+			add := func(mod func(*directory.UserSearch)) {
 				q := base
 				mod(&q)
 				qs = append(qs, q)
 			}
-			add(func(q *store.UserSearch) {})
-			add(func(q *store.UserSearch) { q.Word = "al" })
-			add(func(q *store.UserSearch) { q.Word = "a" })
-			add(func(q *store.UserSearch) { q.Word = "zz" })
-			add(func(q *store.UserSearch) { q.Word = "anne" })
-			add(func(q *store.UserSearch) { q.Word = "al"; q.Contains = true })
-			add(func(q *store.UserSearch) { q.Word = "marie"; q.Contains = true })
-			add(func(q *store.UserSearch) { q.LoginProfileID = 2 })
-			add(func(q *store.UserSearch) { q.LoginProfileID = 1 })
-			add(func(q *store.UserSearch) { q.From, q.To = from, to })
-			add(func(q *store.UserSearch) { q.From = from })
-			add(func(q *store.UserSearch) { q.To = to })
-			add(func(q *store.UserSearch) { q.DateField, q.From, q.To = store.Updated, ufrom, uto })
-			add(func(q *store.UserSearch) { q.DateField, q.From = store.Updated, ufrom })
-			add(func(q *store.UserSearch) { q.Word, q.LoginProfileID = "al", 2 })
-			add(func(q *store.UserSearch) { q.Word, q.From, q.To = "a", from, to })
-			add(func(q *store.UserSearch) { q.Word, q.DateField, q.To, q.LoginProfileID = "a", store.Updated, uto, 1 })
+			add(func(q *directory.UserSearch) {})
+			add(func(q *directory.UserSearch) { q.Word = "al" })
+			add(func(q *directory.UserSearch) { q.Word = "a" })
+			add(func(q *directory.UserSearch) { q.Word = "zz" })
+			add(func(q *directory.UserSearch) { q.Word = "anne" })
+			add(func(q *directory.UserSearch) { q.Word = "al"; q.Contains = true })
+			add(func(q *directory.UserSearch) { q.Word = "marie"; q.Contains = true })
+			add(func(q *directory.UserSearch) { q.LoginProfileID = 2 })
+			add(func(q *directory.UserSearch) { q.LoginProfileID = 1 })
+			add(func(q *directory.UserSearch) { q.From, q.To = from, to })
+			add(func(q *directory.UserSearch) { q.From = from })
+			add(func(q *directory.UserSearch) { q.To = to })
+			add(func(q *directory.UserSearch) { q.DateField, q.From, q.To = directory.Updated, ufrom, uto })
+			add(func(q *directory.UserSearch) { q.DateField, q.From = directory.Updated, ufrom })
+			add(func(q *directory.UserSearch) { q.Word, q.LoginProfileID = "al", 2 })
+			add(func(q *directory.UserSearch) { q.Word, q.From, q.To = "a", from, to })
+			add(func(q *directory.UserSearch) {
+				q.Word, q.DateField, q.To, q.LoginProfileID = "a", directory.Updated, uto, 1
+			})
 		}
 	}
 	return qs
 }
 
-func describe(q store.UserSearch) string {
+func describe(q directory.UserSearch) string {
 	return fmt.Sprintf("order=%d desc=%t word=%q contains=%t profile=%d dates=%d:%s..%s",
 		q.Order, q.Descending, q.Word, q.Contains, q.LoginProfileID, q.DateField, q.From.Format("15:04"), q.To.Format("15:04"))
 }
@@ -265,11 +267,11 @@ func TestSearchUsersSkipPassesOverResultsLikeTheCursorDoes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		t.Parallel()
 		users := seeded(t, env)
-		for _, q := range []store.UserSearch{
+		for _, q := range []directory.UserSearch{
 			{TenantID: "acme"},
-			{TenantID: "acme", Order: store.ByLastName, Descending: true},
-			{TenantID: "acme", Order: store.ByMatch, Word: "a"},
-			{TenantID: "acme", Order: store.ByUpdated, LoginProfileID: 1},
+			{TenantID: "acme", Order: directory.ByLastName, Descending: true},
+			{TenantID: "acme", Order: directory.ByMatch, Word: "a"},
+			{TenantID: "acme", Order: directory.ByUpdated, LoginProfileID: 1},
 		} {
 			want := expect(users, q)
 			for skip := 0; skip <= len(want)+1; skip++ {
@@ -285,7 +287,7 @@ func TestSearchUsersSkipPassesOverResultsLikeTheCursorDoes(t *testing.T) {
 				}
 				// The cursor continues after the page, skip included.
 				if page.More {
-					next, err := env.Table.SearchUsers(context.Background(), store.UserSearch{
+					next, err := env.Table.SearchUsers(context.Background(), directory.UserSearch{
 						TenantID: q.TenantID, Order: q.Order, Descending: q.Descending, Word: q.Word, LoginProfileID: q.LoginProfileID,
 						Limit: 1, Cursor: page.Next,
 					})
@@ -306,8 +308,8 @@ func TestSearchUsersListsTheFieldsOfAPageAndOnlyTheTenantsUsers(t *testing.T) {
 		for _, u := range users {
 			byID[u.ID] = u
 		}
-		for _, o := range []store.UserOrder{store.ByCreated, store.ByUsername, store.ByEmail, store.ByFirstName, store.ByLastName, store.ByUpdated} {
-			page, err := env.Table.SearchUsers(context.Background(), store.UserSearch{TenantID: "acme", Order: o, Limit: 100})
+		for _, o := range []directory.UserOrder{directory.ByCreated, directory.ByUsername, directory.ByEmail, directory.ByFirstName, directory.ByLastName, directory.ByUpdated} {
+			page, err := env.Table.SearchUsers(context.Background(), directory.UserSearch{TenantID: "acme", Order: o, Limit: 100})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -366,7 +368,7 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 		t.Parallel()
 		ctx := context.Background()
 		env.Tenant(t, "t1")
-		first := func(q store.UserSearch) *user.User {
+		first := func(q directory.UserSearch) *user.User {
 			t.Helper()
 			q.TenantID, q.Limit = "t1", 1
 			page, err := env.Table.SearchUsers(ctx, q)
@@ -398,10 +400,10 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 		u.ID, u.CreatedAt, u.UpdatedAt = store.UserIDAt(at), at, at
 		mustCreate(t, env, u)
 		check("create", u)
-		if got := first(store.UserSearch{Order: store.ByMatch, Word: "qui"}); got == nil || got.ID != u.ID {
+		if got := first(directory.UserSearch{Order: directory.ByMatch, Word: "qui"}); got == nil || got.ID != u.ID {
 			t.Fatalf("prefix search right after create found %v", got)
 		}
-		if got := first(store.UserSearch{Order: store.ByCreated, Descending: true}); got == nil || got.ID != u.ID {
+		if got := first(directory.UserSearch{Order: directory.ByCreated, Descending: true}); got == nil || got.ID != u.ID {
 			t.Fatalf("newest user right after create is %v", got)
 		}
 
@@ -413,13 +415,13 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 			t.Fatal(err)
 		}
 		check("update", next)
-		if got := first(store.UserSearch{Order: store.ByEmail, Word: "quinn.new"}); got == nil || got.ID != u.ID {
+		if got := first(directory.UserSearch{Order: directory.ByEmail, Word: "quinn.new"}); got == nil || got.ID != u.ID {
 			t.Errorf("new email not found right after the change: %v", got)
 		}
-		if got := first(store.UserSearch{Order: store.ByEmail, Word: "quinn@"}); got != nil {
+		if got := first(directory.UserSearch{Order: directory.ByEmail, Word: "quinn@"}); got != nil {
 			t.Errorf("old email still found after the change: %v", got.Email)
 		}
-		if got := first(store.UserSearch{Order: store.ByUpdated, Descending: true}); got == nil || got.ID != u.ID {
+		if got := first(directory.UserSearch{Order: directory.ByUpdated, Descending: true}); got == nil || got.ID != u.ID {
 			t.Errorf("last changed user is %v", got)
 		}
 
@@ -430,7 +432,7 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 			t.Fatal(err)
 		}
 		check("self-service update", self)
-		if got := first(store.UserSearch{Order: store.ByFirstName, Word: "quent"}); got == nil || got.ID != u.ID {
+		if got := first(directory.UserSearch{Order: directory.ByFirstName, Word: "quent"}); got == nil || got.ID != u.ID {
 			t.Errorf("new first name not found right after the change: %v", got)
 		}
 
@@ -441,7 +443,7 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 			t.Fatal(err)
 		}
 		check("access token", mustGet(t, env, "t1", zed.ID))
-		if got := first(store.UserSearch{Order: store.ByUpdated, Descending: true}); got == nil || got.ID != zed.ID {
+		if got := first(directory.UserSearch{Order: directory.ByUpdated, Descending: true}); got == nil || got.ID != zed.ID {
 			t.Errorf("last changed user after the token is %v", got)
 		}
 
@@ -449,7 +451,7 @@ func TestEveryWriteOfAUserKeepsItsSearchKeysAndTheNextSearchSeesIt(t *testing.T)
 		if _, err := env.Table.DeleteUsers(ctx, []*user.User{mustGet(t, env, "t1", zed.ID)}); err != nil {
 			t.Fatal(err)
 		}
-		if got := first(store.UserSearch{Order: store.ByUsername, Word: "zed"}); got != nil {
+		if got := first(directory.UserSearch{Order: directory.ByUsername, Word: "zed"}); got != nil {
 			t.Errorf("deleted user still found: %v", got.Username)
 		}
 	})
@@ -460,7 +462,7 @@ func TestSearchUsersRefusesCursorsItDidNotHandOutForThisSearch(t *testing.T) {
 		t.Parallel()
 		seeded(t, env)
 		ctx := context.Background()
-		q := store.UserSearch{TenantID: "acme", Order: store.ByUsername, Word: "a", Limit: 1}
+		q := directory.UserSearch{TenantID: "acme", Order: directory.ByUsername, Word: "a", Limit: 1}
 		page, err := env.Table.SearchUsers(ctx, q)
 		if err != nil || page.Next == "" {
 			t.Fatalf("first page: %v, next %q", err, page.Next)
@@ -478,33 +480,33 @@ func TestSearchUsersRefusesCursorsItDidNotHandOutForThisSearch(t *testing.T) {
 		pos := func(m map[string]any) map[string]any { return m["p"].([]any)[0].(map[string]any) }
 		tests := []struct {
 			name   string
-			edit   func(q *store.UserSearch)
+			edit   func(q *directory.UserSearch)
 			field  string
 			reason string
 		}{
-			{"not base64", func(q *store.UserSearch) { q.Cursor = "%%%" }, "cursor", "not a cursor"},
-			{"not JSON", func(q *store.UserSearch) { q.Cursor = base64.RawURLEncoding.EncodeToString([]byte("{")) }, "cursor", "not a cursor"},
-			{"too long", func(q *store.UserSearch) { q.Cursor = strings.Repeat("a", 5000) }, "cursor", "not a cursor"},
-			{"another tenant", func(q *store.UserSearch) { q.TenantID = "globex" }, "cursor", "other conditions"},
-			{"another word", func(q *store.UserSearch) { q.Word = "b" }, "cursor", "other conditions"},
-			{"another order", func(q *store.UserSearch) { q.Order = store.ByEmail }, "cursor", "other conditions"},
-			{"another direction", func(q *store.UserSearch) { q.Descending = true }, "cursor", "other conditions"},
-			{"another profile", func(q *store.UserSearch) { q.LoginProfileID = 2 }, "cursor", "other conditions"},
-			{"position outside the prefix", func(q *store.UserSearch) {
+			{"not base64", func(q *directory.UserSearch) { q.Cursor = "%%%" }, "cursor", "not a cursor"},
+			{"not JSON", func(q *directory.UserSearch) { q.Cursor = base64.RawURLEncoding.EncodeToString([]byte("{")) }, "cursor", "not a cursor"},
+			{"too long", func(q *directory.UserSearch) { q.Cursor = strings.Repeat("a", 5000) }, "cursor", "not a cursor"},
+			{"another tenant", func(q *directory.UserSearch) { q.TenantID = "globex" }, "cursor", "other conditions"},
+			{"another word", func(q *directory.UserSearch) { q.Word = "b" }, "cursor", "other conditions"},
+			{"another order", func(q *directory.UserSearch) { q.Order = directory.ByEmail }, "cursor", "other conditions"},
+			{"another direction", func(q *directory.UserSearch) { q.Descending = true }, "cursor", "other conditions"},
+			{"another profile", func(q *directory.UserSearch) { q.LoginProfileID = 2 }, "cursor", "other conditions"},
+			{"position outside the prefix", func(q *directory.UserSearch) {
 				q.Cursor = forge(func(m map[string]any) { p := pos(m); p["k"] = "zzz" + p["k"].(string)[1:] })
 			}, "cursor", "not a cursor"},
-			{"position of no user", func(q *store.UserSearch) {
+			{"position of no user", func(q *directory.UserSearch) {
 				q.Cursor = forge(func(m map[string]any) { pos(m)["sk"] = "TENANT" })
 			}, "cursor", "not a cursor"},
-			{"index key of another user", func(q *store.UserSearch) {
+			{"index key of another user", func(q *directory.UserSearch) {
 				q.Cursor = forge(func(m map[string]any) { pos(m)["k"] = "alice\x01" + strings.Repeat("2", 26) })
 			}, "cursor", "not a cursor"},
-			{"unknown member", func(q *store.UserSearch) { q.Cursor = forge(func(m map[string]any) { m["x"] = 1 }) }, "cursor", "not a cursor"},
-			{"negative offset", func(q *store.UserSearch) { q.Cursor = forge(func(m map[string]any) { m["o"] = -1 }) }, "cursor", "not a cursor"},
-			{"limit 0", func(q *store.UserSearch) { q.Cursor, q.Limit = "", 0 }, "limit", "from 1"},
-			{"limit too large", func(q *store.UserSearch) { q.Cursor, q.Limit = "", store.MaxSearchLimit+1 }, "limit", "from 1"},
-			{"negative skip", func(q *store.UserSearch) { q.Cursor, q.Skip = "", -1 }, "skip", "from 0"},
-			{"skip too large", func(q *store.UserSearch) { q.Cursor, q.Skip = "", store.MaxSearchSkip+1 }, "skip", "from 0"},
+			{"unknown member", func(q *directory.UserSearch) { q.Cursor = forge(func(m map[string]any) { m["x"] = 1 }) }, "cursor", "not a cursor"},
+			{"negative offset", func(q *directory.UserSearch) { q.Cursor = forge(func(m map[string]any) { m["o"] = -1 }) }, "cursor", "not a cursor"},
+			{"limit 0", func(q *directory.UserSearch) { q.Cursor, q.Limit = "", 0 }, "limit", "from 1"},
+			{"limit too large", func(q *directory.UserSearch) { q.Cursor, q.Limit = "", directory.MaxSearchLimit+1 }, "limit", "from 1"},
+			{"negative skip", func(q *directory.UserSearch) { q.Cursor, q.Skip = "", -1 }, "skip", "from 0"},
+			{"skip too large", func(q *directory.UserSearch) { q.Cursor, q.Skip = "", directory.MaxSearchSkip+1 }, "skip", "from 0"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -527,11 +529,11 @@ func TestSearchUsersWithAConditionNoIndexServesStopsAtTheDiscardBoundAndCanGoOn(
 		ctx := context.Background()
 		// 1,100 users of the default profile, then 3 of profile 7.
 		var users []*user.User
-		for i := range store.MaxDiscarded + 103 {
+		for i := range directory.MaxDiscarded + 103 {
 			at := fixtureBase.Add(time.Duration(i) * time.Second)
 			u := &user.User{TenantID: "big", ID: store.UserIDAt(at), Number: int64(i + 1), Username: fmt.Sprintf("u%05d", i),
 				Email: fmt.Sprintf("u%05d@example.com", i), CreatedAt: at, UpdatedAt: at}
-			if i >= store.MaxDiscarded+100 {
+			if i >= directory.MaxDiscarded+100 {
 				u.LoginProfileID = 7
 			}
 			users = append(users, u)
@@ -539,7 +541,7 @@ func TestSearchUsersWithAConditionNoIndexServesStopsAtTheDiscardBoundAndCanGoOn(
 		if err := env.Table.SeedUsers(ctx, users); err != nil {
 			t.Fatal(err)
 		}
-		q := store.UserSearch{TenantID: "big", LoginProfileID: 7, Limit: 10}
+		q := directory.UserSearch{TenantID: "big", LoginProfileID: 7, Limit: 10}
 		page, err := env.Table.SearchUsers(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -547,7 +549,7 @@ func TestSearchUsersWithAConditionNoIndexServesStopsAtTheDiscardBoundAndCanGoOn(
 		if !page.Partial || !page.More || page.Next == "" || len(page.Users) != 0 || page.Indexed {
 			t.Fatalf("first request: partial %t, more %t, %d users, indexed %t", page.Partial, page.More, len(page.Users), page.Indexed)
 		}
-		if page.Examined > store.MaxDiscarded+store.MaxSearchLimit {
+		if page.Examined > directory.MaxDiscarded+directory.MaxSearchLimit {
 			t.Errorf("examined %d users, more than the bound allows", page.Examined)
 		}
 		q.Cursor = page.Next
@@ -585,7 +587,7 @@ func uniformTenant(tenantID string, n int) []*user.User {
 // costCase is a search whose pages an index serves in full.
 type costCase struct {
 	name string
-	q    store.UserSearch
+	q    directory.UserSearch
 }
 
 // costCases are the indexed searches: a prefix on each text field and on
@@ -594,26 +596,26 @@ type costCase struct {
 func costCases(tenantID string, limit int) []costCase {
 	from := fixtureBase.Add(5 * time.Second)
 	to := from.Add(time.Duration(2*limit+15) * time.Second)
-	q := func(o store.UserOrder) store.UserSearch {
-		return store.UserSearch{TenantID: tenantID, Order: o, Limit: limit}
+	q := func(o directory.UserOrder) directory.UserSearch {
+		return directory.UserSearch{TenantID: tenantID, Order: o, Limit: limit}
 	}
 	cases := []costCase{
-		{"prefix-username", q(store.ByUsername)},
-		{"prefix-email", q(store.ByEmail)},
-		{"prefix-firstName", q(store.ByFirstName)},
-		{"prefix-lastName", q(store.ByLastName)},
-		{"prefix-any", q(store.ByMatch)},
-		{"range-createDateTime", q(store.ByCreated)},
-		{"range-updateDateTime", q(store.ByUpdated)},
+		{"prefix-username", q(directory.ByUsername)},
+		{"prefix-email", q(directory.ByEmail)},
+		{"prefix-firstName", q(directory.ByFirstName)},
+		{"prefix-lastName", q(directory.ByLastName)},
+		{"prefix-any", q(directory.ByMatch)},
+		{"range-createDateTime", q(directory.ByCreated)},
+		{"range-updateDateTime", q(directory.ByUpdated)},
 	}
 	cases[0].q.Word, cases[1].q.Word, cases[2].q.Word, cases[3].q.Word, cases[4].q.Word = "al", "al", "be", "no", "al"
 	cases[5].q.From, cases[5].q.To = from, to
-	cases[6].q.DateField, cases[6].q.From, cases[6].q.To = store.Updated, from.Add(time.Hour), to.Add(time.Hour)
+	cases[6].q.DateField, cases[6].q.From, cases[6].q.To = directory.Updated, from.Add(time.Hour), to.Add(time.Hour)
 	for _, o := range []struct {
 		name  string
-		order store.UserOrder
-	}{{"id", store.ByCreated}, {"username", store.ByUsername}, {"email", store.ByEmail}, {"firstName", store.ByFirstName},
-		{"lastName", store.ByLastName}, {"updateDateTime", store.ByUpdated}} {
+		order directory.UserOrder
+	}{{"id", directory.ByCreated}, {"username", directory.ByUsername}, {"email", directory.ByEmail}, {"firstName", directory.ByFirstName},
+		{"lastName", directory.ByLastName}, {"updateDateTime", directory.ByUpdated}} {
 		for _, desc := range []bool{false, true} {
 			c := costCase{name: "sort-" + o.name + map[bool]string{false: "-asc", true: "-dsc"}[desc], q: q(o.order)}
 			c.q.Descending = desc
@@ -630,7 +632,7 @@ type pageCost struct {
 }
 
 // firstPages returns the cost of the first page and of the page after it.
-func firstPages(t testing.TB, table *store.Table, q store.UserSearch) [2]pageCost {
+func firstPages(t testing.TB, table *store.Table, q directory.UserSearch) [2]pageCost {
 	t.Helper()
 	var costs [2]pageCost
 	for i := range costs {
@@ -668,7 +670,7 @@ func TestIndexedSearchPagesCostTheSameInASmallAndATenTimesLargerTenant(t *testin
 				t.Errorf("%s: pages of 50 users' tenant cost %+v, of 500 users' %+v", c.name, small, large)
 			}
 			want := 1
-			if c.q.Order == store.ByMatch {
+			if c.q.Order == directory.ByMatch {
 				want = 4 // one Query per text field
 			}
 			if small[0].calls != want {

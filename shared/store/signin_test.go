@@ -29,9 +29,9 @@ func TestCreateUserMakesANewPersonWithAMembership(t *testing.T) {
 		if got := mustGet(t, env, "t1", u.ID); got.AccountID != u.AccountID {
 			t.Errorf("stored AccountID = %q, want %q", got.AccountID, u.AccountID)
 		}
-		acct, ms, err := env.Table.AccountMembers(context.Background(), u.AccountID)
+		acct, ms, err := env.Table.AccountCredentials(context.Background(), u.AccountID)
 		if err != nil {
-			t.Fatalf("AccountMembers: %v", err)
+			t.Fatalf("AccountCredentials: %v", err)
 		}
 		if acct.ID != u.AccountID || acct.DefaultTenant != "t1" || acct.Version != 1 || !acct.CreatedAt.Equal(u.CreatedAt) ||
 			acct.PasswordHash != "" || acct.FailedLogins != 0 || !acct.LockedUntil.IsZero() {
@@ -83,7 +83,7 @@ func TestCreateUserForAnExistingPersonLeavesTheAccountAlone(t *testing.T) {
 		if n := env.Count(t); n != items {
 			t.Errorf("items %d -> %d after the refused create", items, n)
 		}
-		_, ms, err := env.Table.AccountMembers(context.Background(), a.AccountID)
+		_, ms, err := env.Table.AccountCredentials(context.Background(), a.AccountID)
 		if err != nil || len(ms) != 2 {
 			t.Errorf("memberships = %+v, %v; want 2", ms, err)
 		}

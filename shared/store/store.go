@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -30,8 +29,8 @@ type API interface {
 }
 
 // Table is the Roster table. It implements the storage contracts of the
-// domain packages (user.Store, signin.Store and the tenant and API-key
-// lookups).
+// domain packages (directory.Store, signin.Store, provision.Store and the
+// tenant and API-key lookups).
 type Table struct {
 	db   API
 	name string
@@ -50,46 +49,6 @@ func (t *Table) Name() string { return t.name }
 func conditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
-}
-
-// cancellation returns, for a cancelled transaction, the reason code of each
-// item in request order ("None" when the item was fine). DynamoDB and the
-// emulators fill CancellationReasons; the message form is the fallback.
-func cancellation(err error) ([]string, bool) {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil, false
-	}
-	if len(tce.CancellationReasons) > 0 {
-		codes := make([]string, len(tce.CancellationReasons))
-		for i, r := range tce.CancellationReasons {
-			codes[i] = "None"
-			if r.Code != nil {
-				codes[i] = *r.Code
-			}
-		}
-		return codes, true
-	}
-	msg := tce.ErrorMessage()
-	if i, j := strings.LastIndex(msg, "["), strings.LastIndex(msg, "]"); i >= 0 && j > i {
-		parts := strings.Split(msg[i+1:j], ",")
-		for k := range parts {
-			parts[k] = strings.TrimSpace(parts[k])
-		}
-		return parts, true
-	}
-	return nil, true
-}
-
-// failedItems returns the indexes of transaction items whose condition failed.
-func failedItems(codes []string) []int {
-	var idx []int
-	for i, c := range codes {
-		if c == "ConditionalCheckFailed" {
-			idx = append(idx, i)
-		}
-	}
-	return idx
 }
 
 // translate gives an uncoded DynamoDB error its code: throttling and
@@ -118,18 +77,4 @@ func translate(err error, op string) error {
 		return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
 	}
 	return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Internal, "An internal error occurred.")
-}
-
-// transient reports whether a transaction cancelled for these reasons may
-// succeed when retried. A ValidationError or an unhandled condition failure
-// would fail again, so it is not.
-func transient(codes []string) bool {
-	for _, c := range codes {
-		switch c {
-		case "None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded":
-		default:
-			return false
-		}
-	}
-	return true
 }

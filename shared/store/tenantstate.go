@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
+	"roster/shared/provision/ledger"
 	"roster/shared/tenant"
 	"roster/shared/user"
 )
@@ -23,23 +23,12 @@ import (
 // access token (GetUserAndTenant) or a login (LoginUser). An API key names
 // its tenant only once read, so its tenant is one GetItem more.
 
-// TenantState is one tenant.deactivate or tenant.reactivate as the store
-// applies it: the tenant's flag and order written with the event's mark in
-// one transaction.
-type TenantState struct {
-	Mark       ProvisionMark
-	TenantID   string
-	Active     bool
-	OccurredAt time.Time // becomes the tenant's StateAt
-	Prev       time.Time // the tenant's StateAt as read; zero when it had none
-}
-
 // ApplyTenantState sets the tenant's active flag and StateAt provided
 // StateAt is still Prev, with the event's mark, in one TransactWriteItems.
 // A lost race (the tenant changed since read, or is gone) is
 // fault.Unavailable, for a retry that reads again; an existing mark is
 // ErrMarked.
-func (t *Table) ApplyTenantState(ctx context.Context, s TenantState) error {
+func (t *Table) ApplyTenantState(ctx context.Context, s ledger.TenantState) error {
 	x := &txn{table: &t.name}
 	values := map[string]types.AttributeValue{
 		":active": &types.AttributeValueMemberBOOL{Value: s.Active},

@@ -95,8 +95,7 @@ func toUserItem(u *user.User) userItem {
 		Username: u.Username, UsernameLower: user.NormalizeUsername(u.Username),
 		Email: u.Email, EmailLower: user.NormalizeEmail(u.Email),
 		FirstName: u.FirstName, LastName: u.LastName, Active: u.Active, Role: u.Role,
-		AccessToken: u.AccessToken,
-		CreatedAt:   u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
 		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion, SessionsRevokedAt: epochMillis(u.SessionsRevokedAt),
@@ -110,15 +109,21 @@ func toUserItem(u *user.User) userItem {
 	}
 	if a := u.Azure; a != nil {
 		it.Azure = &azureItem{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID, ApplicationKey: a.ApplicationKey}
+		if a.ApplicationKey == user.Withheld {
+			it.Azure.ApplicationKey = "" // the stored key stays (see userUpdate)
+		}
 	}
 	return it
 }
 
+// user returns the stored user as ordinary reads return it: every sealed
+// secret withheld (the access token left out, the application key
+// user.Withheld). Only UserSecrets reads them.
 func (it userItem) user() *user.User {
 	u := &user.User{
 		TenantID: it.TenantID, ID: it.ID, Number: it.Number,
 		Username: it.Username, Email: it.Email, FirstName: it.FirstName, LastName: it.LastName,
-		Active: it.Active, Role: it.Role, AccessToken: it.AccessToken,
+		Active: it.Active, Role: it.Role,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
@@ -132,7 +137,10 @@ func (it userItem) user() *user.User {
 		u.CreatedWorkingEnvironments = append(u.CreatedWorkingEnvironments, user.WorkingEnvironment(w))
 	}
 	if a := it.Azure; a != nil {
-		u.Azure = &user.AzureCredentials{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID, ApplicationKey: a.ApplicationKey}
+		u.Azure = &user.AzureCredentials{SubscriptionID: a.SubscriptionID, TenantID: a.TenantID, ApplicationID: a.ApplicationID}
+		if a.ApplicationKey != "" {
+			u.Azure.ApplicationKey = user.Withheld
+		}
 	}
 	return u
 }
@@ -168,34 +176,25 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 		if err != nil {
 			return err
 		}
-		block := len(items)
+		x := &txn{table: &t.name}
+		x.addCreate(u, items)
 		for _, g := range u.Groups {
-			items = append(items, groupCheck(&t.name, tenantPK(u.TenantID), g))
+			x.add(groupCheck(&t.name, tenantPK(u.TenantID), g), errCreateNoGroup)
 		}
-		if len(items) > maxTransactItems {
-			return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-block))
+		if len(x.items) > maxTransactItems {
+			return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-len(items)))
 		}
-		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			return nil
-		}
-		if codes, ok := cancellation(err); ok {
-			for _, i := range failedItems(codes) {
-				if i >= block {
-					return &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
-						Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}, Err: err}
-				}
-				if ferr := createFailure(createSlot(u, i), err); ferr != nil {
-					return ferr
-				}
-			}
-		}
-		return translate(err, "create user "+u.ID)
+		return x.run(ctx, t.db, "create user "+u.ID)
 	})
 }
 
-// prepareUser fills what a create decides: the first number to try, the
-// account of a new person, and Version 1.
+// errCreateNoGroup is what a failed group check means when creating a user.
+var errCreateNoGroup = &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
+	Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}}
+
+// prepareUser makes sure of what a create needs: a first number to try,
+// the account of a new person, and Version 1. user.New decides them for
+// every caller; a record built otherwise (a test's) gets them here.
 func prepareUser(u *user.User) {
 	if u.Number == 0 {
 		u.Number = user.NewNumber(u.CreatedAt)
@@ -307,11 +306,7 @@ func (t *Table) createItems(u *user.User, passwordHash string) ([]types.Transact
 		account.ExpressionAttributeValues[":hash"] = str(passwordHash)
 	}
 	items := []types.TransactWriteItem{
-		createTenant: {ConditionCheck: &types.ConditionCheck{
-			TableName: &t.name, Key: key(pk, tenantSK),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND active = :true"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
-		}},
+		createTenant:   tenantActive(&t.name, pk),
 		createUser:     {Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		createEmail:    {Put: marker(emailSK(user.NormalizeEmail(u.Email)))},
 		createUsername: {Put: marker(usernameSK(user.NormalizeUsername(u.Username)))},
@@ -330,12 +325,20 @@ func (t *Table) createItems(u *user.User, passwordHash string) ([]types.Transact
 	return items, nil
 }
 
+// addCreate adds the create block of u (createItems), each item with
+// what its failure means.
+func (x *txn) addCreate(u *user.User, items []types.TransactWriteItem) {
+	for i, it := range items {
+		x.add(it, createFailure(createSlot(u, i), nil))
+	}
+}
+
 // createFailure returns the error for item i of a create block whose
 // condition failed, or nil when that item cannot fail.
 func createFailure(i int, err error) error {
 	switch i {
 	case createTenant:
-		return fault.Wrap(err, fault.NotFound, "The tenant does not exist or is inactive.")
+		return fault.Wrap(err, fault.NotFound, "%s", errTenantInactive.Message)
 	case createUser:
 		return fault.Wrap(err, fault.Conflict, "The user already exists.")
 	case createEmail:
@@ -368,6 +371,28 @@ func (t *Table) GetUser(ctx context.Context, tenantID, id string) (*user.User, e
 		return nil, fault.Wrap(fmt.Errorf("unmarshal user %s: %w", id, err), fault.Internal, "An internal error occurred.")
 	}
 	return it.user(), nil
+}
+
+// UserSecrets is the privileged read of a user's sealed secrets (the
+// UserInfo access token and the Azure application key), with one strongly
+// consistent GetItem of those attributes alone. No ordinary read returns
+// them. fault.NotFound.
+func (t *Table) UserSecrets(ctx context.Context, tenantID, id string) (*user.Secrets, error) {
+	var it struct {
+		PK          string     `dynamodbav:"PK"`
+		AccessToken string     `dynamodbav:"accessToken"`
+		Azure       *azureItem `dynamodbav:"azure"`
+	}
+	err := t.getProjected(ctx, key(tenantPK(tenantID), userSK(id)), "PK, accessToken, azure.applicationKey", &it,
+		"The user does not exist.", "get secrets of user "+id)
+	if err != nil {
+		return nil, err
+	}
+	s := &user.Secrets{AccessToken: it.AccessToken}
+	if it.Azure != nil {
+		s.ApplicationKey = it.Azure.ApplicationKey
+	}
+	return s, nil
 }
 
 // UserIDByEmail reads the email marker with a strongly consistent read.

@@ -28,7 +28,6 @@ func TestCreateUserThenGetUserRoundTripsEveryField(t *testing.T) {
 			FirstName: "Ada", LastName: "Lovelace", Active: true, Role: "admin",
 			CreatedAt: created, UpdatedAt: created.Add(1500 * time.Millisecond),
 			CreatedBy: "creator", UpdatedBy: "updater",
-			AccessToken: "sealed-token-bytes",
 		}
 		mustCreate(t, env, in)
 		if in.Version != 1 {
@@ -171,8 +170,8 @@ func TestSetAccessTokenStoresSealedValueAndBumpsVersion(t *testing.T) {
 			t.Fatalf("SetAccessToken: %v", err)
 		}
 		got := mustGet(t, env, "t1", u.ID)
-		if got.AccessToken != "sealed-1" {
-			t.Errorf("AccessToken = %q, want %q", got.AccessToken, "sealed-1")
+		if s := mustSecrets(t, env, "t1", u.ID); s.AccessToken != "sealed-1" {
+			t.Errorf("AccessToken = %q, want %q", s.AccessToken, "sealed-1")
 		}
 		if got.Version != before.Version+1 {
 			t.Errorf("Version = %d, want %d", got.Version, before.Version+1)
@@ -182,7 +181,7 @@ func TestSetAccessTokenStoresSealedValueAndBumpsVersion(t *testing.T) {
 		}
 		// Nothing else changes.
 		want := *before
-		want.AccessToken, want.Version, want.UpdatedAt = got.AccessToken, got.Version, got.UpdatedAt
+		want.Version, want.UpdatedAt = got.Version, got.UpdatedAt
 		if !reflect.DeepEqual(*got, want) {
 			t.Errorf("user after SetAccessToken =\n%+v\nwant\n%+v", *got, want)
 		}
@@ -190,8 +189,8 @@ func TestSetAccessTokenStoresSealedValueAndBumpsVersion(t *testing.T) {
 		if err := env.Table.SetAccessToken(context.Background(), user.AccessTokenChange{TenantID: "t1", UserID: u.ID, Email: u.Email, Sealed: "sealed-2", By: "test", At: time.Now()}); err != nil {
 			t.Fatalf("second SetAccessToken: %v", err)
 		}
-		if got := mustGet(t, env, "t1", u.ID); got.AccessToken != "sealed-2" || got.Version != before.Version+2 {
-			t.Errorf("after a second SetAccessToken: token %q version %d, want %q %d", got.AccessToken, got.Version, "sealed-2", before.Version+2)
+		if got, s := mustGet(t, env, "t1", u.ID), mustSecrets(t, env, "t1", u.ID); s.AccessToken != "sealed-2" || got.Version != before.Version+2 {
+			t.Errorf("after a second SetAccessToken: token %q version %d, want %q %d", s.AccessToken, got.Version, "sealed-2", before.Version+2)
 		}
 	})
 }

@@ -1,5 +1,6 @@
 // Package user owns the tenant user: the record every endpoint group reads
-// and writes, its invariants, and the storage contract behind it.
+// and writes, its constructor (New) and its invariants. Callers reach
+// users through package directory, whose store contract speaks in them.
 package user
 
 import (
@@ -45,10 +46,6 @@ type User struct {
 	// reactivated later opens only to new logins.
 	SessionsRevokedAt time.Time `json:"-"`
 
-	// AccessToken is a third-party access token, sealed (encrypted) before
-	// it reaches the store. It is never returned to a caller.
-	AccessToken string `json:"-"`
-
 	// Administration (the Users and Identity APIs).
 	NotificationsOptIn         bool                 // email notifications opt-in
 	LDAPUserName               string               // directory (LDAP/AD) user name; set means an LDAP user
@@ -72,29 +69,38 @@ type WorkingEnvironment struct {
 }
 
 // AzureCredentials are a user's cloud credentials. ApplicationKey is a
-// secret: sealed before it reaches the store and never returned in clear.
+// secret: in clear only on its way in, sealed before it reaches the store
+// and never returned in clear. An ordinary read gives Withheld in its
+// place; the sealed key comes only from a privileged read (Secrets).
 type AzureCredentials struct {
 	SubscriptionID string
 	TenantID       string
 	ApplicationID  string
-	ApplicationKey string `json:"-"` // sealed
+	ApplicationKey string `json:"-"` // sealed; Withheld on an ordinary read
 }
 
-// Store persists users. Implementations must enforce username, email and
-// number uniqueness per tenant atomically with the user itself.
-type Store interface {
-	// CreateUser stores a new user with Version 1.
-	// Returns fault.Conflict (field "email" or "username") when taken and
-	// fault.NotFound when the tenant does not exist.
-	CreateUser(ctx context.Context, u *User) error
-	// GetUser returns a user. Returns fault.NotFound.
-	GetUser(ctx context.Context, tenantID, id string) (*User, error)
-	// UserIDByEmail finds a user's id by email, case-insensitively, with a
-	// strongly consistent read. Returns fault.NotFound.
-	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
-	// SetAccessToken stores a sealed third-party token on the user, provided
-	// the user still has the given email. Returns fault.NotFound.
-	SetAccessToken(ctx context.Context, c AccessTokenChange) error
+// Withheld stands, on an ordinary read, for a secret that is stored but
+// not read: it says a key is there (so a dialect can show it masked)
+// without carrying it. A write that carries Withheld keeps the stored
+// secret.
+const Withheld = "(withheld)"
+
+// Secrets are the sealed third-party secrets stored with a user: the
+// UserInfo access token and the Azure application key. Ordinary reads
+// (GetUser, listing, search) never return them, as Kratos's identity pool
+// never returns credentials; only a privileged read (SecretReader) does,
+// for the code that must open or re-seal them.
+type Secrets struct {
+	AccessToken    string `json:"-"` // sealed; empty when none is stored
+	ApplicationKey string `json:"-"` // sealed; empty when none is stored
+}
+
+// SecretReader is the privileged read of a user's sealed secrets. It is
+// kept apart from the ordinary reads so that holding those never gives
+// access to them.
+type SecretReader interface {
+	// UserSecrets returns the user's sealed secrets. fault.NotFound.
+	UserSecrets(ctx context.Context, tenantID, id string) (*Secrets, error)
 }
 
 // AccessTokenChange stores a sealed third-party access token on a user.

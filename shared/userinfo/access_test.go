@@ -180,69 +180,6 @@ func TestTenantsCannotSeeOrChangeEachOthersUsers(t *testing.T) {
 	})
 }
 
-func TestWrongMethodIs405WithAllow(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		method, path, allow string
-	}{
-		{http.MethodPost, pathUserID, "GET, HEAD"},
-		{http.MethodPut, pathUserID, "GET, HEAD"},
-		{http.MethodDelete, pathUserID, "GET, HEAD"},
-		{http.MethodPatch, pathUserID, "GET, HEAD"},
-		{http.MethodGet, pathRegister, "POST"},
-		{http.MethodPut, pathRegister, "POST"},
-		{http.MethodPatch, pathRegister, "POST"},
-		{http.MethodDelete, pathRegister, "POST"},
-		{http.MethodGet, pathUpdate, "PATCH"},
-		{http.MethodPost, pathUpdate, "PATCH"},
-		{http.MethodPut, pathUpdate, "PATCH"},
-		{http.MethodDelete, pathUpdate, "PATCH"},
-	}
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		f := newFixture(t, env)
-		for _, tt := range tests {
-			t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-				before := env.Count(t)
-
-				res := f.do(t, request{method: tt.method, target: tt.path, key: f.key, body: validUpdate})
-
-				assertProblem(t, res, http.StatusMethodNotAllowed)
-				if got := res.Header.Get("Allow"); got != tt.allow {
-					t.Errorf("Allow %q, want %q", got, tt.allow)
-				}
-				assertNoWrite(t, f, res, before)
-				if n := res.usage.Calls(); n != 0 {
-					t.Errorf("%d DynamoDB calls, want none", n)
-				}
-			})
-		}
-	})
-}
-
-func TestUnknownPathIs404Problem(t *testing.T) {
-	t.Parallel()
-	paths := []string{"/", "/UserInfo", "/UserInfo/", "/UserInfo/UserId/", "/userinfo/userid", "/UserInfo/UserID", "/UserInfo/DeleteUser", "/UserInfo/UserId/extra"}
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		f := newFixture(t, env)
-		for _, p := range paths {
-			t.Run(p, func(t *testing.T) {
-				before := env.Count(t)
-
-				res := f.do(t, request{method: http.MethodGet, target: p, key: f.key})
-
-				assertProblem(t, res, http.StatusNotFound)
-				if got := res.Header.Get("Allow"); got != "" {
-					t.Errorf("Allow %q on a 404", got)
-				}
-				assertNoWrite(t, f, res, before)
-				if n := res.usage.Calls(); n != 0 {
-					t.Errorf("%d DynamoDB calls, want none", n)
-				}
-			})
-		}
-	})
-}
-
 // splitKey returns a token's id and secret.
 func splitKey(t *testing.T, token string) (id, secret string) {
 	t.Helper()

@@ -6,22 +6,20 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"roster/shared/auth"
 	"roster/shared/check"
+	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/seal"
 	"roster/shared/user"
 	"roster/shared/web"
 )
 
-// Limits on input, documented in the README.
+// Limits on input, documented in the README; a user's fields follow
+// package user's rules.
 const (
 	maxBody        = 16 << 10 // bytes per request body
-	maxName        = 100      // characters per name
-	maxUsername    = 128      // characters
 	maxAccessToken = 8 << 10  // bytes; room for large JWTs
 )
 
@@ -29,12 +27,6 @@ const (
 func principal(ctx context.Context) auth.Principal {
 	p, _ := auth.PrincipalFrom(ctx)
 	return p
-}
-
-// sealContext binds a sealed access token to its tenant and user, so a
-// sealed value copied to another user does not open.
-func sealContext(tenantID, userID string) string {
-	return "userinfo/accessToken/" + tenantID + "/" + userID
 }
 
 type updateAccessTokenRequest struct {
@@ -45,13 +37,10 @@ type updateAccessTokenRequest struct {
 // Valid checks the documented constraints: both fields required, min 1.
 func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 	var p []fault.FieldError
-	switch {
-	case strings.TrimSpace(r.AccessToken) == "": // blank is as missing as empty
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "is required and must not be empty"})
-	case len(r.AccessToken) > maxAccessToken:
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "must be at most 8192 bytes"})
-	case !check.Printable(r.AccessToken):
-		p = append(p, fault.FieldError{Field: "accessToken", Message: "must not contain control characters"})
+	if strings.TrimSpace(r.AccessToken) == "" { // blank is as missing as empty
+		p = check.Missing("accessToken")
+	} else {
+		p = check.Token("accessToken", r.AccessToken, maxAccessToken)
 	}
 	p = append(p, checkEmail("userEmail", r.UserEmail)...)
 	return p
@@ -59,32 +48,14 @@ func (r updateAccessTokenRequest) Valid(context.Context) []fault.FieldError {
 
 // handleUpdateAccessToken stores a user's access token, sealed. 409 when no
 // user of the caller's tenant has the email, as the API documents.
-func handleUpdateAccessToken(users user.Store, sealer *seal.Sealer, now func() time.Time, errw web.ErrorWriter) http.Handler {
+func handleUpdateAccessToken(dir directory.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := web.DecodeValid[updateAccessTokenRequest](r, maxBody)
 		if err != nil {
 			errw(w, r, err)
 			return
 		}
-		tenantID := principal(r.Context()).TenantID
-		id, err := users.UserIDByEmail(r.Context(), tenantID, req.UserEmail)
-		if fault.CodeOf(err) == fault.NotFound {
-			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
-			return
-		}
-		if err != nil {
-			errw(w, r, err)
-			return
-		}
-		sealed, err := sealer.Seal([]byte(req.AccessToken), sealContext(tenantID, id))
-		if err != nil {
-			errw(w, r, fault.Wrap(err, fault.Internal, "An internal error occurred."))
-			return
-		}
-		err = users.SetAccessToken(r.Context(), user.AccessTokenChange{
-			TenantID: tenantID, UserID: id, Email: req.UserEmail, Sealed: sealed,
-			By: "apikey:" + principal(r.Context()).KeyID, At: now().UTC().Truncate(time.Millisecond),
-		})
+		err = dir.SetAccessToken(r.Context(), principal(r.Context()), req.UserEmail, req.AccessToken)
 		if fault.CodeOf(err) == fault.NotFound {
 			errw(w, r, fault.Wrap(err, fault.Conflict, "No user with this email exists."))
 			return
@@ -110,19 +81,15 @@ type registerRequest struct {
 func (r registerRequest) Valid(context.Context) []fault.FieldError {
 	p := checkEmail("userEmail", r.UserEmail)
 	emailOK := len(p) == 0
-	p = append(p, checkName("firstName", r.FirstName, true)...)
-	p = append(p, checkName("lastName", r.LastName, true)...)
+	p = append(p, user.CheckName("firstName", r.FirstName, true)...)
+	p = append(p, user.CheckName("lastName", r.LastName, true)...)
 	switch {
-	case r.UserName == "" && emailOK && utf8.RuneCountInString(strings.TrimSpace(r.UserEmail)) > maxUsername:
+	case r.UserName == "" && emailOK && utf8.RuneCountInString(strings.TrimSpace(r.UserEmail)) > user.MaxUsername:
 		// The email would become a user name longer than any group takes
 		// as input, so no other group could name the user.
 		p = append(p, fault.FieldError{Field: "userName", Message: "is required when userEmail is longer than 128 characters, the most a user name may have"})
 	case r.UserName != "":
-		if utf8.RuneCountInString(r.UserName) > maxUsername {
-			p = append(p, fault.FieldError{Field: "userName", Message: "must be at most 128 characters"})
-		} else if strings.IndexFunc(r.UserName, func(c rune) bool { return unicode.IsSpace(c) || !unicode.IsPrint(c) }) >= 0 {
-			p = append(p, fault.FieldError{Field: "userName", Message: "must not contain spaces or control characters"})
-		}
+		p = append(p, user.CheckUsername("userName", r.UserName)...)
 	}
 	return p
 }
@@ -140,27 +107,17 @@ type userResponse struct {
 
 // handleRegister creates a user in the caller's tenant. 409 when the email or
 // user name is taken.
-func handleRegister(users user.Store, now func() time.Time, errw web.ErrorWriter) http.Handler {
+func handleRegister(dir directory.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := web.DecodeValid[registerRequest](r, maxBody)
 		if err != nil {
 			errw(w, r, err)
 			return
 		}
-		p := principal(r.Context())
-		at := now().UTC().Truncate(time.Millisecond)
-		email := strings.TrimSpace(req.UserEmail)
-		username := req.UserName
-		if username == "" {
-			// The trimmed email: a user name may not contain spaces.
-			username = email
-		}
-		u := &user.User{
-			TenantID: p.TenantID, ID: user.NewID(), Username: username, Email: email,
-			FirstName: req.FirstName, LastName: req.LastName, Active: true, Role: "member",
-			CreatedAt: at, UpdatedAt: at, CreatedBy: "apikey:" + p.KeyID, UpdatedBy: "apikey:" + p.KeyID,
-		}
-		if err := users.CreateUser(r.Context(), u); err != nil {
+		u, err := dir.Register(r.Context(), principal(r.Context()), directory.Registration{
+			Email: req.UserEmail, Username: req.UserName, FirstName: req.FirstName, LastName: req.LastName,
+		})
+		if err != nil {
 			errw(w, r, renameFields(err, map[string]string{"email": "userEmail", "username": "userName"}))
 			return
 		}
@@ -177,7 +134,7 @@ type userIDResponse struct {
 
 // handleUserID looks a user id up by email in the caller's tenant: 404 when
 // there is none.
-func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
+func handleUserID(dir directory.Service, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := strictQuery(r.URL.RawQuery)
 		if err != nil {
@@ -199,7 +156,7 @@ func handleUserID(users user.Store, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		id, err := users.UserIDByEmail(r.Context(), principal(r.Context()).TenantID, email)
+		id, err := dir.UserIDByEmail(r.Context(), principal(r.Context()), email)
 		if err != nil {
 			errw(w, r, err)
 			return
@@ -231,25 +188,10 @@ func strictQuery(raw string) (url.Values, error) {
 	return q, nil
 }
 
-// checkEmail checks a required email address as check.Email does, but
-// tolerates white space around it, as this API always has.
+// checkEmail checks a required email address, tolerating white space
+// around it as this API always has (it is stored trimmed).
 func checkEmail(field, email string) []fault.FieldError {
-	if addr, ok := check.EmailAddress(email); ok && addr == strings.TrimSpace(email) && len(email) <= check.MaxEmail {
-		return nil
-	}
-	return check.Email(field, email)
-}
-
-func checkName(field, name string, required bool) []fault.FieldError {
-	switch {
-	case strings.TrimSpace(name) == "" && required:
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case utf8.RuneCountInString(name) > maxName:
-		return []fault.FieldError{{Field: field, Message: "must be at most 100 characters"}}
-	case !check.Printable(name):
-		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
-	}
-	return nil
+	return user.CheckEmail(field, strings.TrimSpace(email))
 }
 
 // renameFields maps the store's field names to this dialect's.

@@ -4,38 +4,29 @@
 package userinfo
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"roster/shared/auth"
-	"roster/shared/platform"
+	"roster/shared/directory"
 	"roster/shared/role"
-	"roster/shared/seal"
-	"roster/shared/user"
 	"roster/shared/web"
 )
 
 // Deps are what the group needs, built once per container.
 type Deps struct {
-	Users  user.Store
-	Sealer *seal.Sealer // encrypts stored access tokens
-	Now    func() time.Time
+	Directory directory.Service // the tenant's users; it seals stored access tokens
 }
 
 // Routes lists every route of the group. Each takes a tenant API key (as
 // the API documents) whose role grants the route's permission.
 func Routes(d Deps) []web.Route {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	errw := web.WriteProblem
 	need := func(p role.Permission, h http.Handler) http.Handler { return auth.Require(p, errw, auth.ViaAPIKey)(h) }
 	return []web.Route{
-		{Method: http.MethodGet, Path: "/UserInfo/UserId", Handler: need(role.UsersRead, handleUserID(d.Users, errw))},
-		{Method: http.MethodPost, Path: "/UserInfo/RegisterNewUser", Handler: need(role.UsersWrite, handleRegister(d.Users, d.Now, errw))},
-		{Method: http.MethodPatch, Path: "/UserInfo/UpdateAccessToken", Handler: need(role.UsersWrite, handleUpdateAccessToken(d.Users, d.Sealer, d.Now, errw))},
+		{Method: http.MethodGet, Path: "/UserInfo/UserId", Handler: need(role.UsersRead, handleUserID(d.Directory, errw))},
+		{Method: http.MethodPost, Path: "/UserInfo/RegisterNewUser", Handler: need(role.UsersWrite, handleRegister(d.Directory, errw))},
+		{Method: http.MethodPatch, Path: "/UserInfo/UpdateAccessToken", Handler: need(role.UsersWrite, handleUpdateAccessToken(d.Directory, errw))},
 	}
 }
 
@@ -46,12 +37,6 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblem)
 }
 
-// FromPlatform builds the group from a function's platform; stored access
-// tokens are sealed with the field-encryption key.
-func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	sealer, err := seal.New(p.Keys.FieldKey)
-	if err != nil {
-		return nil, fmt.Errorf("userinfo sealer: %w", err)
-	}
-	return Handler(Deps{Users: p.Table, Sealer: sealer}, p.Log, authn), nil
-}
+// WriteError answers err as the group answers every error: a problem
+// details body.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { web.WriteProblem(w, r, err) }

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"roster/shared/directory"
+	"roster/shared/password"
 	"roster/shared/seal"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
@@ -63,12 +65,27 @@ func newFixture(t *testing.T, env storetest.Env) *fixture {
 	}
 	f.sealer = sealer
 	f.h = userinfo.Handler(userinfo.Deps{
-		Users: env.Table, Sealer: sealer, Now: func() time.Time { return fixedNow },
+		Directory: newDirectory(t, env.Table, sealer, func() time.Time { return fixedNow }),
 	}, web.NewLogger(f.logs, "debug"), auth.InProcess(&auth.Authenticator{Keys: env.Table, Pepper: f.pepper}, web.WriteProblem))
 	env.Tenant(t, f.tenant)
 	f.key = f.apiKey(t, f.tenant)
 	t.Cleanup(func() { f.checkSecretsStayedSecret(t) })
 	return f
+}
+
+// newDirectory is the directory the group runs on: over st, sealing
+// access tokens with sealer, on the clock now.
+func newDirectory(tb testing.TB, st directory.Store, sealer *seal.Sealer, now func() time.Time) directory.Service {
+	tb.Helper()
+	hasher, err := password.New(randomBytes(32), password.DefaultParams())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir, err := directory.New(st, hasher, sealer, directory.Options{Now: now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
 
 // apiKey creates a key for tenantID and remembers its token as a secret.

@@ -67,16 +67,16 @@ func (r updateRequest) Valid(context.Context) []fault.FieldError {
 	}
 	var p []fault.FieldError
 	if r.FirstName != nil {
-		p = append(p, check.Text("firstName", *r.FirstName, maxName, true)...)
+		p = append(p, user.CheckName("firstName", *r.FirstName, true)...)
 	}
 	if r.LastName != nil {
-		p = append(p, check.Text("lastName", *r.LastName, maxName, true)...)
+		p = append(p, user.CheckName("lastName", *r.LastName, true)...)
 	}
 	if r.Email != nil {
-		p = append(p, check.Email("email", *r.Email)...)
+		p = append(p, user.CheckEmail("email", *r.Email)...)
 	}
 	if r.LDAPUserName != nil {
-		p = append(p, check.Text("ldapUserName", *r.LDAPUserName, maxLDAPUserName, false)...)
+		p = append(p, user.CheckLDAPUserName("ldapUserName", *r.LDAPUserName)...)
 	}
 	return p
 }
@@ -105,7 +105,7 @@ type setRoleRequest struct {
 // Valid checks the role exists; whether the caller may hand it out is the
 // directory's answer.
 func (r setRoleRequest) Valid(context.Context) []fault.FieldError {
-	return check.Role("roleId", r.RoleID)
+	return user.CheckRole("roleId", r.RoleID)
 }
 
 // handleSetRole gives a user another role (users:privileged).
@@ -166,7 +166,7 @@ func (r azureCredentialsRequest) Valid(context.Context) []fault.FieldError {
 	p := checkAzureID("subscriptionId", r.SubscriptionID)
 	p = append(p, checkAzureID("tenantId", r.TenantID)...)
 	p = append(p, checkAzureID("applicationId", r.ApplicationID)...)
-	return append(p, checkAppKey("applicationKey", r.ApplicationKey)...)
+	return append(p, check.Token("applicationKey", r.ApplicationKey, maxAppKey)...)
 }
 
 // handleSetAzureCredentials sets a user's Azure credentials, replacing any

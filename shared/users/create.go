@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"roster/shared/check"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/role"
+	"roster/shared/user"
 	"roster/shared/web"
 )
 
@@ -28,20 +28,20 @@ type createRequest struct {
 // Valid checks every field; a taken email or userName is the directory's
 // answer.
 func (r createRequest) Valid(context.Context) []fault.FieldError {
-	p := check.Email("email", r.Email)
+	p := user.CheckEmail("email", r.Email)
 	switch {
 	case r.UserName != nil:
-		p = append(p, checkUserName("userName", *r.UserName)...)
-	case p == nil && utf8.RuneCountInString(r.Email) > maxUserName:
-		p = append(p, fault.FieldError{Field: "email", Message: "must be at most " + strconv.Itoa(maxUserName) + " characters when it is also the userName; send a shorter userName"})
+		p = append(p, user.CheckUsername("userName", *r.UserName)...)
+	case p == nil && utf8.RuneCountInString(r.Email) > user.MaxUsername:
+		p = append(p, fault.FieldError{Field: "email", Message: "must be at most " + strconv.Itoa(user.MaxUsername) + " characters when it is also the userName; send a shorter userName"})
 	}
-	p = append(p, check.Text("firstName", r.FirstName, maxName, true)...)
-	p = append(p, check.Text("lastName", r.LastName, maxName, true)...)
+	p = append(p, user.CheckName("firstName", r.FirstName, true)...)
+	p = append(p, user.CheckName("lastName", r.LastName, true)...)
 	if r.RoleID != nil {
-		p = append(p, check.Role("roleId", *r.RoleID)...)
+		p = append(p, user.CheckRole("roleId", *r.RoleID)...)
 	}
 	if r.LDAPUserName != nil {
-		p = append(p, check.Text("ldapUserName", *r.LDAPUserName, maxLDAPUserName, false)...)
+		p = append(p, user.CheckLDAPUserName("ldapUserName", *r.LDAPUserName)...)
 	}
 	return p
 }

@@ -22,15 +22,7 @@ const (
 )
 
 // The callers tests act as.
-var (
-	owner      = auth.Principal{TenantID: "acme", UserID: "usr9", AccountID: "acc9", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-	manager    = auth.Principal{TenantID: "acme", UserID: "usr5", AccountID: "acc5", Roles: []string{"user_manager"}, Method: auth.ViaAccessToken}
-	member     = auth.Principal{TenantID: "acme", UserID: "usr1", AccountID: "acc1", Roles: []string{"member"}, Method: auth.ViaAccessToken}
-	adminKey   = auth.Principal{TenantID: "acme", KeyID: "key1", Roles: []string{"admin"}, Method: auth.ViaAPIKey}
-	managerKey = auth.Principal{TenantID: "acme", KeyID: "key3", Roles: []string{"user_manager"}, Method: auth.ViaAPIKey}
-	memberKey  = auth.Principal{TenantID: "acme", KeyID: "key2", Roles: []string{"member"}, Method: auth.ViaAPIKey}
-	otherOwner = auth.Principal{TenantID: "globex", UserID: "usr7", AccountID: "acc7", Roles: []string{"owner"}, Method: auth.ViaAccessToken}
-)
+var owner, manager, member, adminKey, managerKey, memberKey, otherOwner = webtest.Callers()
 
 // theUser is a user with every member set, as the fake returns it.
 func theUser() *user.User {
@@ -39,7 +31,7 @@ func theUser() *user.User {
 		FirstName: "Grace", LastName: "Hopper", Active: true, Role: "user_manager",
 		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC),
 		CreatedBy: "user:usr9", UpdatedBy: "user:usr9", Version: 7,
-		AccountID: "acc1", TokenVersion: 3, AccessToken: "sealed-third-party-token",
+		AccountID: "acc1", TokenVersion: 3,
 		NotificationsOptIn: true, LDAPUserName: "ACME\\ghopper", InvitationAccepted: true,
 		Groups:              []string{"grp1"},
 		WorkingEnvironments: []string{"we-1", "we-2"},

@@ -7,9 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"roster/shared/auth"
 	"roster/shared/check"
@@ -24,9 +21,6 @@ const (
 	maxBody         = 16 << 10 // bytes per request body
 	maxEmptyBody    = 64       // bytes a route that takes no body still reads
 	maxID           = 64       // characters of a userId or working environment publicId
-	maxName         = 100      // characters of a first or last name
-	maxUserName     = 128      // characters of a userName; it defaults to the email
-	maxLDAPUserName = 256      // characters of an ldapUserName
 	maxAzureID      = 128      // characters of an Azure subscription, tenant or application id
 	maxAppKey       = 1024     // bytes of an Azure application key
 	maxCursor       = 1024     // bytes of a listing cursor
@@ -128,38 +122,11 @@ func checkID(field, v string) []fault.FieldError {
 	return check.ID(field, v, maxID, "_-", "must contain only letters, digits, _ and - (pattern ^[A-Za-z0-9_-]{1,64}$)")
 }
 
-// checkUserName checks a login name: 1 to maxUserName characters without
-// spaces or control characters, so two names cannot differ only in
-// invisible ways.
-func checkUserName(field, v string) []fault.FieldError {
-	switch {
-	case v == "":
-		return []fault.FieldError{{Field: field, Message: "is required and must not be empty"}}
-	case utf8.RuneCountInString(v) > maxUserName:
-		return []fault.FieldError{{Field: field, Message: "must be at most " + strconv.Itoa(maxUserName) + " characters"}}
-	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return []fault.FieldError{{Field: field, Message: "must not contain spaces or control characters"}}
-	}
-	return nil
-}
-
 // checkAzureID checks an Azure subscription, tenant or application id:
 // a GUID such as 8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c, or for a tenant its
 // domain (contoso.onmicrosoft.com), so letters, digits, '.', '-' and '_'.
 func checkAzureID(field, v string) []fault.FieldError {
 	return check.ID(field, v, maxAzureID, "-_.", "must be an Azure id such as 8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c: letters, digits, '.', '-' and '_'")
-}
-
-// checkAppKey checks an Azure application key as it arrives: present,
-// bounded, printable. Its value is never echoed in a message.
-func checkAppKey(field, v string) []fault.FieldError {
-	if p := check.Secret(field, v, maxAppKey); p != nil {
-		return p
-	}
-	if !check.Printable(v) {
-		return []fault.FieldError{{Field: field, Message: "must not contain control characters"}}
-	}
-	return nil
 }
 
 // serviceFields are the directory's names for the fields this dialect

@@ -6,13 +6,11 @@
 package users
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 
 	"roster/shared/auth"
 	"roster/shared/directory"
-	"roster/shared/platform"
 	"roster/shared/role"
 	"roster/shared/web"
 )
@@ -50,13 +48,8 @@ func Handler(d Deps, log *slog.Logger, authn auth.Middleware) http.Handler {
 	return web.NewHandler(web.WrapAll(Routes(d), authn), log, web.WriteProblemWithChallenge)
 }
 
-// FromPlatform builds the group from a function's platform: the directory
-// over the table, hashing initial passwords with the pepper and sealing
-// Azure application keys with the field key.
-func FromPlatform(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
-	dir, err := p.Directory()
-	if err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	return Handler(Deps{Service: dir}, p.Log, authn), nil
+// WriteError answers err as the group answers every error: a problem
+// details body, with the bearer challenge on a 401.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	web.WriteProblemWithChallenge(w, r, err)
 }

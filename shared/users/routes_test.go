@@ -1,8 +1,6 @@
 package users_test
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -125,22 +123,6 @@ func TestEveryRouteAnswersAValidRequest(t *testing.T) {
 	}
 }
 
-func TestEveryRouteRefusesARequestWithoutACaller(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			f := happy(t)
-			rq := rt.request()
-			rq.As = nil
-			// Bad input too: the missing caller is the answer, not the body.
-			if rq.Body != "" {
-				rq.Body = `{"junk":`
-			}
-			webtest.AssertProblem(t, do(t, f, rq), http.StatusUnauthorized)
-			webtest.AssertCalls(t, f)
-		})
-	}
-}
-
 func TestEveryRouteAcceptsAnAPIKey(t *testing.T) {
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {
@@ -202,15 +184,12 @@ func TestUserIDOutsideThePatternIs400NamingUserID(t *testing.T) {
 		if !rt.hasUserID() {
 			continue
 		}
-		for _, id := range bad {
-			t.Run(rt.name()+"/"+id, func(t *testing.T) {
-				f := happy(t)
-				rq := rt.request()
-				rq.Target = rt.withUserID(id)
-				webtest.AssertProblem(t, do(t, f, rq), http.StatusBadRequest, "userId")
-				webtest.AssertCalls(t, f)
-			})
-		}
+		webtest.CheckRefusedParam(t, rt.name(), "userId", bad, func(t *testing.T, id string) (response, webtest.Recorder) {
+			f := happy(t)
+			rq := rt.request()
+			rq.Target = rt.withUserID(id)
+			return do(t, f, rq), f
+		})
 	}
 }
 
@@ -248,25 +227,16 @@ func TestBodyRoutesRefuseBadBodiesWithoutCallingTheService(t *testing.T) {
 		}
 		cases := append(webtest.BadBodies(rt.body, rt.wrongType, rt.wrongField, 16<<10),
 			webtest.BadBody{Name: "empty object", Body: `{}`, Status: 400})
-		for _, c := range cases {
-			t.Run(rt.name()+"/"+c.Name, func(t *testing.T) {
-				f := happy(t)
-				rq := rt.request()
-				rq.Body, rq.Edit, rq.Header = c.Body, c.Edit, c.Header
-				res := do(t, f, rq)
-				if c.Field == "" {
-					if res.Code != c.Status {
-						t.Fatalf("status %d, want %d; body %s", res.Code, c.Status, res.Body)
-					}
-				} else {
-					webtest.AssertProblem(t, res, c.Status, c.Field)
-				}
-				webtest.AssertCalls(t, f)
-				if strings.Contains(string(res.Body), clearKey) {
-					t.Errorf("the key is echoed: %s", res.Body)
-				}
-			})
-		}
+		webtest.CheckBadBodies(t, rt.name(), cases, func(t *testing.T, c webtest.BadBody) (response, webtest.Recorder) {
+			f := happy(t)
+			rq := rt.request()
+			rq.Body, rq.Edit, rq.Header = c.Body, c.Edit, c.Header
+			res := do(t, f, rq)
+			if strings.Contains(string(res.Body), clearKey) {
+				t.Errorf("the key is echoed: %s", res.Body)
+			}
+			return res, f
+		})
 	}
 }
 
@@ -303,54 +273,16 @@ func TestDeleteRefusesABody(t *testing.T) {
 	})
 }
 
-func TestServiceFaultsMapToTheirStatus(t *testing.T) {
+func TestServiceErrorsReachTheCallerByTheirCode(t *testing.T) {
 	for _, rt := range routes() {
-		for _, code := range webtest.ServiceFaults() {
-			t.Run(fmt.Sprintf("%s/%s", rt.name(), code), func(t *testing.T) {
-				f := failing(t, webtest.Fault(code))
-				webtest.AssertFault(t, do(t, f, rt.request()), code)
-				webtest.AssertCalls(t, f, rt.call)
-			})
-		}
+		webtest.CheckServiceErrors(t, rt.name(), func(t *testing.T, err error) (response, webtest.Recorder) {
+			f := failing(t, err)
+			return do(t, f, rt.request()), f
+		}, rt.call)
 	}
 }
 
 func TestServiceFieldErrorsReachTheCaller(t *testing.T) {
 	f := failing(t, &fault.Error{Code: fault.Conflict, Message: "The email is taken.", Fields: []fault.FieldError{{Field: "email", Message: "is taken"}}})
 	webtest.AssertProblem(t, do(t, f, routeNamed(t, "POST /users").request()), http.StatusConflict, "email")
-}
-
-func TestAnErrorWithoutACodeIsAGeneric500(t *testing.T) {
-	for _, rt := range routes() {
-		t.Run(rt.name(), func(t *testing.T) {
-			cause := errors.New("dynamodb: table roster-prod access denied")
-			webtest.AssertInternal(t, do(t, failing(t, cause), rt.request()), cause)
-		})
-	}
-}
-
-func TestWrongMethodIs405WithAllow(t *testing.T) {
-	tests := []struct{ method, target, allow string }{
-		{"DELETE", "/users", "GET, HEAD, POST"},
-		{"PATCH", "/users/usr1", "DELETE, GET, HEAD, PUT"},
-		{"POST", "/users/usr1", "DELETE, GET, HEAD, PUT"},
-		{"GET", "/users/usr1/role", "PUT"},
-		{"DELETE", "/users/usr1/working-environments", "PUT"},
-		{"GET", "/users/usr1/azure-credentials", "PUT"},
-	}
-	for _, tt := range tests {
-		f := happy(t)
-		res := do(t, f, request{Method: tt.method, Target: tt.target, As: &owner})
-		webtest.AssertProblem(t, res, http.StatusMethodNotAllowed)
-		webtest.AssertHeaders(t, res, map[string]string{"Allow": tt.allow})
-		webtest.AssertCalls(t, f)
-	}
-}
-
-func TestUnknownPathIs404Problem(t *testing.T) {
-	for _, target := range []string{"/", "/user", "/users/usr1/roles", "/users/usr1/role/admin", "/tenants/acme/users"} {
-		f := happy(t)
-		webtest.AssertProblem(t, do(t, f, request{Method: "GET", Target: target, As: &owner}), http.StatusNotFound)
-		webtest.AssertCalls(t, f)
-	}
 }

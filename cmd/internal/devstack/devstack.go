@@ -30,7 +30,6 @@ import (
 	"roster/shared/auth"
 	"roster/shared/fault"
 	"roster/shared/opaque"
-	"roster/shared/password"
 	"roster/shared/platform"
 	"roster/shared/role"
 	"roster/shared/samtemplate"
@@ -77,6 +76,9 @@ type Options struct {
 	MotoURL  string    // use a running moto_server instead of starting one
 	Template string    // path of template.yaml
 	Logs     io.Writer // moto_server's output; nil discards it
+	// Log is the log of the stack's platform (what the local server
+	// serves with); nil discards it.
+	Log *slog.Logger
 }
 
 // Stack is a running local backend.
@@ -84,8 +86,12 @@ type Stack struct {
 	MotoURL string
 	Config  platform.Config
 	AWS     aws.Config
-	DemoKey string // the demo tenant's API key token
-	Demo    Demo   // every demo credential, as written to the demo file
+	// Platform is the graph every function builds (package platform),
+	// over this stack: the local server serves from it, and seeding used
+	// it, so both hash and seal exactly as the functions do.
+	Platform *platform.Platform
+	DemoKey  string // the demo tenant's API key token
+	Demo     Demo   // every demo credential, as written to the demo file
 
 	ProvisioningQueueURL  string // takes provisioning events, as ProvisioningQueue
 	NotificationsQueueURL string // receives new owners' invitations, as NotificationsQueue
@@ -107,7 +113,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	s.AWS = cfg
 	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info"}
-	if err := s.provision(ctx, opts.Template); err != nil {
+	if err := s.provision(ctx, opts.Template, opts.Log); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -206,7 +212,7 @@ func freePort() (int, error) {
 }
 
 // provision creates the table and secret and seeds the demo tenant.
-func (s *Stack) provision(ctx context.Context, templatePath string) error {
+func (s *Stack) provision(ctx context.Context, templatePath string, log *slog.Logger) error {
 	db := dynamodb.NewFromConfig(s.AWS)
 	if err := CreateTable(ctx, db, templatePath, s.Config.TableName); err != nil {
 		return err
@@ -218,10 +224,14 @@ func (s *Stack) provision(ctx context.Context, templatePath string) error {
 	if err != nil {
 		return fmt.Errorf("create secret: %w", err)
 	}
-	p, err := platform.FromAWS(ctx, s.Config, s.AWS, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	p, err := platform.New(ctx, s.Config, s.AWS, log)
 	if err != nil {
 		return err
 	}
+	s.Platform = p
 	key, err := SeedTenant(ctx, p, DemoTenant, DemoKeyID, DemoKeySecret)
 	if err != nil {
 		return err
@@ -271,19 +281,15 @@ func (s *Stack) createQueues(ctx context.Context) error {
 // all with fixed tokens.
 func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	now := time.Now().UTC().Truncate(time.Second)
-	owner := &user.User{
-		TenantID: DemoTenant, ID: user.NewID(), Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
+	owner := user.New(user.Fields{
+		TenantID: DemoTenant, AccountID: demoOwnerAccountID, Username: DemoOwnerUserCode, Email: DemoOwnerEmail,
 		FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace", Active: true, Role: string(role.Owner),
-		CreatedAt: now, UpdatedAt: now, CreatedBy: "seed", UpdatedBy: "seed",
-	}
+	}, now, "seed")
+	owner.ID = DemoOwnerID // fixed, so the files in events/ can name it
 	if err := p.Table.CreateUser(ctx, owner); err != nil {
 		return Demo{}, fmt.Errorf("seed owner: %w", err)
 	}
-	hasher, err := password.New(p.Keys.Pepper, password.DefaultParams())
-	if err != nil {
-		return Demo{}, err
-	}
-	phc, err := hasher.Hash(DemoOwnerPassword)
+	phc, err := p.Hasher.Hash(DemoOwnerPassword)
 	if err != nil {
 		return Demo{}, err
 	}
@@ -324,9 +330,13 @@ func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	if err != nil {
 		return Demo{}, fmt.Errorf("seed auth token: %w", err)
 	}
+	inviteeAuth, err := seedExamples(ctx, p, now)
+	if err != nil {
+		return Demo{}, err
+	}
 	return Demo{
 		Owner:       DemoUser{UserCode: DemoOwnerUserCode, Email: DemoOwnerEmail, Password: DemoOwnerPassword, UserID: owner.ID},
-		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token,
+		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token, InviteeAuthToken: inviteeAuth,
 	}, nil
 }
 
@@ -376,6 +386,10 @@ type Demo struct {
 	DeviceToken string   `json:"deviceToken"` // for POST /account
 	InviteToken string   `json:"inviteToken"` // an open invitation (grace@demo.example)
 	AuthToken   string   `json:"authToken"`   // the owner's; single use, valid 24 h
+
+	// InviteeAuthToken is grace@demo.example's (single use, valid 24 h):
+	// she holds a user in another tenant and accepts the invitation with it.
+	InviteeAuthToken string `json:"inviteeAuthToken"`
 
 	ProvisioningQueueURL  string `json:"provisioningQueueUrl"`  // send provisioning events here (scripts/send-event.sh)
 	NotificationsQueueURL string `json:"notificationsQueueUrl"` // new owners' invitations arrive here

@@ -22,17 +22,22 @@ import (
 type Fake struct {
 	webtest.Calls
 
-	CreateFn        func(p auth.Principal, in directory.NewUser) (*user.User, error)
-	GetFn           func(p auth.Principal, id string) (*user.User, error)
-	GetByNumberFn   func(p auth.Principal, n int64) (*user.User, error)
-	GetByUsernameFn func(p auth.Principal, username string) (*user.User, error)
-	ListFn          func(p auth.Principal, limit int, cursor string) (directory.Page, error)
-	UpdateFn        func(p auth.Principal, id string, c directory.Change) (*user.User, error)
-	DeleteFn        func(p auth.Principal, id string, ifVersion int64) error
-	DeleteManyFn    func(p auth.Principal, ids []string) ([]directory.DeleteOutcome, error)
-	SetPasswordFn   func(p auth.Principal, id, newPassword string, current *string) error
-	CreateGroupFn   func(p auth.Principal, name string) (directory.Group, error)
-	ListGroupsFn    func(p auth.Principal) ([]directory.Group, error)
+	CreateFn         func(p auth.Principal, in directory.NewUser) (*user.User, error)
+	GetFn            func(p auth.Principal, id string) (*user.User, error)
+	GetByNumberFn    func(p auth.Principal, n int64) (*user.User, error)
+	GetByUsernameFn  func(p auth.Principal, username string) (*user.User, error)
+	ListFn           func(p auth.Principal, limit int, cursor string) (directory.Page, error)
+	UpdateFn         func(p auth.Principal, id string, c directory.Change) (*user.User, error)
+	DeleteFn         func(p auth.Principal, id string, ifVersion int64) error
+	DeleteManyFn     func(p auth.Principal, ids []string) ([]directory.DeleteOutcome, error)
+	SetPasswordFn    func(p auth.Principal, id, newPassword string, current *string) error
+	RegisterFn       func(p auth.Principal, r directory.Registration) (*user.User, error)
+	UserIDByEmailFn  func(p auth.Principal, email string) (string, error)
+	SetAccessTokenFn func(p auth.Principal, email, token string) error
+	PasswordTargetFn func(p auth.Principal, username string) (*user.User, error)
+	SearchUsersFn    func(p auth.Principal, q directory.UserSearch) (directory.UserPage, error)
+	CreateGroupFn    func(p auth.Principal, name string) (directory.Group, error)
+	ListGroupsFn     func(p auth.Principal) ([]directory.Group, error)
 }
 
 var _ directory.Service = (*Fake)(nil)
@@ -130,4 +135,44 @@ func (f *Fake) ListGroups(_ context.Context, p auth.Principal) ([]directory.Grou
 		return nil, webtest.ErrUnexpected
 	}
 	return f.ListGroupsFn(p)
+}
+
+// Register calls RegisterFn.
+func (f *Fake) Register(_ context.Context, p auth.Principal, r directory.Registration) (*user.User, error) {
+	if !f.Called("Register", f.RegisterFn) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.RegisterFn(p, r)
+}
+
+// UserIDByEmail calls UserIDByEmailFn.
+func (f *Fake) UserIDByEmail(_ context.Context, p auth.Principal, email string) (string, error) {
+	if !f.Called("UserIDByEmail", f.UserIDByEmailFn) {
+		return "", webtest.ErrUnexpected
+	}
+	return f.UserIDByEmailFn(p, email)
+}
+
+// SetAccessToken calls SetAccessTokenFn.
+func (f *Fake) SetAccessToken(_ context.Context, p auth.Principal, email, token string) error {
+	if !f.Called("SetAccessToken", f.SetAccessTokenFn) {
+		return webtest.ErrUnexpected
+	}
+	return f.SetAccessTokenFn(p, email, token)
+}
+
+// PasswordTarget calls PasswordTargetFn.
+func (f *Fake) PasswordTarget(_ context.Context, p auth.Principal, username string) (*user.User, error) {
+	if !f.Called("PasswordTarget", f.PasswordTargetFn) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.PasswordTargetFn(p, username)
+}
+
+// SearchUsers calls SearchUsersFn.
+func (f *Fake) SearchUsers(_ context.Context, p auth.Principal, q directory.UserSearch) (directory.UserPage, error) {
+	if !f.Called("SearchUsers", f.SearchUsersFn) {
+		return directory.UserPage{}, webtest.ErrUnexpected
+	}
+	return f.SearchUsersFn(p, q)
 }

@@ -27,11 +27,7 @@ func AssertProblem(t testing.TB, res Response, status int, fields ...string) web
 		t.Errorf("Content-Type %q, want %q", ct, web.ProblemContentType)
 	}
 	var p web.Problem
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("problem body %s: %v", res.Body, err)
-	}
+	DecodeStrict(t, res.Body, &p)
 	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" || p.Detail == "" || p.RequestID != res.Header.Get(web.RequestIDHeader) {
 		t.Errorf("problem %+v does not describe status %d for request %s", p, status, res.Header.Get(web.RequestIDHeader))
 	}
@@ -149,5 +145,16 @@ func AssertInternal(t testing.TB, res Response, cause error) {
 	}
 	if !strings.Contains(res.Logs, cause.Error()) {
 		t.Errorf("cause not logged: %s", res.Logs)
+	}
+}
+
+// DecodeStrict decodes the JSON body into v, failing the test on a body
+// that is not one JSON value of v's shape, or that has a member v lacks.
+func DecodeStrict(t testing.TB, body []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("body %s: %v", body, err)
 	}
 }

@@ -252,3 +252,9 @@ func EventHeader(res events.APIGatewayV2HTTPResponse) http.Header {
 	}
 	return h
 }
+
+// EventResponse returns a Lambda response as the assertions on a
+// [Response] take it.
+func EventResponse(res events.APIGatewayV2HTTPResponse) Response {
+	return Response{Code: res.StatusCode, Header: EventHeader(res), Body: []byte(res.Body)}
+}

@@ -10,14 +10,25 @@ import (
 	"roster/shared/web"
 )
 
-// Platform returns a platform a group can be built from without AWS: fresh
-// key material, a table with no client (a call to it fails) and a log
-// nobody reads. A test of a platform without keys clears p.Keys.
+// Platform returns the graph a function builds (platform.Assemble), without
+// AWS: fresh key material, a table with no client (a call to it fails) and
+// a log nobody reads.
 func Platform(t testing.TB) *platform.Platform {
+	t.Helper()
+	return PlatformOn(t, store.New(nil, "roster"), io.Discard)
+}
+
+// PlatformOn is [Platform] over table, with fresh key material, logging at
+// debug level to logs.
+func PlatformOn(t testing.TB, table *store.Table, logs io.Writer) *platform.Platform {
 	t.Helper()
 	keys, err := secrets.Parse(secrets.SecretString(secrets.NewMasterKey()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &platform.Platform{Log: web.NewLogger(io.Discard, "info"), Table: store.New(nil, "roster"), Keys: keys}
+	p, err := platform.Assemble(platform.Config{}, web.NewLogger(logs, "debug"), table, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

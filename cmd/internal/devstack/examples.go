@@ -1,0 +1,106 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"roster/shared/auth"
+	"roster/shared/opaque"
+	"roster/shared/platform"
+	"roster/shared/role"
+	"roster/shared/signin"
+	"roster/shared/tenant"
+	"roster/shared/user"
+)
+
+// The fixed data the files in events/ name besides the demo credentials:
+// the owner's ids (API Gateway hands a function the authorizer's verdict,
+// which names them), a member to administer, a second API key to revoke,
+// and the invited person with an auth token of her own. Each example works
+// on a freshly seeded stack (cmd/invoke's test runs every one).
+const (
+	DemoOwnerID        = "demouserada2lovelace3owner" // the owner's user id
+	demoOwnerAccountID = "demoaccountada2lovelace345"
+
+	DemoMemberID     = "demouseralan2turing3member" // a member, for the administration examples
+	DemoMemberNumber = 1234567890123                // the member's Access User API id
+	demoMemberName   = "alan"
+	demoMemberEmail  = "alan@demo.example"
+
+	demoSpareKeyID     = "reportkeyreportk" // an API key the revocation example revokes
+	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
+
+	// The invited person already holds a user in another tenant, so she
+	// has an account and an auth token to accept the invitation with.
+	demoInviteeTenant    = "demo-lab"
+	demoInviteeID        = "demousergrace2hopper3membr"
+	demoInviteeAccountID = "demoaccountgrace2hopper345"
+	demoInviteeAuthID    = "demograceauthdem"
+	demoInviteeAuthSec   = "local-demo-grace-auth-never-valid-in-aws-00"
+)
+
+// seedExamples adds the member, the spare API key and the invitee with her
+// auth token to a stack whose demo tenant is seeded, and returns the
+// invitee's auth token.
+func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (string, error) {
+	err := seedUser(ctx, p, DemoMemberID, DemoMemberNumber, user.New(user.Fields{
+		TenantID: DemoTenant, Username: demoMemberName, Email: demoMemberEmail,
+		FirstName: "Alan", LastName: "Turing", Role: string(role.Member),
+	}, now, "seed"))
+	if err != nil {
+		return "", err
+	}
+	key, err := opaque.APIKey.FromSecret(demoSpareKeyID, demoSpareKeySecret)
+	if err != nil {
+		return "", err
+	}
+	err = p.Table.PutAPIKey(ctx, &auth.APIKey{
+		ID: key.ID, TenantID: DemoTenant, Name: "reporting", Roles: []string{string(role.UserManager)},
+		Hash: opaque.Hash(p.Keys.Pepper, key.Token), CreatedAt: now, CreatedBy: "seed",
+	})
+	if err != nil {
+		return "", fmt.Errorf("seed spare api key: %w", err)
+	}
+
+	err = p.Table.CreateTenant(ctx, &tenant.Tenant{
+		ID: demoInviteeTenant, Organization: demoInviteeTenant, Name: demoInviteeTenant, Active: true, CreatedAt: now,
+	})
+	if err != nil {
+		return "", fmt.Errorf("seed tenant %s: %w", demoInviteeTenant, err)
+	}
+	err = seedUser(ctx, p, demoInviteeID, 0, user.New(user.Fields{
+		TenantID: demoInviteeTenant, AccountID: demoInviteeAccountID, Username: "grace", Email: demoInviteEmail,
+		FirstName: "Grace", LastName: "Hopper", Role: string(role.Member),
+	}, now, "seed"))
+	if err != nil {
+		return "", err
+	}
+	tok, err := opaque.Auth.FromSecret(demoInviteeAuthID, demoInviteeAuthSec)
+	if err != nil {
+		return "", err
+	}
+	err = p.Table.CompleteLogin(ctx, signin.LoginSuccess{Token: &signin.AuthToken{
+		ID: tok.ID, AccountID: demoInviteeAccountID, Hash: opaque.Hash(p.Keys.Pepper, tok.Token),
+		CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+	}})
+	if err != nil {
+		return "", fmt.Errorf("seed invitee auth token: %w", err)
+	}
+	return tok.Token, nil
+}
+
+// seedUser creates u, built by user.New, as an active user shown by its
+// full name, under a fixed id and (when not 0) a fixed number.
+func seedUser(ctx context.Context, p *platform.Platform, id string, number int64, u *user.User) error {
+	u.ID = id // fixed, so the files in events/ can name it
+	if number != 0 {
+		u.Number = number
+	}
+	u.DisplayName = u.FirstName + " " + u.LastName
+	u.Active = true
+	if err := p.Table.CreateUser(ctx, u); err != nil {
+		return fmt.Errorf("seed user %s in %s: %w", u.Username, u.TenantID, err)
+	}
+	return nil
+}

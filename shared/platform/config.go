@@ -1,0 +1,108 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"roster/shared/web"
+)
+
+// Env names the variables every function reads. template.yaml must set each
+// of them on every function (a test checks).
+var Env = []string{"TABLE_NAME", "SECRET_ID", "LOG_LEVEL"}
+
+// Config is a function's configuration.
+type Config struct {
+	TableName string // the Roster table
+	SecretID  string // ARN or name of the key-material secret
+	LogLevel  string // debug, info, warn or error
+}
+
+// ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required, and so
+// is every name in required (a variable only one function reads).
+func ConfigFromEnv(getenv func(string) string, required ...string) (Config, error) {
+	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL")}
+	var missing []string
+	for _, name := range append([]string{"TABLE_NAME", "SECRET_ID"}, required...) {
+		if getenv(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	return c, nil
+}
+
+// AWSFromEnv builds the SDK configuration from the variables Lambda sets
+// (region and the execution role's credentials) and AWS_ENDPOINT_URL, which
+// is how the local stack points functions at its emulators. The SDK's
+// config.LoadDefaultConfig would also do this, but it links the SSO, STS
+// and instance-metadata clients a Lambda function never uses, about 2 MB of
+// the binary budget.
+func AWSFromEnv(getenv func(string) string) aws.Config {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	cfg := aws.Config{
+		Region: region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"))),
+		RetryMaxAttempts: 3,
+	}
+	if url := getenv("AWS_ENDPOINT_URL"); url != "" {
+		cfg.BaseEndpoint = aws.String(url)
+	}
+	return cfg
+}
+
+// Function is a Lambda function at the start of its init phase: its
+// configuration, read and checked, and what builds its platform. Nothing in
+// it has made a network call yet.
+type Function struct {
+	Name   string              // for logs: "users", "authorizer"
+	Config Config              // checked: TABLE_NAME and SECRET_ID are set
+	AWS    aws.Config          // the SDK configuration the clients are built from
+	Log    *slog.Logger        // JSON, at Config.LogLevel
+	Getenv func(string) string // the function's environment, for what only it reads
+	// Load builds the platform: New over Config and AWS. A test replaces
+	// it to fail a start on purpose.
+	Load func(ctx context.Context) (*Platform, error)
+}
+
+// Configure reads a function's configuration from getenv: [Config], the
+// SDK configuration ([AWSFromEnv]) and each variable in required, which
+// must be set too. Logs go to logOut.
+func Configure(name string, getenv func(string) string, logOut io.Writer, required ...string) (Function, error) {
+	cfg, err := ConfigFromEnv(getenv, required...)
+	if err != nil {
+		return Function{}, fmt.Errorf("%s: %w", name, err)
+	}
+	awsCfg, log := AWSFromEnv(getenv), web.NewLogger(logOut, cfg.LogLevel)
+	return Function{Name: name, Config: cfg, AWS: awsCfg, Log: log, Getenv: getenv,
+		Load: func(ctx context.Context) (*Platform, error) { return New(ctx, cfg, awsCfg, log) }}, nil
+}
+
+// MustConfigure is [Configure] over the process environment, logging to
+// stdout. A configuration error cannot mend itself on a retry, so it ends
+// the process with status 1 before it polls for an event, and the
+// deployment fails visibly instead of answering 503 forever.
+func MustConfigure(name string, required ...string) Function {
+	f, err := Configure(name, os.Getenv, os.Stdout, required...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return f
+}

@@ -1,0 +1,67 @@
+package platform
+
+import (
+	"net/http"
+
+	"roster/shared/accessusers"
+	"roster/shared/account"
+	"roster/shared/auth"
+	"roster/shared/identity"
+	"roster/shared/lambdahttp"
+	"roster/shared/provision"
+	"roster/shared/userinfo"
+	"roster/shared/users"
+	"roster/shared/web"
+)
+
+// What each function serves, filled from the platform. authn establishes
+// the caller: auth.FromGateway in Lambda (the authorizer verified it),
+// auth.InProcess(p.Authenticator, ...) locally and in tests.
+
+// Account is the Account group: the sign-in service, and the public keys of
+// the token signers for the JWKS route.
+func (p *Platform) Account(authn auth.Middleware) http.Handler {
+	jwks := p.JWKS
+	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
+}
+
+// Users is the Users group over the directory.
+func (p *Platform) Users(authn auth.Middleware) http.Handler {
+	return users.Handler(users.Deps{Service: p.Directory}, p.Log, authn)
+}
+
+// Identity is the Identity group over the directory; the table answers
+// tenant lookups.
+func (p *Platform) Identity(authn auth.Middleware) http.Handler {
+	return identity.Handler(identity.Deps{Directory: p.Directory, Tenants: p.Table}, p.Log, authn)
+}
+
+// AccessUsers is the Access User group over the directory, with the
+// table's login profiles.
+func (p *Platform) AccessUsers(authn auth.Middleware) http.Handler {
+	return accessusers.Handler(accessusers.Deps{Directory: p.Directory, Profiles: p.Table}, p.Log, authn)
+}
+
+// UserInfo is the UserInfo group over the directory, which seals stored
+// access tokens with the field key.
+func (p *Platform) UserInfo(authn auth.Middleware) http.Handler {
+	return userinfo.Handler(userinfo.Deps{Directory: p.Directory}, p.Log, authn)
+}
+
+// Provisioning is the processor of the provisioning queue over the table;
+// new owners' invitations go to notifier.
+func (p *Platform) Provisioning(notifier provision.Notifier) (*provision.Processor, error) {
+	return provision.New(p.Table, p.Keys.Pepper, provision.Options{Notifier: notifier})
+}
+
+// HTTPHandler is the Lambda handler of an HTTP function: it prepares the
+// function's group (Prepare: built now, in the init phase), with the caller
+// the principal the Lambda authorizer verified (auth.FromGateway). While no
+// build has succeeded, each event is answered 503 in the group's own error
+// shape, errw (lambdahttp.Serve).
+func HTTPHandler(fn Function, group func(p *Platform, authn auth.Middleware) http.Handler, errw web.ErrorWriter) lambdahttp.Handler {
+	ready := Prepare(fn, func(p *Platform) (lambdahttp.Handler, error) {
+		return lambdahttp.New(group(p, auth.FromGateway)), nil
+	})
+	return lambdahttp.Serve(ready.Get, errw, fn.Log)
+}

@@ -1,0 +1,154 @@
+package user
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"roster/shared/check"
+	"roster/shared/fault"
+)
+
+// The rules of a user's fields, written once. Every entry point that takes
+// a user's fields (the five dialects, sign-in, provisioning, the directory)
+// checks them here; a dialect passes the name its callers give the field
+// ("userName", "user.username") and, where it documents its own shape,
+// maps the problems into it. The words come from package check, so a rule
+// reads the same on every route.
+
+// Limits of a user's fields.
+const (
+	MaxUsername     = 128            // characters of a username or userCode
+	MaxEmail        = check.MaxEmail // bytes of an email address (RFC 5321)
+	MaxName         = 100            // characters of a first, last or display name
+	MaxLDAPUserName = 256            // characters of a directory (LDAP/AD) user name
+	MaxMobile       = 32             // characters of a phone number as given
+	MaxStoreID      = 64             // characters of a default store id
+)
+
+// Messages of the rules that are the user's own; the general ones
+// (required, length, control characters) are package check's.
+const (
+	msgUsername = "must not contain spaces or control characters"
+	msgMobile   = "must be a phone number such as +47 912 34 567"
+	msgLanguage = "must be an ISO 639-1 code: two lower-case letters such as en"
+	msgStoreID  = "must contain only letters, digits, - and _ (pattern ^[A-Za-z0-9-_]+)"
+)
+
+// CheckUsername checks a login name: required (not blank), at most
+// [MaxUsername] characters, valid UTF-8 of printable characters other
+// than white space: no control or format characters (U+200B, U+00AD), so
+// two names cannot differ only in invisible ways.
+func CheckUsername(field, v string) []fault.FieldError {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return check.Missing(field)
+	case utf8.RuneCountInString(v) > MaxUsername:
+		return check.Length(field, v, MaxUsername)
+	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
+		return problem(field, msgUsername)
+	}
+	return nil
+}
+
+// CheckEmail checks a required email address exactly as given: at most
+// [MaxEmail] bytes, one plain address with a dotted domain. A caller that
+// tolerates white space around an address trims it first, as
+// [NormalizeEmail] does.
+func CheckEmail(field, v string) []fault.FieldError {
+	return check.Email(field, v)
+}
+
+// CheckOptionalEmail checks an email address that may be left out: empty
+// or blank passes, anything else must be an address once trimmed.
+func CheckOptionalEmail(field, v string) []fault.FieldError {
+	if v = strings.TrimSpace(v); v == "" {
+		return nil
+	}
+	return CheckEmail(field, v)
+}
+
+// CheckName checks a first, last or display name: at most [MaxName]
+// characters without control characters, and not blank when required.
+func CheckName(field, v string, required bool) []fault.FieldError {
+	return check.Text(field, v, MaxName, required)
+}
+
+// CheckLDAPUserName checks a directory user name; empty means none.
+func CheckLDAPUserName(field, v string) []fault.FieldError {
+	return check.Text(field, v, MaxLDAPUserName, false)
+}
+
+// CheckRole checks a role id against the built-in roles.
+func CheckRole(field, v string) []fault.FieldError {
+	return check.Role(field, v)
+}
+
+// CheckMobile checks a phone number as people write it: digits with an
+// optional leading +, and spaces, dots, dashes or parentheses between them;
+// 3 to 15 digits (the E.164 maximum), at most [MaxMobile] characters.
+// Empty clears the number.
+func CheckMobile(field, v string) []fault.FieldError {
+	if v == "" {
+		return nil
+	}
+	if len(v) > MaxMobile { // every character it may hold is one byte
+		return check.TooLong(field, MaxMobile)
+	}
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case '0' <= c && c <= '9':
+			digits++
+		case c == '+' && i == 0:
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return problem(field, msgMobile)
+		}
+	}
+	if digits < 3 || digits > 15 {
+		return problem(field, msgMobile)
+	}
+	return nil
+}
+
+// CheckLanguage checks a language code: one of the ISO 639-1 codes, in
+// lower case.
+func CheckLanguage(field, v string) []fault.FieldError {
+	if ValidLanguage(v) {
+		return nil
+	}
+	return problem(field, msgLanguage)
+}
+
+// CheckStoreID checks a default store id against ^[A-Za-z0-9-_]+, at most
+// [MaxStoreID] characters; empty clears it.
+func CheckStoreID(field, v string) []fault.FieldError {
+	if v == "" {
+		return nil
+	}
+	return check.ID(field, v, MaxStoreID, "-_", msgStoreID)
+}
+
+// ValidLanguage reports whether code is an ISO 639-1 language code, in
+// lower case.
+func ValidLanguage(code string) bool {
+	if len(code) != 2 {
+		return false
+	}
+	return strings.Contains(iso6391, code+" ")
+}
+
+// iso6391 is the set of ISO 639-1 two-letter language codes (the 183
+// current ones), each followed by a space; a constant, so no package
+// state is built at start.
+const iso6391 = "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy " +
+	"da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz " +
+	"ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv " +
+	"mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu " +
+	"rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty " +
+	"ug uk ur uz ve vi vo wa wo xh yi yo za zh zu "
+
+func problem(field, msg string) []fault.FieldError {
+	return []fault.FieldError{{Field: field, Message: msg}}
+}
