@@ -74,9 +74,12 @@ $(HOST_DIR)/$(1)/bootstrap:
 endef
 $(foreach id,$(FUNCTION_IDS),$(eval $(call function_rules,$(id))))
 
+# `make run RUN_FLAGS=-data=.roster/data` keeps the table across restarts.
+RUN_FLAGS ?=
+
 .PHONY: run
-run: tools ## Run the whole API on http://127.0.0.1:3000 with a local backend; reference at /docs/
-	$(GO) run ./cmd/local
+run: tools ## Run the whole API on http://127.0.0.1:3000, table in an isolated DynamoDB Local; reference at /docs/
+	./scripts/run.sh $(RUN_FLAGS)
 
 .PHONY: send-event
 send-event: ## Send a provisioning event to the queue `make run` consumes: make send-event EVENT=events/provisioning-user-upsert.json

@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 
 	"roster"
 	"roster/cmd/internal/devstack"
+	"roster/cmd/internal/dynamolocal"
 	"roster/shared/catalog"
 	"roster/shared/provision"
 	"roster/shared/samtemplate"
@@ -32,6 +35,8 @@ import (
 )
 
 func main() {
+	// The same binary relays DynamoDB Local's socket inside its namespace.
+	dynamolocal.RunIfNamespaced()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -46,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tplPath := fs.String("template", "template.yaml", "SAM template to route by")
 	demoPath := fs.String("demo-file", ".roster/demo.json", "where to write the demo credentials")
 	motoURL := fs.String("moto", "", "use this running moto_server instead of starting one")
+	dynamoURL := fs.String("dynamodb", "", "keep the table in this running DynamoDB Local instead of starting one")
+	dataDir := fs.String("data", "", "keep the table, its key material and the demo credentials in this folder across restarts (default: fresh each start)")
 	redocPath := fs.String("redoc", defaultRedocBundle, "Redoc's standalone bundle, for the reference page at /docs/")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,7 +61,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The stack's platform is the graph each function builds in Lambda;
 	// here one serves them all, as one container per function would.
-	stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *tplPath, Log: log})
+	state := filepath.Join(filepath.Dir(*demoPath), "local")
+	if *dataDir != "" {
+		state = *dataDir
+	}
+	tbl, err := startTable(ctx, *dynamoURL, state, *dataDir != "", os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer tbl.close()
+	motoLog, err := openLog(filepath.Join(filepath.Dir(*demoPath), "moto.log"))
+	if err != nil {
+		return err
+	}
+	defer motoLog.Close()
+	stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *tplPath, Log: log,
+		Table: tbl.opts, DataDir: *dataDir, Logs: motoLog})
 	if err != nil {
 		return err
 	}
@@ -83,7 +105,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := devstack.WriteDemo(*demoPath, demo); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, `Roster is listening on %[1]s (backend: moto_server at %[2]s)
+	fmt.Fprintf(stdout, `Roster is listening on %[1]s
+  table:            %[9]s
+  Secrets Manager,
+  SQS:              moto_server at %[2]s
+  logs:             this terminal (requests), %[10]s
 Demo tenant %[3]q; every demo credential is in %[4]s.
 
   # UserInfo, with the tenant API key
@@ -101,7 +127,8 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
 API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
 
 Press Ctrl-C to stop.
-`, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken)
+`, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
+		tbl.where, logPaths(tbl.logs, motoLog.Name()))
 
 	srv := &http.Server{Handler: withReference(mux, roster.OpenAPI, *redocPath), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
@@ -126,4 +153,23 @@ Press Ctrl-C to stop.
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openLog opens a log file afresh, creating its folder.
+func openLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+}
+
+// logPaths lists the log files the banner names.
+func logPaths(paths ...string) string {
+	var out []string
+	for _, p := range paths {
+		if p != "" {
+			out = append(out, relative(p))
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -65,8 +65,10 @@ type Platform struct {
 
 // New builds the platform from an AWS configuration: the Secrets Manager
 // client reads the key material (the one network call of a start), the
-// DynamoDB client backs the table, and [Assemble] does the rest.
-func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger) (*Platform, error) {
+// DynamoDB client backs the table, and [Assemble] does the rest. table
+// adjusts the DynamoDB client alone (the local stack's table is reached
+// through a socket of its own).
+func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger, table ...func(*dynamodb.Options)) (*Platform, error) {
 	cache, err := secrets.NewCache(awsCfg)
 	if err != nil {
 		return nil, fmt.Errorf("secrets cache: %w", err)
@@ -75,7 +77,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("load key material: %w", err)
 	}
-	db := dynamodb.NewFromConfig(awsCfg, store.CountUsage)
+	db := dynamodb.NewFromConfig(awsCfg, append([]func(*dynamodb.Options){store.CountUsage}, table...)...)
 	return Assemble(cfg, log, store.New(db, cfg.TableName), keys)
 }
 

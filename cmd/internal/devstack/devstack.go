@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,6 +77,15 @@ type Options struct {
 	MotoURL  string    // use a running moto_server instead of starting one
 	Template string    // path of template.yaml
 	Logs     io.Writer // moto_server's output; nil discards it
+	// Table, when set, adjusts the DynamoDB client of the table alone: the
+	// local server points it at DynamoDB Local. Unset, the table lives in
+	// moto_server beside everything else.
+	Table func(*dynamodb.Options)
+	// DataDir, when set, keeps what a persistent table needs across
+	// restarts: the key material its hashes and sealed secrets depend on,
+	// and the demo credentials. A table that already exists is then kept
+	// as it is and not seeded again.
+	DataDir string
 	// Log is the log of the stack's platform (what the local server
 	// serves with); nil discards it.
 	Log *slog.Logger
@@ -113,7 +123,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	s.AWS = cfg
 	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info"}
-	if err := s.provision(ctx, opts.Template, opts.Log); err != nil {
+	if err := s.provision(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -182,6 +192,8 @@ func (s *Stack) startMoto(ctx context.Context, logs io.Writer) error {
 		logs = io.Discard
 	}
 	cmd.Stdout, cmd.Stderr = logs, logs
+	// The kernel ends moto_server when this process dies, however it dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start moto_server: %w", err)
 	}
@@ -211,27 +223,99 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// provision creates the table and secret and seeds the demo tenant.
-func (s *Stack) provision(ctx context.Context, templatePath string, log *slog.Logger) error {
-	db := dynamodb.NewFromConfig(s.AWS)
-	if err := CreateTable(ctx, db, templatePath, s.Config.TableName); err != nil {
+// provision creates the table and secret and seeds the demo tenant; with
+// a DataDir and a table kept from an earlier run, it reuses both as they
+// are.
+func (s *Stack) provision(ctx context.Context, opts Options) error {
+	var tableOpts []func(*dynamodb.Options)
+	if opts.Table != nil {
+		tableOpts = append(tableOpts, opts.Table)
+	}
+	db := dynamodb.NewFromConfig(s.AWS, tableOpts...)
+	kept := false
+	if opts.DataDir != "" {
+		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.Config.TableName)})
+		kept = err == nil
+	}
+	if !kept {
+		if err := CreateTable(ctx, db, opts.Template, s.Config.TableName); err != nil {
+			return err
+		}
+	}
+	secret, err := keyMaterial(opts.DataDir)
+	if err != nil {
 		return err
 	}
 	sm := secretsmanager.NewFromConfig(s.AWS)
-	_, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
-		Name: aws.String(s.Config.SecretID), SecretString: aws.String(secrets.SecretString(secrets.NewMasterKey())),
-	})
+	_, err = sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(s.Config.SecretID), SecretString: aws.String(secret)})
 	if err != nil {
 		return fmt.Errorf("create secret: %w", err)
 	}
+	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	p, err := platform.New(ctx, s.Config, s.AWS, log)
+	p, err := platform.New(ctx, s.Config, s.AWS, log, tableOpts...)
 	if err != nil {
 		return err
 	}
 	s.Platform = p
+	if kept {
+		if s.Demo, err = readDemo(filepath.Join(opts.DataDir, "demo.json")); err != nil {
+			return fmt.Errorf("table kept in %s, but %w", opts.DataDir, err)
+		}
+		s.DemoKey = s.Demo.APIKey
+	} else if err := s.seed(ctx, p); err != nil {
+		return err
+	}
+	if err := s.createQueues(ctx); err != nil {
+		return err
+	}
+	s.Demo.ProvisioningQueueURL, s.Demo.NotificationsQueueURL = s.ProvisioningQueueURL, s.NotificationsQueueURL
+	if opts.DataDir != "" {
+		return WriteDemo(filepath.Join(opts.DataDir, "demo.json"), s.Demo)
+	}
+	return nil
+}
+
+// keyMaterial returns the secret's value: new each time, or, with a
+// DataDir, the one kept there (created on first use, readable by its
+// owner alone), since a kept table's hashes and sealed secrets need it.
+func keyMaterial(dataDir string) (string, error) {
+	if dataDir == "" {
+		return secrets.SecretString(secrets.NewMasterKey()), nil
+	}
+	path := filepath.Join(dataDir, "key-material.json")
+	if b, err := os.ReadFile(path); err == nil {
+		return string(b), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read key material: %w", err)
+	}
+	secret := secrets.SecretString(secrets.NewMasterKey())
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
+		return "", fmt.Errorf("keep key material: %w", err)
+	}
+	return secret, nil
+}
+
+// readDemo reads the demo credentials an earlier run kept.
+func readDemo(path string) (Demo, error) {
+	var d Demo
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return d, fmt.Errorf("its demo credentials are not: %w", err)
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		return d, fmt.Errorf("its demo credentials are unreadable: %w", err)
+	}
+	return d, nil
+}
+
+// seed writes the demo tenant and its people.
+func (s *Stack) seed(ctx context.Context, p *platform.Platform) error {
 	key, err := SeedTenant(ctx, p, DemoTenant, DemoKeyID, DemoKeySecret)
 	if err != nil {
 		return err
@@ -242,10 +326,6 @@ func (s *Stack) provision(ctx context.Context, templatePath string, log *slog.Lo
 		return err
 	}
 	s.Demo.TenantID, s.Demo.APIKey = DemoTenant, key
-	if err := s.createQueues(ctx); err != nil {
-		return err
-	}
-	s.Demo.ProvisioningQueueURL, s.Demo.NotificationsQueueURL = s.ProvisioningQueueURL, s.NotificationsQueueURL
 	return nil
 }
 
