@@ -231,6 +231,8 @@ func TestAccessUsersAddRefusesBadInputNamingTheField(t *testing.T) {
 		{"not an email", `{"username":"ada","active":true,"email":"ada@"}`, 40001, "email"},
 		{"authId of no profile", `{"username":"ada","active":true,"authId":7}`, 40002, "authId"},
 		{"not JSON", `{"username":`, 40001, "body"},
+		{"active twice", `{"username":"ada","active":false,"active":true}`, 40001, "active"},
+		{"first name not UTF-8", "{\"username\":\"ada\",\"firstName\":\"\xff\xfe\",\"active\":true}", 40001, "firstName"},
 		{"null", `null`, 40001, "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

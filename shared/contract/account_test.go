@@ -159,6 +159,8 @@ func TestAccountLoginRefusesBadInputNamingTheField(t *testing.T) {
 		{"not an object", `["ada","x"]`, "body"},
 		{"null", `null`, "body"},
 		{"two values", `{"userCode":"ada","password":"x"} {}`, "body"},
+		{"user code twice", `{"userCode":"ada","password":"x","userCode":"bob"}`, "userCode"},
+		{"user code not UTF-8", "{\"userCode\":\"ad\xff\",\"password\":\"x\"}", "userCode"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := a.Do(t, Request{Method: "POST", Path: "/account", Credential: p.DeviceToken, Body: tc.body}, http.StatusBadRequest)

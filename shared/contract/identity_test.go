@@ -159,6 +159,8 @@ func TestIdentityRefusesBadInputWithTheValidationProblem(t *testing.T) {
 		{"a body that is not JSON", "PUT", base + "/User/" + id, `{"name":`, nil, "", "$"},
 		{"an empty body", "PUT", base + "/User/" + id, ` `, nil, "", "$"},
 		{"a blank name", "PUT", base + "/User/" + id, `{"name":"  "}`, nil, "", "name"},
+		{"a member twice", "PUT", base + "/User/" + id, `{"name":"Hermione","name":"Granger"}`, nil, "", "name"},
+		{"a name not UTF-8", "PUT", base + "/User/" + id, "{\"name\":\"\xff\xfe\"}", nil, "", "name"},
 		{"a bad email", "PUT", base + "/User/" + id, `{"email":"hermione"}`, nil, "", "email"},
 		{"a group in both lists", "PUT", base + "/User/" + id, `{"groupIDsToAdd":["` + group + `"],"groupIDsToRemove":["` + group + `"]}`, nil, "", "groupIDsToRemove"},
 		{"a group listed twice", "PUT", base + "/User/" + id, `{"groupIDsToAdd":["` + group + `","` + group + `"]}`, nil, "", "groupIDsToAdd"},

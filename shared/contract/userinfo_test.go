@@ -283,3 +283,20 @@ func TestUserInfoRegisterNewUserNeedsAUserNameWhenTheEmailIsTooLongForOne(t *tes
 		t.Errorf("registered %v", u)
 	}
 }
+
+func TestUserInfoRefusesMembersTwiceAndTextNotUTF8NamingTheField(t *testing.T) {
+	a := newAPI(t)
+	for _, tc := range []struct{ name, body, field string }{
+		{"email twice", `{"userEmail":"ada@example.com","firstName":"Ada","lastName":"Lovelace","userEmail":"eve@example.com"}`, "userEmail"},
+		{"first name not UTF-8", "{\"userEmail\":\"ada@example.com\",\"firstName\":\"\xff\xfe\",\"lastName\":\"Lovelace\"}", "firstName"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := a.Count(t)
+			res := a.Do(t, Request{Method: "POST", Path: "/UserInfo/RegisterNewUser", Credential: a.APIKey, Body: tc.body}, http.StatusBadRequest)
+			userInfoNames(t, res, tc.field)
+			if a.Count(t) != before {
+				t.Error("a refused call wrote to the table")
+			}
+		})
+	}
+}

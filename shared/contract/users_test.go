@@ -196,6 +196,8 @@ func TestUsersRefuseBadInputNamingTheFieldWithoutWriting(t *testing.T) {
 		{"create with an email too long to be the user name", "POST", "/users", `{"email":"` + long + `","firstName":"A","lastName":"B"}`, nil, "email"},
 		{"create with a user name holding a space", "POST", "/users", `{"email":"a@example.com","userName":"a b","firstName":"A","lastName":"B"}`, nil, "userName"},
 		{"create with a body that is not JSON", "POST", "/users", `{"email":`, nil, "body"},
+		{"create with email twice", "POST", "/users", `{"email":"a@example.com","firstName":"A","lastName":"B","email":"b@example.com"}`, nil, "email"},
+		{"create with a first name not UTF-8", "POST", "/users", "{\"email\":\"a@example.com\",\"firstName\":\"\xff\xfe\",\"lastName\":\"B\"}", nil, "firstName"},
 		{"list with a limit of 0", "GET", "/users?limit=0", "", nil, "limit"},
 		{"list with limit twice", "GET", "/users?limit=1&limit=2", "", nil, "limit"},
 		{"list with an unknown parameter", "GET", "/users?page=2", "", nil, "page"},

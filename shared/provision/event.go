@@ -21,6 +21,7 @@ import (
 	"roster/shared/fault"
 	"roster/shared/tenant"
 	"roster/shared/user"
+	"roster/shared/web"
 )
 
 // The event types.
@@ -265,7 +266,8 @@ func strict(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return fault.New(fault.Invalid, "The event has data after its JSON object.")
 	}
-	return nil
+	// A member twice or text that is not UTF-8, as every request body.
+	return web.WellFormed(body)
 }
 
 // problems collects field problems in the order found.

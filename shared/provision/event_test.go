@@ -50,6 +50,8 @@ func TestDecodeRefusesWhatCanNeverApply(t *testing.T) {
 		"missing active":    {`{"type":"user.upsert","version":1,` + ok + `,"externalId":"x","user":{"username":"ada"}}`, "user.active"},
 		"bad role":          {`{"type":"user.upsert","version":1,` + ok + `,"externalId":"x","user":{"username":"ada","active":true,"role":"god"}}`, "user.role"},
 		"trailing data":     {`{"type":"user.delete","version":1,` + ok + `,"externalId":"x"} {}`, ""},
+		"member twice":      {`{"type":"user.upsert","version":1,` + ok + `,"externalId":"x","user":{"username":"ada","active":true,"active":false}}`, "user.active"},
+		"invalid UTF-8":     {`{"type":"user.upsert","version":1,` + ok + `,"externalId":"x","user":{"username":"ada","firstName":"` + "\xff\xfe" + `","active":true}}`, "user.firstName"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := provision.Decode([]byte(tc.body))

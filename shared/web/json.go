@@ -15,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"roster/shared/fault"
 )
@@ -50,13 +53,19 @@ func DecodeValid[T Validator](r *http.Request, maxBytes int64) (T, error) {
 //     with no charset or utf-8; anything else, including a missing
 //     Content-Type, is Unsupported (415). Requiring it keeps cross-site
 //     "simple" requests out and costs API clients nothing.
+//
 //   - A Content-Encoding other than identity is Unsupported.
+//
 //   - A body over maxBytes (DefaultMaxBytes when ≤ 0) is TooLarge (413).
+//
 //   - Unknown fields, values of the wrong JSON type or out of range,
 //     malformed JSON, an empty body, a top-level null and data after the
 //     value are Invalid (400).
 //
-// Duplicate keys are not detected: the last one wins. Errors returned by
+//   - A member named twice in one object, or a string that is not valid
+//     UTF-8, is Invalid, naming the member ([WellFormed]).
+//
+// Errors returned by
 // a field type's own UnmarshalJSON or UnmarshalText name only "body", so
 // request types should prefer plain strings checked in Valid.
 func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
@@ -96,7 +105,64 @@ func Decode[T any](r *http.Request, maxBytes int64) (T, error) {
 	if err := exactKeys[T](body); err != nil {
 		return zero, err
 	}
+	if err := WellFormed(body); err != nil {
+		return zero, err
+	}
 	return *p, nil
+}
+
+// WellFormed refuses what encoding/json lets through without a word: a
+// member named twice in one object (the last would win, so a validator in
+// front of Roster and Roster itself could read different values) and text
+// that is not valid UTF-8 (it would be stored as U+FFFD). body must be one
+// JSON value encoding/json has accepted. The JSON v2 tokenizer (jsontext)
+// refuses both by default and says where, so the error names the member.
+func WellFormed(body []byte) error {
+	t := tokenizers.Get().(*tokenizer)
+	defer func() { t.src.Reset(nil); tokenizers.Put(t) }() // hold no body in the pool
+	t.src.Reset(body)
+	t.dec.Reset(&t.src)
+	dec := &t.dec
+	for {
+		err := dec.SkipValue()
+		if err == nil || errors.Is(err, io.EOF) {
+			return nil
+		}
+		var se *jsontext.SyntacticError
+		if !errors.As(err, &se) {
+			return nil // not the tokenizer's to judge: encoding/json has
+		}
+		field := memberPath(se.JSONPointer)
+		switch {
+		case errors.Is(se.Err, jsontext.ErrDuplicateName):
+			return fault.InvalidField(field, "is given more than once; send each member once")
+		case !utf8.Valid(body):
+			return fault.InvalidField(field, "must be valid UTF-8 text")
+		}
+		return nil
+	}
+}
+
+// tokenizer is a reusable jsontext decoder with its reader; a pool keeps
+// the check from allocating one per request.
+type tokenizer struct {
+	src bytes.Reader
+	dec jsontext.Decoder
+}
+
+var tokenizers = sync.Pool{New: func() any { return new(tokenizer) }}
+
+// memberPath turns a JSON pointer into the dotted name the other decoding
+// errors use ("azure.applicationKey", "groups.0"), or "body" for the top.
+func memberPath(p jsontext.Pointer) string {
+	var parts []string
+	for tok := range p.Tokens() {
+		parts = append(parts, tok)
+	}
+	if len(parts) == 0 {
+		return "body"
+	}
+	return strings.Join(parts, ".")
 }
 
 // readAll is io.ReadAll sized by the request's Content-Length, when it

@@ -40,13 +40,13 @@ func jsonRequest(body string) *http.Request {
 
 func TestDecodeAcceptsStrictJSON(t *testing.T) {
 	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8", "application/merge-patch+json"} {
-		r := jsonRequest(`{"name":"Ada","age":36,"tags":["a"],"address":{"zip":"1"}}` + "\n  ")
+		r := jsonRequest(`{"name":"Adélaïde \u00e9","age":36,"tags":["a"],"address":{"zip":"1"}}` + "\n  ")
 		r.Header.Set("Content-Type", ct)
 		p, err := web.Decode[person](r, 1024)
 		if err != nil {
 			t.Fatalf("%s: %v", ct, err)
 		}
-		if p.Name != "Ada" || p.Age != 36 || p.Address.Zip != "1" || len(p.Tags) != 1 {
+		if p.Name != "Adélaïde é" || p.Age != 36 || p.Address.Zip != "1" || len(p.Tags) != 1 {
 			t.Errorf("%s: decoded %+v", ct, p)
 		}
 	}
@@ -88,6 +88,11 @@ func TestDecodeRejectsBadInputNamingTheField(t *testing.T) {
 		{name: "trailing value", body: `{"name":"a"}{"name":"b"}`, code: fault.Invalid, field: "body", msgSubstr: "data after it"},
 		{name: "trailing garbage", body: `{} x`, code: fault.Invalid, field: "body", msgSubstr: "data after it"},
 		{name: "top-level null", body: `null`, code: fault.Invalid, field: "body", msgSubstr: "null"},
+		{name: "member twice", body: `{"name":"a","name":"b"}`, code: fault.Invalid, field: "name", msgSubstr: "more than once"},
+		{name: "member twice, once escaped", body: `{"name":"a","n\u0061me":"b"}`, code: fault.Invalid, field: "name", msgSubstr: "more than once"},
+		{name: "nested member twice", body: `{"address":{"zip":"","zip":""}}`, code: fault.Invalid, field: "address.zip", msgSubstr: "more than once"},
+		{name: "invalid UTF-8", body: "{\"name\":\"\xff\xfe\"}", code: fault.Invalid, field: "name", msgSubstr: "UTF-8"},
+		{name: "invalid UTF-8 in an array", body: "{\"tags\":[\"a\",\"\xc3\"]}", code: fault.Invalid, field: "tags.1", msgSubstr: "UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
