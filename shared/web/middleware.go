@@ -65,6 +65,7 @@ func Middleware(next http.Handler, log *slog.Logger, errw ErrorWriter) http.Hand
 		st := &state{Context: r.Context(), id: id, base: log, pc: pcs[0], rec: recorder{ResponseWriter: w}}
 		st.idHeader[0] = id
 		w.Header()[RequestIDHeader] = st.idHeader[:] // Header().Set, without allocating the value slice
+		secure(w.Header())
 		st.attrs = append(st.buf[:0], slog.String("request_id", id), slog.String("method", r.Method))
 		r = r.WithContext(st)
 		rec := &st.rec
@@ -79,6 +80,7 @@ func Middleware(next http.Handler, log *slog.Logger, errw ErrorWriter) http.Hand
 					slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
 				if !rec.wrote {
 					clearHeaders(rec.Header())
+					secure(rec.Header())
 					errw(rec, r, &fault.Error{Code: fault.Internal, Message: internalMessage, Err: &panicError{v}})
 				}
 			}
@@ -86,6 +88,32 @@ func Middleware(next http.Handler, log *slog.Logger, errw ErrorWriter) http.Hand
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// The headers every answer carries, whatever wrote it (a success, a
+// dialect's error, a panic's 500), as OWASP's REST guidance lists them for
+// an API: no MIME sniffing, no framing, no content of its own to run, no
+// referrer, and no cache keeping an answer that may name a person. A
+// handler may set a header again after this (the public JWKS is
+// cacheable). The value slices are shared and never changed in place:
+// Header().Set replaces a slice, and Add grows a one-element one into a
+// new array.
+var securityHeaders = [...]struct {
+	name  string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Cache-Control", []string{"no-store"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+}
+
+// secure puts the security headers on h without allocating.
+func secure(h http.Header) {
+	for _, sh := range securityHeaders {
+		h[sh.name] = sh.value
+	}
 }
 
 // validRequestID accepts ids that are safe to log and echo: letters,

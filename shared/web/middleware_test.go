@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -242,5 +243,47 @@ func TestInternalErrorLogCarriesRequestContext(t *testing.T) {
 	lines := logLines(t, &logs)
 	if lines[0]["level"] != "ERROR" || lines[0]["route"] != "GET /x" || lines[0]["request_id"] == nil || !strings.Contains(lines[0]["error"].(string), "deadline") {
 		t.Errorf("logs: %s", logs.String())
+	}
+}
+
+func TestMiddlewarePutsTheSecurityHeadersOnEveryAnswer(t *testing.T) {
+	want := map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"Cache-Control":           "no-store",
+		"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+		"X-Frame-Options":         "DENY",
+		"Referrer-Policy":         "no-referrer",
+	}
+	for name, h := range map[string]http.HandlerFunc{
+		"success": func(w http.ResponseWriter, r *http.Request) {
+			web.Encode(w, http.StatusCreated, map[string]string{"id": "1"})
+		},
+		"empty": func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) },
+		"error": func(w http.ResponseWriter, r *http.Request) {
+			web.WriteProblem(w, r, fault.New(fault.NotFound, "gone"))
+		},
+		"panic": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Frame-Options", "SAMEORIGIN") // cleared with the rest
+			panic("boom")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			web.Middleware(h, slog.New(slog.NewJSONHandler(io.Discard, nil)), nil).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+			for k, v := range want {
+				if got := w.Header().Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+		})
+	}
+	// A handler may relax one for a public answer.
+	w := httptest.NewRecorder()
+	web.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.WriteHeader(http.StatusOK)
+	}), slog.New(slog.NewJSONHandler(io.Discard, nil)), nil).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+	if got := w.Header().Get("Cache-Control"); got != "public, max-age=300" {
+		t.Errorf("Cache-Control = %q, want the handler's own", got)
 	}
 }

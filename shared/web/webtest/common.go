@@ -64,6 +64,11 @@ func CommonBehaviour(t *testing.T, g Group) {
 		if got := res.Header.Get(web.RequestIDHeader); got != commonRequestID {
 			t.Errorf("X-Request-Id %q, want the caller's %q", got, commonRequestID)
 		}
+		for name, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cache-Control": "no-store"} {
+			if got := res.Header.Get(name); got != want {
+				t.Errorf("%s %s: %s %q, want %q", method, target, name, got, want)
+			}
+		}
 		for _, s := range []string{commonToken, commonPassword} {
 			if strings.Contains(res.Logs, s) || strings.Contains(string(res.Body), s) {
 				t.Errorf("%.12s… in the answer or the log: %s\n%s", s, res.Body, res.Logs)
