@@ -115,7 +115,7 @@ bench: tools build build-host ## Measure the budgets: bootstrap and zip sizes, s
 
 # `make soak` settings: extra flags for cmd/load (`go run ./cmd/load -h`);
 # ROSTER_SOAK_DURATION and ROSTER_SOAK_CLIENTS set the length and the
-# client counts (default 3m at 8, then 32).
+# client counts (default 5m at 8, then 32).
 SOAK_FLAGS ?=
 
 .PHONY: soak

@@ -13,7 +13,7 @@
 # arguments go to cmd/load (`go run ./cmd/load -h` lists its flags).
 #
 # Environment:
-#   ROSTER_SOAK_DURATION  how long each run lasts (default 3m)
+#   ROSTER_SOAK_DURATION  how long each run lasts (default 5m)
 #   ROSTER_SOAK_CLIENTS   the client counts, in order (default "8 32")
 # Output: build/soak/report-<clients>.json (every figure and memory
 # sample), build/soak/server-<clients>.log (the server's own log).
@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 die() { printf 'soak: error: %s\n' "$*" >&2; exit 1; }
 
-duration=${ROSTER_SOAK_DURATION:-3m}
+duration=${ROSTER_SOAK_DURATION:-5m}
 read -r -a counts <<<"${ROSTER_SOAK_CLIENTS:-8 32}"
 ((${#counts[@]})) || die "ROSTER_SOAK_CLIENTS names no client count"
 for c in "${counts[@]}"; do

@@ -81,6 +81,7 @@ type options struct {
 	start, startLog                                 string
 	memRatio                                        float64
 	memMinMB                                        int64
+	memWarmup                                       time.Duration
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
@@ -112,6 +113,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.DurationVar(&o.startTimeout, "start-timeout", 2*time.Minute, "how long the started server may take to answer")
 	fs.DurationVar(&o.sample, "sample-every", time.Second, "how often memory is sampled")
 	fs.Float64Var(&o.memRatio, "mem-ratio", DefaultGrowthRule().Ratio, "memory growth rule: the last third's median over the first third's")
+	fs.DurationVar(&o.memWarmup, "mem-warmup", DefaultGrowthRule().MinWarmup, "memory growth rule: the shortest warm-up left out (it is at least 20% of the run)")
 	fs.Int64Var(&o.memMinMB, "mem-min-mb", DefaultGrowthRule().MinGrowth>>20, "memory growth rule: and at least this many MiB more")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -185,7 +187,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	rule := DefaultGrowthRule()
-	rule.Ratio, rule.MinGrowth = o.memRatio, o.memMinMB<<20
+	rule.Ratio, rule.MinGrowth, rule.MinWarmup = o.memRatio, o.memMinMB<<20, o.memWarmup
 	var names []string
 	if o.procNames != "" {
 		names = strings.Split(o.procNames, ",")

@@ -15,42 +15,72 @@ import (
 // GrowthRule decides whether a process's memory keeps growing over a run,
 // from its resident set size sampled at a steady pace:
 //
-//  1. the first Warmup share of the samples is left out: caches, pools and
-//     the JIT of an emulator fill up as load starts, and that is not a leak;
-//  2. what is left is cut in thirds, and the median of each outer third is
-//     taken (a median, so one garbage-collection peak or trough moves
-//     nothing);
+//  1. the warm-up is left out: the first Warmup share of the run, and at
+//     least MinWarmup. Caches, pools, a Go heap's first cycles and a JVM's
+//     heap sizing (DynamoDB Local grows for its first 20 seconds or so
+//     under load, then holds) fill up as load starts; that is not a leak;
+//  2. what is left is cut in thirds by sample, and the median of each
+//     outer third is taken (a median, so one garbage-collection peak or
+//     trough moves nothing);
 //  3. the memory grows when the last third's median exceeds the first
 //     third's by more than Ratio times AND by more than MinGrowth bytes.
 //     The ratio alone would flag a 20 MB process that reaches 30 MB; the
 //     bytes alone would flag a 4 GB JVM that breathes by 100 MB.
 //
 // With fewer than MinSamples samples after the warm-up the run is too short
-// to say, and the process is not judged.
+// to say, and the process is not judged: a 30-second run (`make test`)
+// judges errors only; the minutes of `make soak` judge memory too.
 type GrowthRule struct {
 	Warmup     float64
+	MinWarmup  time.Duration
 	Ratio      float64
 	MinGrowth  int64
 	MinSamples int
 }
 
-// DefaultGrowthRule: 20% warm-up, +25% and +64 MiB, at least 6 samples.
+// DefaultGrowthRule: a warm-up of 20% of the run and at least 30 s, then
+// +25% and +64 MiB, from at least 6 samples.
 func DefaultGrowthRule() GrowthRule {
-	return GrowthRule{Warmup: 0.2, Ratio: 1.25, MinGrowth: 64 << 20, MinSamples: 6}
+	return GrowthRule{Warmup: 0.2, MinWarmup: 30 * time.Second, Ratio: 1.25, MinGrowth: 64 << 20, MinSamples: 6}
 }
 
-// Judge applies the rule to a series of RSS samples in bytes, oldest
-// first. judged is false when there are too few samples; detail says what
-// was compared, for the report.
-func (g GrowthRule) Judge(rss []int64) (growing, judged bool, detail string) {
-	rest := rss[int(float64(len(rss))*g.Warmup):]
+// Judge applies the rule to a process's samples, oldest first. judged is
+// false when there are too few after the warm-up; detail says what was
+// compared, for the report.
+func (g GrowthRule) Judge(samples []MemSample) (growing, judged bool, detail string) {
+	if len(samples) == 0 {
+		return false, false, "no samples"
+	}
+	first := samples[0].AtMs
+	warm := max(int64(g.Warmup*float64(samples[len(samples)-1].AtMs-first)), g.MinWarmup.Milliseconds())
+	var rest []MemSample
+	for _, s := range samples {
+		if s.AtMs-first >= warm {
+			rest = append(rest, s)
+		}
+	}
 	if len(rest) < g.MinSamples {
-		return false, false, fmt.Sprintf("%d samples after warm-up, %d needed to judge", len(rest), g.MinSamples)
+		return false, false, fmt.Sprintf("%d samples after a warm-up of %s, %d needed to judge",
+			len(rest), time.Duration(warm)*time.Millisecond, g.MinSamples)
 	}
 	third := max(len(rest)/3, 1)
-	first, last := median(rest[:third]), median(rest[len(rest)-third:])
-	growing = float64(last) > g.Ratio*float64(first) && last-first > g.MinGrowth
-	return growing, true, fmt.Sprintf("median %s in the first third after warm-up, %s in the last", mib(first), mib(last))
+	head, tail := rest[:third], rest[len(rest)-third:]
+	a, c := medianRSS(head), medianRSS(tail)
+	growing = float64(c) > g.Ratio*float64(a) && c-a > g.MinGrowth
+	minutes := float64(tail[len(tail)/2].AtMs-head[len(head)/2].AtMs) / 60000
+	rate := ""
+	if minutes > 0 {
+		rate = fmt.Sprintf(" (%+.1f MiB a minute)", float64(c-a)/(1<<20)/minutes)
+	}
+	return growing, true, fmt.Sprintf("median %s in the first third after warm-up, %s in the last%s", mib(a), mib(c), rate)
+}
+
+func medianRSS(s []MemSample) int64 {
+	v := make([]int64, len(s))
+	for i, x := range s {
+		v[i] = x.RSS
+	}
+	return median(v)
 }
 
 func median(v []int64) int64 {

@@ -11,43 +11,53 @@ import (
 
 func TestGrowthRule(t *testing.T) {
 	const mb = 1 << 20
-	series := func(f func(i int) int64, n int) []int64 {
-		out := make([]int64, n)
+	// series samples f once a second for n seconds.
+	series := func(n int, f func(i int) int64) []MemSample {
+		out := make([]MemSample, n)
 		for i := range out {
-			out[i] = f(i)
+			out[i] = MemSample{AtMs: int64(i) * 1000, RSS: f(i)}
 		}
 		return out
 	}
+	// What DynamoDB Local did under 8 clients: its heap sized itself for
+	// 20 seconds, then held.
+	jvm := []int64{165, 179, 192, 201, 232, 255, 282, 289, 214, 223, 244, 251, 253, 257, 258, 283, 313, 356, 384, 385,
+		385, 386, 386, 383, 385, 385, 386, 386, 386, 386, 386, 386, 385, 386, 386, 386, 386, 387, 386, 386}
 	tests := []struct {
 		name            string
-		rss             []int64
+		samples         []MemSample
 		growing, judged bool
 	}{
-		{"flat", series(func(int) int64 { return 200 * mb }, 60), false, true},
-		{"a leak of 4 MiB a sample", series(func(i int) int64 { return 200*mb + int64(i)*4*mb }, 60), true, true},
-		// From 20 MB to 60 MB: three times larger but only 40 MiB more.
-		{"a small process that triples", series(func(i int) int64 { return 20*mb + int64(i)*mb*2/3 }, 60), false, true},
-		// From 4 GiB to 4.2 GiB: 200 MiB more, but 5%.
-		{"a large process that breathes", series(func(i int) int64 { return 4096*mb + int64(i%10)*40*mb }, 60), false, true},
-		{"growth during warm-up only", series(func(i int) int64 { return min(int64(i), 10) * 100 * mb }, 60), false, true},
-		{"one peak in the last third", series(func(i int) int64 {
+		{"flat", series(60, func(int) int64 { return 200 * mb }), false, true},
+		{"a leak of 4 MiB a second", series(120, func(i int) int64 { return 200*mb + int64(i)*4*mb }), true, true},
+		{"a leak of 4 MiB a second too short to tell from warm-up", series(60, func(i int) int64 { return 200*mb + int64(i)*4*mb }), false, true},
+		// From 40 MB to 60 MB after warm-up: half as much again, but 20 MiB.
+		{"a small process that grows by half", series(60, func(i int) int64 { return 20*mb + int64(i)*mb*2/3 }), false, true},
+		// 4 GiB give or take 200 MiB: 200 MiB is 5%.
+		{"a large process that breathes", series(60, func(i int) int64 { return 4096*mb + int64(i%10)*40*mb }), false, true},
+		{"growth during warm-up only", series(60, func(i int) int64 { return min(int64(i), 10) * 100 * mb }), false, true},
+		{"a JVM sizing its heap", series(len(jvm), func(i int) int64 { return jvm[i] * mb }), false, true},
+		// A ten-minute run: the warm-up is the first two minutes.
+		{"a long warm-up in a long run", series(600, func(i int) int64 { return min(int64(i), 100) * 10 * mb }), false, true},
+		{"one peak in the last third", series(60, func(i int) int64 {
 			if i == 55 {
 				return 4000 * mb
 			}
 			return 100 * mb
-		}, 60), false, true},
-		{"a step that stays", series(func(i int) int64 {
-			if i > 30 {
+		}), false, true},
+		{"a step that stays", series(60, func(i int) int64 {
+			if i > 40 {
 				return 400 * mb
 			}
 			return 100 * mb
-		}, 60), true, true},
-		{"too few samples", series(func(i int) int64 { return int64(i) * 1000 * mb }, 6), false, false},
-		{"just enough samples", series(func(i int) int64 { return int64(i) * 1000 * mb }, 7), true, true},
+		}), true, true},
+		{"too few samples after the warm-up", series(35, func(i int) int64 { return int64(i) * 1000 * mb }), false, false},
+		{"just enough samples", series(36, func(i int) int64 { return 100*mb + int64(max(i-30, 0))*100*mb }), true, true},
+		{"no samples", nil, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			growing, judged, detail := DefaultGrowthRule().Judge(tt.rss)
+			growing, judged, detail := DefaultGrowthRule().Judge(tt.samples)
 			if growing != tt.growing || judged != tt.judged {
 				t.Errorf("growing %v judged %v (%s), want %v %v", growing, judged, detail, tt.growing, tt.judged)
 			}

@@ -59,8 +59,8 @@ func buildReport(o options, t *Target, mix Mix, leftOut []string, rec *Recorder,
 		URL: t.URL, Run: t.Run, Seed: o.seed, Clients: o.clients, Duration: o.duration.String(),
 		ElapsedSeconds: elapsed.Seconds(), Mix: mix.String(), LeftOut: leftOut,
 		Ops: rec.Summaries(elapsed), Pass: true,
-		MemoryRule: fmt.Sprintf("a process's memory grows when, after the first %.0f%% of its samples, the median RSS of the last third exceeds the first third's by more than %.0f%% and %d MiB (judged from %d samples after warm-up)",
-			rule.Warmup*100, (rule.Ratio-1)*100, rule.MinGrowth>>20, rule.MinSamples),
+		MemoryRule: fmt.Sprintf("after a warm-up (the first %.0f%% of the run, at least %s), memory grows when the median RSS of the last third of the samples exceeds the first third's by more than %.0f%% and %d MiB (judged from %d samples after warm-up)",
+			rule.Warmup*100, rule.MinWarmup, (rule.Ratio-1)*100, rule.MinGrowth>>20, rule.MinSamples),
 	}
 	all := r.Ops[len(r.Ops)-1]
 	if all.Status5xx > o.max5xx {
@@ -100,10 +100,13 @@ func procReport(ps *ProcSeries, rule GrowthRule) ProcReport {
 	for i, s := range ps.Samples {
 		rss[i] = s.RSS
 	}
+	// The sample nearest the middle of the sampled time, not of the list:
+	// a process that started late has fewer samples.
+	mid := slices.IndexFunc(ps.Samples, func(s MemSample) bool { return s.AtMs >= (ps.Samples[0].AtMs+ps.Samples[len(rss)-1].AtMs)/2 })
 	toMiB := func(b int64) float64 { return float64(b*10>>20) / 10 }
-	p.StartMiB, p.MiddleMiB, p.EndMiB = toMiB(rss[0]), toMiB(rss[len(rss)/2]), toMiB(rss[len(rss)-1])
+	p.StartMiB, p.MiddleMiB, p.EndMiB = toMiB(rss[0]), toMiB(rss[mid]), toMiB(rss[len(rss)-1])
 	p.MaxMiB = toMiB(slices.Max(rss))
-	p.Growing, p.Judged, p.Detail = rule.Judge(rss)
+	p.Growing, p.Judged, p.Detail = rule.Judge(ps.Samples)
 	return p
 }
 
