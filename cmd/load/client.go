@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -48,6 +47,7 @@ type client struct {
 	seq    int
 	users  []*knownUser // created through the Users and UserInfo APIs
 	access []int64      // Access User ids
+	sent   []string     // emails of the people in the provisioning events sent
 	cursor string       // where users.list goes on
 	token  string       // the last login's access token
 	until  time.Time    // when it expires, with a margin
@@ -246,6 +246,9 @@ func (c *client) provision(ctx context.Context) {
 		status = 0
 	}
 	c.rec.Record(opProvision, status, time.Since(start), err)
+	if err == nil {
+		c.sent = remember(c.sent, email(n))
+	}
 }
 
 // answer is what the API answered.
@@ -294,7 +297,7 @@ func (c *client) call(ctx context.Context, op, method, path, authorization strin
 		if ctx.Err() != nil {
 			return answer{}, false // interrupted, not failed
 		}
-		c.rec.Record(op, 0, d, fmt.Errorf("%s %s: %w", method, strings.SplitN(path, "?", 2)[0], err))
+		c.rec.Record(op, 0, d, err) // a *url.Error: it names the method and URL
 		return answer{}, false
 	}
 	c.rec.Record(op, a.status, d, nil)

@@ -82,6 +82,7 @@ type options struct {
 	memRatio                                        float64
 	memMinMB                                        int64
 	memWarmup                                       time.Duration
+	provisionWait                                   time.Duration
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
@@ -111,6 +112,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.start, "start", "", "start the server with this shell `command`, wait until it answers, sample every process it starts, and stop them all at the end")
 	fs.StringVar(&o.startLog, "start-log", "", "where the started server's output goes (default: a file in the temporary folder, named in the report)")
 	fs.DurationVar(&o.startTimeout, "start-timeout", 2*time.Minute, "how long the started server may take to answer")
+	fs.DurationVar(&o.provisionWait, "provision-wait", time.Minute, "how long the last provisioning events sent may take to be applied, after the load")
 	fs.DurationVar(&o.sample, "sample-every", time.Second, "how often memory is sampled")
 	fs.Float64Var(&o.memRatio, "mem-ratio", DefaultGrowthRule().Ratio, "memory growth rule: the last third's median over the first third's")
 	fs.DurationVar(&o.memWarmup, "mem-warmup", DefaultGrowthRule().MinWarmup, "memory growth rule: the shortest warm-up left out (it is at least 20% of the run)")
@@ -201,9 +203,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	rec := NewRecorder()
 	fmt.Fprintf(stdout, "load: %d clients for %s against %s (run %s, seed %d)\n", o.clients, o.duration, t.URL, t.Run, o.seed)
-	elapsed := drive(ctx, t, mix, o.clients, o.duration, o.seed, rec, sampler, o.sample)
+	elapsed, clients := drive(ctx, t, mix, o.clients, o.duration, o.seed, rec, sampler, o.sample)
 
 	rep := buildReport(o, t, mix, leftOut, rec, elapsed, sampler, rule)
+	if t.Send != nil && ctx.Err() == nil {
+		rep.checkProvisioning(checkProvisioned(ctx, t, lastSent(clients, maxChecked), o.provisionWait))
+	}
 	if srv != nil {
 		rep.ServerLog = o.startLog
 		if srv.exited() {
@@ -229,13 +234,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 // memory meanwhile, and returns how long the load lasted. A request under
 // way at the end is let finish and counted.
 func drive(ctx context.Context, t *Target, mix Mix, clients int, duration time.Duration, seed uint64,
-	rec *Recorder, sampler *Sampler, every time.Duration) time.Duration {
+	rec *Recorder, sampler *Sampler, every time.Duration) (time.Duration, []*client) {
 	start := time.Now()
 	until := start.Add(duration)
 	var wg sync.WaitGroup
-	for i := range clients {
+	cs := make([]*client, clients)
+	for i := range cs {
+		c := newClient(t, rec, i+1, seed)
+		cs[i] = c
 		wg.Go(func() {
-			c := newClient(t, rec, i+1, seed)
 			for ctx.Err() == nil && time.Now().Before(until) {
 				c.do(ctx, mix.Pick(c.rnd))
 			}
@@ -252,7 +259,7 @@ func drive(ctx context.Context, t *Target, mix Mix, clients int, duration time.D
 			if sampler != nil {
 				sampler.Sample(time.Now())
 			}
-			return elapsed
+			return elapsed, cs
 		case now := <-tick.C:
 			if sampler != nil {
 				sampler.Sample(now)

@@ -14,20 +14,21 @@ import (
 
 // Report is the outcome of a run, printed as text and written as JSON.
 type Report struct {
-	URL            string       `json:"url"`
-	Run            string       `json:"run"` // in every name the run created
-	Seed           uint64       `json:"seed"`
-	Clients        int          `json:"clients"`
-	Duration       string       `json:"duration"` // as asked
-	ElapsedSeconds float64      `json:"elapsedSeconds"`
-	Mix            string       `json:"mix"`
-	LeftOut        []string     `json:"leftOut,omitempty"` // operations the credentials cannot drive
-	Ops            []OpSummary  `json:"operations"`        // by name, then "all"
-	Memory         []ProcReport `json:"memory,omitempty"`
-	MemoryRule     string       `json:"memoryRule"`
-	ServerLog      string       `json:"serverLog,omitempty"`
-	Pass           bool         `json:"pass"`
-	Failures       []string     `json:"failures,omitempty"`
+	URL            string          `json:"url"`
+	Run            string          `json:"run"` // in every name the run created
+	Seed           uint64          `json:"seed"`
+	Clients        int             `json:"clients"`
+	Duration       string          `json:"duration"` // as asked
+	ElapsedSeconds float64         `json:"elapsedSeconds"`
+	Mix            string          `json:"mix"`
+	LeftOut        []string        `json:"leftOut,omitempty"` // operations the credentials cannot drive
+	Ops            []OpSummary     `json:"operations"`        // by name, then "all"
+	Memory         []ProcReport    `json:"memory,omitempty"`
+	Provisioning   *ProvisionCheck `json:"provisioning,omitempty"` // the newest events, followed up
+	MemoryRule     string          `json:"memoryRule"`
+	ServerLog      string          `json:"serverLog,omitempty"`
+	Pass           bool            `json:"pass"`
+	Failures       []string        `json:"failures,omitempty"`
 }
 
 // ProcReport is one sampled process: RSS at the first sample, the one
@@ -153,6 +154,10 @@ func (r *Report) Print(w io.Writer) {
 		}
 		tw.Flush()
 		fmt.Fprintf(w, "rule: %s\n", r.MemoryRule)
+	}
+	if p := r.Provisioning; p != nil {
+		fmt.Fprintf(w, "\nprovisioning: %d of the last %d events sent were applied (checked through UserInfo, %.1fs after the load)\n",
+			p.Applied, p.Checked, p.WaitedSeconds)
 	}
 	if r.ServerLog != "" {
 		fmt.Fprintf(w, "server log: %s\n", r.ServerLog)
