@@ -75,12 +75,14 @@ func (c *client) do(ctx context.Context, op string) {
 	}
 	switch op {
 	case opRegister:
-		c.register(ctx)
+		e := email(c.name("r"))
+		c.createUser(ctx, op, "/UserInfo/RegisterNewUser", "userId", map[string]any{"userEmail": e, "firstName": "Load", "lastName": "Register"}, e)
 	case opUserID:
 		u := pick(c.rnd, c.users)
 		c.call(ctx, op, http.MethodGet, "/UserInfo/UserId?userEmail="+url.QueryEscape(u.email), c.t.APIKey, nil, "")
 	case opUsersCreate:
-		c.createUser(ctx)
+		e := email(c.name("u"))
+		c.createUser(ctx, op, "/users", "publicId", map[string]any{"email": e, "firstName": "Load", "lastName": "Users"}, e)
 	case opUsersGet:
 		c.getUser(ctx, pick(c.rnd, c.users))
 	case opUsersUpdate:
@@ -125,27 +127,16 @@ func (c *client) prefix() string { return fmt.Sprintf("ld%s-c%d-", c.t.Run, c.id
 
 func email(name string) string { return name + "@load.example" }
 
-func (c *client) register(ctx context.Context) {
-	e := email(c.name("r"))
-	a, ok := c.call(ctx, opRegister, http.MethodPost, "/UserInfo/RegisterNewUser", c.t.APIKey,
-		map[string]any{"userEmail": e, "firstName": "Load", "lastName": "Register"}, "")
-	var out struct {
-		UserID string `json:"userId"`
+// createUser creates a user through the UserInfo or the Users API and
+// remembers it; idField names the new user's id in the answer.
+func (c *client) createUser(ctx context.Context, op, path, idField string, body map[string]any, email string) {
+	a, ok := c.call(ctx, op, http.MethodPost, path, c.t.APIKey, body, "")
+	var out map[string]any
+	if !ok || a.status != http.StatusCreated || json.Unmarshal(a.body, &out) != nil {
+		return
 	}
-	if ok && a.status == http.StatusCreated && json.Unmarshal(a.body, &out) == nil && out.UserID != "" {
-		c.users = remember(c.users, &knownUser{id: out.UserID, email: e})
-	}
-}
-
-func (c *client) createUser(ctx context.Context) {
-	e := email(c.name("u"))
-	a, ok := c.call(ctx, opUsersCreate, http.MethodPost, "/users", c.t.APIKey,
-		map[string]any{"email": e, "firstName": "Load", "lastName": "Users"}, "")
-	var out struct {
-		PublicID string `json:"publicId"`
-	}
-	if ok && a.status == http.StatusCreated && json.Unmarshal(a.body, &out) == nil && out.PublicID != "" {
-		c.users = remember(c.users, &knownUser{id: out.PublicID, email: e, etag: a.header.Get("ETag")})
+	if id, _ := out[idField].(string); id != "" {
+		c.users = remember(c.users, &knownUser{id: id, email: email, etag: a.header.Get("ETag")})
 	}
 }
 

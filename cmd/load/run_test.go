@@ -146,24 +146,23 @@ func (f *fakeRoster) handler(t *testing.T) http.Handler {
 		f.versions[r.PathValue("id")]++
 	})
 	apiKey("GET /acme/prod/identity_/api/Group", func(http.ResponseWriter, *http.Request) {})
-	mux.HandleFunc("POST /account", func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.hits["POST /account"]++
-		f.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+fakeDevice {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
+	// Routes with credentials of their own: a device token, an access token.
+	withToken := func(route, want string, h func(w http.ResponseWriter)) {
+		mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			f.hits[route]++
+			f.mu.Unlock()
+			if r.Header.Get("Authorization") != "Bearer "+want {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			h(w)
+		})
+	}
+	withToken("POST /account", fakeDevice, func(w http.ResponseWriter) {
 		fmt.Fprintf(w, `{"accessToken":%q,"expiresIn":900}`, fakeToken)
 	})
-	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.hits["GET /account"]++
-		f.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+fakeToken {
-			w.WriteHeader(http.StatusUnauthorized)
-		}
-	})
+	withToken("GET /account", fakeToken, func(http.ResponseWriter) {})
 	return mux
 }
 
