@@ -166,7 +166,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		defer srv.stop(10 * time.Second)
-		pids = append(pids, srv.cmd.Process.Pid)
+		pids = append(pids, ProcPID("/proc", srv.cmd.Process.Pid))
 		if demo, o.url, err = srv.waitReady(ctx, o.demo, o.url, o.startTimeout); err != nil {
 			return err
 		}

@@ -125,9 +125,59 @@ type Sampler struct {
 }
 
 // NewSampler samples the processes roots and those matching names, with
-// their descendants, reading proc (normally "/proc").
+// their descendants, reading proc (normally "/proc"). roots are numbered
+// as proc numbers them (see ProcPID).
 func NewSampler(proc string, roots []int, names []string, began time.Time) *Sampler {
-	return &Sampler{proc: proc, roots: roots, names: names, self: os.Getpid(), began: began, series: map[int]*ProcSeries{}}
+	return &Sampler{proc: proc, roots: roots, names: names, self: ProcPID(proc, os.Getpid()), began: began, series: map[int]*ProcSeries{}}
+}
+
+// ProcPID returns the number proc gives the process this process knows as
+// pid. They differ inside a PID namespace whose /proc was not mounted
+// afresh, as in scripts/netns-run.sh: /proc there is the host's, numbered
+// as the host numbers processes. The process is then found by the last
+// entry of its NSpid (its number in its own namespace), among the
+// processes of this one's namespace. When nothing matches, pid is
+// returned as it is.
+func ProcPID(proc string, pid int) int {
+	self, err := os.Readlink(filepath.Join(proc, "self"))
+	if err != nil || self == strconv.Itoa(os.Getpid()) {
+		return pid
+	}
+	ns, err := os.Readlink(filepath.Join(proc, "self", "ns", "pid"))
+	if err != nil {
+		return pid
+	}
+	entries, _ := os.ReadDir(proc)
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if other, _ := os.Readlink(filepath.Join(proc, e.Name(), "ns", "pid")); other == ns && nsPID(proc, n) == pid {
+			return n
+		}
+	}
+	return pid
+}
+
+// nsPID reads the last entry of NSpid in /proc/<pid>/status: the process's
+// number in its own PID namespace.
+func nsPID(proc string, pid int) int {
+	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				return 0
+			}
+			n, _ := strconv.Atoi(f[len(f)-1])
+			return n
+		}
+	}
+	return 0
 }
 
 // Sample reads every sampled process once. A process that has gone is
