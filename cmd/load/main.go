@@ -156,12 +156,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if o.startLog == "" {
 			o.startLog = filepath.Join(os.TempDir(), fmt.Sprintf("roster-load-server-%d.log", os.Getpid()))
 		}
-		if o.demo != "" {
-			// The started server writes it afresh; an old one would name an old port.
-			if err := os.Remove(o.demo); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-		}
 		if srv, err = startServer(o.start, o.startLog); err != nil {
 			return err
 		}

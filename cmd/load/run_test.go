@@ -283,7 +283,7 @@ func TestRunFailsWhenTheServerIsGone(t *testing.T) {
 	}
 }
 
-func TestRunWithStartSamplesTheStartedProcesses(t *testing.T) {
+func TestRunWithStartWaitsForAFreshDemoFileAndSamplesTheStartedProcesses(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc on this system")
 	}
@@ -292,9 +292,17 @@ func TestRunWithStartSamplesTheStartedProcesses(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	demo := filepath.Join(dir, "demo.json")
+	// An earlier server's demo file names a port nobody listens on.
+	if err := os.WriteFile(demo, []byte(`{"apiUrl":"http://127.0.0.1:1","apiKey":"old"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(demo, hourAgo, hourAgo); err != nil {
+		t.Fatal(err)
+	}
 	// The "server" writes the demo file, as cmd/local does, and lives on
 	// with a child, as cmd/local lives with moto_server.
-	script := fmt.Sprintf(`printf '{"apiUrl":%%s,"apiKey":%%s,"tenantId":"acme"}' '"%s"' '"%s"' > %s; sleep 30 & sleep 30`, srv.URL, fakeKey, demo)
+	script := fmt.Sprintf(`sleep 0.5; printf '{"apiUrl":%%s,"apiKey":%%s,"tenantId":"acme"}' '"%s"' '"%s"' > %s; sleep 30 & sleep 30`, srv.URL, fakeKey, demo)
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"-start", script, "-demo", demo, "-start-log", filepath.Join(dir, "server.log"),
 		"-identity-base", "/acme/prod", "-clients", "1", "-duration", "500ms", "-sample-every", "100ms"}, &out)

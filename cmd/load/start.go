@@ -20,6 +20,7 @@ import (
 type server struct {
 	cmd     *exec.Cmd
 	logPath string
+	started time.Time
 	done    chan struct{} // closed when the command has exited
 	err     error         // how it exited, once done is closed
 }
@@ -39,7 +40,7 @@ func startServer(command, logPath string) (*server, error) {
 		logf.Close()
 		return nil, fmt.Errorf("start %q: %w", command, err)
 	}
-	s := &server{cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	s := &server{cmd: cmd, logPath: logPath, started: time.Now(), done: make(chan struct{})}
 	go func() {
 		s.err = cmd.Wait()
 		logf.Close()
@@ -83,9 +84,9 @@ func (s *server) logTail() string {
 }
 
 // waitReady waits until the started server answers: when demoPath is set,
-// until it has written the demo file (which names its URL, since it may
-// listen on a port of its own choosing), then until GET /.well-known/jwks.json,
-// which needs no credential, answers.
+// until it has written the demo file afresh (it names the URL, since the
+// server may listen on a port of its own choosing), then until
+// GET /.well-known/jwks.json, which needs no credential, answers.
 func (s *server) waitReady(ctx context.Context, demoPath, url string, timeout time.Duration) (devstack.Demo, string, error) {
 	deadline := time.Now().Add(timeout)
 	var demo devstack.Demo
@@ -94,9 +95,7 @@ func (s *server) waitReady(ctx context.Context, demoPath, url string, timeout ti
 			return demo, "", fmt.Errorf("the started server exited during start-up (%v); the end of %s:\n%s", s.err, s.logPath, s.logTail())
 		}
 		if demoPath != "" && url == "" {
-			if b, err := os.ReadFile(demoPath); err == nil && json.Unmarshal(b, &demo) == nil && demo.APIURL != "" {
-				url = demo.APIURL
-			}
+			url = s.freshDemo(demoPath, &demo)
 		}
 		if url != "" && answers(ctx, url) {
 			return demo, url, nil
@@ -110,6 +109,21 @@ func (s *server) waitReady(ctx context.Context, demoPath, url string, timeout ti
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// freshDemo reads the demo file if the server has written it since it
+// started (an older one names an older server's port) and returns its URL.
+// The second of slack allows for file systems that keep coarse times.
+func (s *server) freshDemo(path string, demo *devstack.Demo) string {
+	info, err := os.Stat(path)
+	if err != nil || info.ModTime().Before(s.started.Add(-time.Second)) {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, demo) != nil {
+		return "" // not there yet, or half written
+	}
+	return demo.APIURL
 }
 
 func answers(ctx context.Context, url string) bool {
