@@ -27,6 +27,9 @@ type Target struct {
 	// Send puts one provisioning event on the queue; nil when there is no
 	// queue to send to (the operation is then left out of the mix).
 	Send func(ctx context.Context, body string) error
+	// Backlog counts the events on the queue not yet consumed; nil when
+	// unknown.
+	Backlog func(ctx context.Context) (int, error)
 	// Run is unique to this run and part of every name it creates, so
 	// creates never collide with an earlier run's users.
 	Run string

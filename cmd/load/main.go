@@ -112,7 +112,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.start, "start", "", "start the server with this shell `command`, wait until it answers, sample every process it starts, and stop them all at the end")
 	fs.StringVar(&o.startLog, "start-log", "", "where the started server's output goes (default: a file in the temporary folder, named in the report)")
 	fs.DurationVar(&o.startTimeout, "start-timeout", 2*time.Minute, "how long the started server may take to answer")
-	fs.DurationVar(&o.provisionWait, "provision-wait", time.Minute, "how long the last provisioning events sent may take to be applied, after the load")
+	fs.DurationVar(&o.provisionWait, "provision-wait", time.Minute, "after the load, how long the provisioning consumer may go without progress (its backlog not shrinking, no checked event applied) before the run fails")
 	fs.DurationVar(&o.sample, "sample-every", time.Second, "how often memory is sampled")
 	fs.Float64Var(&o.memRatio, "mem-ratio", DefaultGrowthRule().Ratio, "memory growth rule: the last third's median over the first third's")
 	fs.DurationVar(&o.memWarmup, "mem-warmup", DefaultGrowthRule().MinWarmup, "memory growth rule: the shortest warm-up left out (it is at least 20% of the run)")
@@ -201,7 +201,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	rep := buildReport(o, t, mix, leftOut, rec, elapsed, sampler, rule)
 	if t.Send != nil && ctx.Err() == nil {
-		rep.checkProvisioning(checkProvisioned(ctx, t, lastSent(clients, maxChecked), o.provisionWait))
+		rep.checkProvisioning(checkProvisioned(ctx, t, lastSent(clients, maxChecked), o.provisionWait), o.provisionWait)
 	}
 	if srv != nil {
 		rep.ServerLog = o.startLog
@@ -295,11 +295,11 @@ func buildTarget(ctx context.Context, o options, demo devstack.Demo) (*Target, [
 	if queue == "" || t.Tenant == "" {
 		leftOut = append(leftOut, opProvision)
 	} else {
-		send, err := newQueueSender(ctx, queue, o.sqsEndpoint, o.queueURL == "", o.timeout)
+		q, err := newQueueSender(ctx, queue, o.sqsEndpoint, o.queueURL == "", o.timeout)
 		if err != nil {
 			return nil, nil, err
 		}
-		t.Send = send
+		t.Send, t.Backlog = q.send, q.backlog
 	}
 	if t.Tenant == "" {
 		leftOut = append(leftOut, opIdentityGroups, opIdentityUpdate)

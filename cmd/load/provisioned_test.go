@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -32,15 +33,40 @@ func TestCheckProvisionedWaitsForTheConsumer(t *testing.T) {
 		f.emails["late@load.example"] = true
 	}()
 	got := checkProvisioned(context.Background(), target, []string{"early@load.example", "late@load.example"}, 5*time.Second)
-	if got.Checked != 2 || got.Applied != 2 || got.WaitedSeconds < 0.25 {
+	if got.Checked != 2 || got.Applied != 2 || got.WaitedSeconds < 0.25 || got.Backlog != -1 {
 		t.Errorf("check %+v, want both applied after about 0.3s", got)
 	}
 
 	got = checkProvisioned(context.Background(), target, []string{"early@load.example", "never@load.example"}, 300*time.Millisecond)
 	var r Report
 	r.Pass = true
-	r.checkProvisioning(got)
-	if got.Applied != 1 || r.Pass || len(r.Failures) != 1 {
+	r.checkProvisioning(got, 300*time.Millisecond)
+	if got.Applied != 1 || !got.Stalled || r.Pass || len(r.Failures) != 1 {
 		t.Errorf("check %+v, report %+v: want one applied and a failure", got, r)
+	}
+}
+
+func TestCheckProvisionedWaitsWhileTheBacklogShrinks(t *testing.T) {
+	f := newFakeRoster()
+	srv := httptest.NewServer(f.handler(t))
+	defer srv.Close()
+	// The consumer needs 1.2 s, four times the stall limit, but its
+	// backlog shrinks all the while.
+	var mu sync.Mutex
+	backlog, began := 12, time.Now()
+	target := &Target{URL: srv.URL, APIKey: fakeKey, HTTP: srv.Client(), Backlog: func(context.Context) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		backlog = max(12-int(time.Since(began)/(100*time.Millisecond)), 0)
+		if backlog == 0 {
+			f.mu.Lock()
+			f.emails["last@load.example"] = true
+			f.mu.Unlock()
+		}
+		return backlog, nil
+	}}
+	got := checkProvisioned(context.Background(), target, []string{"last@load.example"}, 300*time.Millisecond)
+	if got.Applied != 1 || got.Stalled || got.Backlog != 12 || got.WaitedSeconds < 1 {
+		t.Errorf("check %+v: want the event applied after about 1.2s, from a backlog of 12", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,19 +15,26 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// newQueueSender returns a function that sends one message to the queue at
-// queueURL. local is for the local stack's queue (named by its demo file):
+// queue is the provisioning queue, as the generator uses it.
+type queue struct {
+	send    func(ctx context.Context, body string) error
+	backlog func(ctx context.Context) (int, error)
+}
+
+// newQueueSender returns the queue at queueURL: sending one message, and
+// counting the messages not yet consumed (visible and in flight). local is for the local stack's queue (named by its demo file):
 // the queue URL's own origin is the endpoint and the credentials are the
 // stack's dummy ones. Otherwise the SDK's usual configuration applies (the
 // environment, ~/.aws), with endpoint when it is set.
 //
 // Sends are not retried: a failed send is a failure to count, not to hide.
-func newQueueSender(ctx context.Context, queueURL, endpoint string, local bool, timeout time.Duration) (func(context.Context, string) error, error) {
+func newQueueSender(ctx context.Context, queueURL, endpoint string, local bool, timeout time.Duration) (queue, error) {
 	u, err := url.Parse(queueURL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("queue URL %q: want https://sqs.<region>.amazonaws.com/<account>/<name> or the local stack's", queueURL)
+		return queue{}, fmt.Errorf("queue URL %q: want https://sqs.<region>.amazonaws.com/<account>/<name> or the local stack's", queueURL)
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryMaxAttempts(1),
@@ -53,13 +61,27 @@ func newQueueSender(ctx context.Context, queueURL, endpoint string, local bool, 
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration for the queue: %w", err)
+		return queue{}, fmt.Errorf("aws configuration for the queue: %w", err)
 	}
 	client := sqs.NewFromConfig(cfg)
-	return func(ctx context.Context, body string) error {
+	send := func(ctx context.Context, body string) error {
 		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), MessageBody: aws.String(body)})
 		return err
-	}, nil
+	}
+	backlog := func(ctx context.Context) (int, error) {
+		out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL),
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, v := range out.Attributes {
+			c, _ := strconv.Atoi(v)
+			n += c
+		}
+		return n, nil
+	}
+	return queue{send: send, backlog: backlog}, nil
 }
 
 // regionOf reads the region from an SQS host, sqs.<region>.amazonaws.com.

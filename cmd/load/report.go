@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +30,7 @@ type Report struct {
 	ServerLog      string          `json:"serverLog,omitempty"`
 	Pass           bool            `json:"pass"`
 	Failures       []string        `json:"failures,omitempty"`
+	provisionWait  time.Duration
 }
 
 // ProcReport is one sampled process: RSS at the first sample, the one
@@ -156,8 +158,12 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "rule: %s\n", r.MemoryRule)
 	}
 	if p := r.Provisioning; p != nil {
-		fmt.Fprintf(w, "\nprovisioning: %d of the last %d events sent were applied (checked through UserInfo, %.1fs after the load)\n",
-			p.Applied, p.Checked, p.WaitedSeconds)
+		backlog := "unknown"
+		if p.Backlog >= 0 {
+			backlog = strconv.Itoa(p.Backlog)
+		}
+		fmt.Fprintf(w, "\nprovisioning: %d of the last %d events sent were applied (checked through UserInfo); %s events were still queued when the load ended, and the last checked was applied %.1fs later\n",
+			p.Applied, p.Checked, backlog, p.WaitedSeconds)
 	}
 	if r.ServerLog != "" {
 		fmt.Fprintf(w, "server log: %s\n", r.ServerLog)
