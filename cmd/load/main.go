@@ -107,7 +107,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.IntVar(&o.max5xx, "max-5xx", 0, "5xx answers tolerated before the run fails")
 	fs.IntVar(&o.maxErrors, "max-errors", 0, "transport errors (no answer, timeouts) tolerated before the run fails")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this `file`")
-	fs.StringVar(&o.pids, "pids", "", "sample the memory of these processes and their descendants: `pid,...`")
+	fs.StringVar(&o.pids, "pids", "", "sample the memory of these processes and their descendants: `pid,...` as /proc numbers them (as ps shows them)")
 	fs.StringVar(&o.procNames, "proc-names", "", "sample processes whose command name is, or whose command line contains, one of these: `name,...`")
 	fs.StringVar(&o.start, "start", "", "start the server with this shell `command`, wait until it answers, sample every process it starts, and stop them all at the end")
 	fs.StringVar(&o.startLog, "start-log", "", "where the started server's output goes (default: a file in the temporary folder, named in the report)")

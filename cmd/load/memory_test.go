@@ -155,14 +155,22 @@ func TestSamplerReadsThisMachinesProc(t *testing.T) {
 	}
 	// The test's parent (go test) stands in for a server: the sampler
 	// never samples itself.
-	s := NewSampler("/proc", []int{os.Getppid()}, nil, time.Now())
+	parent, self := ProcPID("/proc", os.Getppid()), ProcPID("/proc", os.Getpid())
+	s := NewSampler("/proc", []int{parent}, nil, time.Now())
 	s.Sample(time.Now())
+	found := false
 	for _, ps := range s.Series() {
-		if ps.PID == os.Getpid() {
+		if ps.PID == self {
 			t.Error("the sampler sampled its own process")
 		}
-		if ps.PID == os.Getppid() && (len(ps.Samples) != 1 || ps.Samples[0].RSS < 1<<20) {
-			t.Errorf("parent %+v: want one sample of at least 1 MiB", ps)
+		if ps.PID == parent {
+			found = true
+			if len(ps.Samples) != 1 || ps.Samples[0].RSS < 1<<20 {
+				t.Errorf("parent %+v: want one sample of at least 1 MiB", ps)
+			}
 		}
+	}
+	if !found {
+		t.Errorf("the parent (pid %d in /proc) was not sampled", parent)
 	}
 }

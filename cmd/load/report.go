@@ -30,7 +30,6 @@ type Report struct {
 	ServerLog      string          `json:"serverLog,omitempty"`
 	Pass           bool            `json:"pass"`
 	Failures       []string        `json:"failures,omitempty"`
-	provisionWait  time.Duration
 }
 
 // ProcReport is one sampled process: RSS at the first sample, the one

@@ -230,7 +230,7 @@ func TestRunReportsAndPassesAgainstAHealthyServer(t *testing.T) {
 	err := run(context.Background(), []string{
 		"-url", srv.URL, "-api-key", fakeKey, "-device-token", fakeDevice, "-user-code", "ada", "-password", "pw",
 		"-tenant", "acme", "-identity-base", "/acme/prod", "-clients", "3", "-duration", "700ms",
-		"-pids", fmt.Sprint(os.Getppid()), "-sample-every", "100ms", "-json", report,
+		"-pids", fmt.Sprint(ProcPID("/proc", os.Getppid())), "-sample-every", "100ms", "-json", report,
 	}, &out)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
