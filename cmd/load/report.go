@@ -161,8 +161,8 @@ func (r *Report) Print(w io.Writer) {
 		if p.Backlog >= 0 {
 			backlog = strconv.Itoa(p.Backlog)
 		}
-		fmt.Fprintf(w, "\nprovisioning: %d of the last %d events sent were applied (checked through UserInfo); %s events were still queued when the load ended, and the last checked was applied %.1fs later\n",
-			p.Applied, p.Checked, backlog, p.WaitedSeconds)
+		fmt.Fprintf(w, "\nprovisioning: %d of the last %d events sent were applied (checked through UserInfo), the last %.1fs after the load ended; backlog then: %s\n",
+			p.Applied, p.Checked, p.WaitedSeconds, backlog)
 	}
 	if r.ServerLog != "" {
 		fmt.Fprintf(w, "server log: %s\n", r.ServerLog)
