@@ -116,6 +116,15 @@ bench: tools build build-host ## Measure the budgets: bootstrap and zip sizes, s
 	./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkProvisioning$$' -benchtime 20x ./shared/provision/
 	ROSTER_SEARCH_BENCH_SIZES=100,10000,100000 ./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkSearchTenantSizes$$' -benchtime 50x -timeout 60m ./shared/store/
 
+# `make soak` settings: extra flags for cmd/load (`go run ./cmd/load -h`);
+# ROSTER_SOAK_DURATION and ROSTER_SOAK_CLIENTS set the length and the
+# client counts (default 5m at 8, then 32).
+SOAK_FLAGS ?=
+
+.PHONY: soak
+soak: tools ## Load the local server at 8 then 32 clients for minutes each; fail on any 5xx or growing memory
+	ROSTER_TOOLS_READY=1 ./scripts/soak.sh $(SOAK_FLAGS)
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf $(BUILD_DIR) .aws-sam
