@@ -47,6 +47,9 @@ fi
 [[ -x ${ROSTER_SCHEMATHESIS:-} ]] || die "schemathesis not installed; run scripts/tools.sh"
 # The local server starts moto_server from PATH (cmd/internal/devstack).
 PATH=$(dirname "$ROSTER_MOTO_SERVER"):$PATH
+# and keeps its table in a DynamoDB Local of its own (cmd/internal/dynamolocal).
+ROSTER_DDBLOCAL_ARGV=$(printf '%s\n' "${ROSTER_DDBLOCAL_CMD[@]}")
+export ROSTER_DDBLOCAL_ARGV
 python=$(dirname "$ROSTER_SCHEMATHESIS")/python
 
 budget=${ROSTER_CONTRACT_TIME:-75}

@@ -34,6 +34,9 @@ done
 . .tools/env.sh
 # The local server starts moto_server from PATH (cmd/internal/devstack).
 PATH=$(dirname "$ROSTER_MOTO_SERVER"):$PATH
+# and keeps its table in a DynamoDB Local of its own (cmd/internal/dynamolocal).
+ROSTER_DDBLOCAL_ARGV=$(printf '%s\n' "${ROSTER_DDBLOCAL_CMD[@]}")
+export ROSTER_DDBLOCAL_ARGV
 
 out=build/soak
 mkdir -p "$out"

@@ -21,9 +21,6 @@ const (
 	soakClients  = 8
 )
 
-// rejectedFlag is how a Go command refuses a flag it does not define.
-const rejectedFlag = "flag provided but not defined"
-
 // TestSoakLocalServer is the short soak of `make test`: the local server,
 // built from this tree with its table in DynamoDB Local and its queues and
 // secret in moto_server (the emulators scripts/test.sh runs in its private
@@ -83,10 +80,6 @@ func TestSoakLocalServer(t *testing.T) {
 		"-clients", fmt.Sprint(clients), "-duration", duration.String(),
 		"-json", filepath.Join(dir, "report.json"),
 	}, &out)
-	if err != nil && strings.Contains(err.Error(), rejectedFlag) {
-		// TODO(issue 13): remove once cmd/local takes -dynamodb.
-		t.Skipf("cmd/local has no -dynamodb flag yet, so the soak cannot put its table in DynamoDB Local:\n%v", err)
-	}
 	t.Log(out.String())
 	if err != nil {
 		if errors.Is(err, errFailed) {

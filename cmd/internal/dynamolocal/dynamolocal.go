@@ -47,6 +47,10 @@ const EnvCommand = "ROSTER_DDBLOCAL_ARGV"
 // nsEnv carries the forwarder's settings into the namespace.
 const nsEnv = "ROSTER_DYNAMOLOCAL_NAMESPACE"
 
+// heapLimit caps DynamoDB Local's Java heap; with its data in files, a
+// heavy soak runs flat well below it.
+const heapLimit = "-Xmx256m"
+
 // port is DynamoDB Local's port on the namespace's own loopback; nothing
 // else listens there, so it cannot clash.
 const port = 8000
@@ -59,8 +63,8 @@ type Options struct {
 	// Dir is a private folder for the socket, DynamoDB Local's log and,
 	// with Persist, its data. Created with mode 0700.
 	Dir string
-	// Persist keeps the data in Dir/data across restarts; otherwise the
-	// table lives in memory and every start is fresh.
+	// Persist keeps the data in Dir/data across restarts; otherwise every
+	// start empties it first.
 	Persist bool
 	// StartTimeout bounds the wait for the first answer (default 60 s).
 	StartTimeout time.Duration
@@ -345,16 +349,25 @@ func forward(s settings, stop io.Reader) error {
 			return fmt.Errorf("not a private network namespace (interface %s); refusing to start DynamoDB Local", i.Name)
 		}
 	}
-	args := append(append([]string{}, s.Command[1:]...), "-sharedDb", "-disableTelemetry", "-port", strconv.Itoa(port))
-	if s.Persist {
-		data := filepath.Join(s.Dir, "data")
-		if err := os.MkdirAll(data, 0o700); err != nil {
+	// The data lives in files either way, and the Java heap is capped: held
+	// in memory, DynamoDB Local's heap grows with every item a long session
+	// writes, and a developer's stack should stay flat under load. Without
+	// Persist the files start empty.
+	data := filepath.Join(s.Dir, "data")
+	if !s.Persist {
+		if err := os.RemoveAll(data); err != nil {
 			return err
 		}
-		args = append(args, "-dbPath", data)
-	} else {
-		args = append(args, "-inMemory")
 	}
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return err
+	}
+	var args []string
+	if filepath.Base(s.Command[0]) == "java" {
+		args = append(args, heapLimit)
+	}
+	args = append(args, s.Command[1:]...)
+	args = append(args, "-sharedDb", "-disableTelemetry", "-port", strconv.Itoa(port), "-dbPath", data)
 	java := exec.Command(s.Command[0], args...)
 	java.Dir = s.Dir // DynamoDB Local drops stray files in its working folder
 	java.Stdout, java.Stderr = os.Stdout, os.Stderr
