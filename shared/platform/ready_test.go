@@ -112,6 +112,9 @@ func TestHTTPFunctionAnswers503UntilABuildSucceeds(t *testing.T) {
 	if err != nil || res.StatusCode != 503 || res.Headers["Content-Type"] != web.ProblemContentType {
 		t.Fatalf("first event: status %d, headers %v, error %v; want a 503 problem", res.StatusCode, res.Headers, err)
 	}
+	if res.Headers["Retry-After"] != "1" {
+		t.Errorf("first event: Retry-After %q, want 1", res.Headers["Retry-After"])
+	}
 	if strings.Contains(res.Body, "Throttling") || res.Headers["X-Request-Id"] != "HJ2mKhVaIAMEbZQ=" {
 		t.Errorf("first event: headers %v, body %s; want the request id and no cause", res.Headers, res.Body)
 	}

@@ -8,7 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -51,6 +55,21 @@ func conditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
+// unreachable reports a failure that says nothing about the request: the
+// table answered 5xx without an error code DynamoDB documents (an HTML
+// error page, say), the connection failed or timed out, or the SDK ran out
+// of retries or time. A retry may succeed, so the caller hears 503.
+func unreachable(err error) bool {
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() >= 500 {
+		return true
+	}
+	var netErr net.Error
+	var maxAttempts *retry.MaxAttemptsError
+	return errors.As(err, &netErr) || errors.As(err, &maxAttempts) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // translate gives an uncoded DynamoDB error its code: throttling and
 // transaction conflicts become Unavailable (the caller may retry), anything
 // else Internal. op names the operation for the logs.
@@ -74,6 +93,9 @@ func translate(err error, op string) error {
 	if codes, ok := cancellation(err); ok && transient(codes) {
 		// Cancelled only by a concurrent transaction or throttling: the
 		// same request may succeed when retried.
+		return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
+	}
+	if unreachable(err) {
 		return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Unavailable, "The service is busy; retry shortly.")
 	}
 	return fault.Wrap(fmt.Errorf("%s: %w", op, err), fault.Internal, "An internal error occurred.")

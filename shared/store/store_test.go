@@ -1,15 +1,23 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"roster/shared/fault"
 )
@@ -82,6 +90,30 @@ func TestFailedItemsListsOnlyConditionFailures(t *testing.T) {
 	}
 }
 
+// TestATableAnsweringAnHTMLErrorPageIsUnavailableNotInternal drives the
+// real SDK client against an endpoint that answers as a crashed emulator
+// or a broken proxy does: a 500 with an HTML page and no error code.
+func TestATableAnsweringAnHTMLErrorPageIsUnavailableNotInternal(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte("<html><body>RuntimeError: dictionary changed size during iteration</body></html>"))
+	}))
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+	for name, url := range map[string]string{"html 500": srv.URL, "connection refused": closed.URL} {
+		t.Run(name, func(t *testing.T) {
+			db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+				Credentials: aws.AnonymousCredentials{}})
+			_, err := New(db, "roster").GetUser(context.Background(), "t1", "u1")
+			if code := fault.CodeOf(err); code != fault.Unavailable {
+				t.Fatalf("code %s, want unavailable (err: %v)", code, err)
+			}
+		})
+	}
+}
+
 func TestTranslateCodesRetryableFailuresUnavailableAndTheRestInternal(t *testing.T) {
 	secret := "dial tcp 10.0.0.7:443: arn:aws:dynamodb:us-east-1:123456789012:table/roster"
 	api := func(code string) error { return &smithy.GenericAPIError{Code: code, Message: secret} }
@@ -114,6 +146,13 @@ func TestTranslateCodesRetryableFailuresUnavailableAndTheRestInternal(t *testing
 		{"validation", api("ValidationException"), fault.Internal},
 		{"missing table", &types.ResourceNotFoundException{Message: aws.String(secret)}, fault.Internal},
 		{"arbitrary error", errors.New(secret), fault.Internal},
+		{"a 5xx without a code", &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}}, Err: errors.New(secret)}}, fault.Unavailable},
+		{"a 4xx without a code", &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 400}}, Err: errors.New(secret)}}, fault.Internal},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New(secret)}, fault.Unavailable},
+		{"retries spent", &retry.MaxAttemptsError{Attempt: 3, Err: errors.New(secret)}, fault.Unavailable},
+		{"out of time", fmt.Errorf("%s: %w", secret, context.DeadlineExceeded), fault.Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

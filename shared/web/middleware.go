@@ -109,6 +109,11 @@ var securityHeaders = [...]struct {
 	{"Referrer-Policy", []string{"no-referrer"}},
 }
 
+// retryAfter is the Retry-After of a 503 or 429 whose writer gave none,
+// in seconds: the SDK's own first backoff is shorter, a human's retry
+// longer.
+var retryAfter = []string{"1"}
+
 // secure puts the security headers on h without allocating.
 func secure(h http.Header) {
 	for _, sh := range securityHeaders {
@@ -276,6 +281,13 @@ type recorder struct {
 func (w *recorder) WriteHeader(code int) {
 	if !w.wrote && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		w.wrote, w.status = true, code
+		// Every retryable answer says when to retry, in every dialect,
+		// unless its writer said so itself.
+		if code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests {
+			if h := w.Header(); h.Get("Retry-After") == "" {
+				h["Retry-After"] = retryAfter
+			}
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -287,3 +287,30 @@ func TestMiddlewarePutsTheSecurityHeadersOnEveryAnswer(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want the handler's own", got)
 	}
 }
+
+func TestMiddlewareTellsWhenToRetryEveryRetryableAnswer(t *testing.T) {
+	for name, tc := range map[string]struct {
+		h    http.HandlerFunc
+		want string
+	}{
+		"unavailable": {func(w http.ResponseWriter, r *http.Request) {
+			web.WriteProblem(w, r, fault.New(fault.Unavailable, "busy"))
+		}, "1"},
+		"too many requests": {func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTooManyRequests) }, "1"},
+		"its own delay": {func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}, "30"},
+		"not retryable": {func(w http.ResponseWriter, r *http.Request) {
+			web.WriteProblem(w, r, fault.New(fault.Internal, "bug"))
+		}, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			web.Middleware(tc.h, slog.New(slog.NewJSONHandler(io.Discard, nil)), nil).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+			if got := w.Header().Get("Retry-After"); got != tc.want {
+				t.Errorf("Retry-After %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
