@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The stack's platform is the graph each function builds in Lambda;
 	// here one serves them all, as one container per function would.
-	state := filepath.Join(filepath.Dir(*demoPath), "local")
+	state := filepath.Join(filepath.Dir(*demoPath), "dynamodb-local")
 	if *dataDir != "" {
 		state = *dataDir
 	}
