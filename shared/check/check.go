@@ -66,9 +66,14 @@ func Email(field, v string) []fault.FieldError {
 // returns its bare address (name@example.com). A caller that must have the
 // address exactly as sent compares the result with s; one that tolerates a
 // display name or surrounding space compares it with what it tolerates.
+// An address with an invisible character (U+200B, a soft hyphen, a
+// non-ASCII space) is refused: it would look like another person's.
 func EmailAddress(s string) (string, bool) {
 	a, err := mail.ParseAddress(s)
 	if err != nil || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
+		return "", false
+	}
+	if strings.IndexFunc(a.Address, func(r rune) bool { return r == ' ' || !unicode.IsPrint(r) }) >= 0 {
 		return "", false
 	}
 	return a.Address, true

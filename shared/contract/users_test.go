@@ -522,3 +522,32 @@ func TestUsersAzureKeyIsNeverShownOrLogged(t *testing.T) {
 	}
 	a.NoSecretsLogged(t, key)
 }
+
+// TestUsersLookAlikesOfATakenNameOrEmailConflict: a full-width copy of a
+// user name, an email in full-width letters or with a combining accent,
+// and a domain in its other IDNA spelling are the same person's, so each
+// is a 409, in any dialect (the uniqueness keys are one normalisation).
+func TestUsersLookAlikesOfATakenNameOrEmailConflict(t *testing.T) {
+	a := newAPI(t)
+	usersCreate(t, a, `{"email":"josé@bücher.example","userName":"ada","firstName":"Ada","lastName":"Lovelace"}`)
+	before := a.Count(t)
+	for name, body := range map[string]string{
+		"full-width user name":         `{"email":"other@example.com","userName":"ＡＤＡ","firstName":"A","lastName":"B"}`,
+		"full-width email":             `{"email":"ＪＯＳÉ@bücher.example","userName":"other","firstName":"A","lastName":"B"}`,
+		"combining accent in email":    "{\"email\":\"jose\u0301@bücher.example\",\"userName\":\"other\",\"firstName\":\"A\",\"lastName\":\"B\"}",
+		"domain in its ASCII spelling": `{"email":"josé@xn--bcher-kva.example","userName":"other","firstName":"A","lastName":"B"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey, Body: body}, http.StatusConflict)
+		})
+	}
+	if after := a.Count(t); after != before {
+		t.Errorf("look-alikes changed the table: %d items, then %d", before, after)
+	}
+	// Invisible characters are refused outright.
+	res := a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey,
+		Body: "{\"email\":\"jos\u200bé@bücher.example\",\"firstName\":\"A\",\"lastName\":\"B\"}"}, http.StatusBadRequest)
+	if fields := usersFields(t, res); len(fields) != 1 || fields[0] != "email" {
+		t.Errorf("fields %v, want [email]", fields)
+	}
+}

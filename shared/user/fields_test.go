@@ -49,6 +49,9 @@ func TestFieldRulesAcceptGoodInputAndNameWhatIsWrongWithBadInput(t *testing.T) {
 		{"email", user.CheckEmail, "ada@exa\x00mple.com", []string{email}},
 		{"email", user.CheckEmail, "ada@exa\xffmple.com", []string{email}},
 		{"email", user.CheckEmail, "a@example.com, b@example.com", []string{email}},
+		{"email", user.CheckEmail, "ada\u200b@example.com", []string{email}}, // zero-width space: invisible
+		{"email", user.CheckEmail, "ada@exam\u00adple.com", []string{email}}, // soft hyphen: invisible
+		{"email", user.CheckEmail, "josé@bücher.example", nil},               // letters beyond ASCII are welcome
 
 		{"optional email", user.CheckOptionalEmail, "", nil},
 		{"optional email", user.CheckOptionalEmail, "  ", nil},

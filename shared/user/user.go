@@ -9,6 +9,10 @@ import (
 	"encoding/base32"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 )
 
 // User is a person's account within one tenant. All endpoint groups work on
@@ -114,15 +118,36 @@ type AccessTokenChange struct {
 }
 
 // NormalizeEmail returns the form of an email under which uniqueness is
-// enforced: trimmed and lower-cased.
+// enforced, so look-alike addresses are one address: the local part in
+// NFKC (full-width and compatibility forms folded to their plain letters,
+// accents composed) and lower case, the domain as IDNA's lookup profile
+// writes it (UTS 46: a Unicode domain and its xn-- form are one). An
+// address IDNA refuses keeps its NFKC lower-case domain; the field rules
+// have already judged it.
 func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	email = norm.NFKC.String(strings.TrimSpace(email))
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return strings.ToLower(email)
+	}
+	local, domain := strings.ToLower(email[:at]), email[at+1:]
+	if ascii, err := idna.Lookup.ToASCII(domain); err == nil {
+		domain = ascii
+	}
+	return local + "@" + strings.ToLower(domain)
 }
 
 // NormalizeUsername returns the form of a username under which uniqueness is
-// enforced.
+// enforced: RFC 8265's UsernameCaseMapped profile (PRECIS), which maps
+// full-width letters to their plain forms, lower-cases and composes, so
+// "ａｄａ" and "ada" are one name. A name the profile refuses (the field
+// rules have judged it already) is compared in NFKC lower case.
 func NormalizeUsername(name string) string {
-	return strings.ToLower(strings.TrimSpace(name))
+	name = strings.TrimSpace(name)
+	if mapped, err := precis.UsernameCaseMapped.String(name); err == nil {
+		return mapped
+	}
+	return strings.ToLower(norm.NFKC.String(name))
 }
 
 // idAlphabet is base32 with its characters in ASCII order, so ids sort

@@ -36,3 +36,29 @@ func TestNewNumbersGrowWithTimeAndStayBelowTwoToThe53(t *testing.T) {
 		t.Fatalf("number in 2200 is %d, not below 2^53", far)
 	}
 }
+
+func TestLookAlikesNormalizeToOneKey(t *testing.T) {
+	for _, tc := range []struct{ a, b string }{
+		{"ada", "ＡＤＡ"},                     // full-width
+		{"José", "Jose\u0301"},             // composed and combining accent
+		{"Ada.Lovelace", " ada.lovelace "}, // case and surrounding space
+	} {
+		if x, y := NormalizeUsername(tc.a), NormalizeUsername(tc.b); x != y {
+			t.Errorf("usernames %q and %q normalise to %q and %q", tc.a, tc.b, x, y)
+		}
+	}
+	for _, tc := range []struct{ a, b string }{
+		{"ada@example.com", "ＡＤＡ@ＥＸＡＭＰＬＥ.com"},         // full-width local part and domain
+		{"josé@example.com", "jose\u0301@example.com"}, // combining accent
+		{"ada@bücher.example", "ada@xn--bcher-kva.example"},
+		{"ada@Bücher.Example", "ADA@XN--BCHER-KVA.EXAMPLE"},
+	} {
+		if x, y := NormalizeEmail(tc.a), NormalizeEmail(tc.b); x != y {
+			t.Errorf("emails %q and %q normalise to %q and %q", tc.a, tc.b, x, y)
+		}
+	}
+	// Different people stay different.
+	if NormalizeUsername("ada") == NormalizeUsername("adà") {
+		t.Error("ada and adà normalise to one name")
+	}
+}
