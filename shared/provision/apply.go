@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/opaque"
@@ -51,6 +52,14 @@ type Store interface {
 	ApplyGroupProvisioning(ctx context.Context, p ledger.GroupChange) error
 }
 
+// Users is the door the users a feed creates go through, the
+// directory's: directory.Service implements it.
+type Users interface {
+	// Admit stores u with also in one transaction, for the feed's
+	// principal (auth.ViaFeed). Errors as the store's ApplyProvisioning.
+	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
+}
+
 // Outcome says what applying an event did.
 type Outcome string
 
@@ -81,18 +90,20 @@ type Options struct {
 // Processor applies events to the table.
 type Processor struct {
 	st     Store
+	users  Users
 	pepper []byte
 	now    func() time.Time
 	notify Notifier
 }
 
-// New returns a processor. pepper hashes the invitation tokens of new
-// tenants' owners, as signin does.
-func New(st Store, pepper []byte, opts Options) (*Processor, error) {
-	if st == nil || len(pepper) == 0 || opts.Notifier == nil {
-		return nil, errors.New("new provision processor: store, pepper and notifier are required")
+// New returns a processor. users (the directory) admits the users events
+// create; pepper hashes the invitation tokens of new tenants' owners, as
+// signin does.
+func New(st Store, users Users, pepper []byte, opts Options) (*Processor, error) {
+	if st == nil || users == nil || len(pepper) == 0 || opts.Notifier == nil {
+		return nil, errors.New("new provision processor: store, users, pepper and notifier are required")
 	}
-	p := &Processor{st: st, pepper: pepper, now: opts.Now, notify: opts.Notifier}
+	p := &Processor{st: st, users: users, pepper: pepper, now: opts.Now, notify: opts.Notifier}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -254,11 +265,10 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 			r = string(role.Member)
 		}
 		if u == nil {
-			w.Create = user.New(user.Fields{
+			return p.admit(ctx, e, user.New(user.Fields{
 				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
-			}, now, Actor)
-			break
+			}, now, Actor), ledger.Provisioned{Mark: mark, Ref: ref, PrevRef: prev})
 		}
 		next := *u
 		next.Username, next.Email, next.FirstName, next.LastName, next.Role = f.Username, f.Email, f.FirstName, f.LastName, r
@@ -276,6 +286,16 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 		ref.UserID = ""
 	}
 	if err := p.st.ApplyProvisioning(ctx, w); err != nil {
+		return "", err
+	}
+	return Applied, nil
+}
+
+// admit brings in u, the new user of a user.upsert, through the
+// directory's door, in one transaction with the event's mark and ref.
+func (p *Processor) admit(ctx context.Context, e *Event, u *user.User, rec ledger.Provisioned) (Outcome, error) {
+	feed := auth.Principal{TenantID: e.Tenant, Method: auth.ViaFeed}
+	if err := p.users.Admit(ctx, feed, u, rec); err != nil {
 		return "", err
 	}
 	return Applied, nil

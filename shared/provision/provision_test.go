@@ -86,23 +86,31 @@ func (o *outbox) all() []provision.Notification {
 func newFixture(t *testing.T, env storetest.Env) fixture {
 	t.Helper()
 	sent := &outbox{}
-	proc, err := provision.New(env.Table, pepper, provision.Options{Notifier: sent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := password.New(pepper, password.DefaultParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := seal.New(bytes.Repeat([]byte{9}, seal.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := directory.New(env.Table, h, s, directory.Options{})
+	dir := door(t, env)
+	proc, err := provision.New(env.Table, dir, pepper, provision.Options{Notifier: sent})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fixture{env: env, proc: proc, dir: dir, sent: sent}
+}
+
+// door returns the directory over env's table, the door through which the
+// processor admits the users its events create.
+func door(tb testing.TB, env storetest.Env) directory.Service {
+	tb.Helper()
+	h, err := password.New(pepper, password.DefaultParams())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := seal.New(bytes.Repeat([]byte{9}, seal.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir, err := directory.New(env.Table, h, s, directory.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
 
 // apply decodes and applies one event.

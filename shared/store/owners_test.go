@@ -328,12 +328,12 @@ func TestAcceptingAnOwnerInvitationCountsTheOwner(t *testing.T) {
 		}
 		u := newOwner("t1", "olga")
 		u.AccountID = "acct1"
-		err := env.Table.AcceptInvite(ctx, signin.Acceptance{
-			InviteID: "inv1", AuthID: "auth1", User: u, Now: now,
+		err := env.Table.CreateUserWith(ctx, u, signin.Acceptance{
+			TenantID: "t1", InviteID: "inv1", AuthID: "auth1", Now: now,
 			Fresh: &signin.AuthToken{ID: "auth2", AccountID: "acct1", Hash: []byte{3}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
 		})
 		if err != nil {
-			t.Fatalf("AcceptInvite: %v", err)
+			t.Fatalf("CreateUserWith: %v", err)
 		}
 		if got := owners(t, env, "t1"); got != 1 {
 			t.Errorf("owners = %d after accepting an owner invitation, want 1", got)
@@ -352,7 +352,7 @@ func TestProvisioningCannotRemoveTheLastOwner(t *testing.T) {
 			return ledger.Mark{TenantID: "t1", EventID: id, Hash: "h", AppliedAt: now, ExpiresAt: now.Add(time.Hour)}
 		}
 		o := newOwner("t1", "olivia")
-		if err := env.Table.ApplyProvisioning(ctx, ledger.Change{Mark: mark("e1"), Create: o}); err != nil {
+		if err := env.Table.CreateUserWith(ctx, o, ledger.Provisioned{Mark: mark("e1")}); err != nil {
 			t.Fatal(err)
 		}
 		if got := owners(t, env, "t1"); got != 1 {

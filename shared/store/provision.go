@@ -79,23 +79,33 @@ var errRaced = fault.New(fault.Unavailable, "The user changed while the event wa
 
 // ApplyProvisioning writes p in one TransactWriteItems. A lost race (the
 // user or its ref changed since read) is fault.Unavailable, for a retry
-// that reads again; an existing mark is ErrMarked; the create block's own
-// failures keep their codes (fault.Conflict naming email or username,
-// fault.NotFound for a missing or inactive tenant). Creating, changing or
-// deleting an active owner changes the tenant's count of them, and
-// removing the last is fault.Conflict (directory.ErrLastOwner).
+// that reads again; an existing mark is ErrMarked; a missing or inactive
+// tenant is fault.NotFound. Changing or deleting an active owner changes
+// the tenant's count of them, and removing the last is fault.Conflict
+// (directory.ErrLastOwner).
 func (t *Table) ApplyProvisioning(ctx context.Context, p ledger.Change) error {
-	if p.Create != nil {
-		prepareUser(p.Create)
-		if p.Ref != nil {
-			p.Ref.UserID = p.Create.ID
-		}
-		return retryCreate(ctx, p.Create, func() error { return t.applyProvisioning(ctx, p) })
-	}
-	return t.applyProvisioning(ctx, p)
+	return t.applyProvisioning(ctx, p, nil)
 }
 
-func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
+// createProvisioned writes u, a user the directory admitted, with its
+// event's mark and ref (CreateUserWith): the ref points at u. The create
+// block's failures keep their codes (fault.Conflict naming email or
+// username, fault.NotFound for a missing or inactive tenant); a drawn
+// number that is taken is drawn again; creating an active owner raises
+// the tenant's count of them.
+func (t *Table) createProvisioned(ctx context.Context, u *user.User, r ledger.Provisioned) error {
+	prepareUser(u)
+	p := ledger.Change{Mark: r.Mark, PrevRef: r.PrevRef}
+	if r.Ref != nil {
+		ref := *r.Ref
+		ref.UserID = u.ID
+		p.Ref = &ref
+	}
+	return retryCreate(ctx, u, func() error { return t.applyProvisioning(ctx, p, u) })
+}
+
+// applyProvisioning writes p, with create when it is set.
+func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change, create *user.User) error {
 	x := &txn{table: &t.name}
 	switch {
 	case p.Tenant != nil:
@@ -119,14 +129,12 @@ func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
 			x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: inv,
 				ConditionExpression: aws.String("attribute_not_exists(PK)")}}, errRaced)
 		}
-	case p.Create != nil:
-		items, err := t.createItems(p.Create, "")
+	case create != nil:
+		items, err := t.createItems(create, "")
 		if err != nil {
 			return err
 		}
-		for i, it := range items {
-			x.add(it, createFailure(createSlot(p.Create, i), nil))
-		}
+		x.addCreate(create, items)
 	case p.Update[0] != nil:
 		old, next := p.Update[0], p.Update[1]
 		upd, err := t.userUpdate(old, next)

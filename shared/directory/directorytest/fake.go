@@ -38,6 +38,7 @@ type Fake struct {
 	SearchUsersFn    func(p auth.Principal, q directory.UserSearch) (directory.UserPage, error)
 	CreateGroupFn    func(p auth.Principal, name string) (directory.Group, error)
 	ListGroupsFn     func(p auth.Principal) ([]directory.Group, error)
+	AdmitFn          func(p auth.Principal, u *user.User, also user.Also) error
 }
 
 var _ directory.Service = (*Fake)(nil)
@@ -175,4 +176,12 @@ func (f *Fake) SearchUsers(_ context.Context, p auth.Principal, q directory.User
 		return directory.UserPage{}, webtest.ErrUnexpected
 	}
 	return f.SearchUsersFn(p, q)
+}
+
+// Admit calls AdmitFn.
+func (f *Fake) Admit(_ context.Context, p auth.Principal, u *user.User, also user.Also) error {
+	if !f.Called("Admit", f.AdmitFn) {
+		return webtest.ErrUnexpected
+	}
+	return f.AdmitFn(p, u, also)
 }
