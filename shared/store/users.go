@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 	"roster/shared/signin"
 	"roster/shared/user"
 )
@@ -192,12 +192,12 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 
 // CreateUserWith stores u, a user the directory admitted, in one
 // transaction with what also stands for: a provisioning event's mark and
-// ref (ledger.Provisioned), or an invitation's acceptance
+// ref (provision.Provisioned), or an invitation's acceptance
 // (signin.Acceptance). Any other kind is fault.Internal: a record the
 // store cannot write must not be dropped silently.
 func (t *Table) CreateUserWith(ctx context.Context, u *user.User, also user.Also) error {
 	switch a := also.(type) {
-	case ledger.Provisioned:
+	case provision.Provisioned:
 		return t.createProvisioned(ctx, u, a)
 	case signin.Acceptance:
 		return t.acceptInvite(ctx, u, a)

@@ -1,9 +1,11 @@
-// Package ledger owns what event-driven provisioning (package provision)
-// records and writes: the mark of each applied event, the refs that link a
-// feed's external ids to users, groups and memberships with the time of
-// the last event applied, and the changes written with them in one
-// transaction. The store keeps them; provision decides them.
-package ledger
+package provision
+
+// What provisioning records and writes: the mark of each applied event,
+// the refs that link a feed's external ids to users, groups and
+// memberships with the time of the last event applied, and the changes
+// written with them in one transaction. The store keeps them (it imports
+// this package for these types, as it does the directory's and signin's);
+// provisioning decides them.
 
 import (
 	"time"
