@@ -55,7 +55,10 @@ type Store interface {
 // directory's: directory.Service implements it.
 type Users interface {
 	// Admit stores u with also in one transaction, for the feed's
-	// principal (auth.ViaFeed). Errors as the store's ApplyProvisioning.
+	// principal (auth.ViaFeed): ErrMarked when the event's mark exists,
+	// fault.Unavailable when the ref changed since read, fault.Conflict
+	// naming email or username when taken, fault.NotFound when the tenant
+	// is missing or inactive.
 	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
 }
 
