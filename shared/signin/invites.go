@@ -58,10 +58,10 @@ func (s *service) DescribeInvite(ctx context.Context, inviteToken string) (Invit
 
 // AcceptInvite makes the person behind authToken a user of the invitation's
 // tenant, through the directory's door (Users). Reads: the auth token and
-// the invitation; writes: one transaction that consumes both, stores the fresh auth token (of the same session) and
-// creates the user with its markers, membership and account upsert; the
-// upsert holds only while the person's sessions were not revoked since
-// this one began.
+// the invitation; writes: one transaction that consumes both, stores the
+// fresh auth token (of the same session) and creates the user with its
+// markers, membership and account upsert; the upsert holds only while the
+// person's sessions were not revoked since this one began.
 func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error) {
 	now := s.now()
 	// The auth token is the request's credential: checked first, so a

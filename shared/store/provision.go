@@ -80,8 +80,8 @@ var errRaced = fault.New(fault.Unavailable, "The user changed while the event wa
 // ApplyProvisioning writes p in one TransactWriteItems. A lost race (the
 // user or its ref changed since read) is fault.Unavailable, for a retry
 // that reads again; an existing mark is ErrMarked; an existing tenant is
-// fault.Conflict. Changing or deleting an active owner changes
-// the tenant's count of them, and removing the last is fault.Conflict
+// fault.Conflict. Changing or deleting an active owner changes the
+// tenant's count of them, and removing the last is fault.Conflict
 // (directory.ErrLastOwner).
 func (t *Table) ApplyProvisioning(ctx context.Context, p provision.Change) error {
 	return t.applyProvisioning(ctx, p, nil)
