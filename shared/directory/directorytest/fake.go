@@ -185,3 +185,24 @@ func (f *Fake) Admit(_ context.Context, p auth.Principal, u *user.User, also use
 	}
 	return f.AdmitFn(p, u, also)
 }
+
+// Door is the directory's door for users made outside a request, as
+// provision.Users and signin.Users declare it.
+type Door interface {
+	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
+}
+
+// Admissions records what a caller hands the directory's door and passes
+// it on to Door, so a test sees who admitted each user with what record.
+type Admissions struct {
+	Door
+	Principals []auth.Principal
+	Records    []user.Also
+}
+
+// Admit records p and also, then admits u through Door.
+func (a *Admissions) Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error {
+	a.Principals = append(a.Principals, p)
+	a.Records = append(a.Records, also)
+	return a.Door.Admit(ctx, p, u, also)
+}
