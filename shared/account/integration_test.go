@@ -101,7 +101,7 @@ func newLive(t *testing.T, env storetest.Env, keys secrets.Keys, opts *signin.Op
 		l.h = p.Account(authn)
 		return l
 	}
-	svc, err := signin.New(p.Table, p.Hasher, p.Issuer, p.Keys.Pepper, *opts)
+	svc, err := signin.New(p.Table, p.Directory, p.Hasher, p.Issuer, p.Keys.Pepper, *opts)
 	if err != nil {
 		t.Fatal(err)
 	}

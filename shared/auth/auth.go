@@ -25,6 +25,20 @@ const (
 	ViaAccessToken Method = "access_token" // a user's access token (JWT)
 )
 
+// The callers that act outside any request, each through a principal of
+// its own so the directory checks them as it checks every caller. No
+// authorizer context carries them (PrincipalFromContext refuses them): a
+// request can never claim one.
+const (
+	// ViaFeed is a tenant's provisioning feed, trusted by its queue's
+	// access policy: it may do what the tenant's owner may.
+	ViaFeed Method = "feed"
+	// ViaInvitation is the holder of an invitation sign-in has checked,
+	// joining the invitation's tenant as the person (AccountID) their
+	// auth token proved.
+	ViaInvitation Method = "invitation"
+)
+
 // Principal is the verified caller of a request.
 type Principal struct {
 	TenantID  string   // the tenant every read and write is confined to

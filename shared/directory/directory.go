@@ -184,6 +184,18 @@ type Service interface {
 	// search or one that was tampered with, naming limit or skip when out
 	// of range.
 	SearchUsers(ctx context.Context, p auth.Principal, q UserSearch) (UserPage, error)
+	// Admit stores u, a new user built by user.New outside any request,
+	// in one transaction with also, so the user and the record of what
+	// brought it in commit together or not at all: provisioning's event
+	// mark and ref, an invitation's acceptance. Only two principals may: a
+	// tenant's provisioning feed (auth.ViaFeed), with any role, and the
+	// holder of a checked invitation (auth.ViaInvitation), as the person
+	// p.AccountID names; u and also must be of p's tenant. fault.Forbidden
+	// for anyone else (requests create users through Create and Register);
+	// fault.Conflict naming email or username when taken; fault.NotFound
+	// when the tenant is missing or inactive; also's own failures as the
+	// store reports them. The caller has checked the fields.
+	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
 	// CreateGroup makes a group (groups:write); fault.Conflict when the
 	// name is taken.
 	CreateGroup(ctx context.Context, p auth.Principal, name string) (Group, error)

@@ -31,6 +31,12 @@ type Store interface {
 	// active owner raises the tenant's count of active owners in the same
 	// transaction.
 	CreateUserWithPassword(ctx context.Context, u *user.User, passwordHash string) error
+	// CreateUserWith stores a new user (Version 1) with its markers, the
+	// person's membership and account, in one transaction with the items
+	// also stands for. fault.Internal for a kind of also the store does
+	// not know; otherwise the failures of CreateUserWithPassword and of
+	// also's own conditions.
+	CreateUserWith(ctx context.Context, u *user.User, also user.Also) error
 	// GetUser returns a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
 	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.

@@ -48,10 +48,11 @@ func (p *Platform) UserInfo(authn auth.Middleware) http.Handler {
 	return userinfo.Handler(userinfo.Deps{Directory: p.Directory}, p.Log, authn)
 }
 
-// Provisioning is the processor of the provisioning queue over the table;
-// new owners' invitations go to notifier.
+// Provisioning is the processor of the provisioning queue over the table,
+// admitting new users through the directory; new owners' invitations go
+// to notifier.
 func (p *Platform) Provisioning(notifier provision.Notifier) (*provision.Processor, error) {
-	return provision.New(p.Table, p.Keys.Pepper, provision.Options{Notifier: notifier})
+	return provision.New(p.Table, p.Directory, p.Keys.Pepper, provision.Options{Notifier: notifier})
 }
 
 // HTTPHandler is the Lambda handler of an HTTP function: it prepares the

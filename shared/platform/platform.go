@@ -105,7 +105,7 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	if p.Directory, err = directory.New(table, p.Hasher, p.Sealer, directory.Options{}); err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
-	if p.SignIn, err = signin.New(table, p.Hasher, p.Issuer, keys.Pepper, signin.Options{}); err != nil {
+	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/opaque"
-	"roster/shared/provision/ledger"
 	"roster/shared/role"
 	"roster/shared/signin"
 	"roster/shared/tenant"
@@ -19,36 +19,47 @@ import (
 // it. Reads are strongly consistent; errors carry fault codes.
 type Store interface {
 	// GetProvisionMark reads an applied event's record. fault.NotFound.
-	GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ledger.Mark, error)
+	GetProvisionMark(ctx context.Context, tenantID, eventID string) (*Mark, error)
 	// GetExternalRef reads an external id's ref. fault.NotFound.
-	GetExternalRef(ctx context.Context, tenantID, externalID string) (*ledger.ExternalRef, error)
+	GetExternalRef(ctx context.Context, tenantID, externalID string) (*ExternalRef, error)
 	// GetTenant reads a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// GetUser reads a user. fault.NotFound.
 	GetUser(ctx context.Context, tenantID, id string) (*user.User, error)
 	// ApplyProvisioning writes one event's change with its mark in one
-	// transaction (ledger.ErrMarked when the mark exists).
-	ApplyProvisioning(ctx context.Context, p ledger.Change) error
+	// transaction (ErrMarked when the mark exists).
+	ApplyProvisioning(ctx context.Context, p Change) error
 	// ApplyTenantState sets a tenant's active flag with the event's mark
 	// in one transaction, provided the tenant's StateAt is still the one
-	// read (ledger.ErrMarked when the mark exists, fault.Unavailable when
+	// read (ErrMarked when the mark exists, fault.Unavailable when
 	// the tenant changed).
-	ApplyTenantState(ctx context.Context, s ledger.TenantState) error
+	ApplyTenantState(ctx context.Context, s TenantState) error
 
 	// GetGroup reads a group. fault.NotFound.
 	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
 	// GroupIDByName resolves a group name, case-insensitively. fault.NotFound.
 	GroupIDByName(ctx context.Context, tenantID, name string) (string, error)
 	// GetGroupRef reads a group's external id's ref. fault.NotFound.
-	GetGroupRef(ctx context.Context, tenantID, externalID string) (*ledger.GroupRef, error)
+	GetGroupRef(ctx context.Context, tenantID, externalID string) (*GroupRef, error)
 	// GetMemberRef reads the last membership event applied for a user's
 	// external id and a group. fault.NotFound.
-	GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*ledger.MemberRef, error)
+	GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*MemberRef, error)
 	// ApplyGroupProvisioning writes one group event's change with its mark
-	// in one transaction (ledger.ErrMarked when the mark exists,
-	// ledger.ErrNoGroup when the group is missing, ledger.ErrGroupName when
+	// in one transaction (ErrMarked when the mark exists,
+	// ErrNoGroup when the group is missing, ErrGroupName when
 	// the name is taken).
-	ApplyGroupProvisioning(ctx context.Context, p ledger.GroupChange) error
+	ApplyGroupProvisioning(ctx context.Context, p GroupChange) error
+}
+
+// Users is the door the users a feed creates go through, the
+// directory's: directory.Service implements it.
+type Users interface {
+	// Admit stores u with also in one transaction, for the feed's
+	// principal (auth.ViaFeed): ErrMarked when the event's mark exists,
+	// fault.Unavailable when the ref changed since read, fault.Conflict
+	// naming email or username when taken, fault.NotFound when the tenant
+	// is missing or inactive.
+	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
 }
 
 // Outcome says what applying an event did.
@@ -81,18 +92,20 @@ type Options struct {
 // Processor applies events to the table.
 type Processor struct {
 	st     Store
+	users  Users
 	pepper []byte
 	now    func() time.Time
 	notify Notifier
 }
 
-// New returns a processor. pepper hashes the invitation tokens of new
-// tenants' owners, as signin does.
-func New(st Store, pepper []byte, opts Options) (*Processor, error) {
-	if st == nil || len(pepper) == 0 || opts.Notifier == nil {
-		return nil, errors.New("new provision processor: store, pepper and notifier are required")
+// New returns a processor. users (the directory) admits the users events
+// create; pepper hashes the invitation tokens of new tenants' owners, as
+// signin does.
+func New(st Store, users Users, pepper []byte, opts Options) (*Processor, error) {
+	if st == nil || users == nil || len(pepper) == 0 || opts.Notifier == nil {
+		return nil, errors.New("new provision processor: store, users, pepper and notifier are required")
 	}
-	p := &Processor{st: st, pepper: pepper, now: opts.Now, notify: opts.Notifier}
+	p := &Processor{st: st, users: users, pepper: pepper, now: opts.Now, notify: opts.Notifier}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -201,7 +214,7 @@ func (p *Processor) sendInvite(ctx context.Context, e *Event, appliedAt time.Tim
 }
 
 func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome, error) {
-	mark := ledger.Mark{TenantID: e.Tenant, EventID: e.ID, Hash: e.Hash(), AppliedAt: now,
+	mark := Mark{TenantID: e.Tenant, EventID: e.ID, Hash: e.Hash(), AppliedAt: now,
 		ExpiresAt: now.Add(MarkTTL).Truncate(time.Second)}
 	if e.Type == TenantCreate {
 		return p.createTenant(ctx, e, mark, now)
@@ -226,15 +239,15 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 	switch fault.CodeOf(err) {
 	case "":
 		if !e.OccurredAt.After(prev.OccurredAt) {
-			return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
+			return Stale, p.st.ApplyProvisioning(ctx, Change{Mark: mark})
 		}
 	case fault.NotFound:
 		prev = nil
 	default:
 		return "", err
 	}
-	ref := &ledger.ExternalRef{TenantID: e.Tenant, ExternalID: e.ExternalID, OccurredAt: e.OccurredAt}
-	w := ledger.Change{Mark: mark, Ref: ref, PrevRef: prev}
+	ref := &ExternalRef{TenantID: e.Tenant, ExternalID: e.ExternalID, OccurredAt: e.OccurredAt}
+	w := Change{Mark: mark, Ref: ref, PrevRef: prev}
 	var u *user.User
 	if prev != nil && prev.UserID != "" {
 		ref.UserID = prev.UserID
@@ -254,11 +267,10 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 			r = string(role.Member)
 		}
 		if u == nil {
-			w.Create = user.New(user.Fields{
+			return p.admit(ctx, e, user.New(user.Fields{
 				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
-			}, now, Actor)
-			break
+			}, now, Actor), Provisioned{Mark: mark, Ref: ref, PrevRef: prev})
 		}
 		next := *u
 		next.Username, next.Email, next.FirstName, next.LastName, next.Role = f.Username, f.Email, f.FirstName, f.LastName, r
@@ -276,6 +288,16 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 		ref.UserID = ""
 	}
 	if err := p.st.ApplyProvisioning(ctx, w); err != nil {
+		return "", err
+	}
+	return Applied, nil
+}
+
+// admit brings in u, the new user of a user.upsert, through the
+// directory's door, in one transaction with the event's mark and ref.
+func (p *Processor) admit(ctx context.Context, e *Event, u *user.User, rec Provisioned) (Outcome, error) {
+	feed := auth.Principal{TenantID: e.Tenant, Method: auth.ViaFeed}
+	if err := p.users.Admit(ctx, feed, u, rec); err != nil {
 		return "", err
 	}
 	return Applied, nil
@@ -309,9 +331,9 @@ func same(a, b *user.User) bool {
 // one transaction with the event's mark. Only the invitation token's hash
 // is stored; Apply sends the token itself once the transaction committed.
 // No password ever travels in an event.
-func (p *Processor) createTenant(ctx context.Context, e *Event, mark ledger.Mark, now time.Time) (Outcome, error) {
+func (p *Processor) createTenant(ctx context.Context, e *Event, mark Mark, now time.Time) (Outcome, error) {
 	k := p.inviteKey(e)
-	w := ledger.Change{
+	w := Change{
 		Mark:   mark,
 		Tenant: &tenant.Tenant{ID: e.Tenant, Organization: e.Organization, Name: e.Name, Active: true, CreatedAt: now, StateAt: e.OccurredAt},
 		Invite: &signin.Invite{

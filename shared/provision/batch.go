@@ -5,7 +5,6 @@ import (
 
 	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
 	"roster/shared/tenant"
 	"roster/shared/user"
 )
@@ -15,7 +14,7 @@ import (
 type BatchReader interface {
 	// ReadProvisioning reads the marks, tenants, refs and the refs' users
 	// of a batch. fault.Unavailable when the reads did not all complete.
-	ReadProvisioning(ctx context.Context, k ledger.Keys) (*ledger.Snapshot, error)
+	ReadProvisioning(ctx context.Context, k Keys) (*Snapshot, error)
 }
 
 // GroupBatchReader lets a batch's group events read before they write in
@@ -25,7 +24,7 @@ type GroupBatchReader interface {
 	// ReadGroupProvisioning reads the group names, group refs, groups and
 	// member refs of a batch. fault.Unavailable when the reads did not all
 	// complete.
-	ReadGroupProvisioning(ctx context.Context, k ledger.GroupKeys) (*ledger.GroupSnapshot, error)
+	ReadGroupProvisioning(ctx context.Context, k GroupKeys) (*GroupSnapshot, error)
 }
 
 // Why a batch's writes are not batched too: every write of an event is
@@ -44,14 +43,14 @@ type GroupBatchReader interface {
 // event is retried.
 type snapshot struct {
 	Store
-	snap   *ledger.Snapshot
-	groups *ledger.GroupSnapshot // nil when the batch has no group events or could not read them
+	snap   *Snapshot
+	groups *GroupSnapshot // nil when the batch has no group events or could not read them
 	dirty  map[string]bool
 }
 
 // readsFor returns the keys a batch of events reads.
-func readsFor(evs []*Event) ledger.Keys {
-	var k ledger.Keys
+func readsFor(evs []*Event) Keys {
+	var k Keys
 	tenants := map[string]bool{}
 	for _, e := range evs {
 		k.Marks = append(k.Marks, [2]string{e.Tenant, e.ID})
@@ -68,15 +67,15 @@ func readsFor(evs []*Event) ledger.Keys {
 
 // groupReadsFor returns the keys a batch's group events read, and
 // whether there are any.
-func groupReadsFor(evs []*Event) (ledger.GroupKeys, bool) {
-	var k ledger.GroupKeys
+func groupReadsFor(evs []*Event) (GroupKeys, bool) {
+	var k GroupKeys
 	found := false
 	for _, e := range evs {
 		switch e.Type {
 		case GroupUpsert:
 			k.Refs = append(k.Refs, [2]string{e.Tenant, e.Group.ExternalID})
 		case GroupMemberAdd, GroupMemberRemove:
-			k.Members = append(k.Members, ledger.MemberKey{TenantID: e.Tenant, ExternalID: e.ExternalID,
+			k.Members = append(k.Members, MemberKey{TenantID: e.Tenant, ExternalID: e.ExternalID,
 				GroupID: e.Group.ID, GroupName: e.Group.Name, GroupExternalID: e.Group.ExternalID})
 		default:
 			continue
@@ -122,7 +121,7 @@ var (
 	errNoMemberRef  = fault.New(fault.NotFound, "No membership event was applied.")
 )
 
-func (s *snapshot) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ledger.Mark, error) {
+func (s *snapshot) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*Mark, error) {
 	k := [2]string{tenantID, eventID}
 	if m, ok := s.snap.Marks[k]; ok && !s.dirty["mark\x00"+tenantID+"\x00"+eventID] {
 		if m == nil {
@@ -143,7 +142,7 @@ func (s *snapshot) GetTenant(ctx context.Context, id string) (*tenant.Tenant, er
 	return s.Store.GetTenant(ctx, id)
 }
 
-func (s *snapshot) GetExternalRef(ctx context.Context, tenantID, externalID string) (*ledger.ExternalRef, error) {
+func (s *snapshot) GetExternalRef(ctx context.Context, tenantID, externalID string) (*ExternalRef, error) {
 	if r, ok := s.snap.Refs[[2]string{tenantID, externalID}]; ok && !s.dirty["ref\x00"+tenantID+"\x00"+externalID] {
 		if r == nil {
 			return nil, errNoRef
@@ -164,7 +163,7 @@ func (s *snapshot) GetUser(ctx context.Context, tenantID, id string) (*user.User
 	return s.Store.GetUser(ctx, tenantID, id)
 }
 
-func (s *snapshot) GetGroupRef(ctx context.Context, tenantID, externalID string) (*ledger.GroupRef, error) {
+func (s *snapshot) GetGroupRef(ctx context.Context, tenantID, externalID string) (*GroupRef, error) {
 	if s.groups != nil && !s.dirty["groupref\x00"+tenantID+"\x00"+externalID] {
 		if r, ok := s.groups.Refs[[2]string{tenantID, externalID}]; ok {
 			if r == nil {
@@ -201,7 +200,7 @@ func (s *snapshot) GetGroup(ctx context.Context, tenantID, id string) (*director
 	return s.Store.GetGroup(ctx, tenantID, id)
 }
 
-func (s *snapshot) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*ledger.MemberRef, error) {
+func (s *snapshot) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*MemberRef, error) {
 	if s.groups != nil && !s.dirty["members\x00"+tenantID+"\x00"+externalID] {
 		if r, ok := s.groups.Members[[3]string{tenantID, externalID, groupID}]; ok {
 			if r == nil {

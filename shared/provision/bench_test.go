@@ -25,7 +25,7 @@ func BenchmarkProvisioning(b *testing.B) {
 		}
 		env := storetest.New(b, ep)
 		env.Tenant(b, "bench")
-		proc, err := provision.New(env.Table, pepper, provision.Options{Notifier: &outbox{}})
+		proc, err := provision.New(env.Table, door(b, env), pepper, provision.Options{Notifier: &outbox{}})
 		if err != nil {
 			b.Fatal(err)
 		}

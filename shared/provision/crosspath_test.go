@@ -126,7 +126,7 @@ func TestTenantCreatedByAnEventIsUsableThroughEveryEndpointGroup(t *testing.T) {
 
 		// The feed creates globex, with Hank as its owner, and a first user.
 		sent := &outbox{}
-		proc, err := provision.New(env.Table, keys.Pepper, provision.Options{Notifier: sent})
+		proc, err := provision.New(env.Table, door(t, env), keys.Pepper, provision.Options{Notifier: sent})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,10 @@
 // first owner, deactivate or reactivate a tenant; upsert, deactivate,
 // reactivate or delete a user keyed by an external id; groups and their
 // members), their strict decoding, and applying them idempotently and
-// in order. See docs/provisioning.md for the schemas.
+// in order. See docs/provisioning.md for the schemas. The records it
+// writes with each event (its mark, the refs) are its own types
+// (ledger.go), which the store keeps; the users it creates go through the
+// directory's door (Users).
 package provision
 
 import (

@@ -8,7 +8,6 @@ import (
 
 	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
 	"roster/shared/user"
 )
 
@@ -18,7 +17,7 @@ import (
 //
 // Ordering is per membership, not per user: each (user external id,
 // group) pair keeps the occurredAt of the last membership event applied
-// to it (ledger.MemberRef), written in the event's transaction conditional
+// to it (MemberRef), written in the event's transaction conditional
 // on the value read. The user's own ref (which user.* events advance) is
 // left alone, so a user.upsert at 10:05 does not make an add at 10:04
 // stale: they change different things. A removal leaves its ref with
@@ -36,23 +35,23 @@ var (
 
 // upsertGroup creates the group the event's group.externalId names, or
 // renames it, with its ref and the event's mark in one transaction. A
-// name another group holds is refused (ledger.ErrGroupName): the feed
+// name another group holds is refused (ErrGroupName): the feed
 // does not take over a group an administrator made.
-func (p *Processor) upsertGroup(ctx context.Context, e *Event, mark ledger.Mark, now time.Time) (Outcome, error) {
+func (p *Processor) upsertGroup(ctx context.Context, e *Event, mark Mark, now time.Time) (Outcome, error) {
 	g := e.Group
 	prev, err := p.st.GetGroupRef(ctx, e.Tenant, g.ExternalID)
 	switch fault.CodeOf(err) {
 	case "":
 		if !e.OccurredAt.After(prev.OccurredAt) {
-			return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
+			return Stale, p.st.ApplyProvisioning(ctx, Change{Mark: mark})
 		}
 	case fault.NotFound:
 		prev = nil
 	default:
 		return "", err
 	}
-	ref := &ledger.GroupRef{TenantID: e.Tenant, ExternalID: g.ExternalID, OccurredAt: e.OccurredAt}
-	w := ledger.GroupChange{Mark: mark, GroupRef: ref, PrevGroupRef: prev}
+	ref := &GroupRef{TenantID: e.Tenant, ExternalID: g.ExternalID, OccurredAt: e.OccurredAt}
+	w := GroupChange{Mark: mark, GroupRef: ref, PrevGroupRef: prev}
 	var cur *directory.Group
 	if prev != nil {
 		switch cur, err = p.st.GetGroup(ctx, e.Tenant, prev.GroupID); fault.CodeOf(err) {
@@ -86,7 +85,7 @@ func (p *Processor) upsertGroup(ctx context.Context, e *Event, mark ledger.Mark,
 // removes it, with the membership's ref and the event's mark in one
 // transaction that also checks the group exists. Adding a member or
 // removing a non-member changes only the ref, so the order still holds.
-func (p *Processor) changeMembership(ctx context.Context, e *Event, mark ledger.Mark, now time.Time) (Outcome, error) {
+func (p *Processor) changeMembership(ctx context.Context, e *Event, mark Mark, now time.Time) (Outcome, error) {
 	add := e.Type == GroupMemberAdd
 	ref, err := p.st.GetExternalRef(ctx, e.Tenant, e.ExternalID)
 	switch fault.CodeOf(err) {
@@ -102,9 +101,9 @@ func (p *Processor) changeMembership(ctx context.Context, e *Event, mark ledger.
 		// waits, as other user events do, for an upsert that re-creates it.
 		switch {
 		case !e.OccurredAt.After(ref.OccurredAt):
-			return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
+			return Stale, p.st.ApplyProvisioning(ctx, Change{Mark: mark})
 		case !add:
-			return Applied, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
+			return Applied, p.st.ApplyProvisioning(ctx, Change{Mark: mark})
 		}
 		return "", errNoUserYet
 	}
@@ -116,7 +115,7 @@ func (p *Processor) changeMembership(ctx context.Context, e *Event, mark ledger.
 	switch fault.CodeOf(err) {
 	case "":
 		if !e.OccurredAt.After(prev.OccurredAt) {
-			return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
+			return Stale, p.st.ApplyProvisioning(ctx, Change{Mark: mark})
 		}
 	case fault.NotFound:
 		prev = nil
@@ -134,8 +133,8 @@ func (p *Processor) changeMembership(ctx context.Context, e *Event, mark ledger.
 	default:
 		return "", err
 	}
-	w := ledger.GroupChange{Mark: mark, CheckGroup: groupID, PrevMember: prev,
-		Member: &ledger.MemberRef{TenantID: e.Tenant, ExternalID: e.ExternalID, GroupID: groupID, Member: add, OccurredAt: e.OccurredAt}}
+	w := GroupChange{Mark: mark, CheckGroup: groupID, PrevMember: prev,
+		Member: &MemberRef{TenantID: e.Tenant, ExternalID: e.ExternalID, GroupID: groupID, Member: add, OccurredAt: e.OccurredAt}}
 	if u != nil {
 		if groups, moved := regroup(u.Groups, groupID, add); moved {
 			if len(groups) > directory.MaxGroups {

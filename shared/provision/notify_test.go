@@ -47,7 +47,7 @@ func TestOwnerInvitationIsSentToTheNotificationsQueue(t *testing.T) {
 
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		f := newFixture(t, env)
-		proc, err := provision.New(env.Table, pepper, provision.Options{Notifier: provision.NewQueue(client, *q.QueueUrl)})
+		proc, err := provision.New(env.Table, f.dir, pepper, provision.Options{Notifier: provision.NewQueue(client, *q.QueueUrl)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestFailedInvitationSendIsRetriedWithTheSameToken(t *testing.T) {
 		f := newFixture(t, env)
 		failing := true
 		var sent []provision.Notification
-		proc, err := provision.New(env.Table, pepper, provision.Options{Notifier: provision.NotifierFunc(
+		proc, err := provision.New(env.Table, f.dir, pepper, provision.Options{Notifier: provision.NotifierFunc(
 			func(_ context.Context, n provision.Notification) error {
 				if failing {
 					return fault.Wrap(errors.New("queue down"), fault.Unavailable, "retry")

@@ -17,6 +17,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/directory/directorytest"
 	"roster/shared/emulator"
 	"roster/shared/fault"
 	"roster/shared/password"
@@ -86,23 +87,31 @@ func (o *outbox) all() []provision.Notification {
 func newFixture(t *testing.T, env storetest.Env) fixture {
 	t.Helper()
 	sent := &outbox{}
-	proc, err := provision.New(env.Table, pepper, provision.Options{Notifier: sent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := password.New(pepper, password.DefaultParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := seal.New(bytes.Repeat([]byte{9}, seal.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := directory.New(env.Table, h, s, directory.Options{})
+	dir := door(t, env)
+	proc, err := provision.New(env.Table, dir, pepper, provision.Options{Notifier: sent})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fixture{env: env, proc: proc, dir: dir, sent: sent}
+}
+
+// door returns the directory over env's table, the door through which the
+// processor admits the users its events create.
+func door(tb testing.TB, env storetest.Env) directory.Service {
+	tb.Helper()
+	h, err := password.New(pepper, password.DefaultParams())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := seal.New(bytes.Repeat([]byte{9}, seal.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir, err := directory.New(env.Table, h, s, directory.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
 
 // apply decodes and applies one event.
@@ -435,6 +444,30 @@ func TestConcurrentDeliveriesApplyOnce(t *testing.T) {
 		}
 		if inv := f.invites(t, "acme"); len(inv) != 1 {
 			t.Errorf("invitations = %d, want 1", len(inv))
+		}
+	})
+}
+
+func TestNewUsersGoThroughTheDirectoryWithTheirEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		env.Tenant(t, "acme")
+		dir := door(t, env)
+		admissions := &directorytest.Admissions{Door: dir}
+		proc, err := provision.New(env.Table, admissions, pepper, provision.Options{Notifier: &outbox{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := fixture{env: env, proc: proc, dir: dir}
+		f.mustApply(t, upsert("e1", "acme", "x1", at(0), "ada", "ada@acme.example.com", true), provision.Applied)
+		// A change of the user is the event's own: not an admission.
+		f.mustApply(t, upsert("e2", "acme", "x1", at(1), "ada.l", "ada@acme.example.com", true), provision.Applied)
+		if len(admissions.Records) != 1 {
+			t.Fatalf("%d admissions, want 1 (the create only)", len(admissions.Records))
+		}
+		p, rec := admissions.Principals[0], admissions.Records[0]
+		got, ok := rec.(provision.Provisioned)
+		if p.Method != auth.ViaFeed || p.TenantID != "acme" || !ok || got.Mark.EventID != "e1" || got.Ref == nil || got.Ref.ExternalID != "x1" {
+			t.Errorf("admitted by %+v with %+v; want the feed of acme with e1's mark and x1's ref", p, rec)
 		}
 	})
 }

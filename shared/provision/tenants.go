@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 
-	"roster/shared/provision/ledger"
 	"roster/shared/tenant"
 )
 
@@ -19,11 +18,11 @@ import (
 // authorizer, login and exchange read the tenant; see decision 014) but
 // ends no session and revokes no token: a reactivated tenant works again
 // for everyone who held a credential, as a billing reinstatement should.
-func (p *Processor) setTenantState(ctx context.Context, e *Event, t *tenant.Tenant, mark ledger.Mark) (Outcome, error) {
+func (p *Processor) setTenantState(ctx context.Context, e *Event, t *tenant.Tenant, mark Mark) (Outcome, error) {
 	if !e.OccurredAt.After(t.StateAt) {
-		return Stale, p.st.ApplyProvisioning(ctx, ledger.Change{Mark: mark})
+		return Stale, p.st.ApplyProvisioning(ctx, Change{Mark: mark})
 	}
-	err := p.st.ApplyTenantState(ctx, ledger.TenantState{
+	err := p.st.ApplyTenantState(ctx, TenantState{
 		Mark: mark, TenantID: e.Tenant, Active: e.Type == TenantReactivate,
 		OccurredAt: e.OccurredAt, Prev: t.StateAt,
 	})

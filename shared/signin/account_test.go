@@ -330,7 +330,7 @@ func TestUpdateSelfOnAStaleVersionIsConflictOrPreconditionFailed(t *testing.T) {
 				t.Errorf("racing change: %v", err)
 			}
 		}}
-		svc, err := signin.New(racing, f.hasher, issuer, keys.Pepper, signin.Options{Now: f.clock.Now})
+		svc, err := signin.New(racing, door(t, env.Table, f.hasher), f.hasher, issuer, keys.Pepper, signin.Options{Now: f.clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}

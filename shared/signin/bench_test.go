@@ -51,7 +51,7 @@ func newBenchSetup(b *testing.B, ep emulator.Endpoint) *benchSetup {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := signin.New(env.Table, hasher, issuer, keys.Pepper, signin.Options{})
+	svc, err := signin.New(env.Table, door(b, env.Table, hasher), hasher, issuer, keys.Pepper, signin.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func TestLanguageCodesAreTheISO6391Set(t *testing.T) {
 
 func TestNewRefusesMissingDependencies(t *testing.T) {
 	h := defaultHasher(t)
-	if _, err := signin.New(nil, h, nil, keys.Pepper, signin.Options{}); err == nil {
+	if _, err := signin.New(nil, nil, h, nil, keys.Pepper, signin.Options{}); err == nil {
 		t.Error("New accepted a nil store and issuer")
 	}
 }

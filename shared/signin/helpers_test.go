@@ -11,10 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/auth"
+	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/fault/faulttest"
 	"roster/shared/password"
 	"roster/shared/role"
+	"roster/shared/seal"
 	"roster/shared/secrets"
 	"roster/shared/signin"
 	"roster/shared/store"
@@ -65,6 +67,21 @@ var keys = func() secrets.Keys {
 	return k
 }()
 
+// door returns the directory over st, the door through which the service
+// admits the users of accepted invitations.
+func door(tb testing.TB, st directory.Store, h *password.Hasher) directory.Service {
+	tb.Helper()
+	sealer, err := seal.New(keys.FieldKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir, err := directory.New(st, h, sealer, directory.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
 // hashes memoises password hashes made with the default parameters, so a
 // test that seeds many users pays for each password once.
 var hashes sync.Map
@@ -97,7 +114,7 @@ func newFixture(t *testing.T, env storetest.Env, opts signin.Options, hasher ...
 		t.Fatal(err)
 	}
 	opts.Now = c.Now
-	svc, err := signin.New(env.Table, h, issuer, keys.Pepper, opts)
+	svc, err := signin.New(env.Table, door(t, env.Table, h), h, issuer, keys.Pepper, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,11 +57,11 @@ func (s *service) DescribeInvite(ctx context.Context, inviteToken string) (Invit
 }
 
 // AcceptInvite makes the person behind authToken a user of the invitation's
-// tenant. Reads: the auth token and the invitation; writes: one transaction
-// that consumes both, stores the fresh auth token (of the same session) and
-// creates the user with its markers, membership and account upsert; the
-// upsert holds only while the person's sessions were not revoked since
-// this one began.
+// tenant, through the directory's door (Users). Reads: the auth token and
+// the invitation; writes: one transaction that consumes both, stores the
+// fresh auth token (of the same session) and creates the user with its
+// markers, membership and account upsert; the upsert holds only while the
+// person's sessions were not revoked since this one began.
 func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error) {
 	now := s.now()
 	// The auth token is the request's credential: checked first, so a
@@ -83,7 +83,8 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 		Username: in.Email, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
 		Active: true, Role: in.Role,
 	}, now, in.CreatedBy)
-	err = s.st.AcceptInvite(ctx, Acceptance{InviteID: in.ID, AuthID: old.ID, Fresh: fresh, User: u, Now: now})
+	holder := auth.Principal{TenantID: in.TenantID, AccountID: old.AccountID, Method: auth.ViaInvitation}
+	err = s.users.Admit(ctx, holder, u, Acceptance{TenantID: in.TenantID, InviteID: in.ID, AuthID: old.ID, Fresh: fresh, Now: now})
 	switch fault.CodeOf(err) {
 	case "":
 	case fault.NotFound: // used or expired meanwhile, or the tenant closed

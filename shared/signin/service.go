@@ -42,6 +42,7 @@ type Options struct {
 // service implements Service on a Store.
 type service struct {
 	st          Store
+	users       Users
 	hasher      *password.Hasher
 	issuer      *token.Issuer
 	pepper      []byte
@@ -53,15 +54,16 @@ type service struct {
 	maxSession  time.Duration
 }
 
-// New returns the sign-in service. hasher hashes and checks passwords,
+// New returns the sign-in service. users (the directory) admits the
+// users of accepted invitations; hasher hashes and checks passwords,
 // issuer signs access tokens, and pepper (secrets.Keys.Pepper) keys the
 // HMAC under which opaque tokens are stored. It refuses a missing
 // dependency, a pepper shorter than password.MinPepperBytes and negative
 // options.
-func New(st Store, hasher *password.Hasher, issuer *token.Issuer, pepper []byte, opts Options) (Service, error) {
+func New(st Store, users Users, hasher *password.Hasher, issuer *token.Issuer, pepper []byte, opts Options) (Service, error) {
 	switch {
-	case st == nil || hasher == nil || issuer == nil:
-		return nil, errors.New("new sign-in service: store, hasher and issuer are required")
+	case st == nil || users == nil || hasher == nil || issuer == nil:
+		return nil, errors.New("new sign-in service: store, users, hasher and issuer are required")
 	case len(pepper) < password.MinPepperBytes:
 		return nil, fmt.Errorf("new sign-in service: pepper is %d bytes, want at least %d", len(pepper), password.MinPepperBytes)
 	case opts.MaxFailures < 0 || opts.LockFor < 0 || opts.AuthTTL < 0 || opts.InviteTTL < 0 || opts.MaxSession < 0:
@@ -70,7 +72,7 @@ func New(st Store, hasher *password.Hasher, issuer *token.Issuer, pepper []byte,
 		return nil, errors.New("new sign-in service: token and session lifetimes must be at least a second and invitations at most 30 days")
 	}
 	s := &service{
-		st: st, hasher: hasher, issuer: issuer, pepper: bytes.Clone(pepper),
+		st: st, users: users, hasher: hasher, issuer: issuer, pepper: bytes.Clone(pepper),
 		now: opts.Now, maxFailures: opts.MaxFailures, lockFor: opts.LockFor,
 		authTTL: opts.AuthTTL, inviteTTL: opts.InviteTTL, maxSession: opts.MaxSession,
 	}

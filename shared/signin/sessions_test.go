@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"roster/shared/directory/directorytest"
 	"roster/shared/fault"
 	"roster/shared/opaque"
 	"roster/shared/signin"
@@ -161,7 +162,7 @@ func TestASessionOlderThanMaxSessionIsRefusedEvenWithAnUnexpiredToken(t *testing
 		if err != nil {
 			t.Fatal(err)
 		}
-		strict, err := signin.New(env.Table, f.hasher, issuer, keys.Pepper, signin.Options{Now: f.clock.Now, MaxSession: 2 * time.Hour})
+		strict, err := signin.New(env.Table, door(t, env.Table, f.hasher), f.hasher, issuer, keys.Pepper, signin.Options{Now: f.clock.Now, MaxSession: 2 * time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +230,7 @@ func TestNewRefusesANegativeOrSubSecondMaxSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []time.Duration{-time.Hour, time.Millisecond} {
-		if _, err := signin.New((*store.Table)(nil), defaultHasher(t), issuer, keys.Pepper, signin.Options{MaxSession: d}); err == nil {
+		if _, err := signin.New((*store.Table)(nil), directorytest.New(t), defaultHasher(t), issuer, keys.Pepper, signin.Options{MaxSession: d}); err == nil {
 			t.Errorf("New accepted MaxSession %v", d)
 		}
 	}

@@ -84,16 +84,32 @@ type PasswordChange struct {
 	At        time.Time    // whole milliseconds; sessions that began then or earlier end
 }
 
-// Acceptance is an accepted invitation as the store applies it: the invite
-// and the old auth token consumed, the fresh auth token and the new user
-// (with its membership) written, all in one transaction, which holds only
-// while the person's sessions were last revoked before Fresh.SessionStart.
+// Acceptance is what an accepted invitation writes with its new user
+// (user.Also), in the one transaction the directory admits the user in:
+// the invite and the old auth token consumed and the fresh auth token
+// written, all of which holds only while the person's sessions were last
+// revoked before Fresh.SessionStart.
 type Acceptance struct {
-	InviteID string
+	TenantID string     // the invitation's tenant
+	InviteID string     // the invitation consumed
 	AuthID   string     // the auth token consumed
 	Fresh    *AuthToken // the auth token handed out instead
-	User     *user.User // the new user; AccountID set
 	Now      time.Time  // the invite and the auth token must not have expired by then
+}
+
+// Tenant is the invitation's tenant.
+func (a Acceptance) Tenant() string { return a.TenantID }
+
+// Users is the door a new user of an accepted invitation goes through,
+// the directory's (directory.Service implements it); signin declares it
+// so as not to import the directory, which imports signin.
+type Users interface {
+	// Admit stores u with also in one transaction, for a principal the
+	// directory checks. fault.NotFound when the invite is gone or expired
+	// or the tenant inactive, fault.Unauthorized when the auth token is or
+	// its session was revoked, fault.Conflict when the person is already
+	// a member or the email or username is taken.
+	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
 }
 
 // Privileged is the part of the store that returns credentials: a
@@ -168,12 +184,6 @@ type Store interface {
 	GetInvite(ctx context.Context, id string) (*Invite, error)
 	// PutInvite stores a new invitation. fault.Conflict when the id is taken.
 	PutInvite(ctx context.Context, in *Invite) error
-	// AcceptInvite applies an acceptance in one transaction. fault.NotFound
-	// when the invite is gone or expired, fault.Unauthorized when the auth
-	// token is or its session was revoked, fault.Conflict when the person
-	// is already a member or the email or username is taken,
-	// fault.NotFound when the tenant is inactive.
-	AcceptInvite(ctx context.Context, a Acceptance) error
 
 	// PutAPIKey stores a new API key. fault.Conflict when the id is taken.
 	PutAPIKey(ctx context.Context, k *auth.APIKey) error

@@ -12,6 +12,7 @@ import (
 
 	"roster/shared/fault"
 	"roster/shared/signin"
+	"roster/shared/user"
 )
 
 // The sign-in secrets: devices, auth tokens and invitations. Each lives in
@@ -237,18 +238,18 @@ func (t *Table) GetInvite(ctx context.Context, id string) (*signin.Invite, error
 	}, nil
 }
 
-// AcceptInvite consumes the invitation and the auth token, stores the fresh
-// auth token and creates the user with its markers and membership, in one
-// transaction: either all of it happens or none. The account upsert the
-// transaction holds anyway is conditional on the session the fresh token
-// continues not having been revoked. A drawn user number that is taken is
-// drawn again. fault.NotFound when the invitation is gone or expired,
+// acceptInvite stores u, the user an invitation's acceptance creates
+// (CreateUserWith), in one transaction that consumes the invitation and
+// the auth token and stores the fresh auth token: either all of it
+// happens or none. The account upsert the transaction holds anyway is
+// conditional on the session the fresh token continues not having been
+// revoked. A drawn user number that is taken is drawn again.
+// fault.NotFound when the invitation is gone or expired,
 // fault.Unauthorized when the auth token is or the session was revoked,
 // fault.Conflict when the person is already a member or the email or
 // username is taken, and fault.NotFound when the tenant is missing or
 // inactive.
-func (t *Table) AcceptInvite(ctx context.Context, a signin.Acceptance) error {
-	u := a.User
+func (t *Table) acceptInvite(ctx context.Context, u *user.User, a signin.Acceptance) error {
 	prepareUser(u)
 	fresh, err := attributevalue.MarshalMap(toAuthItem(a.Fresh))
 	if err != nil {

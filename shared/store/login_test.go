@@ -77,8 +77,8 @@ func TestEveryUsernameMarkerNamesThePersonSoALoginReadsUserAndAccountTogether(t 
 		joined.AccountID = u.AccountID
 		fresh := *auth
 		fresh.ID = "auth2"
-		if err := env.Table.AcceptInvite(ctx, signin.Acceptance{InviteID: "inv1", AuthID: "auth1", Fresh: &fresh, User: joined, Now: now}); err != nil {
-			t.Fatalf("AcceptInvite: %v", err)
+		if err := env.Table.CreateUserWith(ctx, joined, signin.Acceptance{TenantID: "t2", InviteID: "inv1", AuthID: "auth1", Fresh: &fresh, Now: now}); err != nil {
+			t.Fatalf("CreateUserWith: %v", err)
 		}
 		if got, acct, use := loginUser(t, env, "t2", "ada-t2"); got.ID != joined.ID || acct.ID != u.AccountID || !batched(use) {
 			t.Errorf("accepted: user %s, account %s in %d calls", got.ID, acct.ID, use.Calls())

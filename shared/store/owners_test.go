@@ -14,7 +14,7 @@ import (
 	"roster/shared/directory"
 	"roster/shared/emulator"
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 	"roster/shared/signin"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
@@ -328,12 +328,12 @@ func TestAcceptingAnOwnerInvitationCountsTheOwner(t *testing.T) {
 		}
 		u := newOwner("t1", "olga")
 		u.AccountID = "acct1"
-		err := env.Table.AcceptInvite(ctx, signin.Acceptance{
-			InviteID: "inv1", AuthID: "auth1", User: u, Now: now,
+		err := env.Table.CreateUserWith(ctx, u, signin.Acceptance{
+			TenantID: "t1", InviteID: "inv1", AuthID: "auth1", Now: now,
 			Fresh: &signin.AuthToken{ID: "auth2", AccountID: "acct1", Hash: []byte{3}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
 		})
 		if err != nil {
-			t.Fatalf("AcceptInvite: %v", err)
+			t.Fatalf("CreateUserWith: %v", err)
 		}
 		if got := owners(t, env, "t1"); got != 1 {
 			t.Errorf("owners = %d after accepting an owner invitation, want 1", got)
@@ -348,11 +348,11 @@ func TestProvisioningCannotRemoveTheLastOwner(t *testing.T) {
 		ctx := context.Background()
 		env.Tenant(t, "t1")
 		now := msNow()
-		mark := func(id string) ledger.Mark {
-			return ledger.Mark{TenantID: "t1", EventID: id, Hash: "h", AppliedAt: now, ExpiresAt: now.Add(time.Hour)}
+		mark := func(id string) provision.Mark {
+			return provision.Mark{TenantID: "t1", EventID: id, Hash: "h", AppliedAt: now, ExpiresAt: now.Add(time.Hour)}
 		}
 		o := newOwner("t1", "olivia")
-		if err := env.Table.ApplyProvisioning(ctx, ledger.Change{Mark: mark("e1"), Create: o}); err != nil {
+		if err := env.Table.CreateUserWith(ctx, o, provision.Provisioned{Mark: mark("e1")}); err != nil {
 			t.Fatal(err)
 		}
 		if got := owners(t, env, "t1"); got != 1 {
@@ -360,8 +360,8 @@ func TestProvisioningCannotRemoveTheLastOwner(t *testing.T) {
 		}
 		items := env.Count(t)
 		off := changed(o, func(n *user.User) { n.Active = false })
-		wantLastOwner(t, env.Table.ApplyProvisioning(ctx, ledger.Change{Mark: mark("e2"), Update: [2]*user.User{o, off}}), "active")
-		wantLastOwner(t, env.Table.ApplyProvisioning(ctx, ledger.Change{Mark: mark("e3"), Delete: o}), "userId")
+		wantLastOwner(t, env.Table.ApplyProvisioning(ctx, provision.Change{Mark: mark("e2"), Update: [2]*user.User{o, off}}), "active")
+		wantLastOwner(t, env.Table.ApplyProvisioning(ctx, provision.Change{Mark: mark("e3"), Delete: o}), "userId")
 		if n := env.Count(t); n != items {
 			t.Errorf("items %d -> %d after refused events (their marks included)", items, n)
 		}

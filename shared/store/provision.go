@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 	"roster/shared/tenant"
 	"roster/shared/user"
 )
@@ -53,24 +53,24 @@ type externalItem struct {
 
 // GetProvisionMark reads the record of an applied event, expired or not
 // (an expired one still proves the event was applied). fault.NotFound.
-func (t *Table) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*ledger.Mark, error) {
+func (t *Table) GetProvisionMark(ctx context.Context, tenantID, eventID string) (*provision.Mark, error) {
 	var it markItem
 	if err := t.getOne(ctx, key(idempotencyPK(tenantID, eventID), idempotencySK), &it,
 		"The event has not been applied.", "get provision mark"); err != nil {
 		return nil, err
 	}
-	return &ledger.Mark{TenantID: it.TenantID, EventID: it.EventID, Hash: it.Hash,
+	return &provision.Mark{TenantID: it.TenantID, EventID: it.EventID, Hash: it.Hash,
 		AppliedAt: it.AppliedAt, ExpiresAt: unixTime(it.ExpiresAt)}, nil
 }
 
 // GetExternalRef reads the ref of an external id. fault.NotFound.
-func (t *Table) GetExternalRef(ctx context.Context, tenantID, externalID string) (*ledger.ExternalRef, error) {
+func (t *Table) GetExternalRef(ctx context.Context, tenantID, externalID string) (*provision.ExternalRef, error) {
 	var it externalItem
 	if err := t.getOne(ctx, key(tenantPK(tenantID), externalSK(externalID)), &it,
 		"The external id is unknown.", "get external ref"); err != nil {
 		return nil, err
 	}
-	return &ledger.ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID, UserID: it.UserID,
+	return &provision.ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID, UserID: it.UserID,
 		OccurredAt: time.Unix(0, it.OccurredAt).UTC()}, nil
 }
 
@@ -79,23 +79,33 @@ var errRaced = fault.New(fault.Unavailable, "The user changed while the event wa
 
 // ApplyProvisioning writes p in one TransactWriteItems. A lost race (the
 // user or its ref changed since read) is fault.Unavailable, for a retry
-// that reads again; an existing mark is ErrMarked; the create block's own
-// failures keep their codes (fault.Conflict naming email or username,
-// fault.NotFound for a missing or inactive tenant). Creating, changing or
-// deleting an active owner changes the tenant's count of them, and
-// removing the last is fault.Conflict (directory.ErrLastOwner).
-func (t *Table) ApplyProvisioning(ctx context.Context, p ledger.Change) error {
-	if p.Create != nil {
-		prepareUser(p.Create)
-		if p.Ref != nil {
-			p.Ref.UserID = p.Create.ID
-		}
-		return retryCreate(ctx, p.Create, func() error { return t.applyProvisioning(ctx, p) })
-	}
-	return t.applyProvisioning(ctx, p)
+// that reads again; an existing mark is ErrMarked; an existing tenant is
+// fault.Conflict. Changing or deleting an active owner changes the
+// tenant's count of them, and removing the last is fault.Conflict
+// (directory.ErrLastOwner).
+func (t *Table) ApplyProvisioning(ctx context.Context, p provision.Change) error {
+	return t.applyProvisioning(ctx, p, nil)
 }
 
-func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
+// createProvisioned writes u, a user the directory admitted, with its
+// event's mark and ref (CreateUserWith): the ref points at u. The create
+// block's failures keep their codes (fault.Conflict naming email or
+// username, fault.NotFound for a missing or inactive tenant); a drawn
+// number that is taken is drawn again; creating an active owner raises
+// the tenant's count of them.
+func (t *Table) createProvisioned(ctx context.Context, u *user.User, r provision.Provisioned) error {
+	prepareUser(u)
+	p := provision.Change{Mark: r.Mark, PrevRef: r.PrevRef}
+	if r.Ref != nil {
+		ref := *r.Ref
+		ref.UserID = u.ID
+		p.Ref = &ref
+	}
+	return retryCreate(ctx, u, func() error { return t.applyProvisioning(ctx, p, u) })
+}
+
+// applyProvisioning writes p, with create when it is set.
+func (t *Table) applyProvisioning(ctx context.Context, p provision.Change, create *user.User) error {
 	x := &txn{table: &t.name}
 	switch {
 	case p.Tenant != nil:
@@ -119,14 +129,12 @@ func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
 			x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: inv,
 				ConditionExpression: aws.String("attribute_not_exists(PK)")}}, errRaced)
 		}
-	case p.Create != nil:
-		items, err := t.createItems(p.Create, "")
+	case create != nil:
+		items, err := t.createItems(create, "")
 		if err != nil {
 			return err
 		}
-		for i, it := range items {
-			x.add(it, createFailure(createSlot(p.Create, i), nil))
-		}
+		x.addCreate(create, items)
 	case p.Update[0] != nil:
 		old, next := p.Update[0], p.Update[1]
 		upd, err := t.userUpdate(old, next)
@@ -177,7 +185,7 @@ func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
 		_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
 			ConditionExpression: put.ConditionExpression})
 		if conditionFailed(err) {
-			return fault.Wrap(err, fault.Conflict, "%s", ledger.ErrMarked.Message)
+			return fault.Wrap(err, fault.Conflict, "%s", provision.ErrMarked.Message)
 		}
 		return translate(err, op)
 	}
@@ -187,7 +195,7 @@ func (t *Table) applyProvisioning(ctx context.Context, p ledger.Change) error {
 // refPut writes ref provided the stored ref is still prev (absent when
 // prev is nil), so two events for one external id never both apply on the
 // same state.
-func (t *Table) refPut(ref ledger.ExternalRef, prev *ledger.ExternalRef) (*types.Put, error) {
+func (t *Table) refPut(ref provision.ExternalRef, prev *provision.ExternalRef) (*types.Put, error) {
 	item, err := attributevalue.MarshalMap(externalItem{
 		PK: tenantPK(ref.TenantID), SK: externalSK(ref.ExternalID), Type: "external",
 		ExternalID: ref.ExternalID, UserID: ref.UserID, OccurredAt: ref.OccurredAt.UnixNano(),
@@ -211,9 +219,9 @@ func (t *Table) refPut(ref ledger.ExternalRef, prev *ledger.ExternalRef) (*types
 // refs name. Unprocessed keys are asked for again with backoff (batchGet),
 // so no key is silently left out; fault.Unavailable when DynamoDB keeps
 // leaving some.
-func (t *Table) ReadProvisioning(ctx context.Context, k ledger.Keys) (*ledger.Snapshot, error) {
-	s := &ledger.Snapshot{Marks: map[[2]string]*ledger.Mark{}, Tenants: map[string]*tenant.Tenant{},
-		Refs: map[[2]string]*ledger.ExternalRef{}, Users: map[[2]string]*user.User{}}
+func (t *Table) ReadProvisioning(ctx context.Context, k provision.Keys) (*provision.Snapshot, error) {
+	s := &provision.Snapshot{Marks: map[[2]string]*provision.Mark{}, Tenants: map[string]*tenant.Tenant{},
+		Refs: map[[2]string]*provision.ExternalRef{}, Users: map[[2]string]*user.User{}}
 	seen := map[string]bool{}
 	var keys []map[string]types.AttributeValue
 	want := func(pk, sk string) {
@@ -253,7 +261,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ledger.Keys) (*ledger.Sn
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				return nil, fault.Wrap(fmt.Errorf("unmarshal provision mark: %w", err), fault.Internal, errInternal)
 			}
-			s.Marks[[2]string{it.TenantID, it.EventID}] = &ledger.Mark{TenantID: it.TenantID, EventID: it.EventID,
+			s.Marks[[2]string{it.TenantID, it.EventID}] = &provision.Mark{TenantID: it.TenantID, EventID: it.EventID,
 				Hash: it.Hash, AppliedAt: it.AppliedAt, ExpiresAt: unixTime(it.ExpiresAt)}
 		case "tenant":
 			var it tenantItem
@@ -267,7 +275,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ledger.Keys) (*ledger.Sn
 				return nil, fault.Wrap(fmt.Errorf("unmarshal external ref: %w", err), fault.Internal, errInternal)
 			}
 			tenantID := strings.TrimPrefix(head.PK, "TENANT#")
-			s.Refs[[2]string{tenantID, it.ExternalID}] = &ledger.ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID,
+			s.Refs[[2]string{tenantID, it.ExternalID}] = &provision.ExternalRef{TenantID: tenantID, ExternalID: it.ExternalID,
 				UserID: it.UserID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
 			if it.UserID != "" {
 				s.Users[[2]string{tenantID, it.UserID}] = nil
@@ -295,7 +303,7 @@ func (t *Table) ReadProvisioning(ctx context.Context, k ledger.Keys) (*ledger.Sn
 // addMark adds the put of an event's idempotency record to x, on the
 // condition that no record of that event exists: a redelivered event fails
 // with ErrMarked and writes nothing.
-func (t *Table) addMark(x *txn, m ledger.Mark) error {
+func (t *Table) addMark(x *txn, m provision.Mark) error {
 	mark, err := attributevalue.MarshalMap(markItem{
 		PK: idempotencyPK(m.TenantID, m.EventID), SK: idempotencySK, Type: "idempotency",
 		TenantID: m.TenantID, EventID: m.EventID, Hash: m.Hash, AppliedAt: m.AppliedAt.UTC(), ExpiresAt: m.ExpiresAt.Unix(),
@@ -304,6 +312,6 @@ func (t *Table) addMark(x *txn, m ledger.Mark) error {
 		return fault.Wrap(fmt.Errorf("marshal provision mark: %w", err), fault.Internal, errInternal)
 	}
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: mark,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ledger.ErrMarked)
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, provision.ErrMarked)
 	return nil
 }

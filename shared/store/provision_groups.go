@@ -13,7 +13,7 @@ import (
 
 	"roster/shared/directory"
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 )
 
 // Items of provisioning's group events (package provision), beside those
@@ -52,12 +52,12 @@ type externalMemberItem struct {
 	OccurredAt int64  `dynamodbav:"occurredAt"`
 }
 
-func (it externalGroupItem) ref(tenantID string) *ledger.GroupRef {
-	return &ledger.GroupRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
+func (it externalGroupItem) ref(tenantID string) *provision.GroupRef {
+	return &provision.GroupRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
 }
 
-func (it externalMemberItem) ref(tenantID string) *ledger.MemberRef {
-	return &ledger.MemberRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, Member: it.Member,
+func (it externalMemberItem) ref(tenantID string) *provision.MemberRef {
+	return &provision.MemberRef{TenantID: tenantID, ExternalID: it.ExternalID, GroupID: it.GroupID, Member: it.Member,
 		OccurredAt: time.Unix(0, it.OccurredAt).UTC()}
 }
 
@@ -83,7 +83,7 @@ func (t *Table) GroupIDByName(ctx context.Context, tenantID, name string) (strin
 }
 
 // GetGroupRef reads the ref of a group's external id. fault.NotFound.
-func (t *Table) GetGroupRef(ctx context.Context, tenantID, externalID string) (*ledger.GroupRef, error) {
+func (t *Table) GetGroupRef(ctx context.Context, tenantID, externalID string) (*provision.GroupRef, error) {
 	var it externalGroupItem
 	if err := t.getOne(ctx, key(tenantPK(tenantID), externalGroupSK(externalID)), &it,
 		"The group's external id is unknown.", "get group ref"); err != nil {
@@ -94,7 +94,7 @@ func (t *Table) GetGroupRef(ctx context.Context, tenantID, externalID string) (*
 
 // GetMemberRef reads the feed's last membership event for a user's
 // external id and a group. fault.NotFound.
-func (t *Table) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*ledger.MemberRef, error) {
+func (t *Table) GetMemberRef(ctx context.Context, tenantID, externalID, groupID string) (*provision.MemberRef, error) {
 	var it externalMemberItem
 	if err := t.getOne(ctx, key(tenantPK(tenantID), externalMemberSK(externalID, groupID)), &it,
 		"No membership event was applied.", "get member ref"); err != nil {
@@ -109,7 +109,7 @@ func (t *Table) GetMemberRef(ctx context.Context, tenantID, externalID, groupID 
 // fault.Unavailable, for a retry that reads again; a taken name is
 // ErrGroupName; a missing group is ErrNoGroup; a missing or inactive
 // tenant is fault.NotFound; an existing mark is ErrMarked.
-func (t *Table) ApplyGroupProvisioning(ctx context.Context, p ledger.GroupChange) error {
+func (t *Table) ApplyGroupProvisioning(ctx context.Context, p provision.GroupChange) error {
 	x := &txn{table: &t.name}
 	pk := tenantPK(p.Mark.TenantID)
 	if r := p.GroupRef; r != nil {
@@ -179,10 +179,10 @@ func (t *Table) ApplyGroupProvisioning(ctx context.Context, p ledger.GroupChange
 		x.add(types.TransactWriteItem{Update: upd}, errRaced)
 	}
 	if p.CheckGroup != "" {
-		x.add(groupCheck(&t.name, pk, p.CheckGroup), ledger.ErrNoGroup)
+		x.add(groupCheck(&t.name, pk, p.CheckGroup), provision.ErrNoGroup)
 	}
 	if len(x.items) == 0 {
-		return t.ApplyProvisioning(ctx, ledger.Change{Mark: p.Mark})
+		return t.ApplyProvisioning(ctx, provision.Change{Mark: p.Mark})
 	}
 	m := p.Mark
 	if err := t.addMark(x, m); err != nil {
@@ -198,7 +198,7 @@ func (x *txn) putGroupName(pk string, g *directory.Group) error {
 		return fault.Wrap(fmt.Errorf("marshal group name %s: %w", g.ID, err), fault.Internal, errInternal)
 	}
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: x.table, Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, ledger.ErrGroupName)
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}}, provision.ErrGroupName)
 	return nil
 }
 
@@ -223,9 +223,9 @@ func asOf(put *types.Put, prev *time.Time) *types.Put {
 // behind the refs and the member refs of groups named by name or
 // external id. fault.Unavailable when DynamoDB keeps leaving keys
 // unprocessed (batchGet retries them with backoff first).
-func (t *Table) ReadGroupProvisioning(ctx context.Context, k ledger.GroupKeys) (*ledger.GroupSnapshot, error) {
-	s := &ledger.GroupSnapshot{Names: map[[2]string]string{}, Refs: map[[2]string]*ledger.GroupRef{},
-		Groups: map[[2]string]*directory.Group{}, Members: map[[3]string]*ledger.MemberRef{}}
+func (t *Table) ReadGroupProvisioning(ctx context.Context, k provision.GroupKeys) (*provision.GroupSnapshot, error) {
+	s := &provision.GroupSnapshot{Names: map[[2]string]string{}, Refs: map[[2]string]*provision.GroupRef{},
+		Groups: map[[2]string]*directory.Group{}, Members: map[[3]string]*provision.MemberRef{}}
 	var round []map[string]types.AttributeValue
 	seen := map[string]bool{}
 	want := func(pk, sk string) {
@@ -286,7 +286,7 @@ func (t *Table) ReadGroupProvisioning(ctx context.Context, k ledger.GroupKeys) (
 }
 
 // readGroupRound reads keys with batchGet and files what it finds in s.
-func (t *Table) readGroupRound(ctx context.Context, keys []map[string]types.AttributeValue, s *ledger.GroupSnapshot) error {
+func (t *Table) readGroupRound(ctx context.Context, keys []map[string]types.AttributeValue, s *provision.GroupSnapshot) error {
 	if len(keys) == 0 {
 		return nil
 	}

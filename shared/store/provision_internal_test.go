@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 )
 
 // batchDB answers BatchGetItem from items, leaving the first key of each
@@ -60,7 +60,7 @@ func TestReadProvisioningAsksAgainForUnprocessedKeys(t *testing.T) {
 			TenantID: "acme", EventID: "m1", Hash: "h"}),
 	}}
 	tbl := New(db, "t")
-	s, err := tbl.ReadProvisioning(context.Background(), ledger.Keys{
+	s, err := tbl.ReadProvisioning(context.Background(), provision.Keys{
 		Marks: [][2]string{{"acme", "m1"}, {"acme", "m2"}}, Tenants: []string{"acme"},
 		Refs: [][2]string{{"acme", "e1"}, {"acme", "e2"}},
 	})
@@ -89,7 +89,7 @@ func TestReadProvisioningAsksAgainForUnprocessedKeys(t *testing.T) {
 	// DynamoDB that never processes a key: the read fails as retryable
 	// rather than answering with the key missing.
 	stuck := &batchDB{unprocessed: 1 << 30, items: db.items}
-	_, err = New(stuck, "t").ReadProvisioning(context.Background(), ledger.Keys{Tenants: []string{"acme"}})
+	_, err = New(stuck, "t").ReadProvisioning(context.Background(), provision.Keys{Tenants: []string{"acme"}})
 	if fault.CodeOf(err) != fault.Unavailable {
 		t.Errorf("never processed: err = %v, want unavailable", err)
 	}

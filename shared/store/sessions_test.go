@@ -54,7 +54,7 @@ func TestAPasswordChangeRevokesTheSessionsThatBeganAtOrBeforeIt(t *testing.T) {
 		items++
 		u := newUser("t2", "a2")
 		u.AccountID = a.AccountID
-		err = env.Table.AcceptInvite(ctx, signin.Acceptance{InviteID: "inv1", AuthID: "at", Fresh: token("at3", revokedAt), User: u, Now: now})
+		err = env.Table.CreateUserWith(ctx, u, signin.Acceptance{TenantID: "t2", InviteID: "inv1", AuthID: "at", Fresh: token("at3", revokedAt), Now: now})
 		wantCode(t, err, fault.Unauthorized)
 		if n := env.Count(t); n != items {
 			t.Errorf("items %d -> %d after refusals", items, n)
@@ -65,7 +65,7 @@ func TestAPasswordChangeRevokesTheSessionsThatBeganAtOrBeforeIt(t *testing.T) {
 		}
 		u = newUser("t2", "a2")
 		u.AccountID = a.AccountID
-		err = env.Table.AcceptInvite(ctx, signin.Acceptance{InviteID: "inv1", AuthID: "after2", Fresh: token("after3", revokedAt.Add(time.Millisecond)), User: u, Now: now})
+		err = env.Table.CreateUserWith(ctx, u, signin.Acceptance{TenantID: "t2", InviteID: "inv1", AuthID: "after2", Fresh: token("after3", revokedAt.Add(time.Millisecond)), Now: now})
 		if err != nil {
 			t.Fatalf("accept by a later session: %v", err)
 		}

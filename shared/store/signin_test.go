@@ -231,8 +231,8 @@ func TestAcceptInviteWithAnExpiredOrUsedInviteWritesNothing(t *testing.T) {
 		accept := func(inviteID string, at time.Time) error {
 			u := newUser("t1", "grace")
 			u.AccountID = "acct1"
-			return env.Table.AcceptInvite(context.Background(), signin.Acceptance{
-				InviteID: inviteID, AuthID: "auth1", User: u, Now: at,
+			return env.Table.CreateUserWith(context.Background(), u, signin.Acceptance{
+				TenantID: "t1", InviteID: inviteID, AuthID: "auth1", Now: at,
 				Fresh: &signin.AuthToken{ID: "auth2", AccountID: "acct1", Hash: []byte{3}, CreatedAt: at, ExpiresAt: at.Add(time.Hour)},
 			})
 		}

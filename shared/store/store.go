@@ -34,7 +34,8 @@ type API interface {
 
 // Table is the Roster table. It implements the storage contracts of the
 // domain packages (directory.Store, signin.Store, provision.Store and the
-// tenant and API-key lookups).
+// tenant and API-key lookups) and speaks in their types: the store depends
+// on the domain, never the reverse (decision 016).
 type Table struct {
 	db   API
 	name string

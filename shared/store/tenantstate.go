@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 	"roster/shared/tenant"
 	"roster/shared/user"
 )
@@ -28,7 +28,7 @@ import (
 // A lost race (the tenant changed since read, or is gone) is
 // fault.Unavailable, for a retry that reads again; an existing mark is
 // ErrMarked.
-func (t *Table) ApplyTenantState(ctx context.Context, s ledger.TenantState) error {
+func (t *Table) ApplyTenantState(ctx context.Context, s provision.TenantState) error {
 	x := &txn{table: &t.name}
 	values := map[string]types.AttributeValue{
 		":active": &types.AttributeValueMemberBOOL{Value: s.Active},

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"roster/shared/fault"
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
 )
@@ -37,10 +37,10 @@ func TestApplyTenantStateWritesOnlyOnTheStateItRead(t *testing.T) {
 		ctx := context.Background()
 		env.Tenant(t, "t1")
 		at := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
-		mark := func(id string) ledger.Mark {
-			return ledger.Mark{TenantID: "t1", EventID: id, Hash: "h-" + id, AppliedAt: at, ExpiresAt: at.Add(time.Hour)}
+		mark := func(id string) provision.Mark {
+			return provision.Mark{TenantID: "t1", EventID: id, Hash: "h-" + id, AppliedAt: at, ExpiresAt: at.Add(time.Hour)}
 		}
-		if err := env.Table.ApplyTenantState(ctx, ledger.TenantState{Mark: mark("e1"), TenantID: "t1", OccurredAt: at}); err != nil {
+		if err := env.Table.ApplyTenantState(ctx, provision.TenantState{Mark: mark("e1"), TenantID: "t1", OccurredAt: at}); err != nil {
 			t.Fatalf("deactivate: %v", err)
 		}
 		tn, err := env.Table.GetTenant(ctx, "t1")
@@ -50,13 +50,13 @@ func TestApplyTenantStateWritesOnlyOnTheStateItRead(t *testing.T) {
 
 		// A writer that read the tenant before e1 lost the race: retried, not applied.
 		before := env.Count(t)
-		err = env.Table.ApplyTenantState(ctx, ledger.TenantState{Mark: mark("e2"), TenantID: "t1", Active: true, OccurredAt: at.Add(time.Hour)})
+		err = env.Table.ApplyTenantState(ctx, provision.TenantState{Mark: mark("e2"), TenantID: "t1", Active: true, OccurredAt: at.Add(time.Hour)})
 		wantCode(t, err, fault.Unavailable)
 		// The same mark again is ErrMarked, whatever the state.
-		err = env.Table.ApplyTenantState(ctx, ledger.TenantState{Mark: mark("e1"), TenantID: "t1", Active: true, OccurredAt: at.Add(time.Hour), Prev: at})
+		err = env.Table.ApplyTenantState(ctx, provision.TenantState{Mark: mark("e1"), TenantID: "t1", Active: true, OccurredAt: at.Add(time.Hour), Prev: at})
 		wantCode(t, err, fault.Conflict)
 		// An unknown tenant is not created.
-		err = env.Table.ApplyTenantState(ctx, ledger.TenantState{Mark: mark("e3"), TenantID: "nowhere", OccurredAt: at})
+		err = env.Table.ApplyTenantState(ctx, provision.TenantState{Mark: mark("e3"), TenantID: "nowhere", OccurredAt: at})
 		wantCode(t, err, fault.Unavailable)
 		if n := env.Count(t); n != before {
 			t.Errorf("items %d -> %d", before, n)

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/fault"
+	"roster/shared/provision"
+	"roster/shared/signin"
 	"roster/shared/user"
 )
 
@@ -186,6 +188,21 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 		}
 		return x.run(ctx, t.db, "create user "+u.ID)
 	})
+}
+
+// CreateUserWith stores u, a user the directory admitted, in one
+// transaction with what also stands for: a provisioning event's mark and
+// ref (provision.Provisioned), or an invitation's acceptance
+// (signin.Acceptance). Any other kind is fault.Internal: a record the
+// store cannot write must not be dropped silently.
+func (t *Table) CreateUserWith(ctx context.Context, u *user.User, also user.Also) error {
+	switch a := also.(type) {
+	case provision.Provisioned:
+		return t.createProvisioned(ctx, u, a)
+	case signin.Acceptance:
+		return t.acceptInvite(ctx, u, a)
+	}
+	return fault.Wrap(fmt.Errorf("create user %s with %T: unknown record", u.ID, also), fault.Internal, errInternal)
 }
 
 // errCreateNoGroup is what a failed group check means when creating a user.

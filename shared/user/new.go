@@ -81,3 +81,17 @@ func (u *User) RevokeAccess(old *User, now time.Time) {
 		u.SessionsRevokedAt = now.Truncate(time.Millisecond)
 	}
 }
+
+// Also is what must commit in one transaction with a new user, or not at
+// all: the mark and ref of the provisioning event that asked for the user
+// (provision.Provisioned), or the invitation and auth token an acceptance
+// consumes (signin.Acceptance). Each is a value of the package that
+// decides it, never a store type; the store turns each kind it knows into
+// transaction items and refuses any other, and the directory, the only
+// door to a tenant's users, refuses one of another tenant than the
+// user's. It lives here, beside the record it goes with, so that signin
+// can name it without importing the directory.
+type Also interface {
+	// Tenant is the tenant the record belongs to.
+	Tenant() string
+}

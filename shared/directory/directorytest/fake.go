@@ -38,6 +38,7 @@ type Fake struct {
 	SearchUsersFn    func(p auth.Principal, q directory.UserSearch) (directory.UserPage, error)
 	CreateGroupFn    func(p auth.Principal, name string) (directory.Group, error)
 	ListGroupsFn     func(p auth.Principal) ([]directory.Group, error)
+	AdmitFn          func(p auth.Principal, u *user.User, also user.Also) error
 }
 
 var _ directory.Service = (*Fake)(nil)
@@ -175,4 +176,33 @@ func (f *Fake) SearchUsers(_ context.Context, p auth.Principal, q directory.User
 		return directory.UserPage{}, webtest.ErrUnexpected
 	}
 	return f.SearchUsersFn(p, q)
+}
+
+// Admit calls AdmitFn.
+func (f *Fake) Admit(_ context.Context, p auth.Principal, u *user.User, also user.Also) error {
+	if !f.Called("Admit", f.AdmitFn) {
+		return webtest.ErrUnexpected
+	}
+	return f.AdmitFn(p, u, also)
+}
+
+// Door is the directory's door for users made outside a request, as
+// provision.Users and signin.Users declare it.
+type Door interface {
+	Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error
+}
+
+// Admissions records what a caller hands the directory's door and passes
+// it on to Door, so a test sees who admitted each user with what record.
+type Admissions struct {
+	Door
+	Principals []auth.Principal
+	Records    []user.Also
+}
+
+// Admit records p and also, then admits u through Door.
+func (a *Admissions) Admit(ctx context.Context, p auth.Principal, u *user.User, also user.Also) error {
+	a.Principals = append(a.Principals, p)
+	a.Records = append(a.Records, also)
+	return a.Door.Admit(ctx, p, u, also)
 }

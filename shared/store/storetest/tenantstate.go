@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"roster/shared/provision/ledger"
+	"roster/shared/provision"
 )
 
 // SetTenantActive deactivates or reactivates a tenant as a tenant.deactivate
@@ -26,8 +26,8 @@ func (e Env) SetTenantActive(t testing.TB, id string, active bool) {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	err = e.Table.ApplyTenantState(ctx, ledger.TenantState{
-		Mark: ledger.Mark{TenantID: id, EventID: "test-" + hex.EncodeToString(b[:]), Hash: "test",
+	err = e.Table.ApplyTenantState(ctx, provision.TenantState{
+		Mark: provision.Mark{TenantID: id, EventID: "test-" + hex.EncodeToString(b[:]), Hash: "test",
 			AppliedAt: at, ExpiresAt: at.Add(time.Hour).Truncate(time.Second)},
 		TenantID: id, Active: active, OccurredAt: at, Prev: tn.StateAt,
 	})

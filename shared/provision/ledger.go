@@ -1,9 +1,11 @@
-// Package ledger owns what event-driven provisioning (package provision)
-// records and writes: the mark of each applied event, the refs that link a
-// feed's external ids to users, groups and memberships with the time of
-// the last event applied, and the changes written with them in one
-// transaction. The store keeps them; provision decides them.
-package ledger
+package provision
+
+// What provisioning records and writes: the mark of each applied event,
+// the refs that link a feed's external ids to users, groups and
+// memberships with the time of the last event applied, and the changes
+// written with them in one transaction. The store keeps them (it imports
+// this package for these types, as it does the directory's and signin's);
+// provisioning decides them.
 
 import (
 	"time"
@@ -35,21 +37,35 @@ type ExternalRef struct {
 }
 
 // Change is one event's change, written with its mark in one
-// transaction. Exactly one of Tenant, Create, Update or Delete is set, or
-// none: an event that changes nothing (an older one) is only recorded.
+// transaction. At most one of Tenant, Update or Delete is set: an event
+// that changes nothing (an older one) is only recorded. A new user is not
+// a Change: it goes through the directory's door (directory.Service
+// Admit) with its Provisioned record.
 type Change struct {
 	Mark Mark
 
 	Tenant *tenant.Tenant // a new tenant
 	Invite *signin.Invite // with the invitation of its first owner
 
-	Create *user.User    // a new user, built by user.New (a store draws its number again when taken)
 	Update [2]*user.User // the user as read and as it is to be stored
 	Delete *user.User    // the user as read, deleted with its markers
 
 	Ref     *ExternalRef // the external id's ref as it is to be stored
 	PrevRef *ExternalRef // the ref as read; nil when there was none
 }
+
+// Provisioned is what a user.upsert that creates a user writes with it,
+// in the same transaction (user.Also): the event's mark and the external
+// id's ref, which the store points at the new user. The directory admits
+// the user; the store turns this record into its items.
+type Provisioned struct {
+	Mark    Mark
+	Ref     *ExternalRef // the ref as it is to be stored, but for its UserID (the new user's)
+	PrevRef *ExternalRef // the ref as read; nil when there was none
+}
+
+// Tenant is the tenant the event belongs to.
+func (p Provisioned) Tenant() string { return p.Mark.TenantID }
 
 // ErrMarked is the Conflict a store answers a Change (or GroupChange or
 // TenantState) with when the event's mark already exists: a concurrent
