@@ -81,6 +81,7 @@ type Server struct {
 	// Where /proc belongs to another PID namespace, only unshare's.
 	PIDs []int
 
+	run   string // this start's own folder
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	exit  chan error
@@ -89,9 +90,9 @@ type Server struct {
 // settings is what the forwarder in the namespace needs.
 type settings struct {
 	Command []string
-	Dir     string
+	Dir     string // DynamoDB Local's working folder
+	Data    string // its files
 	Socket  string
-	Persist bool
 }
 
 // CommandFromEnv returns the command in [EnvCommand], or an error saying
@@ -146,11 +147,27 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("dynamolocal: restrict %s: %w", dir, err)
 	}
-	s := &Server{Socket: filepath.Join(dir, "dynamodb.sock"), LogPath: filepath.Join(dir, "dynamodb-local.log"), exit: make(chan error, 1)}
-	if err := os.Remove(s.Socket); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("dynamolocal: remove stale socket: %w", err)
+	// Each start gets a folder of its own for the socket (and, when fresh,
+	// the data), so an instance still dying from an earlier start can
+	// never unlink this one's socket or write into its files. Folders a
+	// kill -9 left behind go now.
+	stale, _ := filepath.Glob(filepath.Join(dir, "run-*"))
+	for _, d := range stale {
+		_ = os.RemoveAll(d)
 	}
-	cfg, err := json.Marshal(settings{Command: o.Command, Dir: dir, Socket: s.Socket, Persist: o.Persist})
+	run, err := os.MkdirTemp(dir, "run-")
+	if err != nil {
+		return nil, fmt.Errorf("dynamolocal: %w", err)
+	}
+	data := filepath.Join(run, "data")
+	if o.Persist {
+		data = filepath.Join(dir, "data")
+	}
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, fmt.Errorf("dynamolocal: %w", err)
+	}
+	s := &Server{Socket: filepath.Join(run, "dynamodb.sock"), LogPath: filepath.Join(dir, "dynamodb-local.log"), run: run, exit: make(chan error, 1)}
+	cfg, err := json.Marshal(settings{Command: o.Command, Dir: dir, Data: data, Socket: s.Socket})
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +258,8 @@ func (s *Server) Client() *http.Client {
 	}}
 }
 
-// Close stops DynamoDB Local and the forwarder and removes the socket.
+// Close stops DynamoDB Local and the forwarder and removes the socket and
+// the files of a fresh start.
 func (s *Server) Close() error {
 	if s.cmd == nil {
 		return nil
@@ -255,7 +273,7 @@ func (s *Server) Close() error {
 		err = <-s.exit
 	}
 	s.cmd = nil
-	_ = os.Remove(s.Socket)
+	_ = os.RemoveAll(s.run)
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
 		return nil // stopped on request; its status says how, not whether it failed
@@ -351,23 +369,13 @@ func forward(s settings, stop io.Reader) error {
 	}
 	// The data lives in files either way, and the Java heap is capped: held
 	// in memory, DynamoDB Local's heap grows with every item a long session
-	// writes, and a developer's stack should stay flat under load. Without
-	// Persist the files start empty.
-	data := filepath.Join(s.Dir, "data")
-	if !s.Persist {
-		if err := os.RemoveAll(data); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return err
-	}
+	// writes, and a developer's stack should stay flat under load.
 	var args []string
 	if filepath.Base(s.Command[0]) == "java" {
 		args = append(args, heapLimit)
 	}
 	args = append(args, s.Command[1:]...)
-	args = append(args, "-sharedDb", "-disableTelemetry", "-port", strconv.Itoa(port), "-dbPath", data)
+	args = append(args, "-sharedDb", "-disableTelemetry", "-port", strconv.Itoa(port), "-dbPath", s.Data)
 	java := exec.Command(s.Command[0], args...)
 	java.Dir = s.Dir // DynamoDB Local drops stray files in its working folder
 	java.Stdout, java.Stderr = os.Stdout, os.Stderr

@@ -210,3 +210,24 @@ func TestCommandFromEnvNamesTheFix(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
+
+// TestAnEarlierInstanceEndingLateLeavesTheNextAlone: a server killed just
+// before the next one starts in the same folder (as a restart or a test
+// script does) must not take the new one's socket or data with it.
+func TestAnEarlierInstanceEndingLateLeavesTheNextAlone(t *testing.T) {
+	dir := t.TempDir()
+	first := start(t, dynamolocal.Options{Command: command(t), Dir: dir})
+	createTable(t, client(first))
+	second := start(t, dynamolocal.Options{Command: command(t), Dir: dir})
+	defer second.Close()
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client(second).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatalf("the second instance stopped answering when the first ended: %v", err)
+	}
+	if len(out.TableNames) != 0 {
+		t.Fatalf("the second instance sees the first one's tables: %v", out.TableNames)
+	}
+}
