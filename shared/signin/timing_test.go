@@ -5,8 +5,14 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"roster/shared/emulator"
 	"roster/shared/fault"
@@ -40,6 +46,65 @@ func TestLoginMakesTheSameCallsForAnUnknownUserCodeAsForAWrongPassword(t *testin
 		}
 		if wrong["GetItem"] != 2 || wrong["BatchGetItem"] != 1 || wrong["UpdateItem"] != 1 || len(wrong) != 3 {
 			t.Errorf("wrong password made calls %v, want 2 GetItem, 1 BatchGetItem and 1 UpdateItem", wrong)
+		}
+	})
+}
+
+func TestGuessesAtAnUnknownUserCodeLockLikeAnAccountOnACounterThatHoldsNoCode(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		const maxFailures = 3
+		f := newFixture(t, env, signin.Options{MaxFailures: maxFailures})
+		env.Tenant(t, "t1")
+		f.person(t, "t1", "ada", "member", "", goodPassword)
+		dev := f.device(t, "t1")
+		attempt := func(code string) (map[string]int, int) {
+			ctx, use := usage()
+			_, err := f.svc.Login(ctx, dev, code, goodPassword+"?")
+			wantCode(t, err, fault.Unauthorized)
+			return calls(use), use.Writes()
+		}
+		// Each failure is one write on either; the last one locks both.
+		for i := 1; i <= maxFailures; i++ {
+			wrong, w := attempt("ada")
+			unknown, u := attempt([]string{"nobody", "NoBody", "NOBODY"}[i-1])
+			if w != 1 || u != 1 || !maps.Equal(wrong, unknown) {
+				t.Errorf("failure %d: wrong password %v (%d writes), unknown code %v (%d writes)", i, wrong, w, unknown, u)
+			}
+		}
+		// Locked, neither writes.
+		wrong, w := attempt("ada")
+		unknown, u := attempt("nobody")
+		if w != 0 || u != 0 || !maps.Equal(wrong, unknown) {
+			t.Errorf("locked: wrong password %v (%d writes), unknown code %v (%d writes)", wrong, w, unknown, u)
+		}
+
+		// One counter, keyed by a hash, expiring, and nowhere the code.
+		out, err := env.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(env.Table.Name())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counters := 0
+		for _, item := range out.Items {
+			for name, v := range item {
+				if s, ok := v.(*types.AttributeValueMemberS); ok && strings.Contains(strings.ToLower(s.Value), "nobody") {
+					t.Errorf("item %v holds the code in %s", item["PK"], name)
+				}
+			}
+			pk := item["PK"].(*types.AttributeValueMemberS).Value
+			if !strings.HasPrefix(pk, "LOGINCODE#") {
+				continue
+			}
+			counters++
+			exp, _ := item["expiresAt"].(*types.AttributeValueMemberN)
+			if exp == nil {
+				t.Errorf("counter %s has no expiresAt", pk)
+			} else if at, _ := strconv.ParseInt(exp.Value, 10, 64); at < f.clock.Now().Add(29*24*time.Hour).Unix() {
+				t.Errorf("counter %s expires at %s, want a month on", pk, exp.Value)
+			}
+		}
+		if counters != 1 {
+			t.Errorf("%d counters, want 1 for one code in three cases", counters)
 		}
 	})
 }
