@@ -20,12 +20,18 @@ const maxUserCode = 256
 // tenant. Reads: device and username marker (two GetItems), then user,
 // account and tenant together (one BatchGetItem; for a marker written
 // before markers named the account, a BatchGetItem of user and tenant and
-// a GetItem of the account). An inactive tenant gets the answer of a wrong
-// password, without checking it or counting a failure.
-// Writes: one UpdateItem on a wrong password (two for the failure that
-// locks, when a concurrent failure moved the count), one PutItem on success
-// (a two-item transaction when failures must be cleared or the hash
-// replaced), nothing for the other failures.
+// a GetItem of the account). A code that names no user reads, in place of
+// user and account, the code's failure counter (LoginStandIn: a
+// BatchGetItem of the same three keys), and is then answered as a wrong
+// password is, against the dummy hash, so whether a user code exists shows
+// neither in the calls nor in the time (decision 017). An inactive tenant
+// gets the answer of a wrong password, without checking it or counting a
+// failure.
+// Writes: one UpdateItem on a wrong password or an unknown code, and on an
+// inactive user or one without a password, counted on the code's counter
+// (two for the failure that locks, when a concurrent failure moved the
+// count), one PutItem on success (a two-item transaction when failures
+// must be cleared or the hash replaced), nothing for the other failures.
 func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (Tokens, error) {
 	now := s.now()
 	tenantID, err := s.device(ctx, deviceToken)
