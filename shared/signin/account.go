@@ -198,7 +198,7 @@ func (s *service) passwordChange(ctx context.Context, accountID, current, next s
 		return nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, acct, s.now()); err != nil {
+		if err := s.recordFailure(ctx, LoginFailure{AccountID: acct.ID, Seen: acct.FailedLogins}, s.now()); err != nil {
 			return nil, err
 		}
 		return nil, errCurrentPassword("wrong current password")

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -19,12 +20,18 @@ const maxUserCode = 256
 // tenant. Reads: device and username marker (two GetItems), then user,
 // account and tenant together (one BatchGetItem; for a marker written
 // before markers named the account, a BatchGetItem of user and tenant and
-// a GetItem of the account). An inactive tenant gets the answer of a wrong
-// password, without checking it or counting a failure.
-// Writes: one UpdateItem on a wrong password (two for the failure that
-// locks, when a concurrent failure moved the count), one PutItem on success
-// (a two-item transaction when failures must be cleared or the hash
-// replaced), nothing for the other failures.
+// a GetItem of the account). A code that names no user reads, in place of
+// user and account, the code's failure counter (LoginStandIn: a
+// BatchGetItem of the same three keys), and is then answered as a wrong
+// password is, against the dummy hash, so whether a user code exists shows
+// neither in the calls nor in the time (decision 017). An inactive tenant
+// gets the answer of a wrong password, without checking it or counting a
+// failure.
+// Writes: one UpdateItem on a wrong password or an unknown code, and on an
+// inactive user or one without a password, counted on the code's counter
+// (two for the failure that locks, when a concurrent failure moved the
+// count), one PutItem on success (a two-item transaction when failures
+// must be cleared or the hash replaced), nothing for the other failures.
 func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (Tokens, error) {
 	now := s.now()
 	tenantID, err := s.device(ctx, deviceToken)
@@ -37,12 +44,18 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		s.hasher.VerifyDummy(pw)
 		return Tokens{}, deny(errCredentials, "user code or password out of bounds")
 	}
-	u, acct, cause, err := s.loginAccount(ctx, tenantID, userCode)
+	u, acct, standIn, cause, err := s.loginAccount(ctx, tenantID, userCode)
 	if err != nil {
 		return Tokens{}, err
 	}
 	if cause != nil {
 		s.hasher.VerifyDummy(pw)
+		if standIn != "" {
+			// A user who cannot log in counts as a code that names none.
+			if err := s.recordFailure(ctx, LoginFailure{StandIn: standIn}, now); err != nil {
+				return Tokens{}, err
+			}
+		}
 		return Tokens{}, denyErr(errCredentials, cause)
 	}
 	if acct.LockedUntil.After(now) {
@@ -51,12 +64,21 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		s.hasher.VerifyDummy(pw)
 		return Tokens{}, deny(errCredentials, "account locked")
 	}
+	if standIn != "" {
+		// No user: the dummy hash and the count on the code's counter make
+		// the answer cost the time and the calls of a wrong password.
+		s.hasher.VerifyDummy(pw)
+		if err := s.recordFailure(ctx, LoginFailure{StandIn: standIn, Seen: acct.FailedLogins}, now); err != nil {
+			return Tokens{}, err
+		}
+		return Tokens{}, deny(errCredentials, "no user holds the user code")
+	}
 	ok, rehash, err := s.hasher.Verify(pw, acct.PasswordHash)
 	if err != nil {
 		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, acct, now); err != nil {
+		if err := s.recordFailure(ctx, LoginFailure{AccountID: acct.ID, Seen: acct.FailedLogins}, now); err != nil {
 			return Tokens{}, err
 		}
 		return Tokens{}, deny(errCredentials, "wrong password")
@@ -107,34 +129,60 @@ func (s *service) device(ctx context.Context, tok string) (string, error) {
 	return d.TenantID, nil
 }
 
+// standInKeep is how long the failure counter of a user code that names
+// no user outlives its last failure (beyond a lock). A person's count
+// lasts until a success, so the longer the counter lasts, the longer the
+// two lock alike; a month bounds what the table keeps for guessed codes.
+const standInKeep = 30 * 24 * time.Hour
+
 // loginAccount finds the active user with the user code in the active
 // tenant and the account behind it. A cause instead of a user says why
-// there is nothing to check the password against (unknown user code, user
-// or account missing, user or tenant inactive, no password); err is a
-// store failure.
-func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (u *user.User, acct *Account, cause, err error) {
+// there is nothing to check the password against (user or tenant
+// inactive, no password); err is a store failure. When the code names no
+// user, acct is the code's failure counter, read as the account would
+// have been (LoginStandIn), and standIn its key; standIn also names the
+// counter an inactive user or one without a password counts on.
+func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (u *user.User, acct *Account, standIn string, cause, err error) {
+	standIn = s.standInKey(tenantID, userCode)
 	u, acct, tn, err := s.st.LoginUser(ctx, tenantID, userCode)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
-		return nil, nil, err, nil
+		acct, tn, err := s.st.LoginStandIn(ctx, tenantID, standIn)
+		switch {
+		case fault.CodeOf(err) == fault.NotFound:
+			return nil, nil, "", err, nil
+		case err != nil:
+			return nil, nil, "", nil, err
+		case !tn.Active:
+			return nil, nil, "", errors.New("tenant inactive"), nil
+		}
+		return nil, acct, standIn, nil, nil
 	case err != nil:
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	case !tn.Active:
-		return nil, nil, errors.New("tenant inactive"), nil
+		return nil, nil, "", errors.New("tenant inactive"), nil
 	case !u.Active:
-		return nil, nil, errors.New("user inactive"), nil
+		return nil, nil, standIn, errors.New("user inactive"), nil
 	case acct.PasswordHash == "":
-		return nil, nil, errors.New("account without a password"), nil
+		return nil, nil, standIn, errors.New("account without a password"), nil
 	}
-	return u, acct, nil, nil
+	return u, acct, "", nil, nil
 }
 
-// recordFailure counts a wrong password against the account.
-func (s *service) recordFailure(ctx context.Context, acct *Account, now time.Time) error {
-	_, err := s.st.RecordLoginFailure(ctx, LoginFailure{
-		AccountID: acct.ID, Seen: acct.FailedLogins, Max: s.maxFailures,
-		Now: now, LockUntil: now.Add(s.lockFor),
-	})
+// standInKey is the key of the failure counter of a user code in a
+// tenant: HMAC-SHA256 under the pepper of both, the code as usernames are
+// matched, so guesses at one code count together whatever their case and
+// the table never holds a code someone typed.
+func (s *service) standInKey(tenantID, userCode string) string {
+	return hex.EncodeToString(opaque.Hash(s.pepper, "login code\x00"+tenantID+"\x00"+user.NormalizeUsername(userCode)))
+}
+
+// recordFailure counts a wrong password against the account or code f
+// names.
+func (s *service) recordFailure(ctx context.Context, f LoginFailure, now time.Time) error {
+	f.Max, f.Now, f.LockUntil = s.maxFailures, now, now.Add(s.lockFor)
+	f.Expires = f.LockUntil.Add(standInKeep)
+	_, err := s.st.RecordLoginFailure(ctx, f)
 	return err
 }
 

@@ -56,9 +56,15 @@ type LoginSuccess struct {
 	NewHash       string     // when set, replaces OldHash (which must still be stored)
 }
 
-// LoginFailure records one failed password attempt on an account.
+// LoginFailure records one failed password attempt on an account, or on
+// the failure counter of a user code that names no user.
 type LoginFailure struct {
 	AccountID string
+	// StandIn, set instead of AccountID, is the keyed hash of the tenant
+	// and user code whose counter the failure is counted on; the counter
+	// lasts at least until Expires.
+	StandIn   string
+	Expires   time.Time
 	Seen      int       // failures the account showed when it was read
 	Max       int       // failures that lock the account
 	Now       time.Time // time of the attempt
@@ -124,6 +130,13 @@ type Privileged interface {
 	// fault.NotFound when no user holds the username, or it has no account
 	// or its account is missing, or the tenant is missing.
 	LoginUser(ctx context.Context, tenantID, username string) (*user.User, *Account, *tenant.Tenant, error)
+	// LoginStandIn reads, when a user code names no user, what a login
+	// reads in place of user, account and tenant, with a call of the same
+	// kind and size as LoginUser's second: the failure counter of the code
+	// under its keyed hash h (as an account without id or password; a
+	// zero one when there is none) and the tenant. fault.NotFound when the
+	// tenant is missing.
+	LoginStandIn(ctx context.Context, tenantID, h string) (*Account, *tenant.Tenant, error)
 	// AccountCredentials returns an account with its password hash and its
 	// memberships (tenant and user ids only) in one query. fault.NotFound.
 	AccountCredentials(ctx context.Context, id string) (*Account, []Membership, error)

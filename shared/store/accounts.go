@@ -162,6 +162,58 @@ func (t *Table) LoginUser(ctx context.Context, tenantID, username string) (*user
 	return u, acct, tn, nil
 }
 
+// loginCodeItem counts the failed logins with a user code that names no
+// user, as an account counts its person's: the sign-in service reads and
+// writes it in place of an account, so that such a login makes the calls
+// a wrong password makes (see LoginStandIn).
+type loginCodeItem struct {
+	FailedLogins int   `dynamodbav:"failedLogins"`
+	LockedUntil  int64 `dynamodbav:"lockedUntil,omitempty"`
+}
+
+// LoginStandIn is the read a login makes in place of LoginUser's second
+// when the user code names no user: a BatchGetItem of the same three keys
+// in the same partitions, a user that is never there, the failure counter
+// of the code (h, the sign-in service's keyed hash of tenant and code) in
+// place of the account, and the tenant. It returns the counter as an
+// account without id or password (zero when there is none yet) and the
+// tenant. fault.NotFound when the tenant is missing.
+func (t *Table) LoginStandIn(ctx context.Context, tenantID, h string) (*signin.Account, *tenant.Tenant, error) {
+	pk := tenantPK(tenantID)
+	items, err := t.batchGet(ctx, []map[string]types.AttributeValue{
+		key(pk, userSK(h)), key(loginCodePK(h), loginCodeSK), key(pk, tenantSK),
+	}, "", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		acct = &signin.Account{}
+		rest []map[string]types.AttributeValue
+	)
+	for _, item := range items {
+		if sk, _ := item[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == loginCodeSK {
+			var it loginCodeItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, nil, fault.Wrap(fmt.Errorf("unmarshal login code failures: %w", err), fault.Internal, errInternal)
+			}
+			acct.FailedLogins = it.FailedLogins
+			if it.LockedUntil > 0 {
+				acct.LockedUntil = time.Unix(it.LockedUntil, 0).UTC()
+			}
+			continue
+		}
+		rest = append(rest, item)
+	}
+	_, tn, err := userAndTenant(rest)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case tn == nil:
+		return nil, nil, fault.New(fault.NotFound, "The tenant does not exist.")
+	}
+	return acct, tn, nil
+}
+
 // withAccount returns u with its account (password hash included: it
 // serves LoginUser), read with one GetItem, and its tenant tn.
 // fault.NotFound when u has none or it is missing.
@@ -413,7 +465,10 @@ func (t *Table) SetAccountPassword(ctx context.Context, accountID, phc string) e
 // concurrent failures are each counted once and exactly one of them locks.
 // The write the caller's reading of the count suggests is tried first; the
 // other follows only when a concurrent attempt moved the count in between,
-// so a failure is one UpdateItem, rarely two.
+// so a failure is one UpdateItem, rarely two. A failure of a user code
+// that names no user (f.StandIn) is counted the same way on the code's
+// counter (see LoginStandIn), which the first failure creates and every
+// failure keeps until f.Expires.
 func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (locked bool, err error) {
 	limit := int64(f.Max - 1) // failures before this one that make this one lock
 	if limit < 0 {
@@ -427,24 +482,33 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 		below = "(attribute_not_exists(failedLogins) OR failedLogins < :limit)"
 	}
 	now := num(f.Now.Unix())
-	lock := &dynamodb.UpdateItemInput{
-		TableName:           &t.name,
-		Key:                 key(accountPK(f.AccountID), accountSK),
-		UpdateExpression:    aws.String("SET failedLogins = :zero, lockedUntil = :until"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND " + notLocked + " AND " + reached),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":zero": num(0), ":until": num(ceilUnix(f.LockUntil)), ":now": now, ":limit": num(limit),
-		},
+	// An account must exist; a code's counter is created by its first
+	// failure, and each failure stamps its type and pushes its expiry.
+	k, exists, stamp, what := key(accountPK(f.AccountID), accountSK), "attribute_exists(PK) AND ", "", f.AccountID
+	var names map[string]string
+	if f.StandIn != "" {
+		k, exists, stamp, what = key(loginCodePK(f.StandIn), loginCodeSK), "", "#type = :type, expiresAt = :expires", "an unknown user code"
+		names = map[string]string{"#type": "type"}
 	}
-	count := &dynamodb.UpdateItemInput{
-		TableName:           &t.name,
-		Key:                 key(accountPK(f.AccountID), accountSK),
-		UpdateExpression:    aws.String("ADD failedLogins :one"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND " + notLocked + " AND " + below),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":now": now, ":limit": num(limit),
-		},
+	update := func(expr, cond string, values map[string]types.AttributeValue) *dynamodb.UpdateItemInput {
+		if stamp != "" {
+			values[":type"], values[":expires"] = str("logincode"), num(ceilUnix(f.Expires))
+		}
+		return &dynamodb.UpdateItemInput{
+			TableName: &t.name, Key: k, UpdateExpression: aws.String(expr), ConditionExpression: aws.String(exists + cond),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}
 	}
+	lockExpr, countExpr := "SET failedLogins = :zero, lockedUntil = :until", "ADD failedLogins :one"
+	if stamp != "" {
+		lockExpr, countExpr = lockExpr+", "+stamp, countExpr+" SET "+stamp
+	}
+	lock := update(lockExpr, notLocked+" AND "+reached, map[string]types.AttributeValue{
+		":zero": num(0), ":until": num(ceilUnix(f.LockUntil)), ":now": now, ":limit": num(limit),
+	})
+	count := update(countExpr, notLocked+" AND "+below, map[string]types.AttributeValue{
+		":one": num(1), ":now": now, ":limit": num(limit),
+	})
 	order := []*dynamodb.UpdateItemInput{count, lock}
 	if int64(f.Seen) >= limit {
 		order = []*dynamodb.UpdateItemInput{lock, count}
@@ -455,7 +519,7 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 		case err == nil:
 			return in == lock, nil
 		case !conditionFailed(err):
-			return false, translate(err, "record login failure of "+f.AccountID)
+			return false, translate(err, "record login failure of "+what)
 		}
 	}
 	// Both conditions failed: the account is locked (or gone) already.

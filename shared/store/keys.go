@@ -35,6 +35,10 @@ import (
 //	DEVICE#<id>         DEVICE              device token (tenant, HMAC)
 //	AUTH#<id>           AUTH                auth token (account, HMAC, expiresAt)
 //	INVITE#<id>         INVITE              invitation (tenant, email, role, HMAC, expiresAt)
+//	LOGINCODE#<h>       LOGINCODE           failures of a login user code that names no user (failedLogins, lockedUntil, expiresAt); see LoginStandIn
+//
+// A LOGINCODE item counts until DynamoDB deletes it, expired or not: it
+// is a counter that must last at least until expiresAt, not a secret.
 //
 // User items also carry the sort keys of the five local secondary indexes
 // (LSI1SK..LSI5SK: username, email, first name, last name, updatedAt) that
@@ -53,6 +57,9 @@ const (
 	deviceSK  = "DEVICE"
 	authSK    = "AUTH"
 	inviteSK  = "INVITE"
+	// loginCodeSK: <h> is the hex HMAC the sign-in service keys a tenant
+	// and user code under; the code itself is never stored.
+	loginCodeSK = "LOGINCODE"
 
 	memberPrefix = "MEMBER#"
 )
@@ -70,6 +77,7 @@ func memberSK(tenantID string) string     { return memberPrefix + tenantID }
 func devicePK(id string) string           { return "DEVICE#" + id }
 func authPK(id string) string             { return "AUTH#" + id }
 func invitePK(id string) string           { return "INVITE#" + id }
+func loginCodePK(h string) string         { return "LOGINCODE#" + h }
 func str(s string) types.AttributeValue   { return &types.AttributeValueMemberS{Value: s} }
 func num(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}

@@ -111,3 +111,38 @@ func TestAUsernameMarkerThatDoesNotNameThePersonStillLogsIn(t *testing.T) {
 		wantCode(t, err, fault.NotFound)
 	})
 }
+
+func TestLoginStandInReadsTheCodeCounterAndTheTenantInOneBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		ctx := context.Background()
+		env.Tenant(t, "t1")
+		const h = "00ff"
+		read := func() *signin.Account {
+			c, use := store.WithUsage(ctx)
+			acct, tn, err := env.Table.LoginStandIn(c, "t1", h)
+			if err != nil || tn.ID != "t1" {
+				t.Fatalf("LoginStandIn: %+v, %v", tn, err)
+			}
+			if use.Calls("BatchGetItem") != 1 || use.Calls() != 1 {
+				t.Errorf("calls = %v, want one BatchGetItem", use.Counts())
+			}
+			return acct
+		}
+		if acct := read(); acct.FailedLogins != 0 || !acct.LockedUntil.IsZero() || acct.ID != "" || acct.PasswordHash != "" {
+			t.Errorf("no counter yet: %+v, want a zero account", acct)
+		}
+		now := time.Now().Truncate(time.Second)
+		f := signin.LoginFailure{StandIn: h, Max: 2, Now: now, LockUntil: now.Add(time.Minute), Expires: now.Add(time.Hour)}
+		for i, wantLocked := range []bool{false, true} {
+			f.Seen = i
+			if locked, err := env.Table.RecordLoginFailure(ctx, f); err != nil || locked != wantLocked {
+				t.Fatalf("failure %d: locked %v, %v", i+1, locked, err)
+			}
+		}
+		if acct := read(); !acct.LockedUntil.Equal(now.Add(time.Minute)) {
+			t.Errorf("after two failures: %+v, want locked until %v", acct, now.Add(time.Minute))
+		}
+		_, _, err := env.Table.LoginStandIn(ctx, "missing", h)
+		wantCode(t, err, fault.NotFound)
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -36,6 +37,14 @@ func (u *Usage) Calls(op ...string) int {
 		n += u.calls[o]
 	}
 	return n
+}
+
+// Counts returns a copy of the counters: operation name to calls, for
+// comparing the calls of two operations as a whole.
+func (u *Usage) Counts() map[string]int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return maps.Clone(u.calls)
 }
 
 // Writes returns the number of operations that can change the table.
