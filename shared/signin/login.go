@@ -24,7 +24,7 @@ const maxUserCode = 256
 // user and account, the code's failure counter (LoginStandIn: a
 // BatchGetItem of the same three keys), and is then answered as a wrong
 // password is, against the dummy hash, so whether a user code exists shows
-// neither in the calls nor in the time (decision 017). An inactive tenant
+// neither in the calls nor in the time (decision 018). An inactive tenant
 // gets the answer of a wrong password, without checking it or counting a
 // failure.
 // Writes: one UpdateItem on a wrong password or an unknown code, and on an
