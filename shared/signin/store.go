@@ -142,8 +142,6 @@ type Store interface {
 	// GetUserAndTenant returns a user and its tenant, read together in one
 	// call. fault.NotFound when either is missing.
 	GetUserAndTenant(ctx context.Context, tenantID, id string) (*user.User, *tenant.Tenant, error)
-	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
-	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
 
 	// AccountTenants returns an account, without its password hash, and
 	// the tenants it can enter (active tenant, active user) with names and
