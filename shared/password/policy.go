@@ -13,7 +13,9 @@ import (
 
 // Length limits, in characters (Unicode code points) after NFKC
 // normalisation. The policy follows NIST SP 800-63B: a minimum length, a
-// blocklist, no composition rules, and any Unicode character allowed.
+// blocklist (common passwords, also with only digits or symbols around
+// them, and repetitions, sequences and keyboard rows), no composition
+// rules, and any Unicode character allowed.
 // MaxLength is well above the "at least 64" the guideline asks to accept;
 // the ceiling only bounds the work a request can cause.
 const (
@@ -28,15 +30,17 @@ const minIdentityLength = 3
 
 // Caller-safe messages, one per rule.
 const (
-	msgTooShort = "must be at least 12 characters"
-	msgTooLong  = "must be at most 256 characters"
-	msgNotText  = "must be valid UTF-8 text"
-	msgCommon   = "is too common"
-	msgIdentity = "must not contain your user name or email"
+	msgTooShort    = "must be at least 12 characters"
+	msgTooLong     = "must be at most 256 characters"
+	msgNotText     = "must be valid UTF-8 text"
+	msgCommon      = "is too common"
+	msgPredictable = "must not be only a repetition, a sequence or a keyboard row"
+	msgIdentity    = "must not contain your user name or email"
 )
 
 // commonTxt is the blocklist: common passwords long enough to pass the
-// length rule. Its header names the source and licence.
+// length rule. Its header names the source and licence. The shorter ones
+// matter only with decoration around them; common-roots.txt lists those.
 //
 //go:embed common.txt
 var commonTxt string
@@ -84,8 +88,11 @@ func Check(field, password string, identity ...string) []fault.FieldError {
 		problems = append(problems, fault.FieldError{Field: field, Message: msgTooLong})
 	}
 	folded := strings.ToLower(normal)
-	if _, found := slices.BinarySearch(commonPasswords, folded); found {
+	switch {
+	case isCommon(folded):
 		problems = append(problems, fault.FieldError{Field: field, Message: msgCommon})
+	case isPattern(folded):
+		problems = append(problems, fault.FieldError{Field: field, Message: msgPredictable})
 	}
 	if containsIdentity(folded, identity) {
 		problems = append(problems, fault.FieldError{Field: field, Message: msgIdentity})

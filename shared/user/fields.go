@@ -30,6 +30,7 @@ const (
 // (required, length, control characters) are package check's.
 const (
 	msgUsername = "must not contain spaces or control characters"
+	msgScripts  = "must not mix scripts (such as Latin with Cyrillic)"
 	msgMobile   = "must be a phone number such as +47 912 34 567"
 	msgLanguage = "must be an ISO 639-1 code: two lower-case letters such as en"
 	msgStoreID  = "must contain only letters, digits, - and _ (pattern ^[A-Za-z0-9-_]+)"
@@ -38,7 +39,10 @@ const (
 // CheckUsername checks a login name: required (not blank), at most
 // [MaxUsername] characters, valid UTF-8 of printable characters other
 // than white space: no control or format characters (U+200B, U+00AD), so
-// two names cannot differ only in invisible ways.
+// two names cannot differ only in invisible ways; and no mix of scripts
+// that UTS 39 would call confusable (see [mixesScripts]), so "pаypal" with
+// a Cyrillic "а" cannot pass for "paypal". A user name that is an email
+// address is judged as one, as [CheckEmail] does.
 func CheckUsername(field, v string) []fault.FieldError {
 	switch {
 	case strings.TrimSpace(v) == "":
@@ -47,16 +51,25 @@ func CheckUsername(field, v string) []fault.FieldError {
 		return check.Length(field, v, MaxUsername)
 	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
 		return problem(field, msgUsername)
+	case addressMixesScripts(v):
+		return problem(field, msgScripts)
 	}
 	return nil
 }
 
 // CheckEmail checks a required email address exactly as given: at most
-// [MaxEmail] bytes, one plain address with a dotted domain. A caller that
-// tolerates white space around an address trims it first, as
-// [NormalizeEmail] does.
+// [MaxEmail] bytes, one plain address with a dotted domain, and neither
+// its local part nor a label of its domain mixing scripts (see
+// [mixesScripts]). A caller that tolerates white space around an address
+// trims it first, as [NormalizeEmail] does.
 func CheckEmail(field, v string) []fault.FieldError {
-	return check.Email(field, v)
+	if p := check.Email(field, v); p != nil {
+		return p
+	}
+	if addressMixesScripts(v) {
+		return problem(field, msgScripts)
+	}
+	return nil
 }
 
 // CheckOptionalEmail checks an email address that may be left out: empty
@@ -128,6 +141,97 @@ func CheckStoreID(field, v string) []fault.FieldError {
 		return nil
 	}
 	return check.ID(field, v, MaxStoreID, "-_", msgStoreID)
+}
+
+// addressMixesScripts reports whether v, a user name or an email address,
+// mixes scripts: the part before its last "@" (all of v when it has none)
+// is judged as one identifier and each label of the domain after it as
+// another, since a domain's labels are registered one by one: the address
+// "иван@пример.com" is two scripts in good faith. Every part must pass on
+// its own.
+func addressMixesScripts(v string) bool {
+	at := strings.LastIndexByte(v, '@')
+	if at < 0 {
+		return mixesScripts(v)
+	}
+	if mixesScripts(v[:at]) {
+		return true
+	}
+	for label := range strings.SplitSeq(v[at+1:], ".") {
+		if mixesScripts(label) {
+			return true
+		}
+	}
+	return false
+}
+
+// mixesScripts reports whether s fails UTS 39's Highly Restrictive level
+// (section 5.2): its letters must all be of one script, or of Latin and
+// Han with at most one of Japanese kana (Hiragana and Katakana), Hangul or
+// Bopomofo, the combinations Japanese, Korean and Chinese text is written
+// in. Characters of the Common and Inherited scripts (digits, punctuation,
+// combining accents) go with any script. This is the check that refuses
+// "pаypal" with a Cyrillic "а" and accepts "josé", "山田", "tanaka山田"
+// and "Αλέξανδρος". It reads Go's Script property rather than the
+// standard's Script_Extensions, a simplification: a character that a few
+// scripts share is judged by its own script, or goes with any when that
+// is Common (the Japanese prolonged sound mark "ー").
+func mixesScripts(s string) bool {
+	var (
+		other                              *unicode.RangeTable // the one script outside Latin and the CJK family
+		latin, han, kana, hangul, bopomofo bool
+	)
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf: // ASCII: Latin letters, the rest Common
+			latin = latin || 'a' <= r|0x20 && r|0x20 <= 'z'
+		case unicode.In(r, unicode.Common, unicode.Inherited):
+		case unicode.Is(unicode.Latin, r):
+			latin = true
+		case unicode.Is(unicode.Han, r):
+			han = true
+		case unicode.In(r, unicode.Hiragana, unicode.Katakana):
+			kana = true
+		case unicode.Is(unicode.Hangul, r):
+			hangul = true
+		case unicode.Is(unicode.Bopomofo, r):
+			bopomofo = true
+		case other != nil:
+			if !unicode.Is(other, r) {
+				return true // two scripts outside the CJK family
+			}
+		default:
+			if other = scriptOf(r); other == nil {
+				return true // no script known: nothing to judge it by
+			}
+		}
+	}
+	if other != nil {
+		return latin || han || kana || hangul || bopomofo
+	}
+	return count(kana, hangul, bopomofo) > 1
+}
+
+// scriptOf returns the table of the script r belongs to, or nil when
+// Go's tables assign it none (an unassigned code point).
+func scriptOf(r rune) *unicode.RangeTable {
+	for _, table := range unicode.Scripts {
+		if unicode.Is(table, r) {
+			return table
+		}
+	}
+	return nil
+}
+
+// count returns how many of flags are true.
+func count(flags ...bool) int {
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return n
 }
 
 // ValidLanguage reports whether code is an ISO 639-1 language code, in

@@ -15,6 +15,7 @@ const (
 	control  = "must not contain control characters"
 	email    = "must be an email address such as name@example.com"
 	spaces   = "must not contain spaces or control characters"
+	scripts  = "must not mix scripts (such as Latin with Cyrillic)"
 )
 
 func TestFieldRulesAcceptGoodInputAndNameWhatIsWrongWithBadInput(t *testing.T) {
@@ -38,6 +39,28 @@ func TestFieldRulesAcceptGoodInputAndNameWhatIsWrongWithBadInput(t *testing.T) {
 		{"username", user.CheckUsername, "ada\u200blovelace", []string{spaces}}, // zero-width space: invisible
 		{"username", user.CheckUsername, "ada\u00adlovelace", []string{spaces}}, // soft hyphen: invisible
 		{"username", user.CheckUsername, "ad\u00e9le", nil},                     // letters beyond ASCII are welcome
+		// UTS 39 Highly Restrictive: one script, or Latin with Han and one
+		// of kana, Hangul or Bopomofo; digits and punctuation go with any.
+		{"username", user.CheckUsername, "p\u0430ypal", []string{scripts}}, // Cyrillic а among Latin
+		{"username", user.CheckUsername, "\u0440aypal", []string{scripts}}, // Cyrillic р among Latin
+		{"username", user.CheckUsername, "\u0391\u0392\u0393def", []string{scripts}},
+		{"username", user.CheckUsername, "たなか김", []string{scripts}}, // kana with Hangul
+		{"username", user.CheckUsername, "иван_ἀλέξανδρος", []string{scripts}},
+		{"username", user.CheckUsername, "p\u0430ypal@example.com", []string{scripts}},
+		{"username", user.CheckUsername, "paypal@p\u0430ypal.com", []string{scripts}},
+		{"username", user.CheckUsername, "ada", nil},
+		{"username", user.CheckUsername, "jos\u00e9", nil},
+		{"username", user.CheckUsername, "jose\u0301", nil}, // a combining accent goes with any script
+		{"username", user.CheckUsername, "ｐａｙｐａｌ", nil},     // full-width Latin is Latin
+		{"username", user.CheckUsername, "山田", nil},
+		{"username", user.CheckUsername, "tanaka山田", nil},
+		{"username", user.CheckUsername, "山田たなかタナカ_01", nil},
+		{"username", user.CheckUsername, "김山田", nil},
+		{"username", user.CheckUsername, "Αλέξανδρος", nil},
+		{"username", user.CheckUsername, "иван.петров-1987", nil},
+		{"username", user.CheckUsername, "محمد٢٠٢٤", nil},
+		{"username", user.CheckUsername, "иван@пример.рф", nil},
+		{"username", user.CheckUsername, "ivan@пример.com", nil}, // each part on its own
 
 		{"email", user.CheckEmail, "ada@example.com", nil},
 		{"email", user.CheckEmail, "", []string{required}},
@@ -52,6 +75,13 @@ func TestFieldRulesAcceptGoodInputAndNameWhatIsWrongWithBadInput(t *testing.T) {
 		{"email", user.CheckEmail, "ada\u200b@example.com", []string{email}}, // zero-width space: invisible
 		{"email", user.CheckEmail, "ada@exam\u00adple.com", []string{email}}, // soft hyphen: invisible
 		{"email", user.CheckEmail, "josé@bücher.example", nil},               // letters beyond ASCII are welcome
+		{"email", user.CheckEmail, "p\u0430ypal@example.com", []string{scripts}},
+		{"email", user.CheckEmail, "ada@p\u0430ypal.com", []string{scripts}},
+		{"email", user.CheckEmail, "иван@пример.рф", nil},
+		{"email", user.CheckEmail, "иван@пример.com", nil},
+		{"email", user.CheckEmail, "tanaka山田@example.jp", nil},
+		{"email", user.CheckEmail, "αλέξανδρος@παράδειγμα.ελ", nil},
+		{"optional email", user.CheckOptionalEmail, " p\u0430ypal@example.com ", []string{scripts}},
 
 		{"optional email", user.CheckOptionalEmail, "", nil},
 		{"optional email", user.CheckOptionalEmail, "  ", nil},

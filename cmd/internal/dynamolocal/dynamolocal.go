@@ -81,7 +81,8 @@ type Server struct {
 	// Where /proc belongs to another PID namespace, only unshare's.
 	PIDs []int
 
-	run   string // this start's own folder
+	run   string   // this start's own folder
+	lock  *os.File // held while the server lives
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	exit  chan error
@@ -147,15 +148,17 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("dynamolocal: restrict %s: %w", dir, err)
 	}
-	// Each start gets a folder of its own for the socket (and, when fresh,
-	// the data), so an instance still dying from an earlier start can
-	// never unlink this one's socket or write into its files. Folders a
-	// kill -9 left behind go now.
-	stale, _ := filepath.Glob(filepath.Join(dir, "run-*"))
-	for _, d := range stale {
-		_ = os.RemoveAll(d)
-	}
+	// Each start gets a folder of its own for the socket, the log and, when
+	// fresh, the data, so an instance still ending, or another running
+	// beside it, can never unlink this one's socket or write into its
+	// files. The folder stays locked while this process lives; folders
+	// whose lock nobody holds (a kill -9 skips the clean-up) go now.
+	removeAbandoned(dir)
 	run, err := os.MkdirTemp(dir, "run-")
+	if err != nil {
+		return nil, fmt.Errorf("dynamolocal: %w", err)
+	}
+	lock, err := lockRun(run)
 	if err != nil {
 		return nil, fmt.Errorf("dynamolocal: %w", err)
 	}
@@ -164,9 +167,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		data = filepath.Join(dir, "data")
 	}
 	if err := os.MkdirAll(data, 0o700); err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("dynamolocal: %w", err)
 	}
-	s := &Server{Socket: filepath.Join(run, "dynamodb.sock"), LogPath: filepath.Join(dir, "dynamodb-local.log"), run: run, exit: make(chan error, 1)}
+	s := &Server{Socket: filepath.Join(run, "dynamodb.sock"), LogPath: filepath.Join(run, "dynamodb-local.log"),
+		run: run, lock: lock, exit: make(chan error, 1)}
 	cfg, err := json.Marshal(settings{Command: o.Command, Dir: dir, Data: data, Socket: s.Socket})
 	if err != nil {
 		return nil, err
@@ -200,6 +205,40 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.PIDs = append(s.PIDs, descendants(cmd.Process.Pid)...)
 	return s, nil
+}
+
+// lockRun creates and holds run's lock: an exclusive flock the kernel
+// releases when this process ends, however it ends.
+func lockRun(run string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(run, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", run, err)
+	}
+	return f, nil
+}
+
+// removeAbandoned removes the run folders in dir whose lock no live
+// process holds. A folder without a lock yet is being made by a start
+// beside this one, unless it is over a minute old.
+func removeAbandoned(dir string) {
+	runs, _ := filepath.Glob(filepath.Join(dir, "run-*"))
+	for _, run := range runs {
+		f, err := os.OpenFile(filepath.Join(run, "lock"), os.O_RDWR, 0)
+		if err != nil {
+			if fi, serr := os.Stat(run); serr == nil && time.Since(fi.ModTime()) > time.Minute {
+				_ = os.RemoveAll(run)
+			}
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(run)
+		}
+		f.Close()
+	}
 }
 
 // namespaceFlags returns the first set of unshare flags this machine
@@ -259,7 +298,7 @@ func (s *Server) Client() *http.Client {
 }
 
 // Close stops DynamoDB Local and the forwarder and removes the socket and
-// the files of a fresh start.
+// the files of a fresh start; the log stays until the next start.
 func (s *Server) Close() error {
 	if s.cmd == nil {
 		return nil
@@ -273,7 +312,10 @@ func (s *Server) Close() error {
 		err = <-s.exit
 	}
 	s.cmd = nil
-	_ = os.RemoveAll(s.run)
+	// The log stays for a look after the fact, until the next start.
+	_ = os.Remove(s.Socket)
+	_ = os.RemoveAll(filepath.Join(s.run, "data"))
+	_ = s.lock.Close()
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
 		return nil // stopped on request; its status says how, not whether it failed

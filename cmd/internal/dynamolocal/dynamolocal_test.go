@@ -231,3 +231,42 @@ func TestAnEarlierInstanceEndingLateLeavesTheNextAlone(t *testing.T) {
 		t.Fatalf("the second instance sees the first one's tables: %v", out.TableNames)
 	}
 }
+
+// TestInstancesStartedTogetherInOneFolderEachKeepTheirOwn: test scripts
+// start several servers side by side with one state folder; neither may
+// clean the other's files away, while a folder nobody holds goes.
+func TestInstancesStartedTogetherInOneFolderEachKeepTheirOwn(t *testing.T) {
+	dir := t.TempDir()
+	abandoned := filepath.Join(dir, "run-abandoned")
+	if err := os.MkdirAll(abandoned, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(abandoned, "lock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	servers := make([]*dynamolocal.Server, 2)
+	errs := make(chan error, len(servers))
+	for i := range servers {
+		go func() {
+			s, err := dynamolocal.Start(context.Background(), dynamolocal.Options{Command: command(t), Dir: dir})
+			servers[i] = s
+			errs <- err
+		}()
+	}
+	for range servers {
+		if err := <-errs; errors.Is(err, dynamolocal.ErrNoNamespace) {
+			t.Skip(err)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range servers {
+		defer s.Close()
+		if _, err := client(s).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil {
+			t.Errorf("server %d: %v", i, err)
+		}
+	}
+	if _, err := os.Stat(abandoned); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a folder whose lock nobody holds is still there: %v", err)
+	}
+}
