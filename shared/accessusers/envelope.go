@@ -51,6 +51,7 @@ const (
 	msgStale            = 41201 // a version condition failed
 	msgTooLarge         = 41301 // the body is over its limit
 	msgNotJSON          = 41501 // the body is not JSON
+	msgTooMany          = 42901 // a limit is spent; retry after Retry-After seconds
 	msgInternal         = 50001 // a fault of the service; quote the X-Request-Id
 	msgUnavailable      = 50301 // the service is busy; retry shortly
 )
@@ -107,6 +108,8 @@ func messageID(err error, fe *fault.Error) int {
 		return msgTooLarge
 	case fault.Unsupported:
 		return msgNotJSON
+	case fault.TooManyRequests:
+		return msgTooMany
 	case fault.Unavailable:
 		return msgUnavailable
 	}
@@ -139,6 +142,7 @@ func writeError(now func() time.Time) web.ErrorWriter {
 		if status != http.StatusInternalServerError {
 			id = messageID(err, fe)
 		}
+		web.SetRetryAfter(w.Header(), fe)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		web.Encode(w, status, envelope{Timestamp: stamp(now()), Status: status, MessageID: id, Message: message(fe)})

@@ -112,6 +112,7 @@ func TestAddPassesOnWhatTheDirectoryRefusesInTheEnvelope(t *testing.T) {
 		{"bad profile", fieldErr(fault.Invalid, "loginProfileId"), 400, 40001, "authId is wrong somehow"},
 		{"role not allowed", webtest.Fault(fault.Forbidden), 403, 40301, "forbidden"},
 		{"tenant inactive", webtest.Fault(fault.NotFound), 404, 40400, "not_found"},
+		{"throttled", webtest.Fault(fault.TooManyRequests), 429, 42901, "too_many_requests"},
 		{"busy", webtest.Fault(fault.Unavailable), 503, 50301, "unavailable"},
 		{"bug", webtest.Fault(fault.Internal), 500, 50001, "internal error"},
 	}

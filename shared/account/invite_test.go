@@ -182,3 +182,12 @@ func TestCreateInviteForARoleTheCallerMayNotGrantIs403(t *testing.T) {
 	webtest.AssertProblem(t, res, http.StatusForbidden)
 	webtest.AssertCalls(t, f, "CreateInvite")
 }
+
+func TestCreateInviteOverALimitIs429WithTheSecondsUntilItLifts(t *testing.T) {
+	f := failing(t, &fault.Error{Code: fault.TooManyRequests, Message: "Too many mails to this address.", RetryAfter: 1234500 * time.Millisecond})
+	res := do(t, f, request{Method: "POST", Target: "/tenants/acme/invitations", As: &owner,
+		Body: `{"email":"ada@example.com","role":"member","firstname":"Ada","lastname":"Lovelace"}`})
+	webtest.AssertProblem(t, res, http.StatusTooManyRequests)
+	webtest.AssertHeaders(t, res, map[string]string{"Retry-After": "1235"})
+	webtest.AssertCalls(t, f, "CreateInvite")
+}

@@ -7,6 +7,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies a failure by what the caller can do about it.
@@ -23,6 +24,7 @@ const (
 	MethodNotAllowed   Code = "method_not_allowed"  // the path exists but not for this method
 	TooLarge           Code = "too_large"           // the request body is over its limit
 	Unsupported        Code = "unsupported"         // the request media type is not JSON
+	TooManyRequests    Code = "too_many_requests"   // the caller spent a limit; retry after Error.RetryAfter
 	Unavailable        Code = "unavailable"         // a dependency is throttling or down; retry later
 	Internal           Code = "internal"            // a bug or an unexpected dependency failure
 )
@@ -39,7 +41,11 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
-	Err     error
+	// RetryAfter, when positive, is how long the caller should wait before
+	// trying again (the Retry-After of a TooManyRequests answer); it is
+	// safe to show.
+	RetryAfter time.Duration
+	Err        error
 }
 
 // Error describes the failure for logs, including the internal cause.

@@ -62,6 +62,7 @@ var problemTypes = map[int]string{
 	http.StatusPreconditionFailed:    "https://tools.ietf.org/html/rfc7232#section-4.2",
 	http.StatusRequestEntityTooLarge: "https://tools.ietf.org/html/rfc7231#section-6.5.11",
 	http.StatusUnsupportedMediaType:  "https://tools.ietf.org/html/rfc7231#section-6.5.13",
+	http.StatusTooManyRequests:       "https://tools.ietf.org/html/rfc6585#section-4",
 	http.StatusInternalServerError:   "https://tools.ietf.org/html/rfc7231#section-6.6.1",
 	http.StatusServiceUnavailable:    "https://tools.ietf.org/html/rfc7231#section-6.6.4",
 }
@@ -91,6 +92,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", web.BearerChallenge)
 	}
+	web.SetRetryAfter(h, fe)
 	h.Set(traceHeader, trace) // again: a recovered panic clears the headers
 	h.Set("Content-Type", web.ProblemContentType)
 	h.Set("X-Content-Type-Options", "nosniff")

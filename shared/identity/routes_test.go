@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"roster/shared/auth"
 	"roster/shared/fault"
@@ -265,6 +266,7 @@ func TestDirectoryErrorsKeepTheirStatus(t *testing.T) {
 		{"not found", fault.New(fault.NotFound, "The user does not exist."), 404},
 		{"conflict", fault.New(fault.Conflict, "The user has changed since it was read; read it again and retry."), 409},
 		{"stale", fault.New(fault.PreconditionFailed, "The user has changed since the version given."), 412},
+		{"throttled", &fault.Error{Code: fault.TooManyRequests, Message: "Too many mails to this address.", RetryAfter: time.Minute}, 429},
 		{"unavailable", fault.Wrap(errors.New("ProvisionedThroughputExceeded"), fault.Unavailable, "The service is busy; retry later."), 503},
 		{"bug", errors.New("table roster: secret internal detail"), 500},
 	}
@@ -274,6 +276,9 @@ func TestDirectoryErrorsKeepTheirStatus(t *testing.T) {
 				f := failing(t, c.err)
 				res := do(t, f, rt.request(owner))
 				webtest.AssertTraceProblem(t, res, c.status)
+				if c.status == http.StatusTooManyRequests && res.Header.Get("Retry-After") != "60" {
+					t.Errorf("Retry-After = %q, want 60", res.Header.Get("Retry-After"))
+				}
 				webtest.AssertCalls(t, f, "GetTenant", rt.call)
 				if strings.Contains(string(res.Body), "secret internal detail") || strings.Contains(string(res.Body), "ProvisionedThroughput") {
 					t.Errorf("body leaks the cause: %s", res.Body)

@@ -9,6 +9,7 @@ import (
 	"roster/shared/fault"
 	"roster/shared/opaque"
 	"roster/shared/role"
+	"roster/shared/throttle"
 	"roster/shared/user"
 )
 
@@ -101,9 +102,12 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 	return t, u, nil
 }
 
-// CreateInvite invites a person into the caller's tenant. Reads the email
-// marker (an address already in the tenant is refused now rather than at
-// acceptance); writes the invitation.
+// CreateInvite invites a person into the caller's tenant, in place of an
+// earlier invitation to the same address, whose token stops working. An
+// address already in the tenant is refused now rather than at acceptance,
+// and an invitation over a mail limit (throttle.Mail) with the time the
+// limit lifts. Reads the address's live invitation; writes one
+// transaction, or nothing when refused.
 func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvite) (Issued, error) {
 	if !p.Can(role.InvitationsWrite) {
 		return Issued{}, deny(errForbidden, "missing "+string(role.InvitationsWrite))
@@ -123,14 +127,6 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 		return Issued{}, deny(errForbidden, "may not assign role "+in.Role)
 	}
 	email := strings.TrimSpace(in.Email)
-	switch _, err := s.st.UserIDByEmail(ctx, p.TenantID, email); fault.CodeOf(err) {
-	case fault.NotFound:
-	case "":
-		return Issued{}, &fault.Error{Code: fault.Conflict, Message: "A user with this email already exists.",
-			Fields: []fault.FieldError{{Field: "email", Message: "is already taken"}}}
-	default:
-		return Issued{}, err
-	}
 	k, err := opaque.Invite.Generate()
 	if err != nil {
 		return Issued{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
@@ -145,7 +141,7 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 		Hash: opaque.Hash(s.pepper, k.Token), CreatedAt: now, CreatedBy: p.Actor(),
 		ExpiresAt: now.Add(ttl).Truncate(time.Second),
 	}
-	if err := s.st.PutInvite(ctx, stored); err != nil {
+	if err := s.st.CreateInvite(ctx, stored, throttle.Mail(p.TenantID, email), now); err != nil {
 		return Issued{}, err
 	}
 	return Issued{ID: k.ID, Token: k.Token, ExpiresAt: stored.ExpiresAt}, nil

@@ -13,6 +13,7 @@ import (
 	"roster/shared/role"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
+	"roster/shared/throttle"
 )
 
 // invite has an admin of the tenant invite email with the role.
@@ -66,8 +67,8 @@ func TestCreateInviteChecksPermissionRoleAndEmail(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateInvite: %v", err)
 		}
-		if use.Calls("GetItem") != 1 || use.Calls("PutItem") != 1 || use.Calls() != 2 {
-			t.Errorf("calls = %d, want 1 GetItem (email marker) and 1 PutItem", use.Calls())
+		if use.Calls("GetItem") != 1 || use.Calls("TransactWriteItems") != 1 || use.Calls() != 2 {
+			t.Errorf("calls = %d, want 1 GetItem (the address's live invitation) and 1 TransactWriteItems", use.Calls())
 		}
 		if want := f.clock.Now().Add(signin.DefaultInviteTTL); !in.ExpiresAt.Equal(want) {
 			t.Errorf("ExpiresAt = %v, want %v", in.ExpiresAt, want)
@@ -81,6 +82,63 @@ func TestCreateInviteChecksPermissionRoleAndEmail(t *testing.T) {
 		}
 		if stored.TenantID != "t1" || stored.CreatedBy != "user:"+owner.ID || !opaque.Verify(keys.Pepper, in.Token, stored.Hash) {
 			t.Errorf("stored invite = %+v", stored)
+		}
+	})
+}
+
+func TestCreateInviteIsThrottledPerAddressUntilTheHourEnds(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f := newFixture(t, env, signin.Options{})
+		env.Tenant(t, "t1")
+		env.Tenant(t, "t2")
+		for range throttle.MailPerAddress {
+			f.invite(t, "t1", "grace@example.com", "member")
+		}
+		before := env.Count(t)
+		// Another spelling of the same inbox shares its count.
+		_, err := f.svc.CreateInvite(context.Background(), admin("t1"), signin.NewInvite{Email: "GRACE@ｅｘａｍｐｌｅ.com", Role: "member"})
+		e := wantCode(t, err, fault.TooManyRequests)
+		_, end := throttle.Limit{Max: throttle.MailPerAddress, Window: throttle.MailWindow}.Span(f.clock.Now())
+		if want := end.Sub(f.clock.Now()); e.RetryAfter != want || want <= 0 {
+			t.Errorf("RetryAfter = %v, want %v (the end of the hour)", e.RetryAfter, want)
+		}
+		if after := env.Count(t); after != before {
+			t.Errorf("a refused invitation wrote: items %d -> %d", before, after)
+		}
+		// Another address, and the same address in another tenant, are not held back.
+		f.invite(t, "t1", "alan@example.com", "member")
+		f.invite(t, "t2", "grace@example.com", "member")
+		// The next window takes invitations again.
+		f.clock.Advance(e.RetryAfter)
+		f.invite(t, "t1", "grace@example.com", "member")
+	})
+}
+
+func TestANewInvitationReplacesTheLiveOneToTheSameAddress(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f := newFixture(t, env, signin.Options{})
+		env.Tenant(t, "t1")
+		env.Tenant(t, "t2")
+		first := f.invite(t, "t1", "grace@example.com", "member")
+		other := f.invite(t, "t1", "alan@example.com", "member")
+		elsewhere := f.invite(t, "t2", "grace@example.com", "member")
+		second := f.invite(t, "t1", "Grace@Example.com", "user_manager")
+		if _, err := f.svc.DescribeInvite(context.Background(), first.Token); fault.CodeOf(err) != fault.NotFound {
+			t.Errorf("replaced invitation: %v, want not_found", err)
+		}
+		for _, in := range []signin.Issued{second, other, elsewhere} {
+			if _, err := f.svc.DescribeInvite(context.Background(), in.Token); err != nil {
+				t.Errorf("live invitation %s: %v", in.ID, err)
+			}
+		}
+		third := f.invite(t, "t1", "grace@example.com", "member")
+		if _, err := f.svc.DescribeInvite(context.Background(), second.Token); fault.CodeOf(err) != fault.NotFound {
+			t.Errorf("replaced again: %v, want not_found", err)
+		}
+		if info, err := f.svc.DescribeInvite(context.Background(), third.Token); err != nil || info.Role != "member" {
+			t.Errorf("latest invitation: %+v, %v", info, err)
 		}
 	})
 }

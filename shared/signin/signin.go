@@ -143,7 +143,11 @@ type Service interface {
 	// is fault.Conflict.
 	AcceptInvite(ctx context.Context, authToken, inviteToken string) (Tokens, *user.User, error)
 	// CreateInvite invites a person into the caller's tenant
-	// (permission invitations:write; the role must be one the caller may assign).
+	// (permission invitations:write; the role must be one the caller may assign),
+	// replacing the earlier invitation to the same address, whose token
+	// stops working. fault.Conflict when a user of the tenant has the
+	// address; fault.TooManyRequests, with RetryAfter, when the address or
+	// the tenant has had its mail for the hour (throttle.Mail).
 	CreateInvite(ctx context.Context, p auth.Principal, in NewInvite) (Issued, error)
 	// CreateDevice registers a device to the caller's tenant (devices:write).
 	CreateDevice(ctx context.Context, p auth.Principal, name string) (Issued, error)

@@ -6,6 +6,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/tenant"
+	"roster/shared/throttle"
 	"roster/shared/user"
 )
 
@@ -154,8 +155,6 @@ type Store interface {
 	// GetUserAndTenant returns a user and its tenant, read together in one
 	// call. fault.NotFound when either is missing.
 	GetUserAndTenant(ctx context.Context, tenantID, id string) (*user.User, *tenant.Tenant, error)
-	// UserIDByEmail finds a user by email, case-insensitively. fault.NotFound.
-	UserIDByEmail(ctx context.Context, tenantID, email string) (string, error)
 
 	// AccountTenants returns an account, without its password hash, and
 	// the tenants it can enter (active tenant, active user) with names and
@@ -195,8 +194,13 @@ type Store interface {
 
 	// GetInvite returns an invitation. fault.NotFound.
 	GetInvite(ctx context.Context, id string) (*Invite, error)
-	// PutInvite stores a new invitation. fault.Conflict when the id is taken.
-	PutInvite(ctx context.Context, in *Invite) error
+	// CreateInvite stores a new invitation in place of the live one to
+	// the same address in the tenant (whose token stops working), provided
+	// no user of the tenant has the address, and takes one from each
+	// counter at now, all or nothing. fault.Conflict (field email) when a
+	// user has the address, fault.TooManyRequests (with RetryAfter) when a
+	// counter is spent, fault.Conflict when the id is taken.
+	CreateInvite(ctx context.Context, in *Invite, counters []throttle.Counter, now time.Time) error
 
 	// PutAPIKey stores a new API key. fault.Conflict when the id is taken.
 	PutAPIKey(ctx context.Context, k *auth.APIKey) error

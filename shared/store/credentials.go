@@ -217,13 +217,20 @@ func (t *Table) consume(pk, sk string, now time.Time) *types.Delete {
 	}
 }
 
-// PutInvite stores a new invitation. fault.Conflict when the id is taken.
+// PutInvite stores a new invitation as it is, neither replacing the
+// address's live invitation nor counted against a limit: what provisioning
+// and tests write. An administrator's invitation goes through CreateInvite.
+// fault.Conflict when the id is taken.
 func (t *Table) PutInvite(ctx context.Context, in *signin.Invite) error {
-	return t.putNew(ctx, inviteItem{
+	return t.putNew(ctx, toInviteItem(in), "The invitation already exists.", "put invite")
+}
+
+func toInviteItem(in *signin.Invite) inviteItem {
+	return inviteItem{
 		PK: invitePK(in.ID), SK: inviteSK, Type: "invite", ID: in.ID, TenantID: in.TenantID,
 		Email: in.Email, Role: in.Role, FirstName: in.FirstName, LastName: in.LastName, Hash: in.Hash,
 		CreatedAt: in.CreatedAt.UTC(), CreatedBy: in.CreatedBy, ExpiresAt: in.ExpiresAt.Unix(),
-	}, "The invitation already exists.", "put invite")
+	}
 }
 
 // GetInvite reads an invitation, expired or not. fault.NotFound.

@@ -28,6 +28,8 @@ import (
 //	TENANT#<t>          EXTERNAL#<id>       provisioning: external id -> userId, last applied event time
 //	TENANT#<t>          EXTERNALGROUP#<id>  provisioning: group external id -> groupId, last group.upsert time
 //	TENANT#<t>          EXTERNALMEMBER#<id>#<groupId>  provisioning: a user's membership, last membership event time
+//	TENANT#<t>          INVITEE#<email>     the address's live invitation -> inviteId; see invites.go
+//	TENANT#<t>          THROTTLE#<key>#<w>  sends counted in window w; see throttle.go
 //	IDEMPOTENCY#<t>#<k> IDEMPOTENCY         provisioning: applied event key, payload hash, expiresAt
 //	ACCOUNT#<a>         ACCOUNT             account (the person): password hash, lockout, default tenant
 //	ACCOUNT#<a>         MEMBER#<t>          membership: the person's user in tenant t

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"roster/shared/fault"
 )
@@ -35,6 +37,8 @@ func StatusOf(code fault.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case fault.Unsupported:
 		return http.StatusUnsupportedMediaType
+	case fault.TooManyRequests:
+		return http.StatusTooManyRequests
 	case fault.Unavailable:
 		return http.StatusServiceUnavailable
 	default:
@@ -64,7 +68,19 @@ func Public(r *http.Request, err error) (*fault.Error, int) {
 	case fe.Code == fault.Unavailable:
 		Logger(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "dependency unavailable", errAttr(err))
 	}
-	return &fault.Error{Code: fe.Code, Message: fe.Message, Fields: fe.Fields}, status
+	return &fault.Error{Code: fe.Code, Message: fe.Message, Fields: fe.Fields, RetryAfter: fe.RetryAfter}, status
+}
+
+// SetRetryAfter puts fe's RetryAfter on h as the Retry-After header, in
+// whole seconds rounded up (a caller that waits that long finds the limit
+// lifted), when it has one. Every [ErrorWriter] calls it; an answer that
+// gets none and needs one (a 503 or 429) gets the middleware's default.
+func SetRetryAfter(h http.Header, fe *fault.Error) {
+	if fe.RetryAfter <= 0 {
+		return
+	}
+	secs := int64((fe.RetryAfter + time.Second - 1) / time.Second)
+	h.Set("Retry-After", strconv.FormatInt(secs, 10))
 }
 
 func errAttr(err error) slog.Attr {
@@ -110,6 +126,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h := w.Header()
+	SetRetryAfter(h, fe)
 	h.Set("Content-Type", ProblemContentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

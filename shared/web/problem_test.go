@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"roster/shared/fault"
 	"roster/shared/web"
@@ -25,6 +26,7 @@ func TestStatusOfMapsEveryCode(t *testing.T) {
 		fault.PreconditionFailed: 412,
 		fault.TooLarge:           413,
 		fault.Unsupported:        415,
+		fault.TooManyRequests:    429,
 		fault.Unavailable:        503,
 		fault.Internal:           500,
 		"something_new":          500,
@@ -72,6 +74,7 @@ func TestWriteProblemRendersEachCode(t *testing.T) {
 		{fault.New(fault.PreconditionFailed, "Stale."), 412, "Precondition Failed", "Stale."},
 		{fault.New(fault.TooLarge, "Too big."), 413, "Request Entity Too Large", "Too big."},
 		{fault.New(fault.Unsupported, "JSON only."), 415, "Unsupported Media Type", "JSON only."},
+		{fault.New(fault.TooManyRequests, "Slow down."), 429, "Too Many Requests", "Slow down."},
 		{fault.Wrap(errors.New("throttled"), fault.Unavailable, "Try again."), 503, "Service Unavailable", "Try again."},
 		{fault.Wrap(errors.New("db down"), fault.Internal, "Internal."), 500, "Internal Server Error", "An internal error occurred."},
 	}
@@ -94,6 +97,27 @@ func TestWriteProblemRendersEachCode(t *testing.T) {
 				t.Errorf("invented WWW-Authenticate")
 			}
 		})
+	}
+}
+
+func TestWriteProblemSaysWhenALimitLifts(t *testing.T) {
+	tests := []struct {
+		after time.Duration
+		want  string
+	}{
+		{42 * time.Second, "42"},
+		{1500 * time.Millisecond, "2"}, // rounded up: a caller waiting that long finds the limit lifted
+		{0, "1"},                       // none given: the middleware's default
+	}
+	for _, tt := range tests {
+		err := &fault.Error{Code: fault.TooManyRequests, Message: "Slow down.", RetryAfter: tt.after}
+		w, p, _ := serveError(t, err, nil)
+		if w.Code != 429 || p.Status != 429 {
+			t.Errorf("%v: status %d / %d", tt.after, w.Code, p.Status)
+		}
+		if got := w.Header().Get("Retry-After"); got != tt.want {
+			t.Errorf("%v: Retry-After = %q, want %q", tt.after, got, tt.want)
+		}
 	}
 }
 

@@ -50,6 +50,7 @@ var traceProblemTypes = map[int]string{
 	412: "https://tools.ietf.org/html/rfc7232#section-4.2",
 	413: "https://tools.ietf.org/html/rfc7231#section-6.5.11",
 	415: "https://tools.ietf.org/html/rfc7231#section-6.5.13",
+	429: "https://tools.ietf.org/html/rfc6585#section-4",
 	500: "https://tools.ietf.org/html/rfc7231#section-6.6.1",
 	503: "https://tools.ietf.org/html/rfc7231#section-6.6.4",
 }
