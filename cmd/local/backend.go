@@ -20,7 +20,6 @@ type table struct {
 	opts  func(*dynamodb.Options) // the table client's settings; nil: in moto_server
 	where string                  // for the banner
 	logs  string                  // DynamoDB Local's log, if this process started it
-	pids  []int                   // the processes started for it
 	close func()
 }
 
@@ -67,7 +66,6 @@ func startTable(ctx context.Context, url, dir string, persist bool, getenv func(
 		},
 		where: "DynamoDB Local in a private network namespace, through " + relative(srv.Socket),
 		logs:  relative(srv.LogPath),
-		pids:  srv.PIDs,
 		close: func() { _ = srv.Close() },
 	}, nil
 }

@@ -76,10 +76,6 @@ type Server struct {
 	Socket string
 	// LogPath is where DynamoDB Local and the forwarder write.
 	LogPath string
-	// PIDs are the processes started for it (unshare, the forwarder and
-	// DynamoDB Local's Java process), for anyone sampling their memory.
-	// Where /proc belongs to another PID namespace, only unshare's.
-	PIDs []int
 
 	run   string   // this start's own folder
 	lock  *os.File // held while the server lives
@@ -196,14 +192,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, fmt.Errorf("dynamolocal: start unshare: %w", err)
 	}
 	s.cmd = cmd
-	s.PIDs = []int{cmd.Process.Pid}
 	go func() { s.exit <- cmd.Wait() }()
 
 	if err := s.waitReady(ctx, o.StartTimeout); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("dynamolocal: %w (log: %s)\n%s", err, s.LogPath, tail(s.LogPath, 20))
 	}
-	s.PIDs = append(s.PIDs, descendants(cmd.Process.Pid)...)
 	return s, nil
 }
 
@@ -321,46 +315,6 @@ func (s *Server) Close() error {
 		return nil // stopped on request; its status says how, not whether it failed
 	}
 	return err
-}
-
-// descendants lists the processes below pid, from each process's parent
-// in /proc (the children files need a kernel option not every kernel has).
-// Under a PID namespace whose /proc is the host's, pids do not match and
-// it lists nothing.
-func descendants(pid int) []int {
-	if self, _ := os.Readlink("/proc/self"); self != strconv.Itoa(os.Getpid()) {
-		return nil
-	}
-	parent := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// The fields after the command name, which may hold spaces and
-		// parentheses: state, then the parent's pid.
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) > 1 {
-			if pp, err := strconv.Atoi(f[1]); err == nil {
-				parent[pp] = append(parent[pp], p)
-			}
-		}
-	}
-	var out []int
-	var walk func(int)
-	walk = func(p int) {
-		for _, c := range parent[p] {
-			out = append(out, c)
-			walk(c)
-		}
-	}
-	walk(pid)
-	return out
 }
 
 // tail returns the last n lines of a file, for an error message.

