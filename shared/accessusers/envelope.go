@@ -143,8 +143,6 @@ func writeError(now func() time.Time) web.ErrorWriter {
 			id = messageID(err, fe)
 		}
 		web.SetRetryAfter(w.Header(), fe)
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		web.Encode(w, status, envelope{Timestamp: stamp(now()), Status: status, MessageID: id, Message: message(fe)})
 	}
 }
@@ -152,7 +150,6 @@ func writeError(now func() time.Time) web.ErrorWriter {
 // writeOK answers a successful change: 200 with the envelope, status and
 // messageId 0.
 func writeOK(w http.ResponseWriter, now time.Time, msg string) {
-	w.Header().Set("Cache-Control", "no-store")
 	web.Encode(w, http.StatusOK, envelope{Timestamp: stamp(now), Message: msg})
 }
 

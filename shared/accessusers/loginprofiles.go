@@ -137,7 +137,6 @@ func (h *handlers) listProfiles() http.Handler {
 			}
 			out.List[i] = item
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		web.Encode(w, http.StatusOK, out)
 	})
 }
@@ -185,7 +184,6 @@ func (h *handlers) addProfile() http.Handler {
 			errw(w, r, err)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		web.Encode(w, http.StatusOK, addedProfile{
 			envelope: envelope{Timestamp: stamp(now), Message: "Login profile " + strconv.FormatInt(added.ID, 10) + " (" + added.Name + ") added."},
 			ID:       added.ID,

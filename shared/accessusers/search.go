@@ -168,7 +168,6 @@ func (h *handlers) searchUsers() http.Handler {
 				"before the page was full; more may match: follow nextCursor to go on, or narrow the search with a condition " +
 				"an index serves (a searchWord prefix, or a date range on the date it sorts by)."
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		web.Encode(w, http.StatusOK, out)
 	})
 }

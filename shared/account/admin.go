@@ -42,7 +42,7 @@ func handleCreateDevice(s signin.Service, errw web.ErrorWriter) http.Handler {
 			return
 		}
 		w.Header().Set("Location", "/tenants/"+p.TenantID+"/devices/"+iss.ID)
-		encodePrivate(w, http.StatusCreated, deviceResponse{
+		web.Encode(w, http.StatusCreated, deviceResponse{
 			DeviceID: iss.ID, DeviceToken: iss.Token, TenantUID: p.TenantID, Name: req.Name, ExpiresAt: iss.ExpiresAt.UTC(),
 		})
 	})
@@ -108,7 +108,7 @@ func handleCreateAPIKey(s signin.Service, errw web.ErrorWriter) http.Handler {
 			return
 		}
 		w.Header().Set("Location", "/tenants/"+p.TenantID+"/apikeys/"+iss.ID)
-		encodePrivate(w, http.StatusCreated, apiKeyResponse{
+		web.Encode(w, http.StatusCreated, apiKeyResponse{
 			KeyID: iss.ID, APIKey: iss.Token, TenantUID: p.TenantID, Name: req.Name, Roles: req.Roles, ExpiresAt: iss.ExpiresAt.UTC(),
 		})
 	})

@@ -11,7 +11,6 @@ import (
 	"roster/shared/fault"
 	"roster/shared/password"
 	"roster/shared/signin"
-	"roster/shared/web"
 )
 
 // Limits on input, documented in docs/api/account.md.
@@ -26,13 +25,6 @@ const (
 
 	maxPasswordBytes = password.MaxInputBytes // the hasher refuses longer
 )
-
-// encodePrivate writes a response that belongs to one person and may carry
-// a secret: no cache may keep it.
-func encodePrivate(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Cache-Control", "no-store")
-	web.Encode(w, status, v)
-}
 
 // principal returns the caller; auth.Require guarantees one on the routes
 // that use it.

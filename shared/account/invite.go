@@ -58,7 +58,7 @@ func handleDescribeInvite(s signin.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		encodePrivate(w, http.StatusOK, inviteResponse{
+		web.Encode(w, http.StatusOK, inviteResponse{
 			TenantUID: in.TenantID, TenantName: in.TenantName, OrganizationName: in.Organization,
 			Role: in.Role, Email: in.EmailHint, ExpiresAt: in.ExpiresAt.UTC(),
 		})
@@ -146,7 +146,7 @@ func handleCreateInvite(s signin.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		encodePrivate(w, http.StatusCreated, invitationResponse{
+		web.Encode(w, http.StatusCreated, invitationResponse{
 			InvitationID: iss.ID, InviteToken: iss.Token, TenantUID: p.TenantID, Email: req.Email,
 			Role: req.Role, Firstname: req.Firstname, Lastname: req.Lastname, ExpiresAt: iss.ExpiresAt.UTC(),
 		})

@@ -46,7 +46,7 @@ func handleLogin(s signin.Service, now func() time.Time, errw web.ErrorWriter) h
 			return
 		}
 		web.AddLogAttrs(r.Context(), slog.String("tenant", t.TenantID))
-		encodePrivate(w, http.StatusOK, loginResponse{
+		web.Encode(w, http.StatusOK, loginResponse{
 			tokensResponse: newTokens(t, now()), TenantUID: t.TenantID, UserUID: t.UserID, AccountUID: t.AccountID,
 		})
 	})
@@ -84,5 +84,5 @@ func handleExchange(s signin.Service, now func() time.Time, errw web.ErrorWriter
 func writeEntered(w http.ResponseWriter, r *http.Request, status int, t signin.Tokens, u *user.User, now time.Time) {
 	web.AddLogAttrs(r.Context(), slog.String("tenant", t.TenantID))
 	w.Header().Set("ETag", web.ETag(u.Version))
-	encodePrivate(w, status, enteredResponse{tenantUserResponse: newTenantUser(u), tokensResponse: newTokens(t, now)})
+	web.Encode(w, status, enteredResponse{tenantUserResponse: newTenantUser(u), tokensResponse: newTokens(t, now)})
 }

@@ -23,7 +23,7 @@ func handleAccount(s signin.Service, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		encodePrivate(w, http.StatusOK, newAccount(a, ms))
+		web.Encode(w, http.StatusOK, newAccount(a, ms))
 	})
 }
 
@@ -50,7 +50,7 @@ func handleSetDefaultTenant(s signin.Service, errw web.ErrorWriter) http.Handler
 			errw(w, r, err)
 			return
 		}
-		encodePrivate(w, http.StatusOK, newAccount(a, ms))
+		web.Encode(w, http.StatusOK, newAccount(a, ms))
 	})
 }
 
@@ -73,7 +73,7 @@ func handleTenantUser(s signin.Service, errw web.ErrorWriter) http.Handler {
 			return
 		}
 		w.Header().Set("ETag", web.ETag(u.Version))
-		encodePrivate(w, http.StatusOK, newTenantUser(u))
+		web.Encode(w, http.StatusOK, newTenantUser(u))
 	})
 }
 
@@ -186,6 +186,6 @@ func handleUpdateSelf(s signin.Service, errw web.ErrorWriter) http.Handler {
 			return
 		}
 		w.Header().Set("ETag", web.ETag(u.Version))
-		encodePrivate(w, http.StatusOK, newTenantUser(u))
+		web.Encode(w, http.StatusOK, newTenantUser(u))
 	})
 }

@@ -49,7 +49,7 @@ func handleCreateGroup(dir directory.Service, tenants TenantReader, errw web.Err
 			errw(w, r, err)
 			return
 		}
-		encode(w, http.StatusCreated, group{ID: g.ID, Name: g.Name})
+		web.Encode(w, http.StatusCreated, group{ID: g.ID, Name: g.Name})
 	})
 }
 
@@ -70,6 +70,6 @@ func handleListGroups(dir directory.Service, tenants TenantReader, errw web.Erro
 		for i, g := range gs {
 			out.Groups[i] = group{ID: g.ID, Name: g.Name}
 		}
-		encode(w, http.StatusOK, out)
+		web.Encode(w, http.StatusOK, out)
 	})
 }

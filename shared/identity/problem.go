@@ -95,8 +95,6 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	web.SetRetryAfter(h, fe)
 	h.Set(traceHeader, trace) // again: a recovered panic clears the headers
 	h.Set("Content-Type", web.ProblemContentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 }

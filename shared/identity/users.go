@@ -169,7 +169,7 @@ func handleDeleteUsers(dir directory.Service, tenants TenantReader, errw web.Err
 			errw(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, res)
+		web.Encode(w, http.StatusOK, res)
 	})
 }
 
@@ -221,19 +221,10 @@ func handleSetPassword(dir directory.Service, tenants TenantReader, errw web.Err
 	})
 }
 
-// encode writes a response; none may be cached, as each says something
-// about one tenant's users.
-func encode(w http.ResponseWriter, status int, v any) {
-	w.Header()["Cache-Control"] = noStore
-	web.Encode(w, status, v)
-}
-
-// encodeSucceeded writes what encode(w, http.StatusOK, succeeded())
+// encodeSucceeded writes what web.Encode(w, http.StatusOK, succeeded())
 // writes, from a body encoded once.
 func encodeSucceeded(w http.ResponseWriter) {
-	h := w.Header()
-	h["Cache-Control"] = noStore
-	h["Content-Type"] = jsonType
+	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(http.StatusOK)
 	w.Write(succeededBody)
 }
@@ -242,7 +233,6 @@ func encodeSucceeded(w http.ResponseWriter) {
 // as Header().Set would. They are never changed in place: Set and Del
 // replace a value, and Add appends to a copy (the capacity is 1).
 var (
-	noStore  = []string{"no-store"}
 	jsonType = []string{"application/json"} // web.Encode's Content-Type
 )
 

@@ -53,7 +53,6 @@ func handleList(s directory.Service, errw web.ErrorWriter) http.Handler {
 		if page.Next != "" {
 			out.NextCursor = &page.Next
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		web.Encode(w, http.StatusOK, out)
 	})
 }

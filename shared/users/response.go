@@ -109,6 +109,5 @@ func writeUser(w http.ResponseWriter, r *http.Request, errw web.ErrorWriter, p a
 		w.Header().Set("Location", "/users/"+u.ID)
 	}
 	w.Header().Set("ETag", web.ETag(u.Version))
-	w.Header().Set("Cache-Control", "no-store")
 	web.Encode(w, status, newUser(u))
 }
