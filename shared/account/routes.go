@@ -26,6 +26,9 @@ type Deps struct {
 	// value computed once.
 	JWKS func() ([]byte, error)
 	Now  func() time.Time
+	// Recovery is password recovery (decision 021); nil answers its
+	// routes 503.
+	Recovery signin.Recovery
 }
 
 // Routes lists every route of the group. Sign-in routes are public: the
@@ -41,6 +44,10 @@ func Routes(d Deps) []web.Route {
 		d.Now = time.Now
 	}
 	s, now, errw := d.Service, d.Now, web.WriteProblemWithChallenge
+	rec := func() signin.Recovery { return d.Recovery }
+	if d.Recovery == nil {
+		rec = func() signin.Recovery { return signin.NoRecovery }
+	}
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -53,6 +60,8 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account", Public: true, Handler: handleExchange(s, now, errw)},
 		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
 		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleRequestReset(rec, errw)},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleReset(rec, errw)},
 
 		// Self-service (access token).
 		{Method: http.MethodGet, Path: "/account", Handler: self(role.SelfRead, handleAccount(s, errw))},
@@ -66,6 +75,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/devices/{deviceId}", Handler: admin(role.DevicesWrite, handleRevokeDevice(s, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/users/{userId}/recovery", Handler: admin(role.UsersWrite, handleSendReset(rec, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

@@ -23,12 +23,17 @@ type Config struct {
 	TableName string // the Roster table
 	SecretID  string // ARN or name of the key-material secret
 	LogLevel  string // debug, info, warn or error
+	// NotificationsQueue is the URL of the queue mail is posted to
+	// (NOTIFICATIONS_QUEUE_URL); optional: without it no mail is posted
+	// and password recovery answers 503.
+	NotificationsQueue string
 }
 
 // ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required, and so
 // is every name in required (a variable only one function reads).
 func ConfigFromEnv(getenv func(string) string, required ...string) (Config, error) {
-	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL")}
+	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL"),
+		NotificationsQueue: getenv("NOTIFICATIONS_QUEUE_URL")}
 	var missing []string
 	for _, name := range append([]string{"TABLE_NAME", "SECRET_ID"}, required...) {
 		if getenv(name) == "" {

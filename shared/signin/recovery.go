@@ -382,3 +382,15 @@ func (r *recovery) SendReset(ctx context.Context, p auth.Principal, userID strin
 	}
 	return r.mail.Post(ctx, r.resetMessage(mail.Message{Version: 1, Tenant: tn.ID, TenantName: tn.Name}, u, t, secret))
 }
+
+// NoRecovery answers every call fault.Unavailable: what a group built
+// without mail serves on the recovery routes.
+var NoRecovery Recovery = noRecovery{}
+
+type noRecovery struct{}
+
+var errNoMail = fault.New(fault.Unavailable, "Password recovery is not available: no mail sender is configured.")
+
+func (noRecovery) RequestReset(context.Context, string, ResetRequest) error { return errNoMail }
+func (noRecovery) Reset(context.Context, string, string, string) error      { return errNoMail }
+func (noRecovery) SendReset(context.Context, auth.Principal, string) error  { return errNoMail }
