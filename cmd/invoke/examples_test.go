@@ -67,6 +67,9 @@ var examples = []example{
 	{file: "account-tenant-exchange.json", status: http.StatusOK},
 	{file: "account-tenant-get.json", status: http.StatusOK},
 	{file: "account-tenant-update.json", status: http.StatusOK},
+	{file: "account-recovery-request.json", status: http.StatusAccepted},
+	{file: "account-recovery-reset.json", status: http.StatusNoContent},
+	{file: "account-users-recovery.json", status: http.StatusAccepted},
 
 	{file: "authorizer-api-key.json", method: "api_key"},
 	{file: "authorizer-no-credential.json", method: ""},

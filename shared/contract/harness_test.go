@@ -111,6 +111,7 @@ type api struct {
 	Organization string // "org-acme"
 	TenantName   string // "acme"
 	APIKey       string // an API key of acme with every admin permission
+	Mail         *mailBox // what the API posted to the notifications queue
 }
 
 func newAPI(t *testing.T) *api {
@@ -127,6 +128,8 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
+	box := &mailBox{}
+	p.Mail = box
 	tpl, err := samtemplate.Load(storetest.TemplatePath(t))
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +141,7 @@ func newAPI(t *testing.T) *api {
 	tn := env.Tenant(t, "acme")
 	return &api{h: h, p: p, env: env, keys: keys, hasher: p.Hasher, logs: logs,
 		Tenant: tn.ID, Organization: tn.Organization, TenantName: tn.Name,
-		APIKey: env.APIKey(t, tn.ID, keys.Pepper)}
+		APIKey: env.APIKey(t, tn.ID, keys.Pepper), Mail: box}
 }
 
 // Request is one call. Credential goes in Authorization as "Bearer <c>";

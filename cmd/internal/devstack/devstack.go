@@ -30,6 +30,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/mail"
 	"roster/shared/opaque"
 	"roster/shared/platform"
 	"roster/shared/role"
@@ -271,6 +272,8 @@ func (s *Stack) provision(ctx context.Context, opts Options) error {
 	if err := s.createQueues(ctx); err != nil {
 		return err
 	}
+	// The Account function posts its mail as it does in AWS.
+	p.Mail = mail.NewQueue(sqs.NewFromConfig(s.AWS), s.NotificationsQueueURL)
 	s.Demo.ProvisioningQueueURL, s.Demo.NotificationsQueueURL = s.ProvisioningQueueURL, s.NotificationsQueueURL
 	if opts.DataDir != "" {
 		return WriteDemo(filepath.Join(opts.DataDir, "demo.json"), s.Demo)

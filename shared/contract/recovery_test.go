@@ -1,0 +1,106 @@
+package contract_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"roster/shared/mail"
+	"roster/shared/role"
+	"roster/shared/throttle"
+	"roster/shared/user"
+)
+
+// mailBox keeps what the API posts to the notifications queue.
+type mailBox struct {
+	mu   sync.Mutex
+	sent []mail.Message
+}
+
+func (b *mailBox) Post(_ context.Context, m mail.Message) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sent = append(b.sent, m)
+	return nil
+}
+
+func (b *mailBox) token(t *testing.T) string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.sent) == 0 || b.sent[len(b.sent)-1].Token == "" {
+		t.Fatal("no reset mail posted")
+	}
+	return b.sent[len(b.sent)-1].Token
+}
+
+// TestAccountPasswordRecovery walks every documented answer of the three
+// recovery routes.
+func TestAccountPasswordRecovery(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	const target = "/tenants/acme/account/recovery"
+	req := Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example"}`}
+	a.Valid(t, req)
+	a.Do(t, req, http.StatusAccepted)
+	tok := a.Mail.token(t)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"userCode":"nobody"}`}, http.StatusAccepted)
+
+	before := a.Count(t)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example","userCode":"ada"}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"` + strings.Repeat("a", 17<<10) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example"}`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"rrt_guess","password":"a new long passphrase"}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"` + strings.Repeat("a", 17<<10) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{}`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	if after := a.Count(t); after != before {
+		t.Errorf("refused requests wrote: %d items, then %d", before, after)
+	}
+	reset := Request{Method: "PUT", Path: target, Body: fmt.Sprintf(`{"token":%q,"password":"a new long passphrase"}`, tok)}
+	a.Valid(t, reset)
+	a.Do(t, reset, http.StatusNoContent)
+	ada.Password = "a new long passphrase"
+	a.Login(t, ada)
+
+	// One source, 20 an hour: two asked above.
+	for i := 2; i < throttle.RecoveryPerSource; i++ {
+		a.Do(t, Request{Method: "POST", Path: target, Body: fmt.Sprintf(`{"email":"p%d@acme.example"}`, i)}, http.StatusAccepted)
+	}
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"last@acme.example"}`}, http.StatusTooManyRequests)
+	a.NoSecretsLogged(t, tok)
+}
+
+// TestAccountAdministratorSendsAPasswordReset walks the administrator's
+// route.
+func TestAccountAdministratorSendsAPasswordReset(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	member := a.Login(t, ada)
+	path := "/tenants/acme/users/" + ada.User.ID + "/recovery"
+	a.Unauthenticated(t, Request{Method: "POST", Path: path})
+	a.Do(t, Request{Method: "POST", Path: path, Credential: member.AccessToken}, http.StatusForbidden)
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/users/nosuchuser/recovery", Credential: a.APIKey}, http.StatusNotFound)
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/users/bad%20id/recovery", Credential: a.APIKey}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey, Body: `{"padding":"` + strings.Repeat("a", 100) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey, Body: `x`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+
+	now := time.Now().UTC().Truncate(time.Second)
+	gone := &user.User{TenantID: "acme", ID: user.NewID(), Username: "gone", Email: "gone@acme.example", FirstName: "Gone",
+		LastName: "Away", Active: false, Role: string(role.Member), CreatedAt: now, UpdatedAt: now}
+	if err := a.env.Table.CreateUser(context.Background(), gone); err != nil {
+		t.Fatal(err)
+	}
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/users/" + gone.ID + "/recovery", Credential: a.APIKey}, http.StatusConflict)
+
+	for range throttle.MailPerAddress {
+		a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey}, http.StatusAccepted)
+	}
+	res := a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey}, http.StatusTooManyRequests)
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}
