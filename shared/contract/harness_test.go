@@ -107,10 +107,10 @@ type api struct {
 	hasher *password.Hasher
 	logs   *bytes.Buffer
 
-	Tenant       string // "acme"
-	Organization string // "org-acme"
-	TenantName   string // "acme"
-	APIKey       string // an API key of acme with every admin permission
+	Tenant       string   // "acme"
+	Organization string   // "org-acme"
+	TenantName   string   // "acme"
+	APIKey       string   // an API key of acme with every admin permission
 	Mail         *mailBox // what the API posted to the notifications queue
 }
 
