@@ -49,7 +49,11 @@ type ResetStart struct {
 	// fault.TooManyRequests (a public request must not show it).
 	Quiet bool
 	Token *ResetToken // nil when nobody is to receive a token
-	Now   time.Time
+	// StandIn, when Token is nil, keys the decoy items written in place
+	// of the token and the account's pointer, so the transaction has the
+	// size and the writes of one that stores a token (decision 021).
+	StandIn string
+	Now     time.Time
 }
 
 // ResetDone is what a reset writes, in one transaction: the token deleted
@@ -216,7 +220,7 @@ func (r *recovery) RequestReset(ctx context.Context, tenantID string, req ResetR
 	from := throttle.RecoveryFrom(tenantID, source)
 	known := u != nil && u.Active && u.AccountID != ""
 	msg := mail.Message{Version: 1, Tenant: tn.ID, TenantName: tn.Name, Type: mail.RecoveryDropped}
-	start := ResetStart{Source: &from, Quiet: true, Now: now}
+	start := ResetStart{Source: &from, Quiet: true, StandIn: standIn, Now: now}
 	var secret string
 	switch {
 	case known:

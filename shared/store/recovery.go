@@ -122,6 +122,22 @@ func (t *Table) StartReset(ctx context.Context, s signin.ResetStart) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(rt.ID)},
 		}}, fault.New(fault.Conflict, "The person's account is missing."))
 	}
+	if s.Token == nil && s.StandIn != "" {
+		// Decoys of the token's put and the account's update, under the
+		// stand-in's key (64 hex digits, which no reset token's id can
+		// be, so no token ever reads them), living as long as a token
+		// would: the same writes as a real request, never a usable item.
+		exp := num(s.Now.Add(signin.DefaultResetTTL).Unix())
+		x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: map[string]types.AttributeValue{
+			attrPK: str(resetPK(s.StandIn)), attrSK: str(resetSK), "type": str("resetdecoy"), "expiresAt": exp,
+		}}}, nil)
+		x.add(types.TransactWriteItem{Update: &types.Update{
+			TableName: &t.name, Key: key(resetPK(s.StandIn), accountSK),
+			UpdateExpression:          aws.String("SET #type = :type, expiresAt = :exp"),
+			ExpressionAttributeNames:  map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":type": str("resetdecoy"), ":exp": exp},
+		}}, nil)
+	}
 	if len(x.items) == 0 {
 		return nil
 	}
