@@ -70,6 +70,8 @@ var examples = []example{
 	{file: "account-recovery-request.json", status: http.StatusAccepted},
 	{file: "account-recovery-reset.json", status: http.StatusNoContent},
 	{file: "account-users-recovery.json", status: http.StatusAccepted},
+	{file: "account-verification-request.json", status: http.StatusAccepted},
+	{file: "account-verification-confirm.json", status: http.StatusNoContent},
 
 	{file: "authorizer-api-key.json", method: "api_key"},
 	{file: "authorizer-no-credential.json", method: ""},

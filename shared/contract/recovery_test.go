@@ -104,3 +104,60 @@ func TestAccountAdministratorSendsAPasswordReset(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 }
+
+// TestAccountEmailVerification walks the verification routes: a user asks
+// for a link, the mailed token verifies the address once, and the Account
+// and Users APIs show emailVerified.
+func TestAccountEmailVerification(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	s := a.Login(t, ada)
+	const target = "/tenants/acme/account/verification"
+	a.Unauthenticated(t, Request{Method: "POST", Path: target})
+	a.Do(t, Request{Method: "POST", Path: "/tenants/globex/account/verification", Credential: s.AccessToken}, http.StatusNotFound)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `{"padding":"` + strings.Repeat("a", 100) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `x`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `{"x":1}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusAccepted)
+	tok := a.Mail.token(t)
+
+	before := a.Count(t)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"rvt_guess"}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"` + strings.Repeat("a", 17<<10) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{}`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	if after := a.Count(t); after != before {
+		t.Errorf("refused confirmations wrote: %d items, then %d", before, after)
+	}
+	confirm := Request{Method: "PUT", Path: target, Body: fmt.Sprintf(`{"token":%q}`, tok)}
+	a.Valid(t, confirm)
+	a.Do(t, confirm, http.StatusNoContent)
+	var me struct {
+		EmailVerified bool `json:"emailVerified"`
+	}
+	a.Do(t, Request{Method: "GET", Path: "/tenants/acme/account", Credential: s.AccessToken}, http.StatusOK).JSON(t, &me)
+	if !me.EmailVerified {
+		t.Error("GET /tenants/acme/account: emailVerified false after confirming")
+	}
+	var u struct {
+		EmailVerified bool `json:"emailVerified"`
+	}
+	a.Do(t, Request{Method: "GET", Path: "/users/" + ada.User.ID, Credential: a.APIKey}, http.StatusOK).JSON(t, &u)
+	if !u.EmailVerified {
+		t.Error("GET /users/{id}: emailVerified false after confirming")
+	}
+	// An administrator vouches for an address, or withdraws that.
+	a.Do(t, Request{Method: "PUT", Path: "/users/" + ada.User.ID, Credential: a.APIKey, Body: `{"emailVerified":false}`}, http.StatusOK).JSON(t, &u)
+	if u.EmailVerified {
+		t.Error("PUT /users/{id} emailVerified false: still verified")
+	}
+	a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey,
+		Body: `{"email":"vouched@acme.example","firstName":"V","lastName":"W","emailVerified":true}`}, http.StatusCreated).JSON(t, &u)
+	if !u.EmailVerified {
+		t.Error("POST /users with emailVerified true: not verified")
+	}
+	for range throttle.MailPerAddress - 1 {
+		a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusAccepted)
+	}
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusTooManyRequests)
+	a.NoSecretsLogged(t, tok)
+}

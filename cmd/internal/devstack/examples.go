@@ -31,6 +31,10 @@ const (
 	// The member's open password reset, which the reset example spends.
 	demoResetID     = "demoresetdemores"
 	demoResetSecret = "local-demo-reset-never-valid-in-aws-0000000"
+	// The member's open email verification, which the confirmation
+	// example spends.
+	demoVerifyID     = "demoverifydemove"
+	demoVerifySecret = "local-demo-verify-never-valid-in-aws-000000"
 
 	demoSpareKeyID     = "reportkeyreportk" // an API key the revocation example revokes
 	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
@@ -130,6 +134,17 @@ func seedReset(ctx context.Context, p *platform.Platform, now time.Time) error {
 	}})
 	if err != nil {
 		return fmt.Errorf("seed reset: %w", err)
+	}
+	vt, err := opaque.Email.FromSecret(demoVerifyID, demoVerifySecret)
+	if err != nil {
+		return err
+	}
+	err = p.Table.PutVerifyToken(ctx, &signin.VerifyToken{
+		ID: vt.ID, TenantID: DemoTenant, UserID: m.ID, Email: user.NormalizeEmail(m.Email), Hash: opaque.Hash(p.Keys.Pepper, vt.Token),
+		CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+	}, nil, now)
+	if err != nil {
+		return fmt.Errorf("seed verification: %w", err)
 	}
 	return nil
 }
