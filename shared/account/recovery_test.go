@@ -2,15 +2,14 @@ package account_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"roster/shared/auth"
 	"roster/shared/mail"
+	"roster/shared/mail/mailtest"
 	"roster/shared/platform"
 	"roster/shared/store/storetest"
 	"roster/shared/throttle"
@@ -18,32 +17,9 @@ import (
 	"roster/shared/web/webtest"
 )
 
-// mailBox keeps what the group posts.
-type mailBox struct {
-	mu   sync.Mutex
-	sent []mail.Message
-}
-
-func (b *mailBox) Post(_ context.Context, m mail.Message) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.sent = append(b.sent, m)
-	return nil
-}
-
-func (b *mailBox) last(t *testing.T) mail.Message {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.sent) == 0 {
-		t.Fatal("no mail posted")
-	}
-	return b.sent[len(b.sent)-1]
-}
-
 // eachRecovery runs fn on every emulator with the group as the function
 // builds it, posting its mail to a box.
-func eachRecovery(t *testing.T, fn func(t *testing.T, l *live, box *mailBox)) {
+func eachRecovery(t *testing.T, fn func(t *testing.T, l *live, box *mailtest.Box)) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		t.Parallel()
@@ -53,7 +29,7 @@ func eachRecovery(t *testing.T, fn func(t *testing.T, l *live, box *mailBox)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		box := &mailBox{}
+		box := &mailtest.Box{}
 		p.Mail = box
 		l.h = p.Account(auth.InProcess(p.Authenticator, web.WriteProblem))
 		fn(t, l, box)
@@ -68,14 +44,14 @@ func without(h http.Header) string {
 }
 
 func TestLiveRecoveryForgotPasswordMailSetLogIn(t *testing.T) {
-	eachRecovery(t, func(t *testing.T, l *live, box *mailBox) {
+	eachRecovery(t, func(t *testing.T, l *live, box *mailtest.Box) {
 		tn := l.seed(t, "t1", "ada")
 		old := l.login(t, tn)
 		known := l.send(t, "POST", "/tenants/t1/account/recovery", "", `{"email":"`+tn.owner.Email+`"}`)
 		if known.Code != http.StatusAccepted {
 			t.Fatalf("request: %d %s", known.Code, known.Body)
 		}
-		m := box.last(t)
+		m := box.Last(t)
 		if m.Type != mail.RecoveryRequested || m.TenantName == "" {
 			t.Fatalf("posted %v", m)
 		}
@@ -93,7 +69,7 @@ func TestLiveRecoveryForgotPasswordMailSetLogIn(t *testing.T) {
 		}
 		// The mail's token of the first request was superseded by the
 		// user-code request; that one's sets the password.
-		tok := box.last(t).Token
+		tok := box.Last(t).Token
 		if res := l.send(t, "PUT", "/tenants/t1/account/recovery", "", `{"token":"`+m.Token+`","password":"`+liveNewPassword+`"}`); res.Code != http.StatusBadRequest {
 			t.Errorf("superseded token: %d %s", res.Code, res.Body)
 		}
@@ -117,7 +93,7 @@ func TestLiveRecoveryForgotPasswordMailSetLogIn(t *testing.T) {
 }
 
 func TestLiveRecoveryRefusesBadInputNamingTheField(t *testing.T) {
-	eachRecovery(t, func(t *testing.T, l *live, box *mailBox) {
+	eachRecovery(t, func(t *testing.T, l *live, box *mailtest.Box) {
 		tn := l.seed(t, "t1", "ada")
 		before := l.env.Count(t)
 		for _, c := range []struct {
@@ -144,14 +120,14 @@ func TestLiveRecoveryRefusesBadInputNamingTheField(t *testing.T) {
 			res := l.send(t, c.method, c.target, cred, c.body)
 			webtest.AssertProblem(t, webtest.Response(res), http.StatusBadRequest, c.fields...)
 		}
-		if after := l.env.Count(t); after != before || len(box.sent) != 0 {
-			t.Errorf("bad input wrote %d items or posted %d mails", after-before, len(box.sent))
+		if after := l.env.Count(t); after != before || box.Count() != 0 {
+			t.Errorf("bad input wrote %d items or posted %d mails", after-before, box.Count())
 		}
 	})
 }
 
 func TestLiveRecoveryFromOneSourceIsLimited(t *testing.T) {
-	eachRecovery(t, func(t *testing.T, l *live, _ *mailBox) {
+	eachRecovery(t, func(t *testing.T, l *live, _ *mailtest.Box) {
 		l.seed(t, "t1", "ada")
 		var res response
 		for i := 0; i <= throttle.RecoveryPerSource; i++ {
@@ -165,7 +141,7 @@ func TestLiveRecoveryFromOneSourceIsLimited(t *testing.T) {
 }
 
 func TestLiveAdministratorSendsAResetInsteadOfSettingAPassword(t *testing.T) {
-	eachRecovery(t, func(t *testing.T, l *live, box *mailBox) {
+	eachRecovery(t, func(t *testing.T, l *live, box *mailtest.Box) {
 		tn := l.seed(t, "t1", "ada")
 		other := l.seed(t, "t2", "bob")
 		target := "/tenants/t1/users/" + tn.owner.ID + "/recovery"
@@ -182,7 +158,7 @@ func TestLiveAdministratorSendsAResetInsteadOfSettingAPassword(t *testing.T) {
 		if res.Code != http.StatusAccepted {
 			t.Fatalf("send reset: %d %s", res.Code, res.Body)
 		}
-		tok := box.last(t).Token
+		tok := box.Last(t).Token
 		if res := l.send(t, "PUT", "/tenants/t2/account/recovery", "", `{"token":"`+tok+`","password":"`+liveNewPassword+`"}`); res.Code != http.StatusBadRequest {
 			t.Errorf("the token in another tenant: %d", res.Code)
 		}

@@ -18,6 +18,7 @@ import (
 	"roster/shared/catalog"
 	"roster/shared/contract"
 	"roster/shared/emulator"
+	"roster/shared/mail/mailtest"
 	"roster/shared/opaque"
 	"roster/shared/password"
 	"roster/shared/platform"
@@ -107,11 +108,11 @@ type api struct {
 	hasher *password.Hasher
 	logs   *bytes.Buffer
 
-	Tenant       string   // "acme"
-	Organization string   // "org-acme"
-	TenantName   string   // "acme"
-	APIKey       string   // an API key of acme with every admin permission
-	Mail         *mailBox // what the API posted to the notifications queue
+	Tenant       string        // "acme"
+	Organization string        // "org-acme"
+	TenantName   string        // "acme"
+	APIKey       string        // an API key of acme with every admin permission
+	Mail         *mailtest.Box // what the API posted to the notifications queue
 }
 
 func newAPI(t *testing.T) *api {
@@ -128,7 +129,7 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	box := &mailBox{}
+	box := &mailtest.Box{}
 	p.Mail = box
 	tpl, err := samtemplate.Load(storetest.TemplatePath(t))
 	if err != nil {

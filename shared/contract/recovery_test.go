@@ -5,37 +5,23 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"roster/shared/mail"
+	"roster/shared/mail/mailtest"
 	"roster/shared/role"
 	"roster/shared/throttle"
 	"roster/shared/user"
 )
 
-// mailBox keeps what the API posts to the notifications queue.
-type mailBox struct {
-	mu   sync.Mutex
-	sent []mail.Message
-}
-
-func (b *mailBox) Post(_ context.Context, m mail.Message) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.sent = append(b.sent, m)
-	return nil
-}
-
-func (b *mailBox) token(t *testing.T) string {
+// mailToken returns the token of the last mail posted, or fails the test.
+func mailToken(t *testing.T, b *mailtest.Box) string {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.sent) == 0 || b.sent[len(b.sent)-1].Token == "" {
-		t.Fatal("no reset mail posted")
+	m := b.Last(t)
+	if m.Token == "" {
+		t.Fatal("the last mail carries no token")
 	}
-	return b.sent[len(b.sent)-1].Token
+	return m.Token
 }
 
 // TestAccountPasswordRecovery walks every documented answer of the three
@@ -47,7 +33,7 @@ func TestAccountPasswordRecovery(t *testing.T) {
 	req := Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example"}`}
 	a.Valid(t, req)
 	a.Do(t, req, http.StatusAccepted)
-	tok := a.Mail.token(t)
+	tok := mailToken(t, a.Mail)
 	a.Do(t, Request{Method: "POST", Path: target, Body: `{"userCode":"nobody"}`}, http.StatusAccepted)
 
 	before := a.Count(t)
@@ -119,7 +105,7 @@ func TestAccountEmailVerification(t *testing.T) {
 	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `x`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
 	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `{"x":1}`}, http.StatusBadRequest)
 	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusAccepted)
-	tok := a.Mail.token(t)
+	tok := mailToken(t, a.Mail)
 
 	before := a.Count(t)
 	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"rvt_guess"}`}, http.StatusBadRequest)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"net/url"
 	"strings"
@@ -54,7 +55,7 @@ type Renderer struct {
 	sources []fs.FS // searched in order; the shipped templates last
 	base    *url.URL
 	now     func() time.Time
-	cache   sync.Map // path -> parsed template (*texttemplate.Template or *htmltemplate.Template)
+	cache   sync.Map // source and path -> parsed template (executor)
 }
 
 // NewRenderer returns a renderer whose links start at linkBase (an
@@ -155,7 +156,36 @@ func (r *Renderer) find(m Message, ext string) (int, string, error) {
 	return 0, "", fmt.Errorf("render mail %s: no %s template for %s", m.ID, ext, m.Type)
 }
 
+// executor is a parsed text or HTML template.
+type executor interface {
+	Execute(w io.Writer, data any) error
+}
+
+// text renders m's template with extension ext as plain text.
 func (r *Renderer) text(m Message, ext string, v view) (string, error) {
+	return r.execute(m, ext, v, func(src fs.FS, p string) (executor, error) {
+		t, err := texttemplate.ParseFS(src, p)
+		if err != nil {
+			return nil, err
+		}
+		return t.Option("missingkey=error"), nil
+	})
+}
+
+// html renders m's HTML template, escaping what it inserts.
+func (r *Renderer) html(m Message, v view) (string, error) {
+	return r.execute(m, "html", v, func(src fs.FS, p string) (executor, error) {
+		t, err := htmltemplate.ParseFS(src, p)
+		if err != nil {
+			return nil, err
+		}
+		return t.Option("missingkey=error"), nil
+	})
+}
+
+// execute finds, parses once (cached by source and path) and runs a
+// template.
+func (r *Renderer) execute(m Message, ext string, v view, parse func(fs.FS, string) (executor, error)) (string, error) {
 	i, p, err := r.find(m, ext)
 	if err != nil {
 		return "", err
@@ -163,35 +193,14 @@ func (r *Renderer) text(m Message, ext string, v view) (string, error) {
 	key := fmt.Sprint(i, ":", p)
 	t, ok := r.cache.Load(key)
 	if !ok {
-		parsed, err := texttemplate.ParseFS(r.sources[i], p)
+		parsed, err := parse(r.sources[i], p)
 		if err != nil {
 			return "", fmt.Errorf("parse %s: %w", p, err)
 		}
-		t, _ = r.cache.LoadOrStore(key, parsed.Option("missingkey=error"))
+		t, _ = r.cache.LoadOrStore(key, parsed)
 	}
 	var b bytes.Buffer
-	if err := t.(*texttemplate.Template).Execute(&b, v); err != nil {
-		return "", fmt.Errorf("render %s: %w", p, err)
-	}
-	return b.String(), nil
-}
-
-func (r *Renderer) html(m Message, v view) (string, error) {
-	i, p, err := r.find(m, "html")
-	if err != nil {
-		return "", err
-	}
-	key := fmt.Sprint(i, ":", p)
-	t, ok := r.cache.Load(key)
-	if !ok {
-		parsed, err := htmltemplate.ParseFS(r.sources[i], p)
-		if err != nil {
-			return "", fmt.Errorf("parse %s: %w", p, err)
-		}
-		t, _ = r.cache.LoadOrStore(key, parsed.Option("missingkey=error"))
-	}
-	var b bytes.Buffer
-	if err := t.(*htmltemplate.Template).Execute(&b, v); err != nil {
+	if err := t.(executor).Execute(&b, v); err != nil {
 		return "", fmt.Errorf("render %s: %w", p, err)
 	}
 	return b.String(), nil

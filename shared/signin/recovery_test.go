@@ -4,52 +4,22 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"roster/shared/fault"
 	"roster/shared/mail"
+	"roster/shared/mail/mailtest"
 	"roster/shared/opaque"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
 	"roster/shared/throttle"
 )
 
-// outbox is a mail.Poster that keeps what is posted.
-type outbox struct {
-	mu   sync.Mutex
-	sent []mail.Message
-}
-
-func (o *outbox) Post(_ context.Context, m mail.Message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, m)
-	return nil
-}
-
-// last returns the last message posted, or fails the test.
-func (o *outbox) last(t *testing.T) mail.Message {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.sent) == 0 {
-		t.Fatal("nothing was posted")
-	}
-	return o.sent[len(o.sent)-1]
-}
-
-func (o *outbox) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.sent)
-}
-
 // recoveryFixture is recovery over the fixture's table and clock.
-func (f *fixture) recovery(t *testing.T) (signin.Recovery, *outbox) {
+func (f *fixture) recovery(t *testing.T) (signin.Recovery, *mailtest.Box) {
 	t.Helper()
-	box := &outbox{}
+	box := &mailtest.Box{}
 	r, err := signin.NewRecovery(f.env.Table, f.hasher, keys.Pepper, box, signin.RecoveryOptions{Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -59,12 +29,12 @@ func (f *fixture) recovery(t *testing.T) (signin.Recovery, *outbox) {
 
 // requestToken asks a reset for email in tenantID and returns the token the
 // mail carries.
-func requestToken(t *testing.T, r signin.Recovery, box *outbox, tenantID, email string) string {
+func requestToken(t *testing.T, r signin.Recovery, box *mailtest.Box, tenantID, email string) string {
 	t.Helper()
 	if err := r.RequestReset(context.Background(), tenantID, signin.ResetRequest{Email: email, Source: "198.51.100.7"}); err != nil {
 		t.Fatalf("RequestReset: %v", err)
 	}
-	m := box.last(t)
+	m := box.Last(t)
 	if m.Type != mail.RecoveryRequested || m.Token == "" || m.Email != email {
 		t.Fatalf("posted %+v, want a reset for %s", m, email)
 	}
@@ -215,7 +185,7 @@ func TestRequestResetAnswersAndCostsTheSameWhoeverIsNamed(t *testing.T) {
 			if err := r.RequestReset(ctx, "t1", c.req); err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
-			if m := box.last(t); m.Type != c.want {
+			if m := box.Last(t); m.Type != c.want {
 				t.Errorf("%s: posted %s, want %s", c.name, m.Type, c.want)
 			}
 			if calls == nil {
@@ -227,7 +197,7 @@ func TestRequestResetAnswersAndCostsTheSameWhoeverIsNamed(t *testing.T) {
 				t.Errorf("%s: calls %v, the first request made %v", c.name, got, calls)
 			}
 		}
-		if n := box.count(); n != len(cases) {
+		if n := box.Count(); n != len(cases) {
 			t.Errorf("posted %d messages for %d requests", n, len(cases))
 		}
 		// An unknown or malformed-but-valid tenant answers the same.
@@ -250,13 +220,13 @@ func TestRequestResetIsQuietlyLimitedPerAddressAndLoudlyPerSource(t *testing.T) 
 				t.Fatal(err)
 			}
 		}
-		live := box.last(t).Token
+		live := box.Last(t).Token
 		// Over the address's limit: the same answer, nothing mailed, the
 		// live token untouched.
 		if err := r.RequestReset(ctx, "t1", signin.ResetRequest{Email: ada.Email, Source: "another"}); err != nil {
 			t.Fatalf("over the address's limit: %v, want the usual nil", err)
 		}
-		if m := box.last(t); m.Type != mail.RecoveryDropped || m.Email != "" || m.Token != "" {
+		if m := box.Last(t); m.Type != mail.RecoveryDropped || m.Email != "" || m.Token != "" {
 			t.Errorf("over the limit posted %+v, want a dropped message", m)
 		}
 		// The same for an unknown address over its limit.
@@ -265,7 +235,7 @@ func TestRequestResetIsQuietlyLimitedPerAddressAndLoudlyPerSource(t *testing.T) 
 				t.Fatalf("unknown address: %v", err)
 			}
 		}
-		if m := box.last(t); m.Type != mail.RecoveryDropped {
+		if m := box.Last(t); m.Type != mail.RecoveryDropped {
 			t.Errorf("unknown address over the limit posted %s", m.Type)
 		}
 		// One source: loud once spent.
@@ -303,7 +273,7 @@ func TestRequestResetRefusesBadInputWithoutWriting(t *testing.T) {
 		} {
 			wantCode(t, r.RequestReset(context.Background(), c.tenant, c.req), fault.Invalid, c.field)
 		}
-		if env.Count(t) != before || box.count() != 0 {
+		if env.Count(t) != before || box.Count() != 0 {
 			t.Error("bad input wrote or posted")
 		}
 	})
@@ -321,7 +291,7 @@ func TestSendResetIsForAdministratorsOfTheUsersTenant(t *testing.T) {
 		wantCode(t, r.SendReset(ctx, as(ada), ada.ID), fault.Forbidden)
 		wantCode(t, r.SendReset(ctx, admin("t2"), ada.ID), fault.NotFound)
 		wantCode(t, r.SendReset(ctx, admin("t1"), "no such id"), fault.NotFound)
-		if box.count() != 0 {
+		if box.Count() != 0 {
 			t.Fatal("refusals posted mail")
 		}
 		for range throttle.MailPerAddress {
@@ -329,7 +299,7 @@ func TestSendResetIsForAdministratorsOfTheUsersTenant(t *testing.T) {
 				t.Fatalf("SendReset: %v", err)
 			}
 		}
-		tok := box.last(t).Token
+		tok := box.Last(t).Token
 		wantCode(t, r.SendReset(ctx, admin("t1"), ada.ID), fault.TooManyRequests)
 		if err := r.Reset(ctx, "t1", tok, newPassword); err != nil {
 			t.Fatalf("Reset with the administrator's link: %v", err)

@@ -9,15 +9,16 @@ import (
 	"roster/shared/directory"
 	"roster/shared/fault"
 	"roster/shared/mail"
+	"roster/shared/mail/mailtest"
 	"roster/shared/opaque"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
 	"roster/shared/throttle"
 )
 
-func (f *fixture) verification(t *testing.T) (signin.Verification, *outbox) {
+func (f *fixture) verification(t *testing.T) (signin.Verification, *mailtest.Box) {
 	t.Helper()
-	box := &outbox{}
+	box := &mailtest.Box{}
 	v, err := signin.NewVerification(f.env.Table, keys.Pepper, box, f.clock.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +37,7 @@ func TestVerificationProvesTheAddressOnceAndAChangeClearsIt(t *testing.T) {
 		if err := v.RequestVerification(ctx, as(ada), "t1"); err != nil {
 			t.Fatal(err)
 		}
-		m := box.last(t)
+		m := box.Last(t)
 		if m.Type != mail.VerificationNeeded || m.Email != ada.Email || !strings.HasPrefix(m.Token, "rvt_") {
 			t.Fatalf("posted %+v", m)
 		}
@@ -49,8 +50,8 @@ func TestVerificationProvesTheAddressOnceAndAChangeClearsIt(t *testing.T) {
 		}
 		wantCode(t, v.ConfirmEmail(ctx, "t1", m.Token), fault.Invalid, "token")
 		// Verified already: nothing more is mailed.
-		if err := v.RequestVerification(ctx, as(ada), "t1"); err != nil || box.count() != 1 {
-			t.Errorf("a verified address asked again: %v, %d mails", err, box.count())
+		if err := v.RequestVerification(ctx, as(ada), "t1"); err != nil || box.Count() != 1 {
+			t.Errorf("a verified address asked again: %v, %d mails", err, box.Count())
 		}
 		// A new address is not proved, and a link to the old one no longer
 		// proves anything: a fresh link for the old address, then the change.
@@ -60,7 +61,7 @@ func TestVerificationProvesTheAddressOnceAndAChangeClearsIt(t *testing.T) {
 		if err := v.RequestVerification(ctx, as(ada), "t1"); err != nil {
 			t.Fatal(err)
 		}
-		old := box.last(t).Token
+		old := box.Last(t).Token
 		if err := rawUpdate(env, "TENANT#t1", "USER#"+ada.ID, "SET emailVerified = :v", boolValue(true)); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestRefusedVerificationTokensAreAllTheSame(t *testing.T) {
 		if err := v.RequestVerification(ctx, as(ada), "t1"); err != nil {
 			t.Fatal(err)
 		}
-		live := box.last(t).Token
+		live := box.Last(t).Token
 		guessed, _ := opaque.Email.Generate()
 		var first *shown
 		for name, c := range map[string]struct{ tenant, tok string }{
@@ -127,8 +128,8 @@ func TestRequestVerificationIsTheUsersOwnAndThrottled(t *testing.T) {
 			}
 		}
 		wantCode(t, v.RequestVerification(ctx, as(ada), "t1"), fault.TooManyRequests)
-		if box.count() != throttle.MailPerAddress {
-			t.Errorf("%d mails", box.count())
+		if box.Count() != throttle.MailPerAddress {
+			t.Errorf("%d mails", box.Count())
 		}
 	})
 }
