@@ -207,7 +207,7 @@ func inviteExpiry(appliedAt time.Time) time.Time {
 func (p *Processor) sendInvite(ctx context.Context, e *Event, appliedAt time.Time) error {
 	k := p.inviteKey(e)
 	return p.notify.Notify(ctx, Notification{
-		Type: InvitationCreated, Version: 1, ID: k.ID, EventID: e.ID, Tenant: e.Tenant,
+		Type: InvitationCreated, Version: 1, ID: k.ID, EventID: e.ID, Tenant: e.Tenant, TenantName: e.Name,
 		Email: e.Owner.Email, FirstName: e.Owner.FirstName, LastName: e.Owner.LastName, Role: string(role.Owner),
 		InviteToken: k.Token, ExpiresAt: inviteExpiry(appliedAt),
 	})
