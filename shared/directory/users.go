@@ -234,6 +234,9 @@ func (s *service) apply(p auth.Principal, u *user.User, c Change) (next *user.Us
 	flag(&next.Active, c.Active, true)
 	flag(&next.BypassBasicAuth, c.BypassBasicAuth, true)
 	flag(&next.NotificationsOptIn, c.NotificationsOptIn, false)
+	if c.EmailVerified == nil {
+		next.Reverify(u) // a new address is not proved yet (decision 023)
+	}
 	flag(&next.EmailVerified, c.EmailVerified, false)
 	flag(&next.InvitationAccepted, c.InvitationAccepted, false)
 	if c.LoginProfileID != nil && *c.LoginProfileID != next.LoginProfileID {

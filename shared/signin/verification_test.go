@@ -145,11 +145,19 @@ func TestAdministratorsMayVouchForAnAddress(t *testing.T) {
 		if err != nil || !u.EmailVerified {
 			t.Fatalf("create vouched: %v %v", u, err)
 		}
-		changed, err := dir.Update(ctx, admin("t1"), u.ID, directory.Change{Email: ptr("bob.new@example.com")})
+		changed, err := dir.Update(ctx, admin("t1"), u.ID, directory.Change{Email: ptr("bob.new@example.com"), EmailVerified: ptr(true)})
+		if err != nil || !changed.EmailVerified {
+			t.Errorf("a new address vouched for: %v %v", changed, err)
+		}
+		changed, err = dir.Update(ctx, admin("t1"), u.ID, directory.Change{FirstName: ptr("Bobby")})
+		if err != nil || !changed.EmailVerified {
+			t.Errorf("another change keeps the proof: %v %v", changed, err)
+		}
+		changed, err = dir.Update(ctx, admin("t1"), u.ID, directory.Change{Email: ptr("bob.newer@example.com")})
 		if err != nil || changed.EmailVerified {
 			t.Errorf("a new address by an administrator, unvouched: %v %v", changed.EmailVerified, err)
 		}
-		changed, err = dir.Update(ctx, admin("t1"), u.ID, directory.Change{Email: ptr("bob.newer@example.com"), EmailVerified: ptr(true)})
+		changed, err = dir.Update(ctx, admin("t1"), u.ID, directory.Change{Email: ptr("bob.newest@example.com"), EmailVerified: ptr(true)})
 		if err != nil || !changed.EmailVerified {
 			t.Errorf("a new address vouched for: %v %v", changed, err)
 		}

@@ -69,14 +69,14 @@ func New(f Fields, now time.Time, by string) *User {
 func (u *User) Stamp(old *User, now time.Time, by string) {
 	u.Version = old.Version + 1
 	u.UpdatedAt, u.UpdatedBy = now, by
-	u.Reverify(old)
 }
 
-// Reverify clears EmailVerified when u's address differs from old's and
-// the change did not itself vouch for the new one: a proof is of an
-// address, not of a user.
+// Reverify clears EmailVerified when u's address differs from old's: a
+// proof is of an address, not of a user. A change that vouches for the new
+// address itself (an administrator's, a feed's) sets EmailVerified after
+// instead of calling it.
 func (u *User) Reverify(old *User) {
-	if NormalizeEmail(u.Email) != NormalizeEmail(old.Email) && u.EmailVerified == old.EmailVerified {
+	if NormalizeEmail(u.Email) != NormalizeEmail(old.Email) {
 		u.EmailVerified = false
 	}
 }

@@ -41,7 +41,8 @@ type User struct {
 
 	// EmailVerified says the address was proved: its holder followed a
 	// verification link sent to it (decision 023), or an administrator or
-	// provisioning vouched for it. A change of address clears it (Stamp).
+	// provisioning vouched for it. A change of address clears it
+	// (Reverify) unless the change vouches for the new one.
 	EmailVerified bool
 
 	// TokenVersion revokes access tokens: a token carrying another version
