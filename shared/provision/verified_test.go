@@ -16,7 +16,9 @@ func TestUpsertVouchesForAnAddressOnlyWhenItSaysSo(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		f := newFixture(t, env)
 		f.mustApply(t, tenantCreate("t1", "acme", at(0)), provision.Applied)
-		vouched := func(body string) string { return strings.Replace(body, `"role":"member"`, `"role":"member","emailVerified":true`, 1) }
+		vouched := func(body string) string {
+			return strings.Replace(body, `"role":"member"`, `"role":"member","emailVerified":true`, 1)
+		}
 		f.mustApply(t, vouched(upsert("u1", "acme", "ext-1", at(1), "ada", "ada@example.com", true)), provision.Applied)
 		if u, err := f.userOf(t, "acme", "ext-1"); err != nil || !u.EmailVerified {
 			t.Fatalf("vouched user: %+v %v", u, err)
