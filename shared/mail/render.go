@@ -8,6 +8,7 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -35,7 +36,7 @@ type Mail struct {
 }
 
 // LogValue logs the id alone: never the address, the body or the link.
-func (m Mail) LogValue() string { return m.ID }
+func (m Mail) LogValue() slog.Value { return slog.GroupValue(slog.String("id", m.ID)) }
 
 // view is what a template sees.
 type view struct {

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -109,5 +110,22 @@ func TestNewRendererRefusesARelativeOrOddBase(t *testing.T) {
 		if _, err := mail.NewRenderer(base); err == nil {
 			t.Errorf("%q accepted", base)
 		}
+	}
+}
+
+func TestAMailLogsItsIDAlone(t *testing.T) {
+	m, err := renderer(t).Render(reset("en"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("sent", "mail", m)
+	for _, secret := range []string{m.To, m.Link, "rrt_resetid1", m.Subject} {
+		if strings.Contains(b.String(), secret) {
+			t.Errorf("log %s carries %q", b.String(), secret)
+		}
+	}
+	if !strings.Contains(b.String(), m.ID) {
+		t.Errorf("log %s lacks the id", b.String())
 	}
 }
