@@ -80,10 +80,11 @@ func (t *Table) revoke(ctx context.Context, k map[string]types.AttributeValue, t
 	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &t.name,
 		Key:                 k,
-		UpdateExpression:    aws.String("SET revoked = :true"),
+		// revokedBy tells the change feed who revoked it (stream.go).
+		UpdateExpression:    aws.String("SET revoked = :true, revokedBy = :by"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND tenantId = :tenant"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":true": &types.AttributeValueMemberBOOL{Value: true}, ":tenant": str(tenantID),
+			":true": &types.AttributeValueMemberBOOL{Value: true}, ":tenant": str(tenantID), ":by": str(actorOf(ctx)),
 		},
 	})
 	if conditionFailed(err) {
