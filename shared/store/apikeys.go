@@ -78,8 +78,8 @@ func (t *Table) RevokeAPIKey(ctx context.Context, tenantID, id string) error {
 // and belongs to the tenant.
 func (t *Table) revoke(ctx context.Context, k map[string]types.AttributeValue, tenantID, notFound, op string) error {
 	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &t.name,
-		Key:                 k,
+		TableName: &t.name,
+		Key:       k,
 		// revokedBy tells the change feed who revoked it (stream.go).
 		UpdateExpression:    aws.String("SET revoked = :true, revokedBy = :by"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND tenantId = :tenant"),
