@@ -57,6 +57,7 @@ const (
 // sets, and dummy credentials. The endpoint is the refusing stub's.
 var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info",
 	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench",
+	"EVENT_BUS_NAME=roster-bench", "EVENTS_DLQ_URL=http://127.0.0.1:1/roster-bench-events-dlq",
 	"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"}
 
 // firstEvents names, per function, the event its first request sends: a
@@ -65,6 +66,7 @@ var firstEvents = map[string]string{
 	"AccessUsersFunction":  "accessusers-search.json",
 	"AccountFunction":      "account-get.json",
 	"AuthorizerFunction":   "authorizer-api-key.json",
+	"EventsFunction":       "events-stream-user-created.json",
 	"IdentityFunction":     "identity-list-groups.json",
 	"ProvisioningFunction": "provisioning-user-upsert.json",
 	"UserInfoFunction":     "userinfo-user-id.json",

@@ -103,7 +103,9 @@ func (p *Processor) Handle(ctx context.Context, batch awsevents.DynamoDBEvent) (
 			failAt = min(failAt, originOr(origin, n, failAt))
 		}
 	}
-	var out awsevents.DynamoDBEventResponse
+	// An empty list, not null: Lambda reads null as "no report" too, but
+	// the answer then says what it means.
+	out := awsevents.DynamoDBEventResponse{BatchItemFailures: []awsevents.DynamoDBBatchItemFailure{}}
 	if failAt < len(batch.Records) {
 		out.BatchItemFailures = []awsevents.DynamoDBBatchItemFailure{{ItemIdentifier: batch.Records[failAt].Change.SequenceNumber}}
 	}

@@ -6,6 +6,7 @@ import (
 	"roster/shared/accessusers"
 	"roster/shared/account"
 	"roster/shared/auth"
+	"roster/shared/events"
 	"roster/shared/identity"
 	"roster/shared/lambdahttp"
 	"roster/shared/provision"
@@ -65,4 +66,11 @@ func HTTPHandler(fn Function, group func(p *Platform, authn auth.Middleware) htt
 		return lambdahttp.New(group(p, auth.FromGateway)), nil
 	})
 	return lambdahttp.Serve(ready.Get, errw, fn.Log)
+}
+
+// Events is the consumer of the table's stream: the table turns records
+// into events and keeps the audit log; the events go to each publisher
+// (the EventBridge bus, the webhooks) and unreadable records to parker.
+func (p *Platform) Events(parker events.Parker, publishers ...events.Publisher) *events.Processor {
+	return &events.Processor{Source: p.Table, Audit: p.Table, Publishers: publishers, Parker: parker, Log: p.Log}
 }

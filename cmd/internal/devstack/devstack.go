@@ -24,6 +24,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -68,6 +70,8 @@ const (
 	provisioningQueue  = "roster-local-provisioning"
 	provisioningDLQ    = "roster-local-provisioning-dlq"
 	notificationsQueue = "roster-local-notifications"
+	eventsDLQ          = "roster-local-events-dlq"
+	eventBus           = "roster-local-events"
 	// maxReceiveCount as template.yaml sets it on ProvisioningQueue.
 	maxReceiveCount = 3
 )
@@ -105,6 +109,8 @@ type Stack struct {
 
 	ProvisioningQueueURL  string // takes provisioning events, as ProvisioningQueue
 	NotificationsQueueURL string // receives new owners' invitations, as NotificationsQueue
+	EventsDLQURL          string // keeps stream records the change feed cannot handle, as EventsDLQ
+	EventBusName          string // the change feed's EventBridge bus, as EventBus
 	moto                  *exec.Cmd
 }
 
@@ -152,6 +158,8 @@ func (s *Stack) Env() []string {
 		"SECRET_ID=" + s.Config.SecretID,
 		"LOG_LEVEL=" + s.Config.LogLevel,
 		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
+		"EVENT_BUS_NAME=" + s.EventBusName,
+		"EVENTS_DLQ_URL=" + s.EventsDLQURL,
 	}
 }
 
@@ -329,8 +337,9 @@ func (s *Stack) seed(ctx context.Context, p *platform.Platform) error {
 	return nil
 }
 
-// createQueues creates the provisioning queue with its dead-letter queue
-// and the notifications queue, shaped as template.yaml shapes them.
+// createQueues creates the provisioning queue with its dead-letter queue,
+// the notifications queue, the events dead-letter queue and the events
+// bus, shaped as template.yaml shapes them.
 func (s *Stack) createQueues(ctx context.Context) error {
 	q := sqs.NewFromConfig(s.AWS)
 	create := func(name string, attrs map[string]string) (string, error) {
@@ -352,8 +361,20 @@ func (s *Stack) createQueues(ctx context.Context) error {
 	if s.ProvisioningQueueURL, err = create(provisioningQueue, map[string]string{"RedrivePolicy": redrive, "VisibilityTimeout": "30"}); err != nil {
 		return err
 	}
-	s.NotificationsQueueURL, err = create(notificationsQueue, nil)
-	return err
+	if s.NotificationsQueueURL, err = create(notificationsQueue, nil); err != nil {
+		return err
+	}
+	if s.EventsDLQURL, err = create(eventsDLQ, nil); err != nil {
+		return err
+	}
+	// The change feed's bus; an existing one (a kept moto) is the same bus.
+	s.EventBusName = eventBus
+	_, err = eventbridge.NewFromConfig(s.AWS).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(eventBus)})
+	var exists *ebtypes.ResourceAlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("create event bus %s: %w", eventBus, err)
+	}
+	return nil
 }
 
 // seedPeople gives the demo tenant an owner with a known password, a

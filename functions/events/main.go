@@ -1,0 +1,26 @@
+// Command events is the Lambda function that consumes the table's stream:
+// it turns item changes into CloudEvents, writes each tenant's audit log
+// and publishes the events to the EventBridge bus.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"roster/shared/events"
+	"roster/shared/platform"
+)
+
+// Everything is built here, in Lambda's init phase (decision 015). While a
+// build fails, each batch fails as a whole and the stream delivers it
+// again; a configuration error exits 1.
+func main() {
+	fn := platform.MustConfigure("events", events.EnvEventBus, events.EnvEventsDLQ)
+	bus := &events.Bus{API: eventbridge.NewFromConfig(fn.AWS), Name: fn.Getenv(events.EnvEventBus)}
+	dlq := &events.DLQ{API: sqs.NewFromConfig(fn.AWS), URL: fn.Getenv(events.EnvEventsDLQ)}
+	ready := platform.Prepare(fn, func(p *platform.Platform) (*events.Processor, error) {
+		return p.Events(dlq, bus), nil
+	})
+	lambda.Start(events.Serve(ready.Get))
+}
