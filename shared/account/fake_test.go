@@ -2,11 +2,13 @@ package account_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"roster/shared/account"
 	"roster/shared/auth"
+	"roster/shared/events"
 	"roster/shared/signin"
 	"roster/shared/user"
 	"roster/shared/web/webtest"
@@ -91,6 +93,7 @@ type fake struct {
 	revokeDevice     func(p auth.Principal, id string) error
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
+	queryAudit       func(q events.AuditQuery) (events.AuditPage, error)
 }
 
 var _ signin.Service = (*fake)(nil)
@@ -133,6 +136,9 @@ func happy(t *testing.T) *fake {
 			return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
 		},
 		revokeAPIKey: func(auth.Principal, string) error { return nil },
+		queryAudit: func(events.AuditQuery) (events.AuditPage, error) {
+			return events.AuditPage{Records: []events.Record{{Event: json.RawMessage(theEvent)}}}, nil
+		},
 	}
 }
 
@@ -153,6 +159,7 @@ func failing(t *testing.T, err error) *fake {
 		revokeDevice:     func(auth.Principal, string) error { return err },
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
+		queryAudit:       func(events.AuditQuery) (events.AuditPage, error) { return events.AuditPage{}, err },
 	}
 }
 
@@ -240,6 +247,17 @@ func (f *fake) CreateAPIKey(_ context.Context, p auth.Principal, name string, ro
 	return f.createAPIKey(p, name, roles)
 }
 
+// QueryAudit makes the fake the group's audit log too.
+func (f *fake) QueryAudit(_ context.Context, q events.AuditQuery) (events.AuditPage, error) {
+	if !f.Called("QueryAudit", f.queryAudit) {
+		return events.AuditPage{}, webtest.ErrUnexpected
+	}
+	return f.queryAudit(q)
+}
+
+// theEvent is an audit record's event as the log keeps it.
+const theEvent = `{"specversion":"1.0","id":"r1-0","source":"/roster/tenants/acme","type":"roster.user.created","subject":"u1","time":"2025-03-10T12:00:00Z","datacontenttype":"application/json","tenant":"acme","actor":"apikey:k1","sequence":"1","data":{"userId":"u1","changed":[]}}`
+
 func (f *fake) RevokeAPIKey(_ context.Context, p auth.Principal, id string) error {
 	if !f.Called("RevokeAPIKey", f.revokeAPIKey) {
 		return webtest.ErrUnexpected
@@ -259,11 +277,15 @@ type (
 
 // deps are the group's dependencies around a service.
 func deps(s signin.Service) account.Deps {
-	return account.Deps{
+	d := account.Deps{
 		Service: s,
 		JWKS:    func() ([]byte, error) { return []byte(theJWKS), nil },
 		Now:     func() time.Time { return fixedNow },
 	}
+	if a, ok := s.(account.AuditReader); ok {
+		d.Audit = a
+	}
+	return d
 }
 
 // do sends rq to the group, backed by s.

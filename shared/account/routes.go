@@ -26,6 +26,8 @@ type Deps struct {
 	// value computed once.
 	JWKS func() ([]byte, error)
 	Now  func() time.Time
+	// Audit reads the tenant's audit log (decision 026).
+	Audit AuditReader
 }
 
 // Routes lists every route of the group. Sign-in routes are public: the
@@ -66,6 +68,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/devices/{deviceId}", Handler: admin(role.DevicesWrite, handleRevokeDevice(s, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.AuditRead, handleAudit(d.Audit, now, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

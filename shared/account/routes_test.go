@@ -63,6 +63,8 @@ func routes() []route {
 			as: &owner, status: 201, call: "CreateAPIKey", access: "admin", tenantPath: true},
 		{method: "DELETE", path: "/tenants/{tenantUid}/apikeys/{keyId}", target: "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk",
 			as: &owner, status: 204, call: "RevokeAPIKey", access: "admin", tenantPath: true},
+		{method: "GET", path: "/tenants/{tenantUid}/audit", target: "/tenants/acme/audit",
+			as: &owner, status: 200, call: "QueryAudit", access: "admin", tenantPath: true},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
 	}
 }

@@ -19,11 +19,11 @@ import (
 // the caller: auth.FromGateway in Lambda (the authorizer verified it),
 // auth.InProcess(p.Authenticator, ...) locally and in tests.
 
-// Account is the Account group: the sign-in service, and the public keys of
-// the token signers for the JWKS route.
+// Account is the Account group: the sign-in service, the public keys of
+// the token signers for the JWKS route, and the table's audit log.
 func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	jwks := p.JWKS
-	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
+	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }, Audit: p.Table}, p.Log, authn)
 }
 
 // Users is the Users group over the directory.

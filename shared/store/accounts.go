@@ -511,12 +511,12 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 	// never names an earlier failure's tenant.
 	if f.StandIn == "" {
 		if f.TenantID != "" && f.UserID != "" {
-			lockExpr += ", failedTenant = :ftenant, failedUser = :fuser"
-			countExpr += " SET failedTenant = :ftenant, failedUser = :fuser"
-			where[":ftenant"], where[":fuser"] = str(f.TenantID), str(f.UserID)
+			lockExpr += ", failedTenant = :ftenant, failedUser = :fuser, failedAt = :fat"
+			countExpr += " SET failedTenant = :ftenant, failedUser = :fuser, failedAt = :fat"
+			where[":ftenant"], where[":fuser"], where[":fat"] = str(f.TenantID), str(f.UserID), num(f.Now.UnixMilli())
 		} else {
-			lockExpr += " REMOVE failedTenant, failedUser"
-			countExpr += " REMOVE failedTenant, failedUser"
+			lockExpr += " REMOVE failedTenant, failedUser, failedAt"
+			countExpr += " REMOVE failedTenant, failedUser, failedAt"
 		}
 	}
 	lock := update(lockExpr, notLocked+" AND "+reached, map[string]types.AttributeValue{

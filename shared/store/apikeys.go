@@ -81,10 +81,11 @@ func (t *Table) revoke(ctx context.Context, k map[string]types.AttributeValue, t
 		TableName: &t.name,
 		Key:       k,
 		// revokedBy tells the change feed who revoked it (stream.go).
-		UpdateExpression:    aws.String("SET revoked = :true, revokedBy = :by"),
+		UpdateExpression:    aws.String("SET revoked = :true, revokedBy = :by, revokedAt = :at"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND tenantId = :tenant"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":true": &types.AttributeValueMemberBOOL{Value: true}, ":tenant": str(tenantID), ":by": str(actorOf(ctx)),
+			":at": num(time.Now().UnixMilli()),
 		},
 	})
 	if conditionFailed(err) {

@@ -356,7 +356,7 @@ func (c *change) group(tenantID string) ([]events.Event, error) {
 	switch c.op() {
 	case "INSERT":
 		e := c.event(events.GroupCreated, tenantID, newG.ID, "", map[string]any{"groupId": newG.ID, "name": newG.Name})
-		e.Actor = attrString(c.new, "createdBy")
+		e.Actor, e.Time = attrString(c.new, "createdBy"), orAt(newG.CreatedAt, c.at)
 		return []events.Event{e}, nil
 	case "REMOVE":
 		return []events.Event{c.event(events.GroupDeleted, tenantID, oldG.ID, "", map[string]any{"groupId": oldG.ID, "name": oldG.Name})}, nil
@@ -386,7 +386,9 @@ func (c *change) tenant() ([]events.Event, error) {
 	}
 	switch c.op() {
 	case "INSERT":
-		return []events.Event{c.event(events.TenantCreated, newT.ID, newT.ID, "", data(newT))}, nil
+		e := c.event(events.TenantCreated, newT.ID, newT.ID, "", data(newT))
+		e.Time = orAt(newT.CreatedAt, c.at)
+		return []events.Event{e}, nil
 	case "REMOVE":
 		return nil, nil // tenants are suspended, never removed
 	}
@@ -440,6 +442,9 @@ func (c *change) account() ([]events.Event, error) {
 	}
 	locked := newA.LockedUntil > oldA.LockedUntil
 	failed := newA.FailedLogins > oldA.FailedLogins || locked
+	if at := attrMillis(c.new, "failedAt"); !at.IsZero() {
+		c.at = at
+	}
 	var out []events.Event
 	if failed {
 		e := c.event(events.LoginFailed, tenantID, userID, userID, map[string]any{"userId": userID})
@@ -466,10 +471,16 @@ func (c *change) credential(created, revoked, idAttr string) ([]events.Event, er
 	case c.op() == "INSERT":
 		e := c.event(created, tenantID, id, "", data)
 		e.Actor = attrString(img, "createdBy")
+		if at, err := time.Parse(time.RFC3339Nano, attrString(img, "createdAt")); err == nil {
+			e.Time = at.UTC()
+		}
 		return []events.Event{e}, nil
 	case c.op() == "MODIFY" && !attrBool(c.old, "revoked") && attrBool(c.new, "revoked"):
 		e := c.event(revoked, tenantID, id, "", data)
 		e.Actor, e.Changed = attrString(img, "revokedBy"), []string{"revoked"}
+		if at := attrMillis(img, "revokedAt"); !at.IsZero() {
+			e.Time = at
+		}
 		return []events.Event{e}, nil
 	}
 	return nil, nil
@@ -485,7 +496,7 @@ func (c *change) invitation() ([]events.Event, error) {
 	}
 	e := c.event(events.InvitationCreated, in.TenantID, in.ID, "",
 		map[string]any{"inviteId": in.ID, "email": in.Email, "role": in.Role, "expiresAt": unixTime(in.ExpiresAt).Format(time.RFC3339)})
-	e.Actor = in.CreatedBy
+	e.Actor, e.Time = in.CreatedBy, orAt(in.CreatedAt, c.at)
 	return []events.Event{e}, nil
 }
 
@@ -494,6 +505,27 @@ func attrString(img map[string]types.AttributeValue, name string) string {
 		return s.Value
 	}
 	return ""
+}
+
+// orAt is t, or the stream's time when the item has none.
+func orAt(t, stream time.Time) time.Time {
+	if t.IsZero() {
+		return stream
+	}
+	return t.UTC()
+}
+
+// attrMillis reads an epoch-milliseconds attribute; zero when absent.
+func attrMillis(img map[string]types.AttributeValue, name string) time.Time {
+	n, ok := img[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return time.Time{}
+	}
+	ms, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
 }
 
 func attrBool(img map[string]types.AttributeValue, name string) bool {
