@@ -58,6 +58,7 @@ const (
 var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info",
 	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench",
 	"EVENT_BUS_NAME=roster-bench", "EVENTS_DLQ_URL=http://127.0.0.1:1/roster-bench-events-dlq",
+	"WEBHOOK_QUEUE_URL=http://127.0.0.1:1/roster-bench-webhooks.fifo", "WEBHOOK_PARKED_URL=http://127.0.0.1:1/roster-bench-webhooks-parked",
 	"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"}
 
 // firstEvents names, per function, the event its first request sends: a
@@ -71,6 +72,7 @@ var firstEvents = map[string]string{
 	"ProvisioningFunction": "provisioning-user-upsert.json",
 	"UserInfoFunction":     "userinfo-user-id.json",
 	"UsersFunction":        "users-list.json",
+	"WebhooksFunction":     "webhooks-delivery.json",
 }
 
 func main() {

@@ -16,10 +16,13 @@ import (
 
 	"roster/cmd/internal/devstack"
 	"roster/shared/events"
+	"roster/shared/provision"
+	"roster/shared/webhook"
 )
 
 // startFeed consumes the table's stream as EventsFunction does in AWS —
-// the audit log, the local EventBridge bus in moto_server — and appends
+// the audit log, the local EventBridge bus in moto_server, the webhook
+// queue, which it also delivers as WebhooksFunction does — and appends
 // every event to watchPath (one CloudEvent per line), so a newcomer can
 // watch them arrive with tail -f. It returns a stop that waits for the
 // poller to end.
@@ -40,19 +43,30 @@ func startFeed(ctx context.Context, stack *devstack.Stack, tbl *table, watchPath
 	if err != nil {
 		return nil, err
 	}
+	q := sqs.NewFromConfig(stack.AWS)
 	proc := stack.Platform.Events(
-		&events.DLQ{API: sqs.NewFromConfig(stack.AWS), URL: stack.EventsDLQURL},
+		&events.DLQ{API: q, URL: stack.EventsDLQURL},
 		&events.Bus{API: eventbridge.NewFromConfig(stack.AWS), Name: stack.EventBusName},
+		stack.Platform.WebhookFanout(q, stack.WebhookQueueURL),
 		&watcher{out: watch, log: log},
 	)
+	// Local receivers listen on loopback, so the local stack lets webhooks
+	// reach it; AWS's never does (the guard refuses loopback there).
+	deliverer := stack.Platform.Webhooks(q, &webhook.Sender{Guard: webhook.Guard{AllowLoopback: true}},
+		stack.WebhookQueueURL, stack.WebhookParkedURL)
 	stream := &events.Stream{API: dynamodbstreams.NewFromConfig(stack.AWS, streamOpts...), StreamARN: *desc.Table.LatestStreamArn}
 	polling, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
+	delivered := make(chan struct{})
 	go func() {
 		defer close(done)
 		stream.Run(polling, proc.Handle, 300*time.Millisecond, log)
 	}()
-	return func() { stop(); <-done; watch.Close() }, nil
+	go func() {
+		defer close(delivered)
+		_ = provision.Poll(polling, q, stack.WebhookQueueURL, log, deliverer.Handle)
+	}()
+	return func() { stop(); <-done; <-delivered; watch.Close() }, nil
 }
 
 // watcher is the local stack's window on the feed: each event as one JSON

@@ -1,6 +1,7 @@
 // Command events is the Lambda function that consumes the table's stream:
-// it turns item changes into CloudEvents, writes each tenant's audit log
-// and publishes the events to the EventBridge bus.
+// it turns item changes into CloudEvents, writes each tenant's audit log,
+// publishes the events to the EventBridge bus and queues each tenant's
+// webhook deliveries.
 package main
 
 import (
@@ -16,11 +17,12 @@ import (
 // build fails, each batch fails as a whole and the stream delivers it
 // again; a configuration error exits 1.
 func main() {
-	fn := platform.MustConfigure("events", events.EnvEventBus, events.EnvEventsDLQ)
+	fn := platform.MustConfigure("events", events.EnvEventBus, events.EnvEventsDLQ, events.EnvWebhookQueue)
+	q := sqs.NewFromConfig(fn.AWS)
 	bus := &events.Bus{API: eventbridge.NewFromConfig(fn.AWS), Name: fn.Getenv(events.EnvEventBus)}
-	dlq := &events.DLQ{API: sqs.NewFromConfig(fn.AWS), URL: fn.Getenv(events.EnvEventsDLQ)}
+	dlq := &events.DLQ{API: q, URL: fn.Getenv(events.EnvEventsDLQ)}
 	ready := platform.Prepare(fn, func(p *platform.Platform) (*events.Processor, error) {
-		return p.Events(dlq, bus), nil
+		return p.Events(dlq, bus, p.WebhookFanout(q, fn.Getenv(events.EnvWebhookQueue))), nil
 	})
 	lambda.Start(events.Serve(ready.Get))
 }

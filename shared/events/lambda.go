@@ -16,6 +16,13 @@ const (
 	// function can never read (EventsDLQ, also the stream's on-failure
 	// destination).
 	EnvEventsDLQ = "EVENTS_DLQ_URL"
+	// EnvWebhookQueue names the URL of the FIFO queue of webhook
+	// deliveries (WebhookQueue), which the events function fills and the
+	// webhooks function consumes.
+	EnvWebhookQueue = "WEBHOOK_QUEUE_URL"
+	// EnvWebhookParked names the URL of the queue of deliveries given up
+	// on (WebhookParkedQueue).
+	EnvWebhookParked = "WEBHOOK_PARKED_URL"
 )
 
 // Serve returns the Lambda handler over the processor get returns: the one

@@ -13,6 +13,7 @@ import (
 	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
+	"roster/shared/webhook"
 )
 
 // What each function serves, filled from the platform. authn establishes
@@ -73,4 +74,16 @@ func HTTPHandler(fn Function, group func(p *Platform, authn auth.Middleware) htt
 // (the EventBridge bus, the webhooks) and unreadable records to parker.
 func (p *Platform) Events(parker events.Parker, publishers ...events.Publisher) *events.Processor {
 	return &events.Processor{Source: p.Table, Audit: p.Table, Publishers: publishers, Parker: parker, Log: p.Log}
+}
+
+// Webhooks is the consumer of the webhook queue: deliveries signed with
+// each endpoint's secret (opened with the field key), sent through
+// sender, retried on queueURL, parked on parkedURL.
+func (p *Platform) Webhooks(api webhook.QueueAPI, sender *webhook.Sender, queueURL, parkedURL string) *webhook.Deliverer {
+	return &webhook.Deliverer{Store: p.Table, Sealer: p.Sealer, Sender: sender, API: api, QueueURL: queueURL, ParkedURL: parkedURL, Log: p.Log}
+}
+
+// WebhookFanout is the change feed's publisher to the tenants' webhooks.
+func (p *Platform) WebhookFanout(api webhook.QueueAPI, queueURL string) *webhook.Fanout {
+	return &webhook.Fanout{Store: p.Table, API: api, URL: queueURL}
 }

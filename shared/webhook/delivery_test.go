@@ -91,7 +91,7 @@ func newRig(t *testing.T, maxAttempts int) *rig {
 	r.fan = &webhook.Fanout{Store: env.Table, API: q, URL: r.url}
 	r.del = &webhook.Deliverer{Store: env.Table, Sealer: sealer, API: q, QueueURL: r.url, ParkedURL: r.parked,
 		Sender: &webhook.Sender{Guard: webhook.Guard{AllowLoopback: true}, Timeout: time.Second},
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Backoff: func(int) time.Duration { return 0 }, MaxAttempts: maxAttempts}
+		Log:    slog.New(slog.NewJSONHandler(io.Discard, nil)), Backoff: func(int) time.Duration { return 0 }, MaxAttempts: maxAttempts}
 	env.Tenant(t, "acme")
 	return r
 }

@@ -72,6 +72,8 @@ const (
 	notificationsQueue = "roster-local-notifications"
 	eventsDLQ          = "roster-local-events-dlq"
 	eventBus           = "roster-local-events"
+	webhookQueue       = "roster-local-webhooks.fifo"
+	webhookParked      = "roster-local-webhooks-parked"
 	// maxReceiveCount as template.yaml sets it on ProvisioningQueue.
 	maxReceiveCount = 3
 )
@@ -111,6 +113,8 @@ type Stack struct {
 	NotificationsQueueURL string // receives new owners' invitations, as NotificationsQueue
 	EventsDLQURL          string // keeps stream records the change feed cannot handle, as EventsDLQ
 	EventBusName          string // the change feed's EventBridge bus, as EventBus
+	WebhookQueueURL       string // webhook deliveries, as WebhookQueue (FIFO)
+	WebhookParkedURL      string // deliveries given up on, as WebhookParkedQueue
 	moto                  *exec.Cmd
 }
 
@@ -160,6 +164,8 @@ func (s *Stack) Env() []string {
 		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
 		"EVENT_BUS_NAME=" + s.EventBusName,
 		"EVENTS_DLQ_URL=" + s.EventsDLQURL,
+		"WEBHOOK_QUEUE_URL=" + s.WebhookQueueURL,
+		"WEBHOOK_PARKED_URL=" + s.WebhookParkedURL,
 	}
 }
 
@@ -365,6 +371,12 @@ func (s *Stack) createQueues(ctx context.Context) error {
 		return err
 	}
 	if s.EventsDLQURL, err = create(eventsDLQ, nil); err != nil {
+		return err
+	}
+	if s.WebhookQueueURL, err = create(webhookQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "60"}); err != nil {
+		return err
+	}
+	if s.WebhookParkedURL, err = create(webhookParked, nil); err != nil {
 		return err
 	}
 	// The change feed's bus; an existing one (a kept moto) is the same bus.
