@@ -68,6 +68,10 @@ var examples = []example{
 	{file: "account-tenant-exchange.json", status: http.StatusOK},
 	{file: "account-tenant-get.json", status: http.StatusOK},
 	{file: "account-tenant-update.json", status: http.StatusOK},
+	{file: "account-webhooks-create.json", status: http.StatusCreated},
+	{file: "account-webhooks-delete.json", status: http.StatusNotFound},
+	{file: "account-webhooks-list.json", status: http.StatusOK},
+	{file: "account-webhooks-set.json", status: http.StatusNotFound},
 
 	{file: "authorizer-api-key.json", method: "api_key"},
 	{file: "authorizer-no-credential.json", method: ""},

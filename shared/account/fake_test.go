@@ -12,6 +12,7 @@ import (
 	"roster/shared/signin"
 	"roster/shared/user"
 	"roster/shared/web/webtest"
+	"roster/shared/webhook"
 )
 
 // fixedNow is the handlers' clock; token expiries are set from it.
@@ -94,6 +95,10 @@ type fake struct {
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
 	queryAudit       func(q events.AuditQuery) (events.AuditPage, error)
+	registerWebhook  func(tenantID, url string, types []string) (*webhook.Registered, error)
+	listWebhooks     func(tenantID string) ([]*webhook.Endpoint, error)
+	setWebhook       func(tenantID, id string, enabled bool) (*webhook.Endpoint, error)
+	deleteWebhook    func(tenantID, id string) error
 }
 
 var _ signin.Service = (*fake)(nil)
@@ -139,6 +144,12 @@ func happy(t *testing.T) *fake {
 		queryAudit: func(events.AuditQuery) (events.AuditPage, error) {
 			return events.AuditPage{Records: []events.Record{{Event: json.RawMessage(theEvent)}}}, nil
 		},
+		registerWebhook: func(string, string, []string) (*webhook.Registered, error) {
+			return &webhook.Registered{Endpoint: theWebhook(), Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}, nil
+		},
+		listWebhooks:  func(string) ([]*webhook.Endpoint, error) { return []*webhook.Endpoint{theWebhook()}, nil },
+		setWebhook:    func(string, string, bool) (*webhook.Endpoint, error) { return theWebhook(), nil },
+		deleteWebhook: func(string, string) error { return nil },
 	}
 }
 
@@ -160,6 +171,10 @@ func failing(t *testing.T, err error) *fake {
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
 		queryAudit:       func(events.AuditQuery) (events.AuditPage, error) { return events.AuditPage{}, err },
+		registerWebhook:  func(string, string, []string) (*webhook.Registered, error) { return nil, err },
+		listWebhooks:     func(string) ([]*webhook.Endpoint, error) { return nil, err },
+		setWebhook:       func(string, string, bool) (*webhook.Endpoint, error) { return nil, err },
+		deleteWebhook:    func(string, string) error { return err },
 	}
 }
 
@@ -255,6 +270,41 @@ func (f *fake) QueryAudit(_ context.Context, q events.AuditQuery) (events.AuditP
 	return f.queryAudit(q)
 }
 
+// theWebhook is a registered webhook.
+func theWebhook() *webhook.Endpoint {
+	return &webhook.Endpoint{TenantID: "acme", ID: "wwwwwwwwwwwwwwww", URL: "https://hooks.example.com/roster",
+		Types: []string{"roster.user.created"}, Enabled: true, CreatedAt: fixedNow}
+}
+
+// Register, List, SetEnabled and Delete make the fake the group's webhooks too.
+func (f *fake) Register(_ context.Context, tenantID, _, url string, types []string) (*webhook.Registered, error) {
+	if !f.Called("Register", f.registerWebhook) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.registerWebhook(tenantID, url, types)
+}
+
+func (f *fake) List(_ context.Context, tenantID string) ([]*webhook.Endpoint, error) {
+	if !f.Called("List", f.listWebhooks) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.listWebhooks(tenantID)
+}
+
+func (f *fake) SetEnabled(_ context.Context, tenantID, id string, enabled bool) (*webhook.Endpoint, error) {
+	if !f.Called("SetEnabled", f.setWebhook) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.setWebhook(tenantID, id, enabled)
+}
+
+func (f *fake) Delete(_ context.Context, tenantID, id string) error {
+	if !f.Called("Delete", f.deleteWebhook) {
+		return webtest.ErrUnexpected
+	}
+	return f.deleteWebhook(tenantID, id)
+}
+
 // theEvent is an audit record's event as the log keeps it.
 const theEvent = `{"specversion":"1.0","id":"r1-0","source":"/roster/tenants/acme","type":"roster.user.created","subject":"u1","time":"2025-03-10T12:00:00Z","datacontenttype":"application/json","tenant":"acme","actor":"apikey:k1","sequence":"1","data":{"userId":"u1","changed":[]}}`
 
@@ -284,6 +334,9 @@ func deps(s signin.Service) account.Deps {
 	}
 	if a, ok := s.(account.AuditReader); ok {
 		d.Audit = a
+	}
+	if w, ok := s.(account.WebhookAdmin); ok {
+		d.Webhooks = w
 	}
 	return d
 }

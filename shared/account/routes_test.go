@@ -65,6 +65,17 @@ func routes() []route {
 			as: &owner, status: 204, call: "RevokeAPIKey", access: "admin", tenantPath: true},
 		{method: "GET", path: "/tenants/{tenantUid}/audit", target: "/tenants/acme/audit",
 			as: &owner, status: 200, call: "QueryAudit", access: "admin", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/webhooks", target: "/tenants/acme/webhooks",
+			body:      `{"url":"https://hooks.example.com/roster","eventTypes":["roster.user.created"]}`,
+			wrongType: `{"url":"https://hooks.example.com/roster","eventTypes":"roster.user.created"}`, wrongField: "eventTypes",
+			as: &owner, status: 201, call: "Register", access: "admin", tenantPath: true},
+		{method: "GET", path: "/tenants/{tenantUid}/webhooks", target: "/tenants/acme/webhooks",
+			as: &owner, status: 200, call: "List", access: "admin", tenantPath: true},
+		{method: "PUT", path: "/tenants/{tenantUid}/webhooks/{webhookId}", target: "/tenants/acme/webhooks/wwwwwwwwwwwwwwww",
+			body: `{"enabled":true}`, wrongType: `{"enabled":"yes"}`, wrongField: "enabled",
+			as: &owner, status: 200, call: "SetEnabled", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/webhooks/{webhookId}", target: "/tenants/acme/webhooks/wwwwwwwwwwwwwwww",
+			as: &owner, status: 204, call: "Delete", access: "admin", tenantPath: true},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
 	}
 }

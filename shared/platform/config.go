@@ -23,6 +23,10 @@ type Config struct {
 	TableName string // the Roster table
 	SecretID  string // ARN or name of the key-material secret
 	LogLevel  string // debug, info, warn or error
+	// LocalWebhooks lets webhooks be registered on and delivered to
+	// loopback addresses: the local stack's receivers. Never set in AWS
+	// (no variable sets it), where the guard refuses loopback.
+	LocalWebhooks bool
 }
 
 // ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required, and so

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"net/http"
+	"time"
 
 	"roster/shared/accessusers"
 	"roster/shared/account"
@@ -21,10 +22,12 @@ import (
 // auth.InProcess(p.Authenticator, ...) locally and in tests.
 
 // Account is the Account group: the sign-in service, the public keys of
-// the token signers for the JWKS route, and the table's audit log.
+// the token signers for the JWKS route, the table's audit log and the
+// tenants' webhooks.
 func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	jwks := p.JWKS
-	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }, Audit: p.Table}, p.Log, authn)
+	hooks := &webhook.Admin{Store: p.Table, Sealer: p.Sealer, Audit: p.Table, Now: time.Now, Guard: webhook.Guard{AllowLoopback: p.Config.LocalWebhooks}}
+	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }, Audit: p.Table, Webhooks: hooks}, p.Log, authn)
 }
 
 // Users is the Users group over the directory.

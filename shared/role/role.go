@@ -22,7 +22,7 @@ const (
 	DevicesWrite     Permission = "devices:write"     // register devices to the tenant
 	APIKeysWrite     Permission = "apikeys:write"     // create and revoke tenant API keys
 	TenantAdmin      Permission = "tenant:admin"      // change tenant settings and login profiles
-	AuditRead        Permission = "audit:read"        // read the tenant's audit log and manage its webhooks
+	AuditRead        Permission = "audit:read"        // read the tenant's audit log
 )
 
 // ID names a built-in role.

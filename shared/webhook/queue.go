@@ -61,11 +61,7 @@ type Fanout struct {
 // Publish queues evs' deliveries in order, ten per call.
 func (f *Fanout) Publish(ctx context.Context, evs []events.Event) (int, error) {
 	byTenant := map[string][]*Endpoint{}
-	type msg struct {
-		entry sqstypes.SendMessageBatchRequestEntry
-		event int
-	}
-	var msgs []msg
+	items := make([]item, 0, len(evs))
 	for i, e := range evs {
 		eps, ok := byTenant[e.TenantID]
 		if !ok {
@@ -75,26 +71,47 @@ func (f *Fanout) Publish(ctx context.Context, evs []events.Event) (int, error) {
 			}
 			byTenant[e.TenantID] = eps
 		}
-		for _, ep := range eps {
-			if !ep.Wants(e.Type) {
+		body, err := e.JSON()
+		if err != nil {
+			return i, err
+		}
+		order := e.UserID
+		if order == "" {
+			order = e.Subject
+		}
+		items = append(items, item{id: e.ID, typ: e.Type, tenant: e.TenantID, order: order, body: body, eps: eps})
+	}
+	return f.queue(ctx, items)
+}
+
+// item is one event on its way to its tenant's endpoints.
+type item struct {
+	id, typ, tenant, order string
+	body                   []byte
+	eps                    []*Endpoint
+}
+
+// queue sends each item's deliveries to the endpoints that want it, in
+// order, and returns how many items, from the first, are queued.
+func (f *Fanout) queue(ctx context.Context, items []item) (int, error) {
+	type msg struct {
+		entry sqstypes.SendMessageBatchRequestEntry
+		item  int
+	}
+	var msgs []msg
+	for i, it := range items {
+		for _, ep := range it.eps {
+			if !ep.Wants(it.typ) {
 				continue
 			}
-			body, err := e.JSON()
+			b, err := json.Marshal(delivery{TenantID: it.tenant, EndpointID: ep.ID, EventID: it.id, Event: it.body})
 			if err != nil {
 				return i, err
 			}
-			b, err := json.Marshal(delivery{TenantID: e.TenantID, EndpointID: ep.ID, EventID: e.ID, Event: body})
-			if err != nil {
-				return i, err
-			}
-			order := e.UserID
-			if order == "" {
-				order = e.Subject
-			}
-			dedup := sha256.Sum256([]byte(e.ID + "|" + ep.ID))
-			msgs = append(msgs, msg{event: i, entry: sqstypes.SendMessageBatchRequestEntry{
+			dedup := sha256.Sum256([]byte(it.id + "|" + ep.ID))
+			msgs = append(msgs, msg{item: i, entry: sqstypes.SendMessageBatchRequestEntry{
 				Id: aws.String(strconv.Itoa(len(msgs) % 10)), MessageBody: aws.String(string(b)),
-				MessageGroupId: aws.String(groupID(ep.ID, order)), MessageDeduplicationId: aws.String(hex.EncodeToString(dedup[:])),
+				MessageGroupId: aws.String(groupID(ep.ID, it.order)), MessageDeduplicationId: aws.String(hex.EncodeToString(dedup[:])),
 			}})
 		}
 	}
@@ -106,7 +123,7 @@ func (f *Fanout) Publish(ctx context.Context, evs []events.Event) (int, error) {
 		}
 		out, err := f.API.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &f.URL, Entries: entries})
 		if err != nil {
-			return chunk[0].event, fmt.Errorf("queue webhook deliveries: %w", err)
+			return chunk[0].item, fmt.Errorf("queue webhook deliveries: %w", err)
 		}
 		if len(out.Failed) > 0 {
 			first := len(chunk)
@@ -115,10 +132,10 @@ func (f *Fanout) Publish(ctx context.Context, evs []events.Event) (int, error) {
 					first = n
 				}
 			}
-			return chunk[first].event, fmt.Errorf("queue webhook deliveries: %s", aws.ToString(out.Failed[0].Message))
+			return chunk[first].item, fmt.Errorf("queue webhook deliveries: %s", aws.ToString(out.Failed[0].Message))
 		}
 	}
-	return len(evs), nil
+	return len(items), nil
 }
 
 // groupID is the FIFO message group: at most 128 characters, which a

@@ -132,7 +132,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.AWS = cfg
-	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info"}
+	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info", LocalWebhooks: true}
 	if err := s.provision(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
