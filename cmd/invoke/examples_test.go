@@ -71,6 +71,7 @@ var examples = []example{
 	{file: "account-webhooks-create.json", status: http.StatusCreated},
 	{file: "account-webhooks-delete.json", status: http.StatusNotFound},
 	{file: "account-webhooks-list.json", status: http.StatusOK},
+	{file: "account-webhooks-replay.json", status: http.StatusNotFound},
 	{file: "account-webhooks-set.json", status: http.StatusNotFound},
 
 	{file: "authorizer-api-key.json", method: "api_key"},

@@ -44,12 +44,14 @@ func startFeed(ctx context.Context, stack *devstack.Stack, tbl *table, watchPath
 		return nil, err
 	}
 	q := sqs.NewFromConfig(stack.AWS)
+	hooks := stack.Platform.WebhookFanout(q, stack.WebhookQueueURL)
 	proc := stack.Platform.Events(
 		&events.DLQ{API: q, URL: stack.EventsDLQURL},
 		&events.Bus{API: eventbridge.NewFromConfig(stack.AWS), Name: stack.EventBusName},
-		stack.Platform.WebhookFanout(q, stack.WebhookQueueURL),
+		hooks,
 		&watcher{out: watch, log: log},
 	)
+	proc.Requests = append(proc.Requests, stack.Platform.WebhookReplays(hooks))
 	// Local receivers listen on loopback, so the local stack lets webhooks
 	// reach it; AWS's never does (the guard refuses loopback there).
 	deliverer := stack.Platform.Webhooks(q, &webhook.Sender{Guard: webhook.Guard{AllowLoopback: true}},

@@ -22,7 +22,10 @@ func main() {
 	bus := &events.Bus{API: eventbridge.NewFromConfig(fn.AWS), Name: fn.Getenv(events.EnvEventBus)}
 	dlq := &events.DLQ{API: q, URL: fn.Getenv(events.EnvEventsDLQ)}
 	ready := platform.Prepare(fn, func(p *platform.Platform) (*events.Processor, error) {
-		return p.Events(dlq, bus, p.WebhookFanout(q, fn.Getenv(events.EnvWebhookQueue))), nil
+		hooks := p.WebhookFanout(q, fn.Getenv(events.EnvWebhookQueue))
+		proc := p.Events(dlq, bus, hooks)
+		proc.Requests = append(proc.Requests, p.WebhookReplays(hooks))
+		return proc, nil
 	})
 	lambda.Start(events.Serve(ready.Get))
 }

@@ -99,6 +99,7 @@ type fake struct {
 	listWebhooks     func(tenantID string) ([]*webhook.Endpoint, error)
 	setWebhook       func(tenantID, id string, enabled bool) (*webhook.Endpoint, error)
 	deleteWebhook    func(tenantID, id string) error
+	replayWebhook    func(tenantID, id string, from, to time.Time) (string, error)
 }
 
 var _ signin.Service = (*fake)(nil)
@@ -150,6 +151,7 @@ func happy(t *testing.T) *fake {
 		listWebhooks:  func(string) ([]*webhook.Endpoint, error) { return []*webhook.Endpoint{theWebhook()}, nil },
 		setWebhook:    func(string, string, bool) (*webhook.Endpoint, error) { return theWebhook(), nil },
 		deleteWebhook: func(string, string) error { return nil },
+		replayWebhook: func(string, string, time.Time, time.Time) (string, error) { return "rrrrrrrrrrrrrrrr", nil },
 	}
 }
 
@@ -175,6 +177,7 @@ func failing(t *testing.T, err error) *fake {
 		listWebhooks:     func(string) ([]*webhook.Endpoint, error) { return nil, err },
 		setWebhook:       func(string, string, bool) (*webhook.Endpoint, error) { return nil, err },
 		deleteWebhook:    func(string, string) error { return err },
+		replayWebhook:    func(string, string, time.Time, time.Time) (string, error) { return "", err },
 	}
 }
 
@@ -303,6 +306,13 @@ func (f *fake) Delete(_ context.Context, tenantID, id string) error {
 		return webtest.ErrUnexpected
 	}
 	return f.deleteWebhook(tenantID, id)
+}
+
+func (f *fake) RequestReplay(_ context.Context, tenantID, id, _ string, from, to time.Time) (string, error) {
+	if !f.Called("RequestReplay", f.replayWebhook) {
+		return "", webtest.ErrUnexpected
+	}
+	return f.replayWebhook(tenantID, id, from, to)
 }
 
 // theEvent is an audit record's event as the log keeps it.

@@ -75,6 +75,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleListWebhooks(d.Webhooks, errw))},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleSetWebhook(d.Webhooks, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleDeleteWebhook(d.Webhooks, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/webhooks/{webhookId}/replay", Handler: admin(role.TenantAdmin, handleReplayWebhook(d.Webhooks, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

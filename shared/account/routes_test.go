@@ -76,6 +76,9 @@ func routes() []route {
 			as: &owner, status: 200, call: "SetEnabled", access: "admin", tenantPath: true},
 		{method: "DELETE", path: "/tenants/{tenantUid}/webhooks/{webhookId}", target: "/tenants/acme/webhooks/wwwwwwwwwwwwwwww",
 			as: &owner, status: 204, call: "Delete", access: "admin", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/webhooks/{webhookId}/replay", target: "/tenants/acme/webhooks/wwwwwwwwwwwwwwww/replay",
+			body: `{"from":"2025-03-01T00:00:00Z","to":"2025-03-10T00:00:00Z"}`, wrongType: `{"from":1,"to":"2025-03-10T00:00:00Z"}`, wrongField: "from",
+			as: &owner, status: 202, call: "RequestReplay", access: "admin", tenantPath: true},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
 	}
 }

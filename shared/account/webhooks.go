@@ -22,6 +22,9 @@ type WebhookAdmin interface {
 	SetEnabled(ctx context.Context, tenantID, id string, enabled bool) (*webhook.Endpoint, error)
 	// Delete removes one. fault.NotFound.
 	Delete(ctx context.Context, tenantID, id string) error
+	// RequestReplay asks for [from, to) of the audit log to be delivered
+	// again to one; the change feed queues it. fault.NotFound.
+	RequestReplay(ctx context.Context, tenantID, id, by string, from, to time.Time) (string, error)
 }
 
 type createWebhookRequest struct {
@@ -150,4 +153,69 @@ func handleDeleteWebhook(a WebhookAdmin, errw web.ErrorWriter) http.Handler {
 	return handleRevoke("webhookId", func(ctx context.Context, p auth.Principal, id string) error {
 		return a.Delete(ctx, p.TenantID, id)
 	}, errw)
+}
+
+type replayRequest struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Valid checks the range: two RFC 3339 times, from before to, at most
+// 400 days apart.
+func (r replayRequest) Valid(context.Context) []fault.FieldError {
+	from, to, p := r.times()
+	if p != nil {
+		return p
+	}
+	switch {
+	case !from.Before(to):
+		return []fault.FieldError{{Field: "from", Message: "must be before to"}}
+	case to.Sub(from) > auditMaxRange:
+		return []fault.FieldError{{Field: "from", Message: "must be at most 400 days before to"}}
+	}
+	return nil
+}
+
+func (r replayRequest) times() (from, to time.Time, p []fault.FieldError) {
+	var err error
+	if from, err = time.Parse(time.RFC3339Nano, r.From); err != nil {
+		p = append(p, fault.FieldError{Field: "from", Message: "is required, a date-time as RFC 3339 writes it"})
+	}
+	if to, err = time.Parse(time.RFC3339Nano, r.To); err != nil {
+		p = append(p, fault.FieldError{Field: "to", Message: "is required, a date-time as RFC 3339 writes it"})
+	}
+	return from, to, p
+}
+
+// handleReplayWebhook accepts a replay: the events of the range that the
+// webhook wants are queued for it again, oldest first, each with its
+// original id (at most 1,000); one event is replayed with a range around
+// its time.
+func handleReplayWebhook(a WebhookAdmin, errw web.ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := ownTenant(r)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		id, err := pathUID(r, "webhookId")
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		req, err := web.DecodeValid[replayRequest](r, maxBody)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		from, to, _ := req.times()
+		rid, err := a.RequestReplay(r.Context(), p.TenantID, id, p.Actor(), from, to)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		web.Encode(w, http.StatusAccepted, struct {
+			ReplayID string `json:"replayId"`
+		}{rid})
+	})
 }

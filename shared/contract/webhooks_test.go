@@ -46,7 +46,27 @@ func TestWebhooksAreRegisteredListedDisabledAndDeleted(t *testing.T) {
 	if !on.Enabled || on.DisabledReason != "" || on.Secret != "" {
 		t.Errorf("enabled = %+v", on)
 	}
+	var replay struct {
+		ReplayID string `json:"replayId"`
+	}
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/webhooks/" + w.WebhookID + "/replay", Credential: a.APIKey,
+		Body: `{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`}, http.StatusAccepted).JSON(t, &replay)
+	if replay.ReplayID == "" {
+		t.Error("no replay id")
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"to":"2026-01-02T00:00:00Z"}`, "from"},
+		{`{"from":"2026-01-02T00:00:00Z"}`, "to"},
+		{`{"from":"2026-01-03T00:00:00Z","to":"2026-01-02T00:00:00Z"}`, "from"},
+		{`{"from":"2020-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`, "from"},
+		{`{"from":"yesterday","to":"2026-01-02T00:00:00Z"}`, "from"},
+	} {
+		res := a.Do(t, Request{Method: "POST", Path: "/tenants/acme/webhooks/" + w.WebhookID + "/replay", Credential: a.APIKey, Body: tc.body}, http.StatusBadRequest)
+		accountWantField(t, res, tc.field)
+	}
 	a.Do(t, Request{Method: "DELETE", Path: "/tenants/acme/webhooks/" + w.WebhookID, Credential: a.APIKey}, http.StatusNoContent)
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/webhooks/" + w.WebhookID + "/replay", Credential: a.APIKey,
+		Body: `{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`}, http.StatusNotFound)
 	a.Do(t, Request{Method: "DELETE", Path: "/tenants/acme/webhooks/" + w.WebhookID, Credential: a.APIKey}, http.StatusNotFound)
 	a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/webhooks/" + w.WebhookID, Credential: a.APIKey, Body: `{"enabled":true}`}, http.StatusNotFound)
 	a.NoSecretsLogged(t, w.Secret)
@@ -96,7 +116,10 @@ func TestWebhooksRefuseForgeryTargetsBadInputAndOtherTenants(t *testing.T) {
 		a.Do(t, Request{Method: "GET", Path: "/tenants/acme/webhooks", Credential: s.AccessToken}, http.StatusForbidden)
 		a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/webhooks/abc", Credential: s.AccessToken, Body: `{"enabled":true}`}, http.StatusForbidden)
 		a.Do(t, Request{Method: "DELETE", Path: "/tenants/acme/webhooks/abc", Credential: s.AccessToken}, http.StatusForbidden)
+		a.Do(t, Request{Method: "POST", Path: "/tenants/acme/webhooks/abc/replay", Credential: s.AccessToken, Body: `{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`}, http.StatusForbidden)
 	}
+	res = a.Do(t, Request{Method: "POST", Path: "/tenants/acme/webhooks/bad$id/replay", Credential: a.APIKey, Body: `{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`}, http.StatusBadRequest)
+	accountWantField(t, res, "webhookId")
 	a.Do(t, Request{Method: "POST", Path: "/tenants/globex/webhooks", Credential: a.APIKey, Body: good}, http.StatusNotFound)
 	a.Do(t, Request{Method: "GET", Path: "/tenants/globex/webhooks", Credential: a.APIKey}, http.StatusNotFound)
 	for _, rq := range []Request{
@@ -104,6 +127,7 @@ func TestWebhooksRefuseForgeryTargetsBadInputAndOtherTenants(t *testing.T) {
 		{Method: "GET", Path: "/tenants/acme/webhooks"},
 		{Method: "PUT", Path: "/tenants/acme/webhooks/abc", Body: `{"enabled":true}`},
 		{Method: "DELETE", Path: "/tenants/acme/webhooks/abc"},
+		{Method: "POST", Path: "/tenants/acme/webhooks/abc/replay", Body: `{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`},
 	} {
 		a.Unauthenticated(t, rq)
 	}
@@ -111,6 +135,7 @@ func TestWebhooksRefuseForgeryTargetsBadInputAndOtherTenants(t *testing.T) {
 	for _, rq := range []Request{
 		{Method: "POST", Path: "/tenants/acme/webhooks", Body: big},
 		{Method: "PUT", Path: "/tenants/acme/webhooks/abc", Body: big},
+		{Method: "POST", Path: "/tenants/acme/webhooks/abc/replay", Body: big},
 		{Method: "GET", Path: "/tenants/acme/webhooks", Body: `{"pad":"` + strings.Repeat("x", 64) + `"}`},
 		{Method: "DELETE", Path: "/tenants/acme/webhooks/abc", Body: `{"pad":"` + strings.Repeat("x", 64) + `"}`},
 	} {

@@ -48,6 +48,11 @@ type Processor struct {
 	Publishers []Publisher
 	Parker     Parker
 	Log        *slog.Logger
+	// Requests act on records that are requests to the change feed
+	// itself rather than changes (a webhook replay), after the batch's
+	// events are published; an error retries the record like a failed
+	// publication.
+	Requests []func(ctx context.Context, rec awsevents.DynamoDBEventRecord) error
 }
 
 // Handle processes one batch of stream records and reports the first
@@ -101,6 +106,18 @@ func (p *Processor) Handle(ctx context.Context, batch awsevents.DynamoDBEvent) (
 			p.Log.WarnContext(ctx, "publish failed; the rest of the batch will be retried",
 				slog.Int("published", n), slog.String("error", err.Error()))
 			failAt = min(failAt, originOr(origin, n, failAt))
+		}
+	}
+	for i, rec := range batch.Records {
+		if i >= failAt {
+			break
+		}
+		for _, act := range p.Requests {
+			if err := act(ctx, rec); err != nil {
+				p.Log.WarnContext(ctx, "request on the stream failed; it will be retried", slog.String("eventID", rec.EventID), slog.String("error", err.Error()))
+				failAt = i
+				break
+			}
 		}
 	}
 	// An empty list, not null: Lambda reads null as "no report" too, but

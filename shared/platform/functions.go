@@ -1,16 +1,22 @@
 package platform
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"time"
+
+	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"roster/shared/accessusers"
 	"roster/shared/account"
 	"roster/shared/auth"
 	"roster/shared/events"
+	"roster/shared/fault"
 	"roster/shared/identity"
 	"roster/shared/lambdahttp"
 	"roster/shared/provision"
+	"roster/shared/store"
 	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
@@ -26,7 +32,7 @@ import (
 // tenants' webhooks.
 func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	jwks := p.JWKS
-	hooks := &webhook.Admin{Store: p.Table, Sealer: p.Sealer, Audit: p.Table, Now: time.Now, Guard: webhook.Guard{AllowLoopback: p.Config.LocalWebhooks}}
+	hooks := &webhook.Admin{Store: p.Table, Replays: p.Table, Sealer: p.Sealer, Audit: p.Table, Now: time.Now, Guard: webhook.Guard{AllowLoopback: p.Config.LocalWebhooks}}
 	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }, Audit: p.Table, Webhooks: hooks}, p.Log, authn)
 }
 
@@ -89,4 +95,26 @@ func (p *Platform) Webhooks(api webhook.QueueAPI, sender *webhook.Sender, queueU
 // WebhookFanout is the change feed's publisher to the tenants' webhooks.
 func (p *Platform) WebhookFanout(api webhook.QueueAPI, queueURL string) *webhook.Fanout {
 	return &webhook.Fanout{Store: p.Table, API: api, URL: queueURL}
+}
+
+// WebhookReplays acts on the replay requests the stream carries: each
+// queues, through fanout, the audit log's events of its range for its
+// endpoint.
+func (p *Platform) WebhookReplays(fanout *webhook.Fanout) func(ctx context.Context, rec awsevents.DynamoDBEventRecord) error {
+	admin := &webhook.Admin{Store: p.Table, Audit: p.Table, Fanout: fanout}
+	return func(ctx context.Context, rec awsevents.DynamoDBEventRecord) error {
+		r, ok, err := store.ReplayOf(rec)
+		if err != nil || !ok {
+			return err // an unreadable request fails its record, which bisection and the DLQ then park
+		}
+		n, err := admin.Replay(ctx, r.TenantID, r.EndpointID, r.From, r.To)
+		if fault.CodeOf(err) == fault.NotFound || fault.CodeOf(err) == fault.Conflict {
+			p.Log.InfoContext(ctx, "webhook replay dropped", slog.String("replay", r.ID), slog.String("reason", err.Error()))
+			return nil // the webhook is gone or disabled: nothing to replay to
+		}
+		if err == nil {
+			p.Log.InfoContext(ctx, "webhook replay queued", slog.String("replay", r.ID), slog.Int("events", n))
+		}
+		return err
+	}
 }

@@ -28,8 +28,9 @@ const (
 // range of the audit log to one endpoint. The caller has checked the
 // permission and the tenant.
 type Admin struct {
-	Store  Store
-	Sealer Sealer
+	Store   Store
+	Replays Replays // where replay requests are written
+	Sealer  Sealer
 	Guard  Guard
 	Audit  events.AuditLog
 	Fanout *Fanout
@@ -105,6 +106,17 @@ func (a *Admin) SetEnabled(ctx context.Context, tenantID, id string, enabled boo
 // Delete removes one. fault.NotFound.
 func (a *Admin) Delete(ctx context.Context, tenantID, id string) error {
 	return a.Store.DeleteEndpoint(ctx, tenantID, id)
+}
+
+// RequestReplay asks for the events of [from, to) to be delivered again
+// to one endpoint: the request is written to the table and the change
+// feed queues them (Replay). fault.NotFound.
+func (a *Admin) RequestReplay(ctx context.Context, tenantID, id, by string, from, to time.Time) (string, error) {
+	rid := newID()
+	if err := a.Replays.PutReplay(ctx, ReplayRequest{TenantID: tenantID, EndpointID: id, ID: rid, From: from, To: to, By: by}); err != nil {
+		return "", err
+	}
+	return rid, nil
 }
 
 // Replay queues, for one endpoint, the events of the audit log between

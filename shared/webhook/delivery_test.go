@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -21,6 +22,7 @@ import (
 	"roster/shared/events"
 	"roster/shared/provision"
 	"roster/shared/seal"
+	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/webhook"
 )
@@ -201,5 +203,60 @@ func TestBackoffReachesADayWithinTheAttempts(t *testing.T) {
 	}
 	if total < 24*time.Hour || webhook.Backoff(webhook.MaxAttempts) > 12*time.Hour {
 		t.Errorf("retries span %v (want at least a day), longest wait %v (SQS allows 12 h)", total, webhook.Backoff(webhook.MaxAttempts))
+	}
+}
+
+// TestAReplayRequestReachesTheFeedAndRedeliversTheRangeOldestFirst: the
+// request written by the route comes back on the stream, and its range of
+// the audit log is delivered again with the original ids, oldest first.
+func TestAReplayRequestReachesTheFeedAndRedeliversTheRangeOldestFirst(t *testing.T) {
+	r := newRig(t, 20)
+	sealer, _ := seal.New(make([]byte, 32))
+	rec := &receiver{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	rec.secret = r.register(t, srv.URL, sealer)
+	ctx := context.Background()
+	base := time.Now().Add(-time.Hour).UTC()
+	var recs []events.Record
+	for i, e := range userEvents([]string{"ada"}, 3) {
+		e.Time = base.Add(time.Duration(i) * time.Minute)
+		rc, err := events.RecordOf(e, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rc)
+	}
+	if err := r.env.Table.WriteAudit(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	admin := &webhook.Admin{Store: r.env.Table, Replays: r.env.Table, Audit: r.env.Table, Fanout: r.fan}
+	if _, err := admin.RequestReplay(ctx, "acme", "ep1", "user:boss", base.Add(-time.Minute), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var req webhook.ReplayRequest
+	s := &events.Stream{API: r.env.Streams, StreamARN: r.env.StreamARN(t)}
+	if _, err := s.Poll(ctx, func(_ context.Context, b awsevents.DynamoDBEvent) (awsevents.DynamoDBEventResponse, error) {
+		for _, rec := range b.Records {
+			if got, ok, err := store.ReplayOf(rec); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				req = got
+			}
+		}
+		return awsevents.DynamoDBEventResponse{}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if req.EndpointID != "ep1" || req.By != "user:boss" {
+		t.Fatalf("replay request on the stream = %+v", req)
+	}
+	n, err := admin.Replay(ctx, req.TenantID, req.EndpointID, req.From, req.To)
+	if err != nil || n != 3 {
+		t.Fatalf("replayed %d: %v", n, err)
+	}
+	r.drain(t, 10)
+	if want := []string{"ada-0", "ada-1", "ada-2"}; !slices.Equal(rec.got, want) {
+		t.Errorf("replay delivered %v, want %v", rec.got, want)
 	}
 }

@@ -53,3 +53,22 @@ type Store interface {
 	// fault.NotFound.
 	SetEnabled(ctx context.Context, tenantID, id string, enabled bool) error
 }
+
+// ReplayRequest asks for the events of [From, To) to be delivered again
+// to one endpoint. It is written to the table (a request never reaches
+// the queue itself) and acted on by the change feed, which holds the
+// queue (Admin.Replay).
+type ReplayRequest struct {
+	TenantID   string
+	EndpointID string
+	ID         string
+	From, To   time.Time
+	By         string
+}
+
+// Replays stores replay requests.
+type Replays interface {
+	// PutReplay writes a request. fault.NotFound when the endpoint does
+	// not exist.
+	PutReplay(ctx context.Context, r ReplayRequest) error
+}
