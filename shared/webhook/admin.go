@@ -31,10 +31,10 @@ type Admin struct {
 	Store   Store
 	Replays Replays // where replay requests are written
 	Sealer  Sealer
-	Guard  Guard
-	Audit  events.AuditLog
-	Fanout *Fanout
-	Now    func() time.Time
+	Guard   Guard
+	Audit   events.AuditLog
+	Fanout  *Fanout
+	Now     func() time.Time
 }
 
 // Registered is a new endpoint with its secret in clear, shown once.
