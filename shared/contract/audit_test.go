@@ -114,6 +114,25 @@ func TestEachDialectsWriteEmitsItsEventWithActorAndRequest(t *testing.T) {
 		t.Errorf("identity update changed %v", evs[0].Changed)
 	}
 
+	a.Do(t, Request{Method: "POST", Path: "/api/v1/accessuser/add", Credential: a.APIKey,
+		Body: `{"username":"grace","firstName":"Grace","lastName":"Hopper","email":"grace@acme.example","authId":1,"active":true}`}, http.StatusOK)
+	evs = f.next(t)
+	wantEvents(t, "Access User add", evs, events.UserCreated)
+	graceID := evs[0].Subject
+	a.Do(t, Request{Method: "DELETE", Path: "/api/v1/accessuser/deleteByUsername", Credential: a.APIKey, Body: `{"username":"grace","loginProfileId":1}`}, http.StatusOK)
+	evs = f.next(t)
+	wantEvents(t, "Access User delete", evs, events.UserDeleted)
+	if evs[0].Subject != graceID || evs[0].Actor != keyActor {
+		t.Errorf("Access User delete = %+v", evs[0])
+	}
+
+	a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/account", Credential: s.AccessToken, Body: `{"displayName":"Olivia O."}`}, http.StatusOK)
+	evs = f.next(t)
+	wantEvents(t, "Account self-service", evs, events.UserUpdated)
+	if !slices.Equal(evs[0].Changed, []string{"displayName"}) || evs[0].Actor != "user:"+owner.User.ID {
+		t.Errorf("self-service: changed %v actor %q", evs[0].Changed, evs[0].Actor)
+	}
+
 	a.Do(t, Request{Method: "POST", Path: "/account", Credential: owner.DeviceToken,
 		Body: fmt.Sprintf(`{"userCode":%q,"password":"wrong wrong wrong wrong"}`, owner.User.Username)}, http.StatusUnauthorized)
 	evs = f.next(t)
@@ -139,12 +158,14 @@ func TestEachDialectsWriteEmitsItsEventWithActorAndRequest(t *testing.T) {
 	if len(types) < 6 || types[0] != events.UserDeleted || types[1] != events.LoginFailed {
 		t.Errorf("audit log %v, want the delete, then the failed login, first", types)
 	}
+	page = auditPage{}
 	a.Do(t, Request{Method: "GET", Path: "/tenants/acme/audit?userId=" + created.PublicID + "&type=roster.user.updated", Credential: a.APIKey}, http.StatusOK).JSON(t, &page)
 	if len(page.Events) != 2 || page.Events[0].Subject != created.PublicID {
 		t.Errorf("filtered log = %+v, want the two updates of %s", page.Events, created.PublicID)
 	}
+	page = auditPage{}
 	a.Do(t, Request{Method: "GET", Path: "/tenants/acme/audit?actor=" + url.QueryEscape(keyActor) + "&type=roster.user.deleted", Credential: a.APIKey}, http.StatusOK).JSON(t, &page)
-	if len(page.Events) != 1 || page.Events[0].Actor != keyActor {
+	if len(page.Events) != 2 || page.Events[0].Actor != keyActor || page.Events[0].Subject != created.PublicID {
 		t.Errorf("by actor = %+v", page.Events)
 	}
 	var seen []string
@@ -154,6 +175,7 @@ func TestEachDialectsWriteEmitsItsEventWithActorAndRequest(t *testing.T) {
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
+		page = auditPage{}
 		a.Do(t, Request{Method: "GET", Path: path, Credential: a.APIKey}, http.StatusOK).JSON(t, &page)
 		for _, e := range page.Events {
 			seen = append(seen, e.ID)
