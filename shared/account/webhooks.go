@@ -48,6 +48,7 @@ type setWebhookRequest struct {
 	Enabled *bool `json:"enabled"`
 }
 
+// Valid requires enabled.
 func (r setWebhookRequest) Valid(context.Context) []fault.FieldError {
 	if r.Enabled == nil {
 		return []fault.FieldError{{Field: "enabled", Message: "is required"}}
