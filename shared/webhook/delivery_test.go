@@ -67,7 +67,7 @@ type rig struct {
 	del    *webhook.Deliverer
 }
 
-func newRig(t *testing.T, maxAttempts int) *rig {
+func newRig(t testing.TB, maxAttempts int) *rig {
 	t.Helper()
 	env := storetest.New(t, emulator.DynamoDB(t)[0])
 	cfg, err := emulator.AWSConfig(context.Background(), emulator.Moto(t).URL)
@@ -98,7 +98,7 @@ func newRig(t *testing.T, maxAttempts int) *rig {
 	return r
 }
 
-func (r *rig) register(t *testing.T, url string, sealer webhook.Sealer) string {
+func (r *rig) register(t testing.TB, url string, sealer webhook.Sealer) string {
 	t.Helper()
 	secret, _ := webhook.NewSecret()
 	sealed, err := sealer.Seal([]byte(secret), "webhook:acme:ep1")
@@ -113,7 +113,7 @@ func (r *rig) register(t *testing.T, url string, sealer webhook.Sealer) string {
 }
 
 // drain polls the queue until it is empty or tries run out.
-func (r *rig) drain(t *testing.T, tries int) {
+func (r *rig) drain(t testing.TB, tries int) {
 	t.Helper()
 	for range tries {
 		if err := provision.PollOnce(context.Background(), r.q, r.url, r.del.Handle); err != nil {
