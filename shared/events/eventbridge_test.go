@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
@@ -140,5 +141,33 @@ func TestTheBusDeliversToARuleOnMoto(t *testing.T) {
 	}
 	if len(seen) != 12 {
 		t.Errorf("rule delivered %d distinct events, want 12", len(seen))
+	}
+}
+
+func TestAParkedRecordLandsOnTheDeadLetterQueueWithItsReason(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := emulator.AWSConfig(ctx, emulator.Moto(t).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := sqs.NewFromConfig(cfg)
+	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprintf("events-dlq-%d", time.Now().UnixNano()))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := awsevents.DynamoDBEventRecord{EventID: "poison-1", EventName: "INSERT"}
+	if err := (&events.DLQ{API: q, URL: *queue.QueueUrl}).Park(ctx, rec, fmt.Errorf("record poison-1: new user: bad time")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queue.QueueUrl})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("DLQ holds %d messages: %v", len(out.Messages), err)
+	}
+	var parked events.Parked
+	if err := json.Unmarshal([]byte(*out.Messages[0].Body), &parked); err != nil {
+		t.Fatal(err)
+	}
+	if parked.Record.EventID != "poison-1" || parked.Reason != "record poison-1: new user: bad time" {
+		t.Errorf("parked = %+v", parked)
 	}
 }
