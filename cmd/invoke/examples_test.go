@@ -55,6 +55,7 @@ var examples = []example{
 
 	{file: "account-apikeys-create.json", status: http.StatusCreated},
 	{file: "account-apikeys-revoke.json", status: http.StatusNoContent},
+	{file: "account-audit-retention.json", status: http.StatusOK},
 	{file: "account-audit.json", status: http.StatusOK},
 	{file: "account-devices-create.json", status: http.StatusCreated},
 	{file: "account-devices-revoke.json", status: http.StatusNoContent},

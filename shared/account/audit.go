@@ -16,11 +16,52 @@ import (
 	"roster/shared/web"
 )
 
-// AuditReader reads a tenant's audit log (store.Table.QueryAudit).
+// AuditReader reads a tenant's audit log and sets how long it is kept
+// (store.Table).
 type AuditReader interface {
 	// QueryAudit returns one page, newest first. fault.Invalid naming
 	// cursor for a cursor the log did not give for this query.
 	QueryAudit(ctx context.Context, q events.AuditQuery) (events.AuditPage, error)
+	// SetAuditRetention keeps the tenant's new records days days.
+	// fault.NotFound.
+	SetAuditRetention(ctx context.Context, tenantID string, days int) error
+}
+
+// Retention bounds: a day to a year.
+const maxRetentionDays = 365
+
+type retentionRequest struct {
+	RetentionDays int `json:"retentionDays"`
+}
+
+// Valid checks the retention is 1 to 365 days.
+func (r retentionRequest) Valid(context.Context) []fault.FieldError {
+	if r.RetentionDays < 1 || r.RetentionDays > maxRetentionDays {
+		return []fault.FieldError{{Field: "retentionDays", Message: "must be an integer from 1 to 365"}}
+	}
+	return nil
+}
+
+// handleAuditRetention sets how long the tenant's audit records are kept
+// from now on (records already written keep their expiry).
+func handleAuditRetention(log AuditReader, errw web.ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := ownTenant(r)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		req, err := web.DecodeValid[retentionRequest](r, maxBody)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		if err := log.SetAuditRetention(r.Context(), p.TenantID, req.RetentionDays); err != nil {
+			errw(w, r, err)
+			return
+		}
+		web.Encode(w, http.StatusOK, req)
+	})
 }
 
 // Audit query bounds: a page is 1 to 100 records (50 by default), a range

@@ -95,6 +95,7 @@ type fake struct {
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
 	queryAudit       func(q events.AuditQuery) (events.AuditPage, error)
+	setRetention     func(tenantID string, days int) error
 	registerWebhook  func(tenantID, url string, types []string) (*webhook.Registered, error)
 	listWebhooks     func(tenantID string) ([]*webhook.Endpoint, error)
 	setWebhook       func(tenantID, id string, enabled bool) (*webhook.Endpoint, error)
@@ -145,6 +146,7 @@ func happy(t *testing.T) *fake {
 		queryAudit: func(events.AuditQuery) (events.AuditPage, error) {
 			return events.AuditPage{Records: []events.Record{{Event: json.RawMessage(theEvent)}}}, nil
 		},
+		setRetention: func(string, int) error { return nil },
 		registerWebhook: func(string, string, []string) (*webhook.Registered, error) {
 			return &webhook.Registered{Endpoint: theWebhook(), Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}, nil
 		},
@@ -173,6 +175,7 @@ func failing(t *testing.T, err error) *fake {
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
 		queryAudit:       func(events.AuditQuery) (events.AuditPage, error) { return events.AuditPage{}, err },
+		setRetention:     func(string, int) error { return err },
 		registerWebhook:  func(string, string, []string) (*webhook.Registered, error) { return nil, err },
 		listWebhooks:     func(string) ([]*webhook.Endpoint, error) { return nil, err },
 		setWebhook:       func(string, string, bool) (*webhook.Endpoint, error) { return nil, err },
@@ -271,6 +274,14 @@ func (f *fake) QueryAudit(_ context.Context, q events.AuditQuery) (events.AuditP
 		return events.AuditPage{}, webtest.ErrUnexpected
 	}
 	return f.queryAudit(q)
+}
+
+// SetAuditRetention makes the fake the audit log's settings too.
+func (f *fake) SetAuditRetention(_ context.Context, tenantID string, days int) error {
+	if !f.Called("SetAuditRetention", f.setRetention) {
+		return webtest.ErrUnexpected
+	}
+	return f.setRetention(tenantID, days)
 }
 
 // theWebhook is a registered webhook.

@@ -71,6 +71,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
 		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.AuditRead, handleAudit(d.Audit, now, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.TenantAdmin, handleAuditRetention(d.Audit, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleCreateWebhook(d.Webhooks, errw))},
 		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleListWebhooks(d.Webhooks, errw))},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleSetWebhook(d.Webhooks, errw))},

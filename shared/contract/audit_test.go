@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 
@@ -238,4 +239,37 @@ func TestAuditLogRefusesBadInputAndOtherTenants(t *testing.T) {
 	accountWantField(t, res, "Content-Type")
 	var page auditPage
 	a.Do(t, Request{Method: "GET", Path: "/tenants/acme/audit", Credential: a.APIKey}, http.StatusOK).JSON(t, &page)
+}
+
+// TestAuditRetentionIsSetPerTenant: 1 to 365 days, for tenant:admin, and
+// new records are kept that long.
+func TestAuditRetentionIsSetPerTenant(t *testing.T) {
+	a := newAPI(t)
+	a.env.Tenant(t, "globex")
+	if d, err := a.env.Table.AuditRetention(context.Background(), "acme"); err != nil || d != events.DefaultRetention {
+		t.Fatalf("default retention %v, %v", d, err)
+	}
+	a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/audit", Credential: a.APIKey, Body: `{"retentionDays":30}`}, http.StatusOK)
+	if d, err := a.env.Table.AuditRetention(context.Background(), "acme"); err != nil || d != 30*24*time.Hour {
+		t.Errorf("retention %v, %v; want 30 days", d, err)
+	}
+	before := a.Count(t)
+	for _, body := range []string{`{"retentionDays":0}`, `{"retentionDays":366}`, `{"retentionDays":"30"}`, `{}`, `{"retentionDays":30,"other":1}`} {
+		res := a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/audit", Credential: a.APIKey, Body: body}, http.StatusBadRequest)
+		if fs := accountFields(t, res); len(fs) == 0 {
+			t.Errorf("%s: problem names no field", body)
+		}
+	}
+	if after := a.Count(t); after != before {
+		t.Errorf("refused settings wrote: %d items, then %d", before, after)
+	}
+	member := a.Login(t, a.Person(t, "mike", role.Member))
+	a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/audit", Credential: member.AccessToken, Body: `{"retentionDays":30}`}, http.StatusForbidden)
+	a.Do(t, Request{Method: "PUT", Path: "/tenants/globex/audit", Credential: a.APIKey, Body: `{"retentionDays":30}`}, http.StatusNotFound)
+	a.Unauthenticated(t, Request{Method: "PUT", Path: "/tenants/acme/audit", Body: `{"retentionDays":30}`})
+	res := a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/audit", Credential: a.APIKey, Body: `{"retentionDays":` + strings.Repeat("1", 17<<10) + `}`}, http.StatusRequestEntityTooLarge)
+	accountWantField(t, res, "body")
+	res = a.Do(t, Request{Method: "PUT", Path: "/tenants/acme/audit", Credential: a.APIKey, Body: "x",
+		Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	accountWantField(t, res, "Content-Type")
 }

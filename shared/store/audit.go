@@ -210,3 +210,19 @@ func (t *Table) AuditRetention(ctx context.Context, tenantID string) (time.Durat
 	}
 	return time.Duration(it.Days) * 24 * time.Hour, nil
 }
+
+// SetAuditRetention sets how many days the tenant's new audit records are
+// kept, on the tenant's record, conditional on the tenant existing.
+// Records already written keep their expiry. fault.NotFound.
+func (t *Table) SetAuditRetention(ctx context.Context, tenantID string, days int) error {
+	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &t.name, Key: key(tenantPK(tenantID), tenantSK),
+		UpdateExpression:          aws.String("SET auditRetentionDays = :days"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":days": num(int64(days))},
+	})
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.NotFound, "The tenant does not exist.")
+	}
+	return translate(err, "set audit retention of "+tenantID)
+}
