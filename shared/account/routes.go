@@ -32,6 +32,10 @@ type Deps struct {
 	// Verification proves email addresses (decision 023); nil answers its
 	// routes 503.
 	Verification signin.Verification
+	// Audit reads the tenant's audit log (decision 026).
+	Audit AuditReader
+	// Webhooks manages the tenant's webhooks (decision 027).
+	Webhooks WebhookAdmin
 }
 
 // Routes lists every route of the group. Sign-in routes are public: the
@@ -85,6 +89,13 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/users/{userId}/recovery", Handler: admin(role.UsersWrite, handleSendReset(rec, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.AuditRead, handleAudit(d.Audit, now, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.TenantAdmin, handleAuditRetention(d.Audit, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleCreateWebhook(d.Webhooks, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleListWebhooks(d.Webhooks, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleSetWebhook(d.Webhooks, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleDeleteWebhook(d.Webhooks, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/webhooks/{webhookId}/replay", Handler: admin(role.TenantAdmin, handleReplayWebhook(d.Webhooks, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

@@ -27,6 +27,10 @@ type Config struct {
 	// (NOTIFICATIONS_QUEUE_URL); optional: without it no mail is posted
 	// and password recovery answers 503.
 	NotificationsQueue string
+	// LocalWebhooks lets webhooks be registered on and delivered to
+	// loopback addresses: the local stack's receivers. Never set in AWS
+	// (no variable sets it), where the guard refuses loopback.
+	LocalWebhooks bool
 }
 
 // ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required, and so

@@ -78,7 +78,7 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, LoginFailure{AccountID: acct.ID, Seen: acct.FailedLogins}, now); err != nil {
+		if err := s.recordFailure(ctx, LoginFailure{AccountID: acct.ID, TenantID: tenantID, UserID: u.ID, Seen: acct.FailedLogins}, now); err != nil {
 			return Tokens{}, err
 		}
 		return Tokens{}, deny(errCredentials, "wrong password")

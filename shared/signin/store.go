@@ -61,6 +61,11 @@ type LoginSuccess struct {
 // the failure counter of a user code that names no user.
 type LoginFailure struct {
 	AccountID string
+	// TenantID and UserID say where a failure of AccountID happened, when
+	// it was a login: the store keeps them on the account with the count,
+	// so the change feed can publish the failure in that tenant without
+	// another write (decision 025).
+	TenantID, UserID string
 	// StandIn, set instead of AccountID, is the keyed hash of the tenant
 	// and user code whose counter the failure is counted on; the counter
 	// lasts at least until Expires.

@@ -16,6 +16,7 @@ import (
 	"roster/shared/signin"
 	"roster/shared/tenant"
 	"roster/shared/user"
+	"roster/shared/web"
 )
 
 // accountItem is a person as stored. lockedUntil is epoch seconds and
@@ -486,11 +487,13 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 	// failure, and each failure stamps its type and pushes its expiry.
 	k, exists, stamp, what := key(accountPK(f.AccountID), accountSK), "attribute_exists(PK) AND ", "", f.AccountID
 	var names map[string]string
+	where := map[string]types.AttributeValue{}
 	if f.StandIn != "" {
 		k, exists, stamp, what = key(loginCodePK(f.StandIn), loginCodeSK), "", "#type = :type, expiresAt = :expires", "an unknown user code"
 		names = map[string]string{"#type": "type"}
 	}
 	update := func(expr, cond string, values map[string]types.AttributeValue) *dynamodb.UpdateItemInput {
+		maps.Copy(values, where)
 		if stamp != "" {
 			values[":type"], values[":expires"] = str("logincode"), num(ceilUnix(f.Expires))
 		}
@@ -502,6 +505,19 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 	lockExpr, countExpr := "SET failedLogins = :zero, lockedUntil = :until", "ADD failedLogins :one"
 	if stamp != "" {
 		lockExpr, countExpr = lockExpr+", "+stamp, countExpr+" SET "+stamp
+	}
+	// Where an account's failure happened rides on the same write, for the
+	// change feed (stream.go); a failure outside a login clears it, so it
+	// never names an earlier failure's tenant.
+	if f.StandIn == "" {
+		if f.TenantID != "" && f.UserID != "" {
+			lockExpr += ", failedTenant = :ftenant, failedUser = :fuser, failedAt = :fat"
+			countExpr += " SET failedTenant = :ftenant, failedUser = :fuser, failedAt = :fat"
+			where[":ftenant"], where[":fuser"], where[":fat"] = str(f.TenantID), str(f.UserID), num(f.Now.UnixMilli())
+		} else {
+			lockExpr += " REMOVE failedTenant, failedUser, failedAt"
+			countExpr += " REMOVE failedTenant, failedUser, failedAt"
+		}
 	}
 	lock := update(lockExpr, notLocked+" AND "+reached, map[string]types.AttributeValue{
 		":zero": num(0), ":until": num(ceilUnix(f.LockUntil)), ":now": now, ":limit": num(limit),
@@ -561,6 +577,7 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 	for _, f := range []struct{ attr, value string }{
 		{"displayName", u.DisplayName}, {"firstName", u.FirstName}, {"lastName", u.LastName},
 		{"mobile", u.Mobile}, {"languageCode", u.LanguageCode}, {"defaultStoreId", u.DefaultStoreID},
+		{"requestId", web.RequestID(ctx)},
 	} {
 		if f.value == "" {
 			remove = append(remove, f.attr)
