@@ -60,6 +60,7 @@ type Platform struct {
 
 	Directory     directory.Service   // user administration: Users, Identity, Access User
 	SignIn        signin.Service      // sign-in and self-service: Account
+	Factors       signin.Factors      // second factors and the second step of a login: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
 }
 
@@ -107,6 +108,9 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	}
 	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)
+	}
+	if p.Factors, err = signin.NewFactors(p.SignIn, p.Sealer); err != nil {
+		return nil, fmt.Errorf("second factors: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}
 	return p, nil

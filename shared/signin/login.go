@@ -84,6 +84,11 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		return Tokens{}, deny(errCredentials, "wrong password")
 	}
 
+	if acct.Factors.Enrolled() {
+		// The second step finishes the login (mfa.go): failures are
+		// cleared, and the session stored, only when it succeeds.
+		return s.challenge(ctx, deviceToken, u, acct, now)
+	}
 	// The session begins when the login did, before any of its reads, so a
 	// password change stamped later ends it (see UpdateSelf).
 	fresh, authTok, err := s.newAuthToken(acct.ID, sessionTime(now), now)

@@ -70,6 +70,9 @@ type LoginFailure struct {
 	Max       int       // failures that lock the account
 	Now       time.Time // time of the attempt
 	LockUntil time.Time // end of the lock, when this failure reaches Max
+	// Codes counts a wrong second-factor code, on the account's own
+	// counter of codes, towards the same lock.
+	Codes bool
 }
 
 // SelfUpdate is a self-service change as the store applies it: one
@@ -147,6 +150,7 @@ type Privileged interface {
 // implements it. Reads are strongly consistent. Errors carry fault codes.
 type Store interface {
 	Privileged
+	FactorStore
 
 	// GetTenant returns a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
