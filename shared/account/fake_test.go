@@ -91,6 +91,8 @@ type fake struct {
 	revokeDevice     func(p auth.Principal, id string) error
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
+
+	factorFns // the second-factor methods (mfa_fake_test.go)
 }
 
 var _ signin.Service = (*fake)(nil)
@@ -133,6 +135,7 @@ func happy(t *testing.T) *fake {
 			return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
 		},
 		revokeAPIKey: func(auth.Principal, string) error { return nil },
+		factorFns:    happyFactors(),
 	}
 }
 
@@ -153,6 +156,7 @@ func failing(t *testing.T, err error) *fake {
 		revokeDevice:     func(auth.Principal, string) error { return err },
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
+		factorFns:        failingFactors(err),
 	}
 }
 
@@ -259,11 +263,15 @@ type (
 
 // deps are the group's dependencies around a service.
 func deps(s signin.Service) account.Deps {
-	return account.Deps{
+	d := account.Deps{
 		Service: s,
 		JWKS:    func() ([]byte, error) { return []byte(theJWKS), nil },
 		Now:     func() time.Time { return fixedNow },
 	}
+	if f, ok := s.(signin.Factors); ok {
+		d.Factors = f
+	}
+	return d
 }
 
 // do sends rq to the group, backed by s.

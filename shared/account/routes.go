@@ -21,6 +21,8 @@ import (
 // Deps are what the group needs, built once per container.
 type Deps struct {
 	Service signin.Service
+	// Factors is the second-factor service (mfa.go).
+	Factors signin.Factors
 	// JWKS returns the JSON Web Key Set of the token signing keys, already
 	// encoded. Keys change only with a new container, so it is usually a
 	// value computed once.
@@ -40,7 +42,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s, now, errw := d.Service, d.Now, web.WriteProblemWithChallenge
+	s, f, now, errw := d.Service, d.Factors, d.Now, web.WriteProblemWithChallenge
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -53,12 +55,17 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account", Public: true, Handler: handleExchange(s, now, errw)},
 		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
 		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
+		{Method: http.MethodPost, Path: "/account/mfa/verify", Public: true, Handler: handleVerify(f, now, errw)},
 
 		// Self-service (access token).
 		{Method: http.MethodGet, Path: "/account", Handler: self(role.SelfRead, handleAccount(s, errw))},
 		{Method: http.MethodPut, Path: "/account", Handler: self(role.SelfWrite, handleSetDefaultTenant(s, errw))},
 		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfRead, handleTenantUser(s, errw))},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfWrite, handleUpdateSelf(s, errw))},
+		{Method: http.MethodGet, Path: "/account/mfa", Handler: self(role.SelfRead, handleFactors(f, errw))},
+		{Method: http.MethodPost, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleStartTOTP(f, errw))},
+		{Method: http.MethodPut, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleConfirmTOTP(f, errw))},
+		{Method: http.MethodPost, Path: "/account/mfa/totp/delete", Handler: self(role.SelfWrite, handleRemoveTOTP(f, errw))},
 
 		// Administration (access token or API key).
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/invitations", Handler: admin(role.InvitationsWrite, handleCreateInvite(s, errw))},

@@ -63,6 +63,16 @@ func routes() []route {
 			as: &owner, status: 201, call: "CreateAPIKey", access: "admin", tenantPath: true},
 		{method: "DELETE", path: "/tenants/{tenantUid}/apikeys/{keyId}", target: "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk",
 			as: &owner, status: 204, call: "RevokeAPIKey", access: "admin", tenantPath: true},
+		{method: "POST", path: "/account/mfa/verify", target: "/account/mfa/verify",
+			body:      `{"challengeToken":"` + challengeTok + `","code":"123456"}`,
+			wrongType: `{"challengeToken":"` + challengeTok + `","code":123456}`, wrongField: "code",
+			header: authz(deviceTok), status: 200, call: "Verify", access: "public"},
+		{method: "GET", path: "/account/mfa", target: "/account/mfa", as: &member, status: 200, call: "Summary", access: "self"},
+		{method: "POST", path: "/account/mfa/totp", target: "/account/mfa/totp", as: &member, status: 201, call: "StartTOTP", access: "self"},
+		{method: "PUT", path: "/account/mfa/totp", target: "/account/mfa/totp", body: `{"code":"123456"}`,
+			wrongType: `{"code":123456}`, wrongField: "code", as: &member, status: 200, call: "ConfirmTOTP", access: "self"},
+		{method: "POST", path: "/account/mfa/totp/delete", target: "/account/mfa/totp/delete", body: `{"code":"123456"}`,
+			wrongType: `{"code":null}`, wrongField: "code", as: &member, status: 204, call: "RemoveTOTP", access: "self"},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
 	}
 }
@@ -290,11 +300,13 @@ func TestServiceErrorsReachTheCallerByTheirCode(t *testing.T) {
 }
 
 func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
-	secrets := []string{accessTok, authTok, deviceTok, inviteTok, apiKeyTok, passwd, "sealed-third-party-token", "$argon2id"}
+	secrets := []string{accessTok, authTok, deviceTok, inviteTok, apiKeyTok, passwd, "sealed-third-party-token", "$argon2id",
+		challengeTok, totpSecret, recoveryCode}
 	// Each response may carry only the secret it issues.
 	issues := map[string][]string{
 		"Login": {accessTok, authTok}, "Exchange": {accessTok, authTok}, "AcceptInvite": {accessTok, authTok},
 		"CreateInvite": {inviteTok}, "CreateDevice": {deviceTok}, "CreateAPIKey": {apiKeyTok},
+		"Verify": {accessTok, authTok}, "StartTOTP": {totpSecret}, "ConfirmTOTP": {recoveryCode},
 	}
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {
