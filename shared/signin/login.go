@@ -30,8 +30,10 @@ const maxUserCode = 256
 // Writes: one UpdateItem on a wrong password or an unknown code, and on an
 // inactive user or one without a password, counted on the code's counter
 // (two for the failure that locks, when a concurrent failure moved the
-// count), one PutItem on success (a two-item transaction when failures
-// must be cleared or the hash replaced), nothing for the other failures.
+// count), on success one transaction of the auth token and the session's
+// record (sessions.go), with the account when failures must be cleared or
+// the hash replaced, nothing for the other failures. An account with a
+// second factor gets a challenge instead (one PutItem; mfa.go).
 func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (Tokens, error) {
 	now := s.now()
 	tenantID, err := s.device(ctx, deviceToken)
@@ -95,7 +97,9 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 	if err != nil {
 		return Tokens{}, err
 	}
-	done := LoginSuccess{Token: fresh, ResetFailures: acct.FailedLogins > 0, OldHash: acct.PasswordHash}
+	fresh.SessionID = fresh.ID
+	done := LoginSuccess{Token: fresh, ResetFailures: acct.FailedLogins > 0, OldHash: acct.PasswordHash,
+		Session: s.newSession(fresh, deviceToken, tenantID)}
 	if rehash {
 		if done.NewHash, err = s.hasher.Hash(pw); err != nil {
 			return Tokens{}, err
@@ -217,6 +221,7 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 	if err != nil {
 		return Tokens{}, nil, err
 	}
+	fresh.SessionID = old.SessionID
 	if err := s.st.RotateAuthToken(ctx, old.ID, now, fresh); err != nil {
 		if fault.CodeOf(err) == fault.Unauthorized {
 			// Consumed by a concurrent exchange, expired meanwhile, or the

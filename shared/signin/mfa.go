@@ -131,6 +131,7 @@ type ChallengeSuccess struct {
 	Step      int64  // the accepted TOTP step, or 0 for a recovery code
 	Recovery  []byte `json:"-"` // HMAC of the spent recovery code, or nil
 	Token     *AuthToken
+	Session   *Session // the session the login begins, stored with the token
 	Now       time.Time
 }
 
@@ -430,7 +431,8 @@ func (f *factors) Verify(ctx context.Context, deviceToken, challengeToken string
 	if err != nil {
 		return Tokens{}, err
 	}
-	done.Token = fresh
+	fresh.SessionID = fresh.ID
+	done.Token, done.Session = fresh, f.newSession(fresh, deviceToken, c.TenantID)
 	if err := f.st.CompleteChallenge(ctx, done); err != nil {
 		switch fault.CodeOf(err) {
 		case fault.Unauthorized:

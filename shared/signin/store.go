@@ -32,6 +32,7 @@ type AuthToken struct {
 	CreatedAt    time.Time // creation time
 	ExpiresAt    time.Time // whole seconds; also the item's TTL
 	SessionStart time.Time // whole milliseconds; the time of the login the session began with
+	SessionID    string    // the session's record (sessions.go); empty for a token older than records
 }
 
 // Invite is a stored invitation into a tenant.
@@ -55,6 +56,7 @@ type LoginSuccess struct {
 	ResetFailures bool       // the account had failures to clear
 	OldHash       string     // the hash the password was verified against
 	NewHash       string     // when set, replaces OldHash (which must still be stored)
+	Session       *Session   // the session the login begins, stored with the token
 }
 
 // LoginFailure records one failed password attempt on an account, or on
@@ -151,6 +153,7 @@ type Privileged interface {
 type Store interface {
 	Privileged
 	FactorStore
+	SessionStore
 
 	// GetTenant returns a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)

@@ -238,5 +238,12 @@ func (t *Table) CompleteChallenge(ctx context.Context, s signin.ChallengeSuccess
 	}}, errCodeRefused)
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: token, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		errAuthTaken)
+	if s.Session != nil {
+		session, err := t.sessionPut(s.Session)
+		if err != nil {
+			return err
+		}
+		x.add(session, errAuthTaken)
+	}
 	return x.run(ctx, t.db, "complete challenge "+c.ID)
 }
