@@ -86,7 +86,7 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		return Tokens{}, deny(errCredentials, "wrong password")
 	}
 
-	if acct.Factors.Enrolled() {
+	if acct.Factors.Enrolled() || acct.Factors.Required {
 		// The second step finishes the login (mfa.go): failures are
 		// cleared, and the session stored, only when it succeeds.
 		return s.challenge(ctx, deviceToken, u, acct, now)
@@ -175,6 +175,7 @@ func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (
 	case acct.PasswordHash == "":
 		return nil, nil, standIn, errors.New("account without a password"), nil
 	}
+	acct.Factors.Required = tn.RequiresMFA(u.Role)
 	return u, acct, "", nil, nil
 }
 
@@ -208,7 +209,7 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	u, err := s.member(ctx, old.AccountID, tenantID)
+	u, err := s.member(ctx, old.AccountID, tenantID, old.MFA)
 	if err != nil {
 		return Tokens{}, nil, err
 	}
@@ -221,7 +222,7 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	fresh.SessionID = old.SessionID
+	fresh.SessionID, fresh.MFA = old.SessionID, old.MFA
 	if err := s.st.RotateAuthToken(ctx, old.ID, now, fresh); err != nil {
 		if fault.CodeOf(err) == fault.Unauthorized {
 			// Consumed by a concurrent exchange, expired meanwhile, or the
@@ -240,7 +241,9 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 // member returns the account's active user in the tenant; errNoUser when
 // there is none or the tenant is inactive, so a suspended tenant answers
 // as one the person does not belong to.
-func (s *service) member(ctx context.Context, accountID, tenantID string) (*user.User, error) {
+// A tenant that requires a second factor of the user's role refuses a
+// session whose login passed none (mfa), as fault.Forbidden.
+func (s *service) member(ctx context.Context, accountID, tenantID string, mfa bool) (*user.User, error) {
 	if !tenant.ValidUID(tenantID) {
 		return nil, deny(errNoUser, "malformed tenant uid")
 	}
@@ -263,6 +266,8 @@ func (s *service) member(ctx context.Context, accountID, tenantID string) (*user
 		return nil, deny(errNoUser, "user inactive")
 	case u.AccountID != accountID:
 		return nil, denyErr(errNoUser, errors.New("membership points at another person's user"))
+	case !mfa && tn.RequiresMFA(u.Role):
+		return nil, errNeedsMFA
 	}
 	return u, nil
 }

@@ -66,6 +66,9 @@ type AccountFactors struct {
 	TOTPSince    time.Time // when TOTP was confirmed (whole milliseconds); zero: not enrolled
 	TOTPLastStep int64     `json:"-"` // the last time step a code was accepted for; older and equal steps are refused
 	FailedCodes  int       `json:"-"` // consecutive wrong codes
+	// Required is not stored: a login's read sets it when the tenant
+	// requires a second factor of the user's role (tenant.MFARoles).
+	Required bool `json:"-"`
 }
 
 // Enrolled reports whether the account has a second factor that counts.
@@ -108,6 +111,7 @@ type LoginChallenge struct {
 	TokenVersion           int64
 	TOTPSecret             string    `json:"-"` // sealed, copied from the account
 	TOTPSince              time.Time // the enrolment the code is checked against
+	Enrol                  bool      // no factor yet, and the tenant requires one: the second step enrols TOTP
 	SessionStart           time.Time // the login's start, whole milliseconds
 	CreatedAt              time.Time
 	ExpiresAt              time.Time // whole seconds; also the item's TTL
@@ -159,6 +163,12 @@ type FactorStore interface {
 	PutChallenge(ctx context.Context, c *LoginChallenge) error
 	// GetChallenge returns a login challenge, expired or not. fault.NotFound.
 	GetChallenge(ctx context.Context, id string) (*LoginChallenge, error)
+	// CompleteEnrolment confirms the pending TOTP (as ConfirmTOTP) and
+	// finishes the login (as CompleteChallenge) in one transaction.
+	CompleteEnrolment(ctx context.Context, c TOTPConfirmation, s ChallengeSuccess) error
+	// SetMFAPolicy sets the roles of a tenant that must log in with a
+	// second factor. fault.NotFound when there is no tenant.
+	SetMFAPolicy(ctx context.Context, tenantID string, roles []string) error
 	// CompleteChallenge consumes the challenge, records the TOTP step (only
 	// while it is newer than the last and the enrolment unchanged) or
 	// spends the recovery code, clears the account's failures and stores
@@ -186,6 +196,21 @@ type Factors interface {
 	RemoveTOTP(ctx context.Context, p auth.Principal, code string) error
 	// Summary tells the caller which factors their account has.
 	Summary(ctx context.Context, p auth.Principal) (FactorSummary, error)
+	// StartEnrolment begins the TOTP enrolment a login's challenge asks
+	// for when the tenant requires a factor the person lacks; Verify with
+	// a code of it confirms it and finishes the login. A challenge that is
+	// not such a one is errChallenge, as a bad one is.
+	StartEnrolment(ctx context.Context, deviceToken, challengeToken string) (TOTPEnrolment, error)
+	// MFAPolicy returns the roles of the caller's tenant that must log in
+	// with a second factor (tenant:admin).
+	MFAPolicy(ctx context.Context, p auth.Principal) ([]string, error)
+	// SetMFAPolicy sets them (tenant:admin); fault.Invalid (field
+	// requiredRoles) for an unknown role.
+	SetMFAPolicy(ctx context.Context, p auth.Principal, roles []string) ([]string, error)
+	// ResetFactors removes a user's second factors (users:privileged, and
+	// a role the caller may assign): for a person who lost their
+	// authenticator. A user of another tenant is fault.NotFound.
+	ResetFactors(ctx context.Context, p auth.Principal, userID string) error
 	// Verify is the second step of a login: the challenge token from the
 	// password step, the same device token, and a code. An unknown, used,
 	// expired or malformed challenge, or one from another device, is the
@@ -236,7 +261,13 @@ func (f *factors) StartTOTP(ctx context.Context, p auth.Principal) (TOTPEnrolmen
 	if acct.Factors.Enrolled() {
 		return TOTPEnrolment{}, fault.New(fault.Conflict, "An authenticator is enrolled already; remove it before enrolling another.")
 	}
-	u, err := f.st.GetUser(ctx, p.TenantID, p.UserID)
+	return f.startTOTP(ctx, p.AccountID, p.TenantID, p.UserID, now)
+}
+
+// startTOTP makes a fresh secret for the account, labelled with the
+// user's email (or username), and keeps it pending.
+func (f *factors) startTOTP(ctx context.Context, accountID, tenantID, userID string, now time.Time) (TOTPEnrolment, error) {
+	u, err := f.st.GetUser(ctx, tenantID, userID)
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
@@ -259,12 +290,12 @@ func (f *factors) StartTOTP(ctx context.Context, p auth.Principal) (TOTPEnrolmen
 	if err := png.Encode(&buf, img); err != nil {
 		return TOTPEnrolment{}, fault.Wrap(fmt.Errorf("totp qr code: %w", err), fault.Internal, "An internal error occurred.")
 	}
-	sealed, err := f.sealer.Seal([]byte(key.Secret()), totpContext(p.AccountID))
+	sealed, err := f.sealer.Seal([]byte(key.Secret()), totpContext(accountID))
 	if err != nil {
 		return TOTPEnrolment{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	expires := now.Add(PendingTOTPTTL).Truncate(time.Second)
-	if err := f.st.PutPendingTOTP(ctx, p.AccountID, sealed, expires); err != nil {
+	if err := f.st.PutPendingTOTP(ctx, accountID, sealed, expires); err != nil {
 		return TOTPEnrolment{}, err
 	}
 	return TOTPEnrolment{Secret: key.Secret(), URI: key.URL(), QRCodePNG: buf.Bytes(), ExpiresAt: expires}, nil
@@ -361,7 +392,7 @@ func (s *service) challenge(ctx context.Context, deviceToken string, u *user.Use
 	c := &LoginChallenge{
 		ID: k.ID, AccountID: acct.ID, DeviceHash: opaque.Hash(s.pepper, deviceToken), Hash: opaque.Hash(s.pepper, k.Token),
 		TenantID: u.TenantID, UserID: u.ID, Role: u.Role, TokenVersion: u.TokenVersion,
-		TOTPSecret: acct.Factors.TOTPSecret, TOTPSince: acct.Factors.TOTPSince,
+		TOTPSecret: acct.Factors.TOTPSecret, TOTPSince: acct.Factors.TOTPSince, Enrol: !acct.Factors.Enrolled(),
 		SessionStart: sessionTime(now), CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL).Truncate(time.Second),
 	}
 	if err := s.st.PutChallenge(ctx, c); err != nil {
@@ -369,7 +400,7 @@ func (s *service) challenge(ctx context.Context, deviceToken string, u *user.Use
 	}
 	return Tokens{
 		TenantID: u.TenantID, UserID: u.ID, AccountID: acct.ID,
-		Challenge: &PendingChallenge{Token: k.Token, ExpiresAt: c.ExpiresAt, Factors: []string{"totp", "recovery_code"}},
+		Challenge: &PendingChallenge{Token: k.Token, ExpiresAt: c.ExpiresAt, Factors: factorsOf(c)},
 	}, nil
 }
 
@@ -378,7 +409,15 @@ func (s *service) challenge(ctx context.Context, deviceToken string, u *user.Use
 type PendingChallenge struct {
 	Token     string    `json:"-"` // the challenge token, shown once
 	ExpiresAt time.Time // when it lapses
-	Factors   []string  // what the second step accepts: "totp", "recovery_code"
+	Factors   []string  // what the second step accepts: "totp", "recovery_code", or "totp_enrolment"
+}
+
+// factorsOf names what the second step of c accepts.
+func factorsOf(c *LoginChallenge) []string {
+	if c.Enrol {
+		return []string{"totp_enrolment"}
+	}
+	return []string{"totp", "recovery_code"}
 }
 
 // Verify is the second step of a login. Reads: the challenge (one
@@ -387,32 +426,12 @@ type PendingChallenge struct {
 // for a wrong code (the failure count).
 func (f *factors) Verify(ctx context.Context, deviceToken, challengeToken string, sf SecondFactor) (Tokens, error) {
 	now := f.now()
-	id, err := Challenge.Parse(challengeToken)
+	c, err := f.openChallenge(ctx, deviceToken, challengeToken, now)
 	if err != nil {
-		return Tokens{}, denyErr(errChallenge, err)
-	}
-	if _, err := opaque.Device.Parse(deviceToken); err != nil {
-		return Tokens{}, denyErr(errChallenge, err)
-	}
-	c, err := f.st.GetChallenge(ctx, id)
-	switch {
-	case fault.CodeOf(err) == fault.NotFound:
-		opaque.Verify(f.pepper, challengeToken, dummyHash)
-		opaque.Verify(f.pepper, deviceToken, dummyHash)
-		return Tokens{}, denyErr(errChallenge, err)
-	case err != nil:
 		return Tokens{}, err
 	}
-	// Both HMACs are computed whatever the first says.
-	okTok := opaque.Verify(f.pepper, challengeToken, c.Hash)
-	okDev := opaque.Verify(f.pepper, deviceToken, c.DeviceHash)
-	switch {
-	case !okTok:
-		return Tokens{}, deny(errChallenge, "wrong challenge secret")
-	case !okDev:
-		return Tokens{}, deny(errChallenge, "challenge of another device")
-	case !now.Before(c.ExpiresAt):
-		return Tokens{}, deny(errChallenge, "challenge expired")
+	if c.Enrol {
+		return f.verifyEnrolment(ctx, c, deviceToken, sf, now)
 	}
 	done := ChallengeSuccess{Challenge: c, Now: now}
 	switch {
@@ -431,7 +450,7 @@ func (f *factors) Verify(ctx context.Context, deviceToken, challengeToken string
 	if err != nil {
 		return Tokens{}, err
 	}
-	fresh.SessionID = fresh.ID
+	fresh.SessionID, fresh.MFA = fresh.ID, true
 	done.Token, done.Session = fresh, f.newSession(fresh, deviceToken, c.TenantID)
 	if err := f.st.CompleteChallenge(ctx, done); err != nil {
 		switch fault.CodeOf(err) {
@@ -448,6 +467,39 @@ func (f *factors) Verify(ctx context.Context, deviceToken, challengeToken string
 	// change or deactivation since then bumped the token version, which
 	// the authorizer checks, so nothing stale outlives it.
 	return f.tokens(&user.User{TenantID: c.TenantID, ID: c.UserID, Role: c.Role, TokenVersion: c.TokenVersion}, c.AccountID, authTok, fresh.ExpiresAt)
+}
+
+// openChallenge checks a challenge token and the device token it is bound
+// to: stored, matching, unexpired. Every failure is the same errChallenge.
+func (f *factors) openChallenge(ctx context.Context, deviceToken, challengeToken string, now time.Time) (*LoginChallenge, error) {
+	id, err := Challenge.Parse(challengeToken)
+	if err != nil {
+		return nil, denyErr(errChallenge, err)
+	}
+	if _, err := opaque.Device.Parse(deviceToken); err != nil {
+		return nil, denyErr(errChallenge, err)
+	}
+	c, err := f.st.GetChallenge(ctx, id)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		opaque.Verify(f.pepper, challengeToken, dummyHash)
+		opaque.Verify(f.pepper, deviceToken, dummyHash)
+		return nil, denyErr(errChallenge, err)
+	case err != nil:
+		return nil, err
+	}
+	// Both HMACs are computed whatever the first says.
+	okTok := opaque.Verify(f.pepper, challengeToken, c.Hash)
+	okDev := opaque.Verify(f.pepper, deviceToken, c.DeviceHash)
+	switch {
+	case !okTok:
+		return nil, deny(errChallenge, "wrong challenge secret")
+	case !okDev:
+		return nil, deny(errChallenge, "challenge of another device")
+	case !now.Before(c.ExpiresAt):
+		return nil, deny(errChallenge, "challenge expired")
+	}
+	return c, nil
 }
 
 // codeFailure counts a wrong second-factor code and returns errCode.

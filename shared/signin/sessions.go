@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"roster/shared/auth"
@@ -80,7 +81,7 @@ type Sessions interface {
 func NewSessions(svc Service) (Sessions, error) {
 	s, ok := svc.(*service)
 	if !ok {
-		return nil, fault.New(fault.Internal, "new sessions: the sign-in service from signin.New is required")
+		return nil, errors.New("new sessions: the sign-in service from signin.New is required")
 	}
 	return s, nil
 }

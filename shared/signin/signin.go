@@ -56,6 +56,8 @@ type Tokens struct {
 	// Challenge, when set, means the login needs its second step (mfa.go):
 	// no access or auth token was issued.
 	Challenge *PendingChallenge
+	// RecoveryCodes are handed out, once, by a login that enrolled TOTP.
+	RecoveryCodes []string
 }
 
 // SelfChange is a user's change to their own profile in one tenant. Nil

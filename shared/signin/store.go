@@ -33,6 +33,7 @@ type AuthToken struct {
 	ExpiresAt    time.Time // whole seconds; also the item's TTL
 	SessionStart time.Time // whole milliseconds; the time of the login the session began with
 	SessionID    string    // the session's record (sessions.go); empty for a token older than records
+	MFA          bool      // the session's login passed a second factor (mfa.go)
 }
 
 // Invite is a stored invitation into a tenant.

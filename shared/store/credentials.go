@@ -47,6 +47,7 @@ type authItem struct {
 	ExpiresAt    int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
 	SessionStart int64     `dynamodbav:"sessionStart,omitempty"`
 	SessionID    string    `dynamodbav:"sessionId,omitempty"` // the session's record; see sessions.go
+	MFA          bool      `dynamodbav:"mfa,omitempty"`       // the login passed a second factor; see factors.go
 }
 
 type inviteItem struct {
@@ -129,7 +130,7 @@ func toAuthItem(a *signin.AuthToken) authItem {
 	return authItem{
 		PK: authPK(a.ID), SK: authSK, Type: "authtoken", ID: a.ID, AccountID: a.AccountID,
 		Hash: a.Hash, CreatedAt: a.CreatedAt.UTC(), ExpiresAt: a.ExpiresAt.Unix(), SessionStart: epochMillis(a.SessionStart),
-		SessionID: a.SessionID,
+		SessionID: a.SessionID, MFA: a.MFA,
 	}
 }
 
@@ -145,7 +146,7 @@ func (t *Table) GetAuthToken(ctx context.Context, id string) (*signin.AuthToken,
 	}
 	return &signin.AuthToken{
 		ID: it.ID, AccountID: it.AccountID, Hash: it.Hash, CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
-		SessionStart: start, SessionID: it.SessionID,
+		SessionStart: start, SessionID: it.SessionID, MFA: it.MFA,
 	}, nil
 }
 

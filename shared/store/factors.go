@@ -70,6 +70,7 @@ type challengeItem struct {
 	TokenVersion int64     `dynamodbav:"tokenVersion"`
 	TOTPSecret   string    `dynamodbav:"totpSecret,omitempty"`
 	TOTPSince    int64     `dynamodbav:"totpSince,omitempty"`
+	Enrol        bool      `dynamodbav:"enrol,omitempty"`
 	SessionStart int64     `dynamodbav:"sessionStart"`
 	CreatedAt    time.Time `dynamodbav:"createdAt"`
 	ExpiresAt    int64     `dynamodbav:"expiresAt"`
@@ -180,7 +181,7 @@ func (t *Table) PutChallenge(ctx context.Context, c *signin.LoginChallenge) erro
 	return t.putNew(ctx, challengeItem{
 		PK: challengePK(c.ID), SK: challengeSK, Type: "challenge", ID: c.ID, AccountID: c.AccountID,
 		DeviceHash: c.DeviceHash, Hash: c.Hash, TenantID: c.TenantID, UserID: c.UserID, Role: c.Role,
-		TokenVersion: c.TokenVersion, TOTPSecret: c.TOTPSecret, TOTPSince: epochMillis(c.TOTPSince),
+		TokenVersion: c.TokenVersion, TOTPSecret: c.TOTPSecret, TOTPSince: epochMillis(c.TOTPSince), Enrol: c.Enrol,
 		SessionStart: epochMillis(c.SessionStart), CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.Unix(),
 	}, "The challenge already exists.", "put challenge")
 }
@@ -194,7 +195,7 @@ func (t *Table) GetChallenge(ctx context.Context, id string) (*signin.LoginChall
 	return &signin.LoginChallenge{
 		ID: it.ID, AccountID: it.AccountID, DeviceHash: it.DeviceHash, Hash: it.Hash,
 		TenantID: it.TenantID, UserID: it.UserID, Role: it.Role, TokenVersion: it.TokenVersion,
-		TOTPSecret: it.TOTPSecret, TOTPSince: millisTime(it.TOTPSince), SessionStart: millisTime(it.SessionStart),
+		TOTPSecret: it.TOTPSecret, TOTPSince: millisTime(it.TOTPSince), Enrol: it.Enrol, SessionStart: millisTime(it.SessionStart),
 		CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
 	}, nil
 }
@@ -246,4 +247,74 @@ func (t *Table) CompleteChallenge(ctx context.Context, s signin.ChallengeSuccess
 		x.add(session, errAuthTaken)
 	}
 	return x.run(ctx, t.db, "complete challenge "+c.ID)
+}
+
+// CompleteEnrolment confirms a pending TOTP and finishes the login whose
+// challenge asked for it, in one transaction: the challenge consumed; the
+// pending secret consumed, only while it is the one the code was checked
+// against; the account given it (only while it has none, is not locked and
+// its sessions were not revoked since the login began), its failures
+// cleared; the recovery codes replaced; the auth token and the session's
+// record stored.
+func (t *Table) CompleteEnrolment(ctx context.Context, c signin.TOTPConfirmation, s signin.ChallengeSuccess) error {
+	token, err := attributevalue.MarshalMap(toAuthItem(s.Token))
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
+	}
+	set := make([]string, len(c.RecoveryCodes))
+	for i, h := range c.RecoveryCodes {
+		set[i] = signin.RecoveryHashHex(h)
+	}
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{Delete: t.consume(challengePK(s.Challenge.ID), challengeSK, s.Now)}, errChallengeGone)
+	x.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: &t.name, Key: key(accountPK(c.AccountID), accountSK),
+		UpdateExpression: aws.String("SET totpSecret = :secret, totpSince = :since, totpLastStep = :step, failedLogins = :zero, failedCodes = :zero " +
+			"REMOVE lockedUntil ADD version :one"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(totpSince) AND " +
+			"(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND " + sessionLive),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":secret": str(c.Secret), ":since": num(epochMillis(c.Since)), ":step": num(c.Step), ":zero": num(0), ":one": num(1),
+			":now": num(s.Now.Unix()), ":start": num(epochMillis(s.Challenge.SessionStart)),
+		},
+	}}, errCodeRefused)
+	x.add(types.TransactWriteItem{Delete: &types.Delete{
+		TableName: &t.name, Key: key(accountPK(c.AccountID), pendingTOTPSK),
+		ConditionExpression:       aws.String("totpSecret = :secret AND expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":secret": str(c.Secret), ":now": num(s.Now.Unix())},
+	}}, errNoPending)
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: map[string]types.AttributeValue{
+		attrPK: str(accountPK(c.AccountID)), attrSK: str(recoverySK), "type": str("recovery"),
+		"codes": &types.AttributeValueMemberSS{Value: set},
+	}}}, nil)
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: token, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		errAuthTaken)
+	if s.Session != nil {
+		session, err := t.sessionPut(s.Session)
+		if err != nil {
+			return err
+		}
+		x.add(session, errAuthTaken)
+	}
+	return x.run(ctx, t.db, "complete enrolment "+s.Challenge.ID)
+}
+
+// SetMFAPolicy sets the roles of a tenant that must log in with a second
+// factor (none: the attribute is removed). fault.NotFound when there is no
+// tenant.
+func (t *Table) SetMFAPolicy(ctx context.Context, tenantID string, roles []string) error {
+	in := &dynamodb.UpdateItemInput{
+		TableName: &t.name, Key: key(tenantPK(tenantID), tenantSK),
+		UpdateExpression:    aws.String("REMOVE mfaRoles"),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+	}
+	if len(roles) > 0 {
+		in.UpdateExpression = aws.String("SET mfaRoles = :roles")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":roles": &types.AttributeValueMemberSS{Value: roles}}
+	}
+	_, err := t.db.UpdateItem(ctx, in)
+	if conditionFailed(err) {
+		return fault.Wrap(err, fault.NotFound, "The tenant does not exist.")
+	}
+	return translate(err, "set mfa policy of "+tenantID)
 }
