@@ -271,6 +271,9 @@ func deps(s signin.Service) account.Deps {
 	if f, ok := s.(signin.Factors); ok {
 		d.Factors = f
 	}
+	if ss, ok := s.(signin.Sessions); ok {
+		d.Sessions = ss
+	}
 	return d
 }
 

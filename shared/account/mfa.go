@@ -96,10 +96,17 @@ func handleVerify(f signin.Factors, now func() time.Time, errw web.ErrorWriter) 
 			return
 		}
 		web.AddLogAttrs(r.Context(), slog.String("tenant", t.TenantID))
-		web.Encode(w, http.StatusOK, loginResponse{
+		web.Encode(w, http.StatusOK, verifyResponse{loginResponse: loginResponse{
 			tokensResponse: newTokens(t, now()), TenantUID: t.TenantID, UserUID: t.UserID, AccountUID: t.AccountID,
-		})
+		}, RecoveryCodes: t.RecoveryCodes})
 	})
+}
+
+// verifyResponse answers the second step: a login's answer, with the
+// recovery codes when the step enrolled TOTP (shown this once).
+type verifyResponse struct {
+	loginResponse
+	RecoveryCodes []string `json:"recoveryCodes,omitempty"`
 }
 
 // factorsResponse answers GET /account/mfa.
@@ -201,5 +208,40 @@ func handleRemoveTOTP(f signin.Factors, errw web.ErrorWriter) http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type enrolRequest struct {
+	ChallengeToken string `json:"challengeToken"`
+}
+
+// Valid checks presence and bounds.
+func (r enrolRequest) Valid(context.Context) []fault.FieldError {
+	return check.Secret("challengeToken", r.ChallengeToken, maxCredential)
+}
+
+// handleStartEnrolment begins the TOTP enrolment a login's challenge asks
+// for (its factors are ["totp_enrolment"]): the device token of the login
+// and the challenge.
+func handleStartEnrolment(f signin.Factors, errw web.ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		device, err := bearer(r, "device token")
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		req, err := web.DecodeValid[enrolRequest](r, maxBody)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		e, err := f.StartEnrolment(r.Context(), device, req.ChallengeToken)
+		if err != nil {
+			errw(w, r, err)
+			return
+		}
+		web.Encode(w, http.StatusCreated, totpEnrolmentResponse{
+			Secret: e.Secret, OTPAuthURI: e.URI, QRCodePNG: e.QRCodePNG, ExpiresAt: e.ExpiresAt.UTC(),
+		})
 	})
 }

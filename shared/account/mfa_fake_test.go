@@ -23,6 +23,23 @@ type factorFns struct {
 	removeTOTP  func(p auth.Principal, code string) error
 	summary     func(p auth.Principal) (signin.FactorSummary, error)
 	verify      func(deviceToken, challengeToken string, f signin.SecondFactor) (signin.Tokens, error)
+	enrol       func(deviceToken, challengeToken string) (signin.TOTPEnrolment, error)
+	policy      func(p auth.Principal) ([]string, error)
+	setPolicy   func(p auth.Principal, roles []string) ([]string, error)
+	reset       func(p auth.Principal, userID string) error
+
+	listSessions   func(p auth.Principal) ([]signin.Session, error)
+	endSession     func(p auth.Principal, id string) error
+	endAll         func(p auth.Principal) error
+	endUserSession func(p auth.Principal, userID string) error
+}
+
+var _ signin.Sessions = (*fake)(nil)
+
+// theSession is the live session the fake lists.
+func theSession() signin.Session {
+	return signin.Session{ID: "ssssssssssssssss", AccountID: "acc1", DeviceID: "dddddddddddddddd", TenantID: "acme", TokenID: "aaaaaaaaaaaaaaaa",
+		StartedAt: fixedNow.Add(-time.Hour), LastUsedAt: fixedNow.Add(-time.Minute), ExpiresAt: fixedNow.Add(167 * time.Hour)}
 }
 
 var _ signin.Factors = (*fake)(nil)
@@ -41,6 +58,17 @@ func happyFactors() factorFns {
 			return signin.FactorSummary{TOTPSince: fixedNow.Add(-time.Hour), RecoveryCodes: 9}, nil
 		},
 		verify: func(string, string, signin.SecondFactor) (signin.Tokens, error) { return theTokens(), nil },
+		enrol: func(string, string) (signin.TOTPEnrolment, error) {
+			return signin.TOTPEnrolment{Secret: totpSecret, URI: "otpauth://totp/Roster:grace@example.com?secret=" + totpSecret + "&issuer=Roster",
+				QRCodePNG: []byte("\x89PNG\r\n\x1a\n"), ExpiresAt: fixedNow.Add(10 * time.Minute)}, nil
+		},
+		policy:         func(auth.Principal) ([]string, error) { return []string{"admin", "owner"}, nil },
+		setPolicy:      func(_ auth.Principal, roles []string) ([]string, error) { return roles, nil },
+		reset:          func(auth.Principal, string) error { return nil },
+		listSessions:   func(auth.Principal) ([]signin.Session, error) { return []signin.Session{theSession()}, nil },
+		endSession:     func(auth.Principal, string) error { return nil },
+		endAll:         func(auth.Principal) error { return nil },
+		endUserSession: func(auth.Principal, string) error { return nil },
 	}
 }
 
@@ -51,6 +79,15 @@ func failingFactors(err error) factorFns {
 		removeTOTP:  func(auth.Principal, string) error { return err },
 		summary:     func(auth.Principal) (signin.FactorSummary, error) { return signin.FactorSummary{}, err },
 		verify:      func(string, string, signin.SecondFactor) (signin.Tokens, error) { return signin.Tokens{}, err },
+		enrol:       func(string, string) (signin.TOTPEnrolment, error) { return signin.TOTPEnrolment{}, err },
+		policy:      func(auth.Principal) ([]string, error) { return nil, err },
+		setPolicy:   func(auth.Principal, []string) ([]string, error) { return nil, err },
+		reset:       func(auth.Principal, string) error { return err },
+
+		listSessions:   func(auth.Principal) ([]signin.Session, error) { return nil, err },
+		endSession:     func(auth.Principal, string) error { return err },
+		endAll:         func(auth.Principal) error { return err },
+		endUserSession: func(auth.Principal, string) error { return err },
 	}
 }
 
@@ -87,4 +124,60 @@ func (f *fake) Verify(_ context.Context, deviceToken, challengeToken string, sf 
 		return signin.Tokens{}, webtest.ErrUnexpected
 	}
 	return f.verify(deviceToken, challengeToken, sf)
+}
+
+func (f *fake) StartEnrolment(_ context.Context, deviceToken, challengeToken string) (signin.TOTPEnrolment, error) {
+	if !f.Called("StartEnrolment", f.enrol) {
+		return signin.TOTPEnrolment{}, webtest.ErrUnexpected
+	}
+	return f.enrol(deviceToken, challengeToken)
+}
+
+func (f *fake) MFAPolicy(_ context.Context, p auth.Principal) ([]string, error) {
+	if !f.Called("MFAPolicy", f.policy) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.policy(p)
+}
+
+func (f *fake) SetMFAPolicy(_ context.Context, p auth.Principal, roles []string) ([]string, error) {
+	if !f.Called("SetMFAPolicy", f.setPolicy) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.setPolicy(p, roles)
+}
+
+func (f *fake) ResetFactors(_ context.Context, p auth.Principal, userID string) error {
+	if !f.Called("ResetFactors", f.reset) {
+		return webtest.ErrUnexpected
+	}
+	return f.reset(p, userID)
+}
+
+func (f *fake) ListSessions(_ context.Context, p auth.Principal) ([]signin.Session, error) {
+	if !f.Called("ListSessions", f.listSessions) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.listSessions(p)
+}
+
+func (f *fake) EndSession(_ context.Context, p auth.Principal, id string) error {
+	if !f.Called("EndSession", f.endSession) {
+		return webtest.ErrUnexpected
+	}
+	return f.endSession(p, id)
+}
+
+func (f *fake) EndAllSessions(_ context.Context, p auth.Principal) error {
+	if !f.Called("EndAllSessions", f.endAll) {
+		return webtest.ErrUnexpected
+	}
+	return f.endAll(p)
+}
+
+func (f *fake) EndUserSessions(_ context.Context, p auth.Principal, userID string) error {
+	if !f.Called("EndUserSessions", f.endUserSession) {
+		return webtest.ErrUnexpected
+	}
+	return f.endUserSession(p, userID)
 }

@@ -23,6 +23,8 @@ type Deps struct {
 	Service signin.Service
 	// Factors is the second-factor service (mfa.go).
 	Factors signin.Factors
+	// Sessions lists and ends sessions (sessions.go).
+	Sessions signin.Sessions
 	// JWKS returns the JSON Web Key Set of the token signing keys, already
 	// encoded. Keys change only with a new container, so it is usually a
 	// value computed once.
@@ -42,7 +44,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s, f, now, errw := d.Service, d.Factors, d.Now, web.WriteProblemWithChallenge
+	s, f, ss, now, errw := d.Service, d.Factors, d.Sessions, d.Now, web.WriteProblemWithChallenge
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -56,6 +58,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
 		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
 		{Method: http.MethodPost, Path: "/account/mfa/verify", Public: true, Handler: handleVerify(f, now, errw)},
+		{Method: http.MethodPost, Path: "/account/mfa/enrol", Public: true, Handler: handleStartEnrolment(f, errw)},
 
 		// Self-service (access token).
 		{Method: http.MethodGet, Path: "/account", Handler: self(role.SelfRead, handleAccount(s, errw))},
@@ -66,6 +69,9 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleStartTOTP(f, errw))},
 		{Method: http.MethodPut, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleConfirmTOTP(f, errw))},
 		{Method: http.MethodPost, Path: "/account/mfa/totp/delete", Handler: self(role.SelfWrite, handleRemoveTOTP(f, errw))},
+		{Method: http.MethodGet, Path: "/account/sessions", Handler: self(role.SelfRead, handleListSessions(ss, errw))},
+		{Method: http.MethodDelete, Path: "/account/sessions", Handler: self(role.SelfWrite, handleEndAllSessions(ss, errw))},
+		{Method: http.MethodDelete, Path: "/account/sessions/{sessionUid}", Handler: self(role.SelfWrite, handleEndSession(ss, errw))},
 
 		// Administration (access token or API key).
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/invitations", Handler: admin(role.InvitationsWrite, handleCreateInvite(s, errw))},
@@ -73,6 +79,10 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/devices/{deviceId}", Handler: admin(role.DevicesWrite, handleRevokeDevice(s, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/mfa-policy", Handler: admin(role.TenantAdmin, handleMFAPolicy(f, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/mfa-policy", Handler: admin(role.TenantAdmin, handleSetMFAPolicy(f, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/users/{userUid}/sessions", Handler: admin(role.UsersPrivileged, handleEndUserSessions(ss, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/users/{userUid}/mfa", Handler: admin(role.UsersPrivileged, handleResetFactors(f, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

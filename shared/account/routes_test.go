@@ -73,6 +73,22 @@ func routes() []route {
 			wrongType: `{"code":123456}`, wrongField: "code", as: &member, status: 200, call: "ConfirmTOTP", access: "self"},
 		{method: "POST", path: "/account/mfa/totp/delete", target: "/account/mfa/totp/delete", body: `{"code":"123456"}`,
 			wrongType: `{"code":null}`, wrongField: "code", as: &member, status: 204, call: "RemoveTOTP", access: "self"},
+		{method: "POST", path: "/account/mfa/enrol", target: "/account/mfa/enrol",
+			body: `{"challengeToken":"` + challengeTok + `"}`, wrongType: `{"challengeToken":1}`, wrongField: "challengeToken",
+			header: authz(deviceTok), status: 201, call: "StartEnrolment", access: "public"},
+		{method: "GET", path: "/account/sessions", target: "/account/sessions", as: &member, status: 200, call: "ListSessions", access: "self"},
+		{method: "DELETE", path: "/account/sessions", target: "/account/sessions", as: &member, status: 204, call: "EndAllSessions", access: "self"},
+		{method: "DELETE", path: "/account/sessions/{sessionUid}", target: "/account/sessions/ssssssssssssssss", as: &member, status: 204,
+			call: "EndSession", access: "self"},
+		{method: "GET", path: "/tenants/{tenantUid}/mfa-policy", target: "/tenants/acme/mfa-policy", as: &owner, status: 200,
+			call: "MFAPolicy", access: "admin", tenantPath: true},
+		{method: "PUT", path: "/tenants/{tenantUid}/mfa-policy", target: "/tenants/acme/mfa-policy", body: `{"requiredRoles":["owner","admin"]}`,
+			wrongType: `{"requiredRoles":"admin"}`, wrongField: "requiredRoles",
+			as: &owner, status: 200, call: "SetMFAPolicy", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/users/{userUid}/sessions", target: "/tenants/acme/users/usr1/sessions", as: &owner, status: 204,
+			call: "EndUserSessions", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/users/{userUid}/mfa", target: "/tenants/acme/users/usr1/mfa", as: &owner, status: 204,
+			call: "ResetFactors", access: "admin", tenantPath: true},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
 	}
 }
@@ -306,7 +322,7 @@ func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
 	issues := map[string][]string{
 		"Login": {accessTok, authTok}, "Exchange": {accessTok, authTok}, "AcceptInvite": {accessTok, authTok},
 		"CreateInvite": {inviteTok}, "CreateDevice": {deviceTok}, "CreateAPIKey": {apiKeyTok},
-		"Verify": {accessTok, authTok}, "StartTOTP": {totpSecret}, "ConfirmTOTP": {recoveryCode},
+		"Verify": {accessTok, authTok}, "StartTOTP": {totpSecret}, "ConfirmTOTP": {recoveryCode}, "StartEnrolment": {totpSecret},
 	}
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {

@@ -61,6 +61,7 @@ type Platform struct {
 	Directory     directory.Service   // user administration: Users, Identity, Access User
 	SignIn        signin.Service      // sign-in and self-service: Account
 	Factors       signin.Factors      // second factors and the second step of a login: Account
+	Sessions      signin.Sessions     // a person's sessions: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
 }
 
@@ -111,6 +112,9 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	}
 	if p.Factors, err = signin.NewFactors(p.SignIn, p.Sealer); err != nil {
 		return nil, fmt.Errorf("second factors: %w", err)
+	}
+	if p.Sessions, err = signin.NewSessions(p.SignIn); err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}
 	return p, nil
