@@ -146,6 +146,10 @@ type totpEnrolmentResponse struct {
 	ExpiresAt  time.Time `json:"expiresAt"`
 }
 
+func newEnrolment(e signin.TOTPEnrolment) totpEnrolmentResponse {
+	return totpEnrolmentResponse{Secret: e.Secret, OTPAuthURI: e.URI, QRCodePNG: e.QRCodePNG, ExpiresAt: e.ExpiresAt.UTC()}
+}
+
 // handleStartTOTP begins a TOTP enrolment. The route takes no body.
 func handleStartTOTP(f signin.Factors, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -158,9 +162,7 @@ func handleStartTOTP(f signin.Factors, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		web.Encode(w, http.StatusCreated, totpEnrolmentResponse{
-			Secret: e.Secret, OTPAuthURI: e.URI, QRCodePNG: e.QRCodePNG, ExpiresAt: e.ExpiresAt.UTC(),
-		})
+		web.Encode(w, http.StatusCreated, newEnrolment(e))
 	})
 }
 
@@ -240,8 +242,6 @@ func handleStartEnrolment(f signin.Factors, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		web.Encode(w, http.StatusCreated, totpEnrolmentResponse{
-			Secret: e.Secret, OTPAuthURI: e.URI, QRCodePNG: e.QRCodePNG, ExpiresAt: e.ExpiresAt.UTC(),
-		})
+		web.Encode(w, http.StatusCreated, newEnrolment(e))
 	})
 }

@@ -115,10 +115,6 @@ func (t *Table) PendingTOTP(ctx context.Context, accountID string, now time.Time
 // account given the secret (only while it has none), and the recovery
 // codes replaced.
 func (t *Table) ConfirmTOTP(ctx context.Context, c signin.TOTPConfirmation) error {
-	set := make([]string, len(c.RecoveryCodes))
-	for i, h := range c.RecoveryCodes {
-		set[i] = signin.RecoveryHashHex(h)
-	}
 	x := &txn{table: &t.name}
 	x.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: &t.name, Key: key(accountPK(c.AccountID), accountSK),
@@ -129,11 +125,21 @@ func (t *Table) ConfirmTOTP(ctx context.Context, c signin.TOTPConfirmation) erro
 		},
 	}}, errTOTPEnrolled)
 	x.add(types.TransactWriteItem{Delete: t.consume(accountPK(c.AccountID), pendingTOTPSK, c.Now)}, errNoPending)
-	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: map[string]types.AttributeValue{
-		attrPK: str(accountPK(c.AccountID)), attrSK: str(recoverySK), "type": str("recovery"),
-		"codes": &types.AttributeValueMemberSS{Value: set},
-	}}}, nil)
+	x.add(t.recoveryPut(c.AccountID, c.RecoveryCodes), nil)
 	return x.run(ctx, t.db, "confirm totp of "+c.AccountID)
+}
+
+// recoveryPut is the transaction item that replaces an account's
+// recovery codes with the HMACs given.
+func (t *Table) recoveryPut(accountID string, hashes [][]byte) types.TransactWriteItem {
+	set := make([]string, len(hashes))
+	for i, h := range hashes {
+		set[i] = signin.RecoveryHashHex(h)
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: map[string]types.AttributeValue{
+		attrPK: str(accountPK(accountID)), attrSK: str(recoverySK), "type": str("recovery"),
+		"codes": &types.AttributeValueMemberSS{Value: set},
+	}}}
 }
 
 // RemoveFactors removes an account's TOTP and recovery codes in one
@@ -261,10 +267,6 @@ func (t *Table) CompleteEnrolment(ctx context.Context, c signin.TOTPConfirmation
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
 	}
-	set := make([]string, len(c.RecoveryCodes))
-	for i, h := range c.RecoveryCodes {
-		set[i] = signin.RecoveryHashHex(h)
-	}
 	x := &txn{table: &t.name}
 	x.add(types.TransactWriteItem{Delete: t.consume(challengePK(s.Challenge.ID), challengeSK, s.Now)}, errChallengeGone)
 	x.add(types.TransactWriteItem{Update: &types.Update{
@@ -283,10 +285,7 @@ func (t *Table) CompleteEnrolment(ctx context.Context, c signin.TOTPConfirmation
 		ConditionExpression:       aws.String("totpSecret = :secret AND expiresAt > :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":secret": str(c.Secret), ":now": num(s.Now.Unix())},
 	}}, errNoPending)
-	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: map[string]types.AttributeValue{
-		attrPK: str(accountPK(c.AccountID)), attrSK: str(recoverySK), "type": str("recovery"),
-		"codes": &types.AttributeValueMemberSS{Value: set},
-	}}}, nil)
+	x.add(t.recoveryPut(c.AccountID, c.RecoveryCodes), nil)
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: token, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		errAuthTaken)
 	if s.Session != nil {
