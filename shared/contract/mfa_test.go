@@ -159,6 +159,22 @@ func TestAccountMFAPolicyMakesARoleEnrolAtLogin(t *testing.T) {
 	a.NoSecretsLogged(t, e.Secret, c.ChallengeToken, got.RecoveryCodes[0], got.AuthToken)
 }
 
+func TestAccountInvitationIntoARoleThatRequiresMFANeedsASessionWithOne(t *testing.T) {
+	a := newAPI(t)
+	globex := a.env.Tenant(t, "globex")
+	key := a.env.APIKey(t, globex.ID, a.keys.Pepper)
+	a.Do(t, Request{Method: "PUT", Path: "/tenants/globex/mfa-policy", Credential: key, Body: `{"requiredRoles":["user_manager"]}`}, http.StatusOK)
+	s := a.Login(t, a.Person(t, "ada", role.Member))
+	tok := accountInvite(t, a, "globex", key, "ada.l@example.com", "user_manager")
+	before := a.Count(t)
+	a.Do(t, Request{Method: "PUT", Path: "/account/invite", Credential: s.AuthToken, Body: fmt.Sprintf(`{"inviteToken":%q}`, tok)}, http.StatusForbidden)
+	if after := a.Count(t); after != before {
+		t.Errorf("a refused acceptance changed the table: %d items, then %d", before, after)
+	}
+	// Nothing was consumed: the auth token still works.
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/account", Credential: s.AuthToken}, http.StatusOK)
+}
+
 func TestAccountSessionsAreListedAndEnded(t *testing.T) {
 	a := newAPI(t)
 	p := a.Person(t, "ada", role.Member)

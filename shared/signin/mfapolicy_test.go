@@ -158,3 +158,43 @@ func TestAnAdministratorResetsAUsersFactors(t *testing.T) {
 		}
 	})
 }
+
+func TestASessionWithoutAFactorMayNotJoinATenantThatRequiresOneOfTheRole(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f := newFixture(t, env, signin.Options{})
+		fs := f.factors(t)
+		env.Tenant(t, "t1")
+		env.Tenant(t, "t2")
+		ada := f.person(t, "t1", "ada", "member", "", goodPassword)
+		ctx := context.Background()
+		if _, err := fs.SetMFAPolicy(ctx, admin("t2"), []string{"user_manager"}); err != nil {
+			t.Fatal(err)
+		}
+		asAdmin := f.invite(t, "t2", "ada.admin@example.com", "user_manager")
+		asMember := f.invite(t, "t2", "ada.member@example.com", "member")
+		tok := f.login(t, ada, goodPassword)
+		before := len(tableText(t, env))
+		if _, _, err := f.svc.AcceptInvite(ctx, tok.AuthToken, asAdmin.Token); !is(t, err, fault.Forbidden) {
+			t.Fatalf("joining as user manager without a factor: %v", err)
+		}
+		if after := len(tableText(t, env)); after != before {
+			t.Errorf("a refused acceptance wrote (%d bytes of items, then %d)", before, after)
+		}
+		// The auth token was not consumed: it joins where no factor is required.
+		if _, _, err := f.svc.AcceptInvite(ctx, tok.AuthToken, asMember.Token); err != nil {
+			t.Fatalf("joining as member: %v", err)
+		}
+		// With a factor, the user manager invitation is accepted.
+		secret, _ := f.enrolled(t, fs, ada)
+		dev, ch := f.challenge(t, ada)
+		strong, err := fs.Verify(ctx, dev, ch, signin.SecondFactor{Code: f.code(t, secret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.AcceptInvite(ctx, strong.AuthToken, asAdmin.Token); !is(t, err, fault.Conflict) {
+			// ada is a member of t2 already: the person joins a tenant once.
+			t.Errorf("accepting a second invitation to the tenant: %v", err)
+		}
+	})
+}

@@ -308,6 +308,13 @@ func (t *Table) acceptInvite(ctx context.Context, u *user.User, a signin.Accepta
 		block := len(x.items)
 		x.addCreate(u, create)
 		for i := range create {
+			if createSlot(u, i) == createTenant && !a.Fresh.MFA {
+				// A session whose login passed no second factor may not
+				// join a tenant that requires one of the role (decision 024).
+				cc := create[i].ConditionCheck
+				cc.ConditionExpression = aws.String(*cc.ConditionExpression + " AND (attribute_not_exists(mfaRoles) OR NOT contains(mfaRoles, :mfaRole))")
+				cc.ExpressionAttributeValues[":mfaRole"] = str(u.Role)
+			}
 			if createSlot(u, i) == createAccount {
 				// The account upsert holds only while the session goes on.
 				up := create[i].Update
@@ -316,7 +323,15 @@ func (t *Table) acceptInvite(ctx context.Context, u *user.User, a signin.Accepta
 				x.fails[block+i] = errSessionRevoked
 			}
 		}
-		return x.run(ctx, t.db, "accept invite "+a.InviteID)
+		err = x.run(ctx, t.db, "accept invite "+a.InviteID)
+		if f := fault.As(err); f != nil && f.Code == fault.NotFound && f.Message == errTenantInactive.Message && !a.Fresh.MFA {
+			// The tenant check failed: inactive, or a factor is required.
+			// Only a read tells which, on this rare path.
+			if tn, gerr := t.GetTenant(ctx, u.TenantID); gerr == nil && tn.Active && tn.RequiresMFA(u.Role) {
+				return fault.Wrap(err, fault.Forbidden, "This tenant requires a second factor for the role; log in with one.")
+			}
+		}
+		return err
 	})
 }
 
