@@ -88,8 +88,16 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 
 	if acct.Factors.Enrolled() || acct.Factors.Required {
 		// The second step finishes the login (mfa.go): failures are
-		// cleared, and the session stored, only when it succeeds.
-		return s.challenge(ctx, deviceToken, u, acct, now)
+		// cleared, and the session stored, only when it succeeds. A hash
+		// made with weaker parameters is replaced now, with the challenge,
+		// since only this step sees the password.
+		var newHash string
+		if rehash {
+			if newHash, err = s.hasher.Hash(pw); err != nil {
+				return Tokens{}, err
+			}
+		}
+		return s.challenge(ctx, deviceToken, u, acct, newHash, now)
 	}
 	// The session begins when the login did, before any of its reads, so a
 	// password change stamped later ends it (see UpdateSelf).

@@ -159,8 +159,11 @@ type FactorStore interface {
 	RemoveFactors(ctx context.Context, accountID string, since time.Time, step int64) error
 	// RecoveryCodesLeft counts the account's unused recovery codes.
 	RecoveryCodesLeft(ctx context.Context, accountID string) (int, error)
-	// PutChallenge stores a login challenge. fault.Conflict when the id is taken.
-	PutChallenge(ctx context.Context, c *LoginChallenge) error
+	// PutChallenge stores a login challenge; with newHash, in one
+	// transaction that replaces the account's password hash oldHash with
+	// it (a rehash). fault.Conflict when the id is taken or the hash
+	// changed meanwhile.
+	PutChallenge(ctx context.Context, c *LoginChallenge, oldHash, newHash string) error
 	// GetChallenge returns a login challenge, expired or not. fault.NotFound.
 	GetChallenge(ctx context.Context, id string) (*LoginChallenge, error)
 	// CompleteEnrolment confirms the pending TOTP (as ConfirmTOTP) and
@@ -384,7 +387,7 @@ func (f *factors) Summary(ctx context.Context, p auth.Principal) (FactorSummary,
 // challenge is the password step's answer when the account has a second
 // factor: a challenge stored in place of the auth token (one PutItem, the
 // write a login without a factor makes), bound to the device token.
-func (s *service) challenge(ctx context.Context, deviceToken string, u *user.User, acct *Account, now time.Time) (Tokens, error) {
+func (s *service) challenge(ctx context.Context, deviceToken string, u *user.User, acct *Account, newHash string, now time.Time) (Tokens, error) {
 	k, err := Challenge.Generate()
 	if err != nil {
 		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
@@ -395,7 +398,11 @@ func (s *service) challenge(ctx context.Context, deviceToken string, u *user.Use
 		TOTPSecret: acct.Factors.TOTPSecret, TOTPSince: acct.Factors.TOTPSince, Enrol: !acct.Factors.Enrolled(),
 		SessionStart: sessionTime(now), CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL).Truncate(time.Second),
 	}
-	if err := s.st.PutChallenge(ctx, c); err != nil {
+	if err := s.st.PutChallenge(ctx, c, acct.PasswordHash, newHash); err != nil {
+		if fault.CodeOf(err) == fault.Conflict && newHash != "" {
+			// The password changed between the check and the write.
+			return Tokens{}, denyErr(errCredentials, err)
+		}
 		return Tokens{}, err
 	}
 	return Tokens{

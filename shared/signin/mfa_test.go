@@ -13,6 +13,7 @@ import (
 
 	"roster/shared/fault"
 	"roster/shared/opaque"
+	"roster/shared/password"
 	"roster/shared/seal"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
@@ -386,4 +387,38 @@ func TestRemovingTOTPNeedsACurrentCode(t *testing.T) {
 func is(t testing.TB, err error, code fault.Code, fields ...string) bool {
 	t.Helper()
 	return wantCode(t, err, code, fields...) != nil
+}
+
+func TestThePasswordStepOfATOTPLoginRehashesAWeakerHash(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		stronger, err := password.New(keys.Pepper, password.Params{Memory: password.DefaultParams().Memory, Time: 3, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFixture(t, env, signin.Options{}, stronger)
+		fs := f.factors(t)
+		env.Tenant(t, "t1")
+		u := f.person(t, "t1", "ada", "member", "", goodPassword)
+		secret, _ := f.enrolled(t, fs, u)
+		old := f.account(t, u.AccountID).PasswordHash
+
+		ctx, use := usage()
+		dev := f.device(t, "t1")
+		use.Reset()
+		tok, err := f.svc.Login(ctx, dev, "ada", goodPassword)
+		if err != nil || tok.Challenge == nil {
+			t.Fatalf("Login = %+v, %v", tok, err)
+		}
+		if use.Calls("TransactWriteItems") != 1 || use.Writes() != 1 {
+			t.Errorf("the rehashing password step wrote %v, want one transaction", use.Counts())
+		}
+		now := f.account(t, u.AccountID).PasswordHash
+		if now == old || !strings.Contains(now, "t=3") {
+			t.Fatalf("hash after the password step = %q, want a t=3 hash replacing %q", now, old)
+		}
+		if _, err := fs.Verify(context.Background(), dev, tok.Challenge.Token, signin.SecondFactor{Code: f.code(t, secret)}); err != nil {
+			t.Errorf("Verify after a rehash: %v", err)
+		}
+	})
 }

@@ -182,14 +182,34 @@ func (t *Table) RecoveryCodesLeft(ctx context.Context, accountID string) (int, e
 	return len(it.Codes), err
 }
 
-// PutChallenge stores a login challenge. fault.Conflict when the id is taken.
-func (t *Table) PutChallenge(ctx context.Context, c *signin.LoginChallenge) error {
-	return t.putNew(ctx, challengeItem{
+// PutChallenge stores a login challenge: one PutItem, or, when the
+// password step rehashed the password (newHash), one transaction that
+// also replaces the account's hash, conditional on oldHash being stored.
+// fault.Conflict when the id is taken or the hash changed meanwhile.
+func (t *Table) PutChallenge(ctx context.Context, c *signin.LoginChallenge, oldHash, newHash string) error {
+	it := challengeItem{
 		PK: challengePK(c.ID), SK: challengeSK, Type: "challenge", ID: c.ID, AccountID: c.AccountID,
 		DeviceHash: c.DeviceHash, Hash: c.Hash, TenantID: c.TenantID, UserID: c.UserID, Role: c.Role,
 		TokenVersion: c.TokenVersion, TOTPSecret: c.TOTPSecret, TOTPSince: epochMillis(c.TOTPSince), Enrol: c.Enrol,
 		SessionStart: epochMillis(c.SessionStart), CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.Unix(),
-	}, "The challenge already exists.", "put challenge")
+	}
+	if newHash == "" {
+		return t.putNew(ctx, it, "The challenge already exists.", "put challenge")
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return fault.Wrap(fmt.Errorf("marshal challenge: %w", err), fault.Internal, errInternal)
+	}
+	x := &txn{table: &t.name}
+	x.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: &t.name, Key: key(accountPK(c.AccountID), accountSK),
+		UpdateExpression:          aws.String("SET passwordHash = :new"),
+		ConditionExpression:       aws.String("passwordHash = :old"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":new": str(newHash), ":old": str(oldHash)},
+	}}, errPasswordChanged)
+	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		fault.New(fault.Conflict, "The challenge already exists."))
+	return x.run(ctx, t.db, "put challenge "+c.ID)
 }
 
 // GetChallenge reads a login challenge, expired or not. fault.NotFound.
