@@ -66,13 +66,17 @@ type AccountFactors struct {
 	TOTPSince    time.Time // when TOTP was confirmed (whole milliseconds); zero: not enrolled
 	TOTPLastStep int64     `json:"-"` // the last time step a code was accepted for; older and equal steps are refused
 	FailedCodes  int       `json:"-"` // consecutive wrong codes
+	Passkeys     int       // registered passkeys (passkeys.go)
 	// Required is not stored: a login's read sets it when the tenant
 	// requires a second factor of the user's role (tenant.MFARoles).
 	Required bool `json:"-"`
 }
 
 // Enrolled reports whether the account has a second factor that counts.
-func (f AccountFactors) Enrolled() bool { return !f.TOTPSince.IsZero() }
+func (f AccountFactors) Enrolled() bool { return f.HasTOTP() || f.Passkeys > 0 }
+
+// HasTOTP reports whether the account has a confirmed TOTP.
+func (f AccountFactors) HasTOTP() bool { return !f.TOTPSince.IsZero() }
 
 // TOTPEnrolment is what starting a TOTP enrolment shows the person once:
 // the secret, the otpauth URI an authenticator app reads, and that URI as a
@@ -112,6 +116,9 @@ type LoginChallenge struct {
 	TOTPSecret             string    `json:"-"` // sealed, copied from the account
 	TOTPSince              time.Time // the enrolment the code is checked against
 	Enrol                  bool      // no factor yet, and the tenant requires one: the second step enrols TOTP
+	Passkeys               bool      // the account has passkeys: the second step may take one
+	Passwordless           bool      // a passkey login without a password step; the account is not known yet
+	Ceremony               []byte    `json:"-"` // a passkey ceremony's state (webauthn.SessionData as JSON)
 	SessionStart           time.Time // the login's start, whole milliseconds
 	CreatedAt              time.Time
 	ExpiresAt              time.Time // whole seconds; also the item's TTL
@@ -261,7 +268,7 @@ func (f *factors) StartTOTP(ctx context.Context, p auth.Principal) (TOTPEnrolmen
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	if acct.Factors.Enrolled() {
+	if acct.Factors.HasTOTP() {
 		return TOTPEnrolment{}, fault.New(fault.Conflict, "An authenticator is enrolled already; remove it before enrolling another.")
 	}
 	return f.startTOTP(ctx, p.AccountID, p.TenantID, p.UserID, now)
@@ -345,7 +352,7 @@ func (f *factors) RemoveTOTP(ctx context.Context, p auth.Principal, code string)
 	if err != nil {
 		return err
 	}
-	if !acct.Factors.Enrolled() {
+	if !acct.Factors.HasTOTP() {
 		return errNoTOTP
 	}
 	wrong := fault.InvalidFields([]fault.FieldError{{Field: "code", Message: "is not a current code of the authenticator"}})
@@ -396,6 +403,7 @@ func (s *service) challenge(ctx context.Context, deviceToken string, u *user.Use
 		ID: k.ID, AccountID: acct.ID, DeviceHash: opaque.Hash(s.pepper, deviceToken), Hash: opaque.Hash(s.pepper, k.Token),
 		TenantID: u.TenantID, UserID: u.ID, Role: u.Role, TokenVersion: u.TokenVersion,
 		TOTPSecret: acct.Factors.TOTPSecret, TOTPSince: acct.Factors.TOTPSince, Enrol: !acct.Factors.Enrolled(),
+		Passkeys:     acct.Factors.Passkeys > 0,
 		SessionStart: sessionTime(now), CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL).Truncate(time.Second),
 	}
 	if err := s.st.PutChallenge(ctx, c, acct.PasswordHash, newHash); err != nil {
@@ -424,7 +432,14 @@ func factorsOf(c *LoginChallenge) []string {
 	if c.Enrol {
 		return []string{"totp_enrolment"}
 	}
-	return []string{"totp", "recovery_code"}
+	var out []string
+	if !c.TOTPSince.IsZero() {
+		out = append(out, "totp", "recovery_code")
+	}
+	if c.Passkeys {
+		out = append(out, "passkey")
+	}
+	return out
 }
 
 // Verify is the second step of a login. Reads: the challenge (one
@@ -436,6 +451,9 @@ func (f *factors) Verify(ctx context.Context, deviceToken, challengeToken string
 	c, err := f.openChallenge(ctx, deviceToken, challengeToken, now)
 	if err != nil {
 		return Tokens{}, err
+	}
+	if c.Passwordless {
+		return Tokens{}, deny(errChallenge, "a passwordless challenge takes a passkey")
 	}
 	if c.Enrol {
 		return f.verifyEnrolment(ctx, c, deviceToken, sf, now)

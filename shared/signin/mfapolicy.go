@@ -141,5 +141,16 @@ func (f *factors) ResetFactors(ctx context.Context, p auth.Principal, userID str
 	if fault.CodeOf(err) == fault.NotFound {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	list, err := f.st.ListPasskeys(ctx, u.AccountID)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	ids := make([]string, len(list))
+	for i, pk := range list {
+		ids[i] = pk.ID
+	}
+	return f.st.RemovePasskeys(ctx, u.AccountID, ids)
 }

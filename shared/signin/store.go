@@ -155,6 +155,7 @@ type Store interface {
 	Privileged
 	FactorStore
 	SessionStore
+	PasskeyStore
 
 	// GetTenant returns a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)

@@ -40,12 +40,14 @@ type factorsItem struct {
 	TOTPSince    int64  `dynamodbav:"totpSince,omitempty"`
 	TOTPLastStep int64  `dynamodbav:"totpLastStep,omitempty"`
 	FailedCodes  int    `dynamodbav:"failedCodes,omitempty"`
+	Passkeys     int    `dynamodbav:"passkeys,omitempty"` // passkeys registered; see passkeys.go
 }
 
 // factors returns the factors as ordinary reads show them: without the
 // sealed secret (see accountItem.credentials).
 func (it factorsItem) factors() signin.AccountFactors {
-	return signin.AccountFactors{TOTPSince: millisTime(it.TOTPSince), TOTPLastStep: it.TOTPLastStep, FailedCodes: it.FailedCodes}
+	return signin.AccountFactors{TOTPSince: millisTime(it.TOTPSince), TOTPLastStep: it.TOTPLastStep, FailedCodes: it.FailedCodes,
+		Passkeys: it.Passkeys}
 }
 
 type pendingTOTPItem struct {
@@ -71,6 +73,9 @@ type challengeItem struct {
 	TOTPSecret   string    `dynamodbav:"totpSecret,omitempty"`
 	TOTPSince    int64     `dynamodbav:"totpSince,omitempty"`
 	Enrol        bool      `dynamodbav:"enrol,omitempty"`
+	Passkeys     bool      `dynamodbav:"passkeys,omitempty"`
+	Passwordless bool      `dynamodbav:"passwordless,omitempty"`
+	Ceremony     []byte    `dynamodbav:"ceremony,omitempty"`
 	SessionStart int64     `dynamodbav:"sessionStart"`
 	CreatedAt    time.Time `dynamodbav:"createdAt"`
 	ExpiresAt    int64     `dynamodbav:"expiresAt"`
@@ -191,6 +196,7 @@ func (t *Table) PutChallenge(ctx context.Context, c *signin.LoginChallenge, oldH
 		PK: challengePK(c.ID), SK: challengeSK, Type: "challenge", ID: c.ID, AccountID: c.AccountID,
 		DeviceHash: c.DeviceHash, Hash: c.Hash, TenantID: c.TenantID, UserID: c.UserID, Role: c.Role,
 		TokenVersion: c.TokenVersion, TOTPSecret: c.TOTPSecret, TOTPSince: epochMillis(c.TOTPSince), Enrol: c.Enrol,
+		Passkeys: c.Passkeys, Passwordless: c.Passwordless, Ceremony: c.Ceremony,
 		SessionStart: epochMillis(c.SessionStart), CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.Unix(),
 	}
 	if newHash == "" {
@@ -221,7 +227,8 @@ func (t *Table) GetChallenge(ctx context.Context, id string) (*signin.LoginChall
 	return &signin.LoginChallenge{
 		ID: it.ID, AccountID: it.AccountID, DeviceHash: it.DeviceHash, Hash: it.Hash,
 		TenantID: it.TenantID, UserID: it.UserID, Role: it.Role, TokenVersion: it.TokenVersion,
-		TOTPSecret: it.TOTPSecret, TOTPSince: millisTime(it.TOTPSince), Enrol: it.Enrol, SessionStart: millisTime(it.SessionStart),
+		TOTPSecret: it.TOTPSecret, TOTPSince: millisTime(it.TOTPSince), Enrol: it.Enrol,
+		Passkeys: it.Passkeys, Passwordless: it.Passwordless, Ceremony: it.Ceremony, SessionStart: millisTime(it.SessionStart),
 		CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
 	}, nil
 }
