@@ -274,6 +274,9 @@ func deps(s signin.Service) account.Deps {
 	if ss, ok := s.(signin.Sessions); ok {
 		d.Sessions = ss
 	}
+	if k, ok := s.(signin.Passkeys); ok {
+		d.Passkeys = k
+	}
 	return d
 }
 

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -45,23 +46,36 @@ func writeChallenge(w http.ResponseWriter, r *http.Request, t signin.Tokens) {
 }
 
 type verifyRequest struct {
-	ChallengeToken string `json:"challengeToken"`
-	Code           string `json:"code"`
-	RecoveryCode   string `json:"recoveryCode"`
+	ChallengeToken string          `json:"challengeToken"`
+	Code           string          `json:"code"`
+	RecoveryCode   string          `json:"recoveryCode"`
+	Passkey        json.RawMessage `json:"passkey"` // the authenticator's assertion (passkeys.go)
 }
 
-// Valid checks presence and bounds; exactly one of code and recoveryCode.
+// Valid checks presence and bounds; exactly one of code, recoveryCode and
+// passkey.
 func (r verifyRequest) Valid(context.Context) []fault.FieldError {
 	p := check.Secret("challengeToken", r.ChallengeToken, maxCredential)
+	hasPasskey := len(r.Passkey) > 0 && string(r.Passkey) != "null"
+	given := 0
+	for _, g := range []bool{r.Code != "", r.RecoveryCode != "", hasPasskey} {
+		if g {
+			given++
+		}
+	}
 	switch {
-	case r.Code == "" && r.RecoveryCode == "":
-		p = append(p, fault.FieldError{Field: "code", Message: "is required (or recoveryCode)"})
-	case r.Code != "" && r.RecoveryCode != "":
+	case given == 0:
+		p = append(p, fault.FieldError{Field: "code", Message: "is required (or recoveryCode, or passkey)"})
+	case given > 1 && hasPasskey:
+		p = append(p, fault.FieldError{Field: "passkey", Message: "must not be given with code or recoveryCode"})
+	case given > 1:
 		p = append(p, fault.FieldError{Field: "recoveryCode", Message: "must not be given with code"})
 	case r.Code != "":
 		p = append(p, checkCode("code", r.Code)...)
-	default:
+	case r.RecoveryCode != "":
 		p = append(p, check.Secret("recoveryCode", r.RecoveryCode, maxRecoveryCode)...)
+	default:
+		p = append(p, checkCredential("passkey", r.Passkey)...)
 	}
 	return p
 }
@@ -76,7 +90,7 @@ func checkCode(field, v string) []fault.FieldError {
 
 // handleVerify is the second step of a login: the device token of the
 // first step, the challenge it answered and a code.
-func handleVerify(f signin.Factors, now func() time.Time, errw web.ErrorWriter) http.Handler {
+func handleVerify(f signin.Factors, k signin.Passkeys, now func() time.Time, errw web.ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		device, err := bearer(r, "device token")
 		if err != nil {
@@ -88,9 +102,14 @@ func handleVerify(f signin.Factors, now func() time.Time, errw web.ErrorWriter) 
 			errw(w, r, err)
 			return
 		}
-		t, err := f.Verify(r.Context(), device, req.ChallengeToken, signin.SecondFactor{
-			Code: req.Code, RecoveryCode: strings.TrimSpace(req.RecoveryCode),
-		})
+		var t signin.Tokens
+		if len(req.Passkey) > 0 {
+			t, err = k.VerifyPasskey(r.Context(), device, req.ChallengeToken, req.Passkey)
+		} else {
+			t, err = f.Verify(r.Context(), device, req.ChallengeToken, signin.SecondFactor{
+				Code: req.Code, RecoveryCode: strings.TrimSpace(req.RecoveryCode),
+			})
+		}
 		if err != nil {
 			errw(w, r, err)
 			return
@@ -114,6 +133,7 @@ type factorsResponse struct {
 	TOTP              bool       `json:"totp"`
 	TOTPEnrolledAt    *time.Time `json:"totpEnrolledAt"`
 	RecoveryCodesLeft int        `json:"recoveryCodesLeft"`
+	Passkeys          int        `json:"passkeys"`
 }
 
 // handleFactors shows which factors the caller's account has.
@@ -128,7 +148,7 @@ func handleFactors(f signin.Factors, errw web.ErrorWriter) http.Handler {
 			errw(w, r, err)
 			return
 		}
-		out := factorsResponse{TOTP: !s.TOTPSince.IsZero(), RecoveryCodesLeft: s.RecoveryCodes}
+		out := factorsResponse{TOTP: !s.TOTPSince.IsZero(), RecoveryCodesLeft: s.RecoveryCodes, Passkeys: s.Passkeys}
 		if out.TOTP {
 			at := s.TOTPSince.UTC()
 			out.TOTPEnrolledAt = &at

@@ -32,7 +32,17 @@ type factorFns struct {
 	endSession     func(p auth.Principal, id string) error
 	endAll         func(p auth.Principal) error
 	endUserSession func(p auth.Principal, userID string) error
+
+	beginRegistration  func(p auth.Principal) ([]byte, error)
+	finishRegistration func(p auth.Principal, name string, credential []byte) (signin.Passkey, error)
+	beginPasskeyLogin  func(deviceToken, challengeToken string) (string, []byte, error)
+	verifyPasskey      func(deviceToken, challengeToken string, credential []byte) (signin.Tokens, error)
 }
+
+var _ signin.Passkeys = (*fake)(nil)
+
+// theOptions are the WebAuthn options the fake hands out.
+const theOptions = `{"publicKey":{"challenge":"Y2hhbGxlbmdl","rpId":"localhost"}}`
 
 var _ signin.Sessions = (*fake)(nil)
 
@@ -69,6 +79,13 @@ func happyFactors() factorFns {
 		endSession:     func(auth.Principal, string) error { return nil },
 		endAll:         func(auth.Principal) error { return nil },
 		endUserSession: func(auth.Principal, string) error { return nil },
+
+		beginRegistration: func(auth.Principal) ([]byte, error) { return []byte(theOptions), nil },
+		finishRegistration: func(_ auth.Principal, name string, _ []byte) (signin.Passkey, error) {
+			return signin.Passkey{ID: "cGFzc2tleQ", Name: name, CreatedAt: fixedNow}, nil
+		},
+		beginPasskeyLogin: func(string, string) (string, []byte, error) { return challengeTok, []byte(theOptions), nil },
+		verifyPasskey:     func(string, string, []byte) (signin.Tokens, error) { return theTokens(), nil },
 	}
 }
 
@@ -88,6 +105,11 @@ func failingFactors(err error) factorFns {
 		endSession:     func(auth.Principal, string) error { return err },
 		endAll:         func(auth.Principal) error { return err },
 		endUserSession: func(auth.Principal, string) error { return err },
+
+		beginRegistration:  func(auth.Principal) ([]byte, error) { return nil, err },
+		finishRegistration: func(auth.Principal, string, []byte) (signin.Passkey, error) { return signin.Passkey{}, err },
+		beginPasskeyLogin:  func(string, string) (string, []byte, error) { return "", nil, err },
+		verifyPasskey:      func(string, string, []byte) (signin.Tokens, error) { return signin.Tokens{}, err },
 	}
 }
 
@@ -180,4 +202,32 @@ func (f *fake) EndUserSessions(_ context.Context, p auth.Principal, userID strin
 		return webtest.ErrUnexpected
 	}
 	return f.endUserSession(p, userID)
+}
+
+func (f *fake) BeginPasskeyRegistration(_ context.Context, p auth.Principal) ([]byte, error) {
+	if !f.Called("BeginPasskeyRegistration", f.beginRegistration) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.beginRegistration(p)
+}
+
+func (f *fake) FinishPasskeyRegistration(_ context.Context, p auth.Principal, name string, credential []byte) (signin.Passkey, error) {
+	if !f.Called("FinishPasskeyRegistration", f.finishRegistration) {
+		return signin.Passkey{}, webtest.ErrUnexpected
+	}
+	return f.finishRegistration(p, name, credential)
+}
+
+func (f *fake) BeginPasskeyLogin(_ context.Context, deviceToken, challengeToken string) (string, []byte, error) {
+	if !f.Called("BeginPasskeyLogin", f.beginPasskeyLogin) {
+		return "", nil, webtest.ErrUnexpected
+	}
+	return f.beginPasskeyLogin(deviceToken, challengeToken)
+}
+
+func (f *fake) VerifyPasskey(_ context.Context, deviceToken, challengeToken string, credential []byte) (signin.Tokens, error) {
+	if !f.Called("VerifyPasskey", f.verifyPasskey) {
+		return signin.Tokens{}, webtest.ErrUnexpected
+	}
+	return f.verifyPasskey(deviceToken, challengeToken, credential)
 }

@@ -59,6 +59,9 @@ func TestVerifyRefusesBadInputNamingTheFieldWithoutCallingTheService(t *testing.
 		{"letters", `{"challengeToken":"` + challengeTok + `","code":"12345a"}`, "code"},
 		{"long recovery code", `{"challengeToken":"` + challengeTok + `","recoveryCode":"` + strings.Repeat("A", 40) + `"}`, "recoveryCode"},
 		{"no challenge", `{"code":"123456"}`, "challengeToken"},
+		{"code and passkey", `{"challengeToken":"` + challengeTok + `","code":"123456","passkey":{"id":"x"}}`, "passkey"},
+		{"passkey not an object", `{"challengeToken":"` + challengeTok + `","passkey":"x"}`, "passkey"},
+		{"passkey too long", `{"challengeToken":"` + challengeTok + `","passkey":{"id":"` + strings.Repeat("x", 9000) + `"}}`, "passkey"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := happy(t)
@@ -82,8 +85,37 @@ func TestFactorRoutesShowTheEnrolmentOnceAndTheSummary(t *testing.T) {
 	res = do(t, f, request{Method: "PUT", Target: "/account/mfa/totp", As: &member, Body: `{"code":"123456"}`})
 	webtest.AssertJSON(t, res, http.StatusOK, `{"recoveryCodes":["`+recoveryCode+`"]}`)
 	res = do(t, f, request{Method: "GET", Target: "/account/mfa", As: &member})
-	webtest.AssertJSON(t, res, http.StatusOK, `{"totp":true,"totpEnrolledAt":"2025-03-10T11:00:00Z","recoveryCodesLeft":9}`)
+	webtest.AssertJSON(t, res, http.StatusOK, `{"totp":true,"totpEnrolledAt":"2025-03-10T11:00:00Z","recoveryCodesLeft":9,"passkeys":0}`)
 	f.summary = func(auth.Principal) (signin.FactorSummary, error) { return signin.FactorSummary{}, nil }
 	res = do(t, f, request{Method: "GET", Target: "/account/mfa", As: &member})
-	webtest.AssertJSON(t, res, http.StatusOK, `{"totp":false,"totpEnrolledAt":null,"recoveryCodesLeft":0}`)
+	webtest.AssertJSON(t, res, http.StatusOK, `{"totp":false,"totpEnrolledAt":null,"recoveryCodesLeft":0,"passkeys":0}`)
+}
+
+func TestVerifyWithAPasskeyPassesTheAssertion(t *testing.T) {
+	f := happy(t)
+	var got string
+	f.verifyPasskey = func(_, _ string, c []byte) (signin.Tokens, error) { got = string(c); return theTokens(), nil }
+	res := do(t, f, request{Method: "POST", Target: "/account/mfa/verify", Header: map[string]string{"Authorization": deviceTok},
+		Body: `{"challengeToken":"` + challengeTok + `","passkey":{"id":"abc","type":"public-key"}}`})
+	webtest.AssertJSON(t, res, http.StatusOK, `{`+theTokensJSON+`,"tenantUid":"acme","userUid":"usr1","accountUid":"acc1"}`)
+	webtest.AssertCalls(t, f, "VerifyPasskey")
+	if got != `{"id":"abc","type":"public-key"}` {
+		t.Errorf("VerifyPasskey(%s)", got)
+	}
+}
+
+func TestPasskeyOptionsAreHandedOnAsTheServiceMadeThem(t *testing.T) {
+	f := happy(t)
+	res := do(t, f, request{Method: "POST", Target: "/account/passkey/options", Header: map[string]string{"Authorization": deviceTok}, Body: `{}`})
+	webtest.AssertJSON(t, res, http.StatusOK, `{"challengeToken":"`+challengeTok+`","options":`+theOptions+`}`)
+	res = do(t, f, request{Method: "POST", Target: "/account/passkeys/options", As: &member})
+	webtest.AssertJSON(t, res, http.StatusOK, `{"options":`+theOptions+`}`)
+	for _, body := range []string{`{"name":"laptop"}`, `{"name":"laptop","credential":"x"}`, `{"credential":{}}`} {
+		f := happy(t)
+		res := do(t, f, request{Method: "POST", Target: "/account/passkeys", As: &member, Body: body})
+		if res.Code != http.StatusBadRequest {
+			t.Errorf("%s: status %d", body, res.Code)
+		}
+		webtest.AssertCalls(t, f)
+	}
 }

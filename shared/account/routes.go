@@ -25,6 +25,8 @@ type Deps struct {
 	Factors signin.Factors
 	// Sessions lists and ends sessions (sessions.go).
 	Sessions signin.Sessions
+	// Passkeys registers passkeys and begins their logins (passkeys.go).
+	Passkeys signin.Passkeys
 	// JWKS returns the JSON Web Key Set of the token signing keys, already
 	// encoded. Keys change only with a new container, so it is usually a
 	// value computed once.
@@ -44,7 +46,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s, f, ss, now, errw := d.Service, d.Factors, d.Sessions, d.Now, web.WriteProblemWithChallenge
+	s, f, ss, k, now, errw := d.Service, d.Factors, d.Sessions, d.Passkeys, d.Now, web.WriteProblemWithChallenge
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -57,7 +59,8 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account", Public: true, Handler: handleExchange(s, now, errw)},
 		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
 		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
-		{Method: http.MethodPost, Path: "/account/mfa/verify", Public: true, Handler: handleVerify(f, now, errw)},
+		{Method: http.MethodPost, Path: "/account/mfa/verify", Public: true, Handler: handleVerify(f, k, now, errw)},
+		{Method: http.MethodPost, Path: "/account/passkey/options", Public: true, Handler: handlePasskeyLoginOptions(k, errw)},
 		{Method: http.MethodPost, Path: "/account/mfa/enrol", Public: true, Handler: handleStartEnrolment(f, errw)},
 
 		// Self-service (access token).
@@ -69,6 +72,8 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleStartTOTP(f, errw))},
 		{Method: http.MethodPut, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleConfirmTOTP(f, errw))},
 		{Method: http.MethodPost, Path: "/account/mfa/totp/delete", Handler: self(role.SelfWrite, handleRemoveTOTP(f, errw))},
+		{Method: http.MethodPost, Path: "/account/passkeys/options", Handler: self(role.SelfWrite, handlePasskeyRegistrationOptions(k, errw))},
+		{Method: http.MethodPost, Path: "/account/passkeys", Handler: self(role.SelfWrite, handleRegisterPasskey(k, errw))},
 		{Method: http.MethodGet, Path: "/account/sessions", Handler: self(role.SelfRead, handleListSessions(ss, errw))},
 		{Method: http.MethodDelete, Path: "/account/sessions", Handler: self(role.SelfWrite, handleEndAllSessions(ss, errw))},
 		{Method: http.MethodDelete, Path: "/account/sessions/{sessionUid}", Handler: self(role.SelfWrite, handleEndSession(ss, errw))},

@@ -76,6 +76,14 @@ func routes() []route {
 		{method: "POST", path: "/account/mfa/enrol", target: "/account/mfa/enrol",
 			body: `{"challengeToken":"` + challengeTok + `"}`, wrongType: `{"challengeToken":1}`, wrongField: "challengeToken",
 			header: authz(deviceTok), status: 201, call: "StartEnrolment", access: "public"},
+		{method: "POST", path: "/account/passkey/options", target: "/account/passkey/options", body: `{"challengeToken":"` + challengeTok + `"}`,
+			wrongType: `{"challengeToken":1}`, wrongField: "challengeToken",
+			header: authz(deviceTok), status: 200, call: "BeginPasskeyLogin", access: "public"},
+		{method: "POST", path: "/account/passkeys/options", target: "/account/passkeys/options", as: &member, status: 200,
+			call: "BeginPasskeyRegistration", access: "self"},
+		{method: "POST", path: "/account/passkeys", target: "/account/passkeys", body: `{"name":"laptop","credential":{"id":"x"}}`,
+			wrongType: `{"name":1,"credential":{"id":"x"}}`, wrongField: "name", as: &member, status: 201,
+			call: "FinishPasskeyRegistration", access: "self"},
 		{method: "GET", path: "/account/sessions", target: "/account/sessions", as: &member, status: 200, call: "ListSessions", access: "self"},
 		{method: "DELETE", path: "/account/sessions", target: "/account/sessions", as: &member, status: 204, call: "EndAllSessions", access: "self"},
 		{method: "DELETE", path: "/account/sessions/{sessionUid}", target: "/account/sessions/ssssssssssssssss", as: &member, status: 204,
@@ -322,7 +330,7 @@ func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
 	issues := map[string][]string{
 		"Login": {accessTok, authTok}, "Exchange": {accessTok, authTok}, "AcceptInvite": {accessTok, authTok},
 		"CreateInvite": {inviteTok}, "CreateDevice": {deviceTok}, "CreateAPIKey": {apiKeyTok},
-		"Verify": {accessTok, authTok}, "StartTOTP": {totpSecret}, "ConfirmTOTP": {recoveryCode}, "StartEnrolment": {totpSecret},
+		"Verify": {accessTok, authTok}, "StartTOTP": {totpSecret}, "ConfirmTOTP": {recoveryCode}, "StartEnrolment": {totpSecret}, "BeginPasskeyLogin": {challengeTok},
 	}
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {

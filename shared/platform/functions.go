@@ -22,7 +22,7 @@ import (
 // the token signers for the JWKS route.
 func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	jwks := p.JWKS
-	return account.Handler(account.Deps{Service: p.SignIn, Factors: p.Factors, Sessions: p.Sessions, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
+	return account.Handler(account.Deps{Service: p.SignIn, Factors: p.Factors, Sessions: p.Sessions, Passkeys: p.Passkeys, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
 }
 
 // Users is the Users group over the directory.

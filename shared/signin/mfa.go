@@ -92,6 +92,7 @@ type TOTPEnrolment struct {
 type FactorSummary struct {
 	TOTPSince     time.Time // zero when TOTP is not enrolled
 	RecoveryCodes int       // unused recovery codes left
+	Passkeys      int       // registered passkeys
 }
 
 // SecondFactor is what the second step of a login offers: a TOTP code or
@@ -384,7 +385,7 @@ func (f *factors) Summary(ctx context.Context, p auth.Principal) (FactorSummary,
 	if err != nil {
 		return FactorSummary{}, err
 	}
-	out := FactorSummary{TOTPSince: acct.Factors.TOTPSince}
+	out := FactorSummary{TOTPSince: acct.Factors.TOTPSince, Passkeys: acct.Factors.Passkeys}
 	if out.RecoveryCodes, err = f.st.RecoveryCodesLeft(ctx, p.AccountID); err != nil {
 		return FactorSummary{}, err
 	}

@@ -241,6 +241,9 @@ func (k *passkeys) FinishPasskeyRegistration(ctx context.Context, p auth.Princip
 	}
 	pk := Passkey{ID: base64.RawURLEncoding.EncodeToString(c.ID), Name: name, CreatedAt: now, Credential: stored}
 	if err := k.st.AddPasskey(ctx, p.AccountID, pk, now); err != nil {
+		if fault.CodeOf(err) == fault.Conflict {
+			return Passkey{}, errBadCredential // registered already
+		}
 		return Passkey{}, err
 	}
 	return pk, nil

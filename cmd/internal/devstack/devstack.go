@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -108,6 +109,14 @@ type Stack struct {
 	moto                  *exec.Cmd
 }
 
+// The local stack's WebAuthn relying party: browsers treat localhost as a
+// secure context, and passkeys need a domain, so the local server's pages
+// are opened as http://localhost:3000 (not 127.0.0.1) to use them.
+const (
+	LocalPasskeyRPID   = "localhost"
+	LocalPasskeyOrigin = "http://localhost:3000"
+)
+
 // Start brings the backend up and seeds it. Close stops what it started.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
 	s := &Stack{MotoURL: opts.MotoURL}
@@ -122,7 +131,8 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.AWS = cfg
-	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info"}
+	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info",
+		PasskeyRPID: LocalPasskeyRPID, PasskeyOrigins: []string{LocalPasskeyOrigin}}
 	if err := s.provision(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -152,6 +162,8 @@ func (s *Stack) Env() []string {
 		"SECRET_ID=" + s.Config.SecretID,
 		"LOG_LEVEL=" + s.Config.LogLevel,
 		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
+		"PASSKEY_RP_ID=" + s.Config.PasskeyRPID,
+		"PASSKEY_ORIGINS=" + strings.Join(s.Config.PasskeyOrigins, ","),
 	}
 }
 
