@@ -130,7 +130,7 @@ Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
 		tbl.where, logPaths(tbl.logs, motoLog.Name()))
 
-	srv := &http.Server{Handler: withReference(mux, roster.OpenAPI, *redocPath), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: withReference(withPasskeyPage(mux), roster.OpenAPI, *redocPath), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	polling, stopPolling := context.WithCancel(ctx)

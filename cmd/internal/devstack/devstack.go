@@ -90,6 +90,9 @@ type Options struct {
 	// Log is the log of the stack's platform (what the local server
 	// serves with); nil discards it.
 	Log *slog.Logger
+	// PasskeyOrigin is the origin passkey ceremonies run on; empty:
+	// LocalPasskeyOrigin.
+	PasskeyOrigin string
 }
 
 // Stack is a running local backend.
@@ -133,6 +136,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	s.AWS = cfg
 	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info",
 		PasskeyRPID: LocalPasskeyRPID, PasskeyOrigins: []string{LocalPasskeyOrigin}}
+	if opts.PasskeyOrigin != "" {
+		s.Config.PasskeyOrigins = []string{opts.PasskeyOrigin}
+	}
 	if err := s.provision(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
