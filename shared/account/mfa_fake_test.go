@@ -18,15 +18,15 @@ const (
 
 // factorFns are the fake's signin.Factors methods.
 type factorFns struct {
-	startTOTP   func(p auth.Principal) (signin.TOTPEnrolment, error)
-	confirmTOTP func(p auth.Principal, code string) ([]string, error)
-	removeTOTP  func(p auth.Principal, code string) error
-	summary     func(p auth.Principal) (signin.FactorSummary, error)
-	verify      func(deviceToken, challengeToken string, f signin.SecondFactor) (signin.Tokens, error)
-	enrol       func(deviceToken, challengeToken string) (signin.TOTPEnrolment, error)
-	policy      func(p auth.Principal) ([]string, error)
-	setPolicy   func(p auth.Principal, roles []string) ([]string, error)
-	reset       func(p auth.Principal, userID string) error
+	startTOTP    func(p auth.Principal) (signin.TOTPEnrolment, error)
+	confirmTOTP  func(p auth.Principal, code string) ([]string, error)
+	removeTOTP   func(p auth.Principal, code string) error
+	summary      func(p auth.Principal) (signin.FactorSummary, error)
+	verify       func(deviceToken, challengeToken string, f signin.SecondFactor) (signin.Tokens, error)
+	enrol        func(deviceToken, challengeToken string) (signin.TOTPEnrolment, error)
+	policy       func(p auth.Principal) ([]string, error)
+	setPolicy    func(p auth.Principal, roles []string) ([]string, error)
+	resetFactors func(p auth.Principal, userID string) error
 
 	listSessions   func(p auth.Principal) ([]signin.Session, error)
 	endSession     func(p auth.Principal, id string) error
@@ -74,7 +74,7 @@ func happyFactors() factorFns {
 		},
 		policy:         func(auth.Principal) ([]string, error) { return []string{"admin", "owner"}, nil },
 		setPolicy:      func(_ auth.Principal, roles []string) ([]string, error) { return roles, nil },
-		reset:          func(auth.Principal, string) error { return nil },
+		resetFactors:   func(auth.Principal, string) error { return nil },
 		listSessions:   func(auth.Principal) ([]signin.Session, error) { return []signin.Session{theSession()}, nil },
 		endSession:     func(auth.Principal, string) error { return nil },
 		endAll:         func(auth.Principal) error { return nil },
@@ -91,15 +91,15 @@ func happyFactors() factorFns {
 
 func failingFactors(err error) factorFns {
 	return factorFns{
-		startTOTP:   func(auth.Principal) (signin.TOTPEnrolment, error) { return signin.TOTPEnrolment{}, err },
-		confirmTOTP: func(auth.Principal, string) ([]string, error) { return nil, err },
-		removeTOTP:  func(auth.Principal, string) error { return err },
-		summary:     func(auth.Principal) (signin.FactorSummary, error) { return signin.FactorSummary{}, err },
-		verify:      func(string, string, signin.SecondFactor) (signin.Tokens, error) { return signin.Tokens{}, err },
-		enrol:       func(string, string) (signin.TOTPEnrolment, error) { return signin.TOTPEnrolment{}, err },
-		policy:      func(auth.Principal) ([]string, error) { return nil, err },
-		setPolicy:   func(auth.Principal, []string) ([]string, error) { return nil, err },
-		reset:       func(auth.Principal, string) error { return err },
+		startTOTP:    func(auth.Principal) (signin.TOTPEnrolment, error) { return signin.TOTPEnrolment{}, err },
+		confirmTOTP:  func(auth.Principal, string) ([]string, error) { return nil, err },
+		removeTOTP:   func(auth.Principal, string) error { return err },
+		summary:      func(auth.Principal) (signin.FactorSummary, error) { return signin.FactorSummary{}, err },
+		verify:       func(string, string, signin.SecondFactor) (signin.Tokens, error) { return signin.Tokens{}, err },
+		enrol:        func(string, string) (signin.TOTPEnrolment, error) { return signin.TOTPEnrolment{}, err },
+		policy:       func(auth.Principal) ([]string, error) { return nil, err },
+		setPolicy:    func(auth.Principal, []string) ([]string, error) { return nil, err },
+		resetFactors: func(auth.Principal, string) error { return err },
 
 		listSessions:   func(auth.Principal) ([]signin.Session, error) { return nil, err },
 		endSession:     func(auth.Principal, string) error { return err },
@@ -170,10 +170,10 @@ func (f *fake) SetMFAPolicy(_ context.Context, p auth.Principal, roles []string)
 }
 
 func (f *fake) ResetFactors(_ context.Context, p auth.Principal, userID string) error {
-	if !f.Called("ResetFactors", f.reset) {
+	if !f.Called("ResetFactors", f.resetFactors) {
 		return webtest.ErrUnexpected
 	}
-	return f.reset(p, userID)
+	return f.resetFactors(p, userID)
 }
 
 func (f *fake) ListSessions(_ context.Context, p auth.Principal) ([]signin.Session, error) {

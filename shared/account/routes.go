@@ -32,6 +32,12 @@ type Deps struct {
 	// value computed once.
 	JWKS func() ([]byte, error)
 	Now  func() time.Time
+	// Recovery is password recovery (decision 021); nil answers its
+	// routes 503.
+	Recovery signin.Recovery
+	// Verification proves email addresses (decision 023); nil answers its
+	// routes 503.
+	Verification signin.Verification
 }
 
 // Routes lists every route of the group. Sign-in routes are public: the
@@ -47,6 +53,14 @@ func Routes(d Deps) []web.Route {
 		d.Now = time.Now
 	}
 	s, f, ss, k, now, errw := d.Service, d.Factors, d.Sessions, d.Passkeys, d.Now, web.WriteProblemWithChallenge
+	rec := func() signin.Recovery { return d.Recovery }
+	if d.Recovery == nil {
+		rec = func() signin.Recovery { return signin.NoRecovery }
+	}
+	ver := func() signin.Verification { return d.Verification }
+	if d.Verification == nil {
+		ver = func() signin.Verification { return signin.NoVerification }
+	}
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -62,6 +76,9 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/account/mfa/verify", Public: true, Handler: handleVerify(f, k, now, errw)},
 		{Method: http.MethodPost, Path: "/account/passkey/options", Public: true, Handler: handlePasskeyLoginOptions(k, errw)},
 		{Method: http.MethodPost, Path: "/account/mfa/enrol", Public: true, Handler: handleStartEnrolment(f, errw)},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleRequestReset(rec, errw)},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleReset(rec, errw)},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/verification", Public: true, Handler: handleConfirmEmail(ver, errw)},
 
 		// Self-service (access token).
 		{Method: http.MethodGet, Path: "/account", Handler: self(role.SelfRead, handleAccount(s, errw))},
@@ -77,6 +94,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodGet, Path: "/account/sessions", Handler: self(role.SelfRead, handleListSessions(ss, errw))},
 		{Method: http.MethodDelete, Path: "/account/sessions", Handler: self(role.SelfWrite, handleEndAllSessions(ss, errw))},
 		{Method: http.MethodDelete, Path: "/account/sessions/{sessionUid}", Handler: self(role.SelfWrite, handleEndSession(ss, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/verification", Handler: self(role.SelfWrite, handleRequestVerification(ver, errw))},
 
 		// Administration (access token or API key).
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/invitations", Handler: admin(role.InvitationsWrite, handleCreateInvite(s, errw))},
@@ -88,6 +106,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/mfa-policy", Handler: admin(role.TenantAdmin, handleSetMFAPolicy(f, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/users/{userUid}/sessions", Handler: admin(role.UsersPrivileged, handleEndUserSessions(ss, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/users/{userUid}/mfa", Handler: admin(role.UsersPrivileged, handleResetFactors(f, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/users/{userId}/recovery", Handler: admin(role.UsersWrite, handleSendReset(rec, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

@@ -21,9 +21,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/mail"
 	"roster/shared/password"
 	"roster/shared/seal"
 	"roster/shared/secrets"
@@ -64,6 +66,11 @@ type Platform struct {
 	Sessions      signin.Sessions     // a person's sessions: Account
 	Passkeys      signin.Passkeys     // WebAuthn registration and logins: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
+
+	// Mail posts mail to the notifications queue (New sets it when
+	// Config.NotificationsQueue is set; the local stack and tests set it
+	// themselves); nil posts nothing, and recovery answers 503.
+	Mail mail.Poster
 }
 
 // New builds the platform from an AWS configuration: the Secrets Manager
@@ -81,7 +88,11 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger, t
 		return nil, fmt.Errorf("load key material: %w", err)
 	}
 	db := dynamodb.NewFromConfig(awsCfg, append([]func(*dynamodb.Options){store.CountUsage}, table...)...)
-	return Assemble(cfg, log, store.New(db, cfg.TableName), keys)
+	p, err := Assemble(cfg, log, store.New(db, cfg.TableName), keys)
+	if err == nil && cfg.NotificationsQueue != "" {
+		p.Mail = mail.NewQueue(sqs.NewFromConfig(awsCfg), cfg.NotificationsQueue)
+	}
+	return p, err
 }
 
 // Assemble builds everything over table and keys. It makes no network call;
