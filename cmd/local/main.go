@@ -152,7 +152,7 @@ Press Ctrl-C to stop.
 
 	local := http.NewServeMux()
 	local.Handle("/_local/outbox", outbox)
-	local.Handle("/", withReference(mux, roster.OpenAPI, *redocPath))
+	local.Handle("/", withReference(withPasskeyPage(mux), roster.OpenAPI, *redocPath))
 	srv := &http.Server{Handler: local, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -95,6 +95,7 @@ type fake struct {
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
 
+	factorFns // the second-factor methods (mfa_fake_test.go)
 	// Recovery and Verification (recovery_fake_test.go).
 	requestReset        func(tenantID string, r signin.ResetRequest) error
 	reset               func(tenantID, token, password string) error
@@ -150,6 +151,7 @@ func happy(t *testing.T) *fake {
 			return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
 		},
 		revokeAPIKey: func(auth.Principal, string) error { return nil },
+		factorFns:    happyFactors(),
 
 		requestReset:        func(string, signin.ResetRequest) error { return nil },
 		reset:               func(string, string, string) error { return nil },
@@ -187,6 +189,7 @@ func failing(t *testing.T, err error) *fake {
 		revokeDevice:     func(auth.Principal, string) error { return err },
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
+		factorFns:        failingFactors(err),
 
 		requestReset:        func(string, signin.ResetRequest) error { return err },
 		reset:               func(string, string, string) error { return err },
@@ -371,6 +374,15 @@ func deps(s signin.Service) account.Deps {
 		Service: s,
 		JWKS:    func() ([]byte, error) { return []byte(theJWKS), nil },
 		Now:     func() time.Time { return fixedNow },
+	}
+	if f, ok := s.(signin.Factors); ok {
+		d.Factors = f
+	}
+	if ss, ok := s.(signin.Sessions); ok {
+		d.Sessions = ss
+	}
+	if k, ok := s.(signin.Passkeys); ok {
+		d.Passkeys = k
 	}
 	if r, ok := s.(signin.Recovery); ok {
 		d.Recovery = r

@@ -82,13 +82,47 @@ func routes() []route {
 		{method: "POST", path: "/tenants/{tenantUid}/webhooks/{webhookId}/replay", target: "/tenants/acme/webhooks/wwwwwwwwwwwwwwww/replay",
 			body: `{"from":"2025-03-01T00:00:00Z","to":"2025-03-10T00:00:00Z"}`, wrongType: `{"from":1,"to":"2025-03-10T00:00:00Z"}`, wrongField: "from",
 			as: &owner, status: 202, call: "RequestReplay", access: "admin", tenantPath: true},
+		{method: "POST", path: "/account/mfa/verify", target: "/account/mfa/verify",
+			body:      `{"challengeToken":"` + challengeTok + `","code":"123456"}`,
+			wrongType: `{"challengeToken":"` + challengeTok + `","code":123456}`, wrongField: "code",
+			header: authz(deviceTok), status: 200, call: "Verify", access: "public"},
+		{method: "GET", path: "/account/mfa", target: "/account/mfa", as: &member, status: 200, call: "Summary", access: "self"},
+		{method: "POST", path: "/account/mfa/totp", target: "/account/mfa/totp", as: &member, status: 201, call: "StartTOTP", access: "self"},
+		{method: "PUT", path: "/account/mfa/totp", target: "/account/mfa/totp", body: `{"code":"123456"}`,
+			wrongType: `{"code":123456}`, wrongField: "code", as: &member, status: 200, call: "ConfirmTOTP", access: "self"},
+		{method: "POST", path: "/account/mfa/totp/delete", target: "/account/mfa/totp/delete", body: `{"code":"123456"}`,
+			wrongType: `{"code":null}`, wrongField: "code", as: &member, status: 204, call: "RemoveTOTP", access: "self"},
+		{method: "POST", path: "/account/mfa/enrol", target: "/account/mfa/enrol",
+			body: `{"challengeToken":"` + challengeTok + `"}`, wrongType: `{"challengeToken":1}`, wrongField: "challengeToken",
+			header: authz(deviceTok), status: 201, call: "StartEnrolment", access: "public"},
+		{method: "POST", path: "/account/passkey/options", target: "/account/passkey/options", body: `{"challengeToken":"` + challengeTok + `"}`,
+			wrongType: `{"challengeToken":1}`, wrongField: "challengeToken",
+			header: authz(deviceTok), status: 200, call: "BeginPasskeyLogin", access: "public"},
+		{method: "POST", path: "/account/passkeys/options", target: "/account/passkeys/options", as: &member, status: 200,
+			call: "BeginPasskeyRegistration", access: "self"},
+		{method: "POST", path: "/account/passkeys", target: "/account/passkeys", body: `{"name":"laptop","credential":{"id":"x"}}`,
+			wrongType: `{"name":1,"credential":{"id":"x"}}`, wrongField: "name", as: &member, status: 201,
+			call: "FinishPasskeyRegistration", access: "self"},
+		{method: "GET", path: "/account/sessions", target: "/account/sessions", as: &member, status: 200, call: "ListSessions", access: "self"},
+		{method: "DELETE", path: "/account/sessions", target: "/account/sessions", as: &member, status: 204, call: "EndAllSessions", access: "self"},
+		{method: "DELETE", path: "/account/sessions/{sessionUid}", target: "/account/sessions/ssssssssssssssss", as: &member, status: 204,
+			call: "EndSession", access: "self"},
+		{method: "GET", path: "/tenants/{tenantUid}/mfa-policy", target: "/tenants/acme/mfa-policy", as: &owner, status: 200,
+			call: "MFAPolicy", access: "admin", tenantPath: true},
+		{method: "PUT", path: "/tenants/{tenantUid}/mfa-policy", target: "/tenants/acme/mfa-policy", body: `{"requiredRoles":["owner","admin"]}`,
+			wrongType: `{"requiredRoles":"admin"}`, wrongField: "requiredRoles",
+			as: &owner, status: 200, call: "SetMFAPolicy", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/users/{userUid}/sessions", target: "/tenants/acme/users/usr1/sessions", as: &owner, status: 204,
+			call: "EndUserSessions", access: "admin", tenantPath: true},
+		{method: "DELETE", path: "/tenants/{tenantUid}/users/{userUid}/mfa", target: "/tenants/acme/users/usr1/mfa", as: &owner, status: 204,
+			call: "ResetFactors", access: "admin", tenantPath: true},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
 		{method: "POST", path: "/tenants/{tenantUid}/account/recovery", target: "/tenants/acme/account/recovery", body: `{"email":"grace@example.com"}`,
 			wrongType: `{"email":1}`, wrongField: "email", status: 202, call: "RequestReset", access: "public", tenantPath: true},
 		{method: "PUT", path: "/tenants/{tenantUid}/account/recovery", target: "/tenants/acme/account/recovery",
 			body:      `{"token":"` + resetTok + `","password":"` + passwd + `"}`,
 			wrongType: `{"token":1,"password":"x"}`, wrongField: "token", status: 204, call: "Reset", access: "public", tenantPath: true},
-		{method: "POST", path: "/tenants/{tenantUid}/users/{userId}/recovery", target: "/tenants/acme/users/usr1/recovery",
+		{method: "POST", path: "/tenants/{tenantUid}/users/{userUid}/recovery", target: "/tenants/acme/users/usr1/recovery",
 			as: &owner, status: 202, call: "SendReset", access: "admin", tenantPath: true},
 		{method: "POST", path: "/tenants/{tenantUid}/account/verification", target: "/tenants/acme/account/verification",
 			as: &member, status: 202, call: "RequestVerification", access: "self", tenantPath: true},
@@ -320,11 +354,13 @@ func TestServiceErrorsReachTheCallerByTheirCode(t *testing.T) {
 }
 
 func TestNoSecretReachesTheLogOrAnotherResponse(t *testing.T) {
-	secrets := []string{accessTok, authTok, deviceTok, inviteTok, apiKeyTok, passwd, "sealed-third-party-token", "$argon2id"}
+	secrets := []string{accessTok, authTok, deviceTok, inviteTok, apiKeyTok, passwd, "sealed-third-party-token", "$argon2id",
+		challengeTok, totpSecret, recoveryCode}
 	// Each response may carry only the secret it issues.
 	issues := map[string][]string{
 		"Login": {accessTok, authTok}, "Exchange": {accessTok, authTok}, "AcceptInvite": {accessTok, authTok},
 		"CreateInvite": {inviteTok}, "CreateDevice": {deviceTok}, "CreateAPIKey": {apiKeyTok},
+		"Verify": {accessTok, authTok}, "StartTOTP": {totpSecret}, "ConfirmTOTP": {recoveryCode}, "StartEnrolment": {totpSecret}, "BeginPasskeyLogin": {challengeTok},
 	}
 	for _, rt := range routes() {
 		t.Run(rt.name(), func(t *testing.T) {

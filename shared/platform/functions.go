@@ -36,6 +36,7 @@ func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	hooks := &webhook.Admin{Store: p.Table, Replays: p.Table, Sealer: p.Sealer, Audit: p.Table, Now: time.Now, Guard: webhook.Guard{AllowLoopback: p.Config.LocalWebhooks}}
 	return account.Handler(account.Deps{
 		Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil },
+		Factors: p.Factors, Sessions: p.Sessions, Passkeys: p.Passkeys,
 		Recovery: p.Recovery(), Verification: p.Verification(),
 		Audit: p.Table, Webhooks: hooks,
 	}, p.Log, authn)

@@ -32,6 +32,8 @@ type AuthToken struct {
 	CreatedAt    time.Time // creation time
 	ExpiresAt    time.Time // whole seconds; also the item's TTL
 	SessionStart time.Time // whole milliseconds; the time of the login the session began with
+	SessionID    string    // the session's record (sessions.go); empty for a token older than records
+	MFA          bool      // the session's login passed a second factor (mfa.go)
 }
 
 // Invite is a stored invitation into a tenant.
@@ -55,6 +57,7 @@ type LoginSuccess struct {
 	ResetFailures bool       // the account had failures to clear
 	OldHash       string     // the hash the password was verified against
 	NewHash       string     // when set, replaces OldHash (which must still be stored)
+	Session       *Session   // the session the login begins, stored with the token
 }
 
 // LoginFailure records one failed password attempt on an account, or on
@@ -75,6 +78,9 @@ type LoginFailure struct {
 	Max       int       // failures that lock the account
 	Now       time.Time // time of the attempt
 	LockUntil time.Time // end of the lock, when this failure reaches Max
+	// Codes counts a wrong second-factor code, on the account's own
+	// counter of codes, towards the same lock.
+	Codes bool
 }
 
 // SelfUpdate is a self-service change as the store applies it: one
@@ -152,6 +158,9 @@ type Privileged interface {
 // implements it. Reads are strongly consistent. Errors carry fault codes.
 type Store interface {
 	Privileged
+	FactorStore
+	SessionStore
+	PasskeyStore
 
 	// GetTenant returns a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)

@@ -35,6 +35,8 @@ type accountItem struct {
 	LockedUntil   int64     `dynamodbav:"lockedUntil,omitempty"`
 
 	SessionsRevokedAt int64 `dynamodbav:"sessionsRevokedAt,omitempty"`
+
+	factorsItem // second factors; see factors.go
 }
 
 // account returns the person as ordinary reads return it: without the
@@ -43,6 +45,7 @@ func (it accountItem) account() *signin.Account {
 	a := &signin.Account{
 		ID: it.ID, DefaultTenant: it.DefaultTenant, CreatedAt: it.CreatedAt, Version: it.Version,
 		FailedLogins: it.FailedLogins, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
+		Factors: it.factors(),
 	}
 	if it.LockedUntil > 0 {
 		a.LockedUntil = time.Unix(it.LockedUntil, 0).UTC()
@@ -56,6 +59,7 @@ func (it accountItem) account() *signin.Account {
 func (it accountItem) credentials() *signin.Account {
 	a := it.account()
 	a.PasswordHash = it.PasswordHash
+	a.Factors.TOTPSecret = it.TOTPSecret
 	return a
 }
 
@@ -476,11 +480,15 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 		limit = 0
 	}
 	notLocked := "(attribute_not_exists(lockedUntil) OR lockedUntil <= :now)"
-	reached, below := "failedLogins >= :limit", "failedLogins < :limit"
+	counter := "failedLogins"
+	if f.Codes {
+		counter = "failedCodes" // wrong second-factor codes; see factors.go
+	}
+	reached, below := counter+" >= :limit", counter+" < :limit"
 	if limit == 0 {
-		reached = "(attribute_not_exists(failedLogins) OR failedLogins >= :limit)"
+		reached = "(attribute_not_exists(" + counter + ") OR " + counter + " >= :limit)"
 	} else {
-		below = "(attribute_not_exists(failedLogins) OR failedLogins < :limit)"
+		below = "(attribute_not_exists(" + counter + ") OR " + counter + " < :limit)"
 	}
 	now := num(f.Now.Unix())
 	// An account must exist; a code's counter is created by its first
@@ -502,7 +510,7 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}
 	}
-	lockExpr, countExpr := "SET failedLogins = :zero, lockedUntil = :until", "ADD failedLogins :one"
+	lockExpr, countExpr := "SET "+counter+" = :zero, lockedUntil = :until", "ADD "+counter+" :one"
 	if stamp != "" {
 		lockExpr, countExpr = lockExpr+", "+stamp, countExpr+" SET "+stamp
 	}

@@ -106,6 +106,9 @@ type Options struct {
 	// Log is the log of the stack's platform (what the local server
 	// serves with); nil discards it.
 	Log *slog.Logger
+	// PasskeyOrigin is the origin passkey ceremonies run on; empty:
+	// LocalPasskeyOrigin.
+	PasskeyOrigin string
 }
 
 // Stack is a running local backend.
@@ -129,6 +132,14 @@ type Stack struct {
 	moto                  *exec.Cmd
 }
 
+// The local stack's WebAuthn relying party: browsers treat localhost as a
+// secure context, and passkeys need a domain, so the local server's pages
+// are opened as http://localhost:3000 (not 127.0.0.1) to use them.
+const (
+	LocalPasskeyRPID   = "localhost"
+	LocalPasskeyOrigin = "http://localhost:3000"
+)
+
 // Start brings the backend up and seeds it. Close stops what it started.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
 	s := &Stack{MotoURL: opts.MotoURL}
@@ -143,7 +154,11 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.AWS = cfg
-	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info", LocalWebhooks: true}
+	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info",
+		PasskeyRPID: LocalPasskeyRPID, PasskeyOrigins: []string{LocalPasskeyOrigin}, LocalWebhooks: true}
+	if opts.PasskeyOrigin != "" {
+		s.Config.PasskeyOrigins = []string{opts.PasskeyOrigin}
+	}
 	if err := s.provision(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -173,6 +188,8 @@ func (s *Stack) Env() []string {
 		"SECRET_ID=" + s.Config.SecretID,
 		"LOG_LEVEL=" + s.Config.LogLevel,
 		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
+		"PASSKEY_RP_ID=" + s.Config.PasskeyRPID,
+		"PASSKEY_ORIGINS=" + strings.Join(s.Config.PasskeyOrigins, ","),
 		"MAIL_FROM=" + MailFrom,
 		"MAIL_LINK_BASE=" + MailLinkBase,
 		"EVENT_BUS_NAME=" + s.EventBusName,
