@@ -71,6 +71,7 @@ func TestREADMERecoveryWalkThrough(t *testing.T) {
 		}
 		select {
 		case err := <-done:
+			done <- err // for the cleanup, which waits for the server's end
 			t.Fatalf("local server stopped: %v\n%s", err, errs.String())
 		default:
 		}
