@@ -270,10 +270,12 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 			return p.admit(ctx, e, user.New(user.Fields{
 				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
+				ExternalID: e.ExternalID,
 			}, now, Actor), Provisioned{Mark: mark, Ref: ref, PrevRef: prev})
 		}
 		next := *u
 		next.Username, next.Email, next.FirstName, next.LastName, next.Role = f.Username, f.Email, f.FirstName, f.LastName, r
+		next.ExternalID = e.ExternalID // the ref names the user; the user names its ref (SCIM shows it)
 		setActive(&next, u, *f.Active, now)
 		w.Update = changed(u, &next, now)
 	case UserDeactivate, UserReactivate:

@@ -123,6 +123,14 @@ func (t *Table) UpdateUser(ctx context.Context, c directory.UserUpdate) error {
 	if err := x.moveMarker(pk, next, oldName, newName, errUsername); err != nil {
 		return err
 	}
+	if old.ExternalID != next.ExternalID {
+		if old.ExternalID != "" {
+			x.add(releaseRef(&t.name, old, old.ExternalID), errStaleUser)
+		}
+		if next.ExternalID != "" {
+			x.add(claimRef(&t.name, next, ""), errExternalID)
+		}
+	}
 	for _, g := range c.CheckGroups {
 		x.add(groupCheck(&t.name, pk, g), errNoGroup)
 	}
@@ -255,7 +263,8 @@ func byField(before, after map[string]types.AttributeValue, attr string) {
 // DeleteUsers deletes each user as read: the user conditional on its
 // version, its email, username and number markers and its membership each
 // conditional on still being the user's. Users are packed into as few
-// transactions as the 100-item limit allows (at most five items each), so
+// transactions as the 100-item limit allows (at most six items each: the
+// sixth frees the ref of an external id), so
 // ten users are one call. A transaction a condition cancels deletes none
 // of its users; their ids come back as stale. Active owners go first, in
 // the first transaction, which also takes them off the tenant's count of
@@ -271,6 +280,10 @@ func (t *Table) DeleteUsers(ctx context.Context, users []*user.User) ([]string, 
 		n, owners := 0, 0
 		for ; n < len(users); n++ {
 			items := deleteItems(&t.name, users[n])
+			if ext := users[n].ExternalID; ext != "" {
+				// Provisioning's own delete writes the ref itself.
+				items = append(items, releaseRef(&t.name, users[n], ext))
+			}
 			count := 0
 			if owners > 0 || activeOwner(users[n]) {
 				count = 1 // room for the owners count, once per transaction

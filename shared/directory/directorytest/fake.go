@@ -26,6 +26,8 @@ type Fake struct {
 	GetFn            func(p auth.Principal, id string) (*user.User, error)
 	GetByNumberFn    func(p auth.Principal, n int64) (*user.User, error)
 	GetByUsernameFn  func(p auth.Principal, username string) (*user.User, error)
+	GetByExternalFn  func(p auth.Principal, externalID string) (*user.User, error)
+	GetByEmailFn     func(p auth.Principal, email string) (*user.User, error)
 	ListFn           func(p auth.Principal, limit int, cursor string) (directory.Page, error)
 	UpdateFn         func(p auth.Principal, id string, c directory.Change) (*user.User, error)
 	DeleteFn         func(p auth.Principal, id string, ifVersion int64) error
@@ -72,6 +74,22 @@ func (f *Fake) GetByNumber(_ context.Context, p auth.Principal, n int64) (*user.
 		return nil, webtest.ErrUnexpected
 	}
 	return f.GetByNumberFn(p, n)
+}
+
+// GetByExternalID calls GetByExternalFn.
+func (f *Fake) GetByExternalID(_ context.Context, p auth.Principal, externalID string) (*user.User, error) {
+	if !f.Called("GetByExternalID", f.GetByExternalFn) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.GetByExternalFn(p, externalID)
+}
+
+// GetByEmail calls GetByEmailFn.
+func (f *Fake) GetByEmail(_ context.Context, p auth.Principal, email string) (*user.User, error) {
+	if !f.Called("GetByEmail", f.GetByEmailFn) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.GetByEmailFn(p, email)
 }
 
 // GetByUsername calls GetByUsernameFn.
