@@ -89,6 +89,18 @@ var examples = []example{
 	{file: "provisioning-group-member-add.json", after: []string{"provisioning-user-upsert.json", "provisioning-group-upsert.json"}},
 	{file: "provisioning-group-member-remove.json", after: []string{"provisioning-user-upsert.json", "provisioning-group-upsert.json", "provisioning-group-member-add.json"}},
 
+	{file: "scim-resource-types.json", status: http.StatusOK},
+	{file: "scim-schemas.json", status: http.StatusOK},
+	{file: "scim-search.json", status: http.StatusOK},
+	{file: "scim-service-provider-config.json", status: http.StatusOK},
+	{file: "scim-users-create.json", status: http.StatusCreated},
+	{file: "scim-users-delete.json", status: http.StatusNoContent},
+	{file: "scim-users-get.json", status: http.StatusOK},
+	{file: "scim-users-list.json", status: http.StatusOK},
+	{file: "scim-users-patch.json", status: http.StatusOK},
+	{file: "scim-users-replace.json", status: http.StatusOK},
+	{file: "scim-users-search.json", status: http.StatusOK},
+
 	{file: "userinfo-register-new-user.json", status: http.StatusCreated},
 	{file: "userinfo-update-access-token-invalid.json", status: http.StatusBadRequest},
 	{file: "userinfo-update-access-token-unknown-user.json", status: http.StatusConflict},

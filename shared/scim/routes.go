@@ -35,7 +35,7 @@ type Deps struct {
 func Routes(d Deps) []web.Route {
 	s := &server{dir: d.Directory}
 	scim := func(h http.HandlerFunc) http.Handler {
-		return auth.Require(role.SCIMProvision, WriteError, auth.ViaAPIKey)(h)
+		return auth.Require(role.SCIMProvision, WriteError, auth.ViaAPIKey, auth.ViaAccessToken)(h)
 	}
 	return []web.Route{
 		{Method: http.MethodGet, Path: Base + "/Users", Handler: scim(s.listUsers)},
@@ -45,6 +45,10 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPut, Path: Base + "/Users/{id}", Handler: scim(s.replaceUser)},
 		{Method: http.MethodPatch, Path: Base + "/Users/{id}", Handler: scim(s.patchUser)},
 		{Method: http.MethodDelete, Path: Base + "/Users/{id}", Handler: scim(s.deleteUser)},
+		{Method: http.MethodPost, Path: Base + "/.search", Handler: scim(s.searchUsers)},
+		{Method: http.MethodGet, Path: Base + "/ServiceProviderConfig", Handler: scim(s.serviceProviderConfig)},
+		{Method: http.MethodGet, Path: Base + "/Schemas", Handler: scim(s.listSchemas)},
+		{Method: http.MethodGet, Path: Base + "/ResourceTypes", Handler: scim(s.listResourceTypes)},
 	}
 }
 
