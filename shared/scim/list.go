@@ -196,12 +196,11 @@ func (in searchRequest) query(rt *resourceType) (listQuery, error) {
 // attrPath resolves an attribute name given in a parameter; an unknown
 // one is invalidValue naming the parameter.
 func attrPath(rt *resourceType, param, s string) (resolved, error) {
+	if e := rt.extension(s); e != nil {
+		return resolved{ext: e.ID}, nil // an extension's URN alone names all of it
+	}
 	p, err := filter.ParseAttrPath([]byte(s))
 	if err != nil {
-		// An extension's URN alone names the whole extension.
-		if e := rt.extension(s); e != nil {
-			return resolved{ext: e.ID}, nil
-		}
 		return resolved{}, invalid(invalidValue, param, "names "+strconv.Quote(s)+", which is not an attribute path")
 	}
 	r, ok := resolve(rt, p, nil)

@@ -44,7 +44,7 @@ func patchFrom(m object) ([]patchOp, error) {
 				return nil, invalid(invalidSyntax, "Operations", "must list at least one operation")
 			}
 			if len(list) > maxOperations {
-				return nil, typed(invalid(invalidValue, "Operations", fmt.Sprintf("must list at most %d operations", maxOperations)), tooMany)
+				return nil, invalid(tooMany, "Operations", fmt.Sprintf("must list at most %d operations", maxOperations))
 			}
 			hasOps = true
 			for i, item := range list {
@@ -128,6 +128,14 @@ func applyNoPath(rt *resourceType, m object, op patchOp, field string) error {
 		}
 		uri, name := splitURN(k)
 		a, ext, ok := rt.lookup(uri, name)
+		if !ok && strings.Contains(name, ".") {
+			// A sub-attribute named by its path ("name.givenName"), as
+			// Entra ID sends them without a path: that path, that value.
+			if err := applyPath(rt, m, patchOp{Op: op.Op, Path: k, Value: v, index: op.index}, field); err != nil {
+				return err
+			}
+			continue
+		}
 		if !ok {
 			return invalid(invalidPath, field+".value."+k, "is not an attribute of "+rt.Name)
 		}
