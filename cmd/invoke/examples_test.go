@@ -89,7 +89,9 @@ var examples = []example{
 	{file: "provisioning-group-member-add.json", after: []string{"provisioning-user-upsert.json", "provisioning-group-upsert.json"}},
 	{file: "provisioning-group-member-remove.json", after: []string{"provisioning-user-upsert.json", "provisioning-group-upsert.json", "provisioning-group-member-add.json"}},
 
+	{file: "scim-resource-type.json", status: http.StatusOK},
 	{file: "scim-resource-types.json", status: http.StatusOK},
+	{file: "scim-schema.json", status: http.StatusOK},
 	{file: "scim-schemas.json", status: http.StatusOK},
 	{file: "scim-search.json", status: http.StatusOK},
 	{file: "scim-service-provider-config.json", status: http.StatusOK},

@@ -47,7 +47,7 @@ var dialects = map[string]struct {
 	},
 	"SCIMFunction": {
 		dialect: webtest.SCIMDialect,
-		unknown: []string{"/scim/v2", "/scim/v2/users", "/scim/v2/Groups", "/scim/v2/Users/usr1/extra", "/scim/v2/Schemas/x"},
+		unknown: []string{"/scim/v2", "/scim/v2/users", "/scim/v2/Groups", "/scim/v2/Users/usr1/extra", "/scim/v2/Schemas/x/y"},
 	},
 	"UserInfoFunction": {
 		dialect: webtest.ProblemDialect,

@@ -27,6 +27,8 @@ var scimRoutes = []struct{ method, path, body string }{
 	{"GET", "/scim/v2/ServiceProviderConfig", ``},
 	{"GET", "/scim/v2/Schemas", ``},
 	{"GET", "/scim/v2/ResourceTypes", ``},
+	{"GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", ``},
+	{"GET", "/scim/v2/ResourceTypes/User", ``},
 }
 
 func scimRequest(token, method, path, body string, header ...string) Request {
@@ -88,6 +90,12 @@ func TestSCIMAnswersEveryRouteAsDocumented(t *testing.T) {
 	do("GET", "/scim/v2/ServiceProviderConfig", "", http.StatusOK)
 	do("GET", "/scim/v2/Schemas", "", http.StatusOK)
 	do("GET", "/scim/v2/ResourceTypes", "", http.StatusOK)
+	do("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "", http.StatusOK)
+	do("GET", "/scim/v2/ResourceTypes/User", "", http.StatusOK)
+	do("GET", "/scim/v2/Schemas/urn:nope", "", http.StatusNotFound)
+	do("GET", "/scim/v2/ResourceTypes/Group", "", http.StatusNotFound)
+	do("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User?x=1", "", http.StatusBadRequest)
+	do("GET", "/scim/v2/ResourceTypes/User?x=1", "", http.StatusBadRequest)
 
 	before := a.Count(t)
 	// 400 on every route, writing nothing.

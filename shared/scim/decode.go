@@ -92,6 +92,9 @@ func canonical(rt *resourceType, in object) (object, error) {
 				got = object{}
 			}
 			for sk, sv := range sub {
+				if strings.EqualFold(sk, "schemas") {
+					continue // some clients send an extension's object with its schemas
+				}
 				sa := find(e.Attributes, sk)
 				if sa == nil {
 					return nil, invalid(invalidSyntax, ext+":"+sk, "is not an attribute of "+e.Name)

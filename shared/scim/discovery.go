@@ -2,6 +2,9 @@ package scim
 
 import (
 	"net/http"
+	"strings"
+
+	"roster/shared/fault"
 )
 
 // Discovery (RFC 7644 §4): what the service supports, its schemas and
@@ -98,6 +101,21 @@ func (s *server) listSchemas(w http.ResponseWriter, r *http.Request) {
 	page(w, listQuery{Start: 1, Count: len(list)}, len(list), list)
 }
 
+// getSchema answers GET /Schemas/{id}.
+func (s *server) getSchema(w http.ResponseWriter, r *http.Request) {
+	if err := noQuery(r); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	for _, sc := range schemas {
+		if strings.EqualFold(sc.ID, r.PathValue("id")) {
+			encode(w, http.StatusOK, schemaResource(sc, baseURL(r)))
+			return
+		}
+	}
+	WriteError(w, r, fault.New(fault.NotFound, "No such schema."))
+}
+
 // resourceTypes are the group's resource types.
 var resourceTypes = []*resourceType{&userType}
 
@@ -129,4 +147,19 @@ func (s *server) listResourceTypes(w http.ResponseWriter, r *http.Request) {
 		list[i] = resourceTypeResource(rt, base)
 	}
 	page(w, listQuery{Start: 1, Count: len(list)}, len(list), list)
+}
+
+// getResourceType answers GET /ResourceTypes/{id}.
+func (s *server) getResourceType(w http.ResponseWriter, r *http.Request) {
+	if err := noQuery(r); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	for _, rt := range resourceTypes {
+		if strings.EqualFold(rt.Name, r.PathValue("id")) {
+			encode(w, http.StatusOK, resourceTypeResource(rt, baseURL(r)))
+			return
+		}
+	}
+	WriteError(w, r, fault.New(fault.NotFound, "No such resource type."))
 }

@@ -145,6 +145,9 @@ func applyNoPath(rt *resourceType, m object, op patchOp, field string) error {
 				return invalid(invalidValue, field+".value."+k, "must be an object")
 			}
 			for sk, sv := range sub {
+				if strings.EqualFold(sk, "schemas") {
+					continue // some clients send an extension's object with its schemas
+				}
 				sa := find(rt.extension(ext).Attributes, sk)
 				if sa == nil {
 					return invalid(invalidPath, field+".value."+k+"."+sk, "is not an attribute of "+rt.Name)
@@ -243,6 +246,16 @@ func containsValue(list []any, v any) bool {
 
 // applyPath applies an operation with a path (RFC 7644 §3.5.2).
 func applyPath(rt *resourceType, m object, op patchOp, field string) error {
+	if e := rt.extension(op.Path); e != nil { // the whole extension
+		if op.Op == "remove" {
+			delete(m, e.ID)
+			return nil
+		}
+		if op.Op == "replace" {
+			delete(m, e.ID)
+		}
+		return applyNoPath(rt, m, patchOp{Op: op.Op, Value: object{e.ID: op.Value}, index: op.index}, field)
+	}
 	p, err := filter.ParsePath([]byte(op.Path))
 	if err != nil {
 		// An extension attribute named in full, as Entra ID sends it

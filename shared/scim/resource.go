@@ -2,6 +2,7 @@ package scim
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,8 +49,8 @@ func userResource(u *user.User, base string) object {
 	set(name, "middleName", p.MiddleName)
 	set(name, "honorificPrefix", p.HonorificPrefix)
 	set(name, "honorificSuffix", p.HonorificSuffix)
-	if len(name) > 0 {
-		set(name, "formatted", joinNonEmpty(p.HonorificPrefix, u.FirstName, p.MiddleName, u.LastName, p.HonorificSuffix))
+	if len(name) > 0 || p.Formatted != "" {
+		set(name, "formatted", cmpOr(p.Formatted, joinNonEmpty(p.HonorificPrefix, u.FirstName, p.MiddleName, u.LastName, p.HonorificSuffix)))
 		m["name"] = name
 	}
 	set(m, "nickName", p.NickName)
@@ -76,9 +77,7 @@ func userResource(u *user.User, base string) object {
 			set(o, "postalCode", a.PostalCode)
 			set(o, "country", a.Country)
 			set(o, "type", a.Type)
-			if a.Primary {
-				o["primary"] = true
-			}
+			o["primary"] = a.Primary
 			list[i] = o
 		}
 		m["addresses"] = list
@@ -97,7 +96,7 @@ func userResource(u *user.User, base string) object {
 	set(ent, "division", p.Division)
 	set(ent, "department", p.Department)
 	if p.ManagerID != "" {
-		ent["manager"] = object{"value": p.ManagerID, "$ref": base + "/Users/" + p.ManagerID}
+		ent["manager"] = object{"value": p.ManagerID}
 	}
 	if len(ent) > 0 {
 		m[EnterpriseSchema] = ent
@@ -106,49 +105,39 @@ func userResource(u *user.User, base string) object {
 	return m
 }
 
-// emailsOf is the emails attribute: the addresses stored, the one that is
-// the user's email marked primary. When the email was changed through
-// another API since, it takes the place of the primary address.
+// emailsOf is the emails attribute: the addresses stored, as the client
+// gave them. When the user's email was changed through another API since,
+// it takes the place of the primary address (or the first); a user with
+// no stored addresses shows its email as its primary work address.
 func emailsOf(email string, stored []user.Contact) []any {
+	if len(stored) == 0 {
+		if email == "" {
+			return nil
+		}
+		return contacts([]user.Contact{{Value: email, Type: "work", Primary: true}})
+	}
 	list := make([]user.Contact, len(stored))
 	copy(list, stored)
-	at := -1
-	for i := range list {
-		list[i].Primary = false
-		if at < 0 && email != "" && user.NormalizeEmail(list[i].Value) == user.NormalizeEmail(email) {
-			at = i
-		}
-	}
-	if at < 0 && email != "" {
-		at = 0
-		for i, c := range stored {
-			if c.Primary {
-				at = i
-			}
-		}
-		if len(list) == 0 {
-			list = append(list, user.Contact{Type: "work"})
-		}
+	if email != "" && !slices.ContainsFunc(list, func(c user.Contact) bool {
+		return user.NormalizeEmail(c.Value) == user.NormalizeEmail(email)
+	}) {
+		at := max(slices.IndexFunc(list, func(c user.Contact) bool { return c.Primary }), 0)
 		list[at].Value = email
-	}
-	if at >= 0 {
-		list[at].Primary = true
 	}
 	return contacts(list)
 }
 
+// contacts shows contact values with every sub-attribute a client gave;
+// primary always, true or false.
 func contacts(cs []user.Contact) []any {
 	out := make([]any, len(cs))
 	for i, c := range cs {
-		o := object{"value": c.Value}
+		o := object{"value": c.Value, "primary": c.Primary}
 		if c.Type != "" {
 			o["type"] = c.Type
 		}
 		if c.Display != "" {
 			o["display"] = c.Display
-		}
-		if c.Primary {
-			o["primary"] = true
 		}
 		out[i] = o
 	}
@@ -196,6 +185,7 @@ func userFrom(m object) (userInput, error) {
 	p := &user.Profile{}
 	if name, ok := m["name"].(object); ok {
 		in.FirstName, in.LastName = str(name, "givenName"), str(name, "familyName")
+		p.Formatted = str(name, "formatted")
 		p.MiddleName, p.HonorificPrefix, p.HonorificSuffix = str(name, "middleName"), str(name, "honorificPrefix"), str(name, "honorificSuffix")
 	}
 	p.NickName, p.ProfileURL, p.Title, p.UserType = str(m, "nickName"), str(m, "profileUrl"), str(m, "title"), str(m, "userType")

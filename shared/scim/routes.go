@@ -48,7 +48,9 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: Base + "/.search", Handler: scim(s.searchUsers)},
 		{Method: http.MethodGet, Path: Base + "/ServiceProviderConfig", Handler: scim(s.serviceProviderConfig)},
 		{Method: http.MethodGet, Path: Base + "/Schemas", Handler: scim(s.listSchemas)},
+		{Method: http.MethodGet, Path: Base + "/Schemas/{id}", Handler: scim(s.getSchema)},
 		{Method: http.MethodGet, Path: Base + "/ResourceTypes", Handler: scim(s.listResourceTypes)},
+		{Method: http.MethodGet, Path: Base + "/ResourceTypes/{id}", Handler: scim(s.getResourceType)},
 	}
 }
 

@@ -86,6 +86,7 @@ type azureItem struct {
 // each field left out when empty, so a user without SCIM's further
 // attributes pays nothing for them.
 type profileItem struct {
+	Formatted         string        `dynamodbav:"formatted,omitempty"`
 	MiddleName        string        `dynamodbav:"middleName,omitempty"`
 	HonorificPrefix   string        `dynamodbav:"honorificPrefix,omitempty"`
 	HonorificSuffix   string        `dynamodbav:"honorificSuffix,omitempty"`
@@ -130,7 +131,7 @@ func toProfileItem(p *user.Profile) *profileItem {
 		return nil
 	}
 	it := &profileItem{
-		MiddleName: p.MiddleName, HonorificPrefix: p.HonorificPrefix, HonorificSuffix: p.HonorificSuffix,
+		Formatted: p.Formatted, MiddleName: p.MiddleName, HonorificPrefix: p.HonorificPrefix, HonorificSuffix: p.HonorificSuffix,
 		NickName: p.NickName, ProfileURL: p.ProfileURL, Title: p.Title, UserType: p.UserType,
 		PreferredLanguage: p.PreferredLanguage, Locale: p.Locale, Timezone: p.Timezone,
 		EmployeeNumber: p.EmployeeNumber, CostCenter: p.CostCenter, Organization: p.Organization,
@@ -156,7 +157,7 @@ func (it *profileItem) profile() *user.Profile {
 		return nil
 	}
 	p := &user.Profile{
-		MiddleName: it.MiddleName, HonorificPrefix: it.HonorificPrefix, HonorificSuffix: it.HonorificSuffix,
+		Formatted: it.Formatted, MiddleName: it.MiddleName, HonorificPrefix: it.HonorificPrefix, HonorificSuffix: it.HonorificSuffix,
 		NickName: it.NickName, ProfileURL: it.ProfileURL, Title: it.Title, UserType: it.UserType,
 		PreferredLanguage: it.PreferredLanguage, Locale: it.Locale, Timezone: it.Timezone,
 		EmployeeNumber: it.EmployeeNumber, CostCenter: it.CostCenter, Organization: it.Organization,

@@ -285,7 +285,7 @@ func CheckProfile(p *Profile) []fault.FieldError {
 	var out []fault.FieldError
 	text := func(field, v string) { out = append(out, check.Text(field, v, MaxProfileText, false)...) }
 	for field, v := range map[string]string{
-		"name.middleName": p.MiddleName, "name.honorificPrefix": p.HonorificPrefix, "name.honorificSuffix": p.HonorificSuffix,
+		"name.formatted": p.Formatted, "name.middleName": p.MiddleName, "name.honorificPrefix": p.HonorificPrefix, "name.honorificSuffix": p.HonorificSuffix,
 		"nickName": p.NickName, "profileUrl": p.ProfileURL, "title": p.Title, "userType": p.UserType,
 		"preferredLanguage": p.PreferredLanguage, "locale": p.Locale, "timezone": p.Timezone,
 		"employeeNumber": p.EmployeeNumber, "costCenter": p.CostCenter, "organization": p.Organization,

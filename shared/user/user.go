@@ -75,6 +75,7 @@ type User struct {
 // and Enterprise User schemas (RFC 7643 §4.1, §4.3) carry it: held with
 // the user, shown by SCIM, left alone by the other dialects.
 type Profile struct {
+	Formatted                                    string // the full name as given; "" means derived from the parts
 	MiddleName, HonorificPrefix, HonorificSuffix string
 	NickName, ProfileURL, Title, UserType        string
 	PreferredLanguage, Locale, Timezone          string
