@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/platform"
 	"roster/shared/scim"
+	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/web/webtest"
 )
@@ -62,6 +64,21 @@ func newLive(t *testing.T, env storetest.Env) *live {
 	}
 	l.h = l.p.SCIM(authn)
 	return l
+}
+
+// sendCounted sends a request as send does, and returns the DynamoDB
+// calls it made.
+func (l *live) sendCounted(p auth.Principal, method, target, body string) (res, *store.Usage) {
+	l.t.Helper()
+	ctx, usage := store.WithUsage(context.Background())
+	l.as = &p
+	rq := webtest.Request{Method: method, Target: target, Body: body, Header: map[string]string{}}
+	if body != "" {
+		rq.Header["Content-Type"] = scim.ContentType
+	}
+	w := httptest.NewRecorder()
+	l.h.ServeHTTP(w, webtest.NewRequest(rq).WithContext(ctx))
+	return res{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, usage
 }
 
 // send sends a request as p, the body (when not empty) as
