@@ -294,14 +294,16 @@ func applyPath(rt *resourceType, m object, op patchOp, field string) error {
 	if !top.mutable() || sub != nil && !sub.mutable() {
 		return invalid(mutability, field+".path", op.Path+" is read-only")
 	}
+	// Past this point a problem is the value's or the target's: it is
+	// named by the path.
 	c := containerFor(m, ext)
 	if p.ValueExpression == nil {
 		if sub == nil {
-			return pathWhole(c, top, op, field)
+			return pathWhole(c, top, op, op.Path)
 		}
-		return pathSub(c, top, sub, op, field)
+		return pathSub(c, top, sub, op, op.Path)
 	}
-	return pathFiltered(c, top, sub, p.ValueExpression, op, field)
+	return pathFiltered(c, top, sub, p.ValueExpression, op, op.Path)
 }
 
 // pathWhole applies op to a whole attribute.
@@ -309,11 +311,11 @@ func pathWhole(c object, a *attribute, op patchOp, field string) error {
 	switch op.Op {
 	case "remove":
 		if a.Required {
-			return invalid(invalidValue, field+".path", a.Name+" is required and cannot be removed")
+			return invalid(invalidValue, field, a.Name+" is required and cannot be removed")
 		}
 		if op.Value != nil && a.Multi {
 			// Remove the values given (Entra ID's member removal).
-			rm, err := value(a, op.Value, field+".value")
+			rm, err := value(a, op.Value, field)
 			if err != nil {
 				return err
 			}
@@ -339,7 +341,7 @@ func pathWhole(c object, a *attribute, op patchOp, field string) error {
 		if op.Op == "replace" && a.Multi {
 			delete(c, a.Name)
 		}
-		return setAttr(c, a, v, "add", field+".value")
+		return setAttr(c, a, v, "add", field)
 	}
 	return nil
 }
@@ -357,7 +359,7 @@ func pathSub(c object, top, sub *attribute, op patchOp, field string) error {
 	if op.Op == "remove" {
 		delete(o, sub.Name)
 	} else {
-		cv, err := value(sub, op.Value, field+".value")
+		cv, err := value(sub, op.Value, field)
 		if err != nil {
 			return err
 		}
@@ -394,7 +396,7 @@ func pathFiltered(c object, top, sub *attribute, f filter.Expression, op patchOp
 			target = *sub
 		}
 		var err error
-		if cv, err = value(&target, op.Value, field+".value"); err != nil {
+		if cv, err = value(&target, op.Value, field); err != nil {
 			return err
 		}
 	}
@@ -445,7 +447,7 @@ func pathFiltered(c object, top, sub *attribute, f filter.Expression, op patchOp
 		}
 	}
 	if !found && op.Op == "replace" {
-		return invalid(noTarget, field+".path", "matches no value of "+top.Name)
+		return invalid(noTarget, field, "matches no value of "+top.Name)
 	}
 	if len(out) == 0 {
 		delete(c, top.Name)
