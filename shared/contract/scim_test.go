@@ -142,3 +142,21 @@ func TestSCIMAnswersEveryRouteAsDocumented(t *testing.T) {
 	do("PATCH", one, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`, http.StatusOK)
 	do("DELETE", one, "", http.StatusNoContent)
 }
+
+func TestATenantAdministratorIssuesASCIMTokenShownOnce(t *testing.T) {
+	a := newAPI(t)
+	rq := Request{Method: "POST", Path: "/tenants/" + a.Tenant + "/apikeys", Credential: a.APIKey, Body: `{"name":"okta","roles":["scim"]}`}
+	a.Valid(t, rq)
+	var issued struct {
+		KeyID  string `json:"keyId"`
+		APIKey string `json:"apiKey"`
+	}
+	a.Do(t, rq, http.StatusCreated).JSON(t, &issued)
+	a.Do(t, scimRequest(issued.APIKey, "GET", "/scim/v2/ServiceProviderConfig", ""), http.StatusOK)
+	a.Do(t, Request{Method: "POST", Path: "/tenants/" + a.Tenant + "/apikeys", Credential: a.APIKey,
+		Body: `{"name":"okta","roles":["scim","member"]}`}, http.StatusBadRequest)
+	// Revoked, it stops at once.
+	a.Do(t, Request{Method: "DELETE", Path: "/tenants/" + a.Tenant + "/apikeys/" + issued.KeyID, Credential: a.APIKey}, http.StatusNoContent)
+	a.Unauthenticated(t, scimRequest(issued.APIKey, "GET", "/scim/v2/ServiceProviderConfig", ""))
+	a.NoSecretsLogged(t, issued.APIKey)
+}
