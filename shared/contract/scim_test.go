@@ -29,7 +29,16 @@ var scimRoutes = []struct{ method, path, body string }{
 	{"GET", "/scim/v2/ResourceTypes", ``},
 	{"GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", ``},
 	{"GET", "/scim/v2/ResourceTypes/User", ``},
+	{"GET", "/scim/v2/Groups", ``},
+	{"POST", "/scim/v2/Groups", scimGroup},
+	{"POST", "/scim/v2/Groups/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}`},
+	{"GET", "/scim/v2/Groups/{gid}", ``},
+	{"PUT", "/scim/v2/Groups/{gid}", scimGroup},
+	{"PATCH", "/scim/v2/Groups/{gid}", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Ops"}]}`},
+	{"DELETE", "/scim/v2/Groups/{gid}", ``},
 }
+
+const scimGroup = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering"}`
 
 func scimRequest(token, method, path, body string, header ...string) Request {
 	rq := Request{Method: method, Path: path, Credential: token, Body: body, Header: map[string]string{}}
@@ -49,8 +58,11 @@ func TestSCIMRoutesTakeOnlyASCIMTokenOfTheTenant(t *testing.T) {
 	var created map[string]any
 	a.Do(t, scimRequest(token, "POST", "/scim/v2/Users", scimUser), http.StatusCreated).JSON(t, &created)
 	id := created["id"].(string)
+	var group map[string]any
+	a.Do(t, scimRequest(token, "POST", "/scim/v2/Groups", scimGroup), http.StatusCreated).JSON(t, &group)
+	gid := group["id"].(string)
 	for _, rt := range scimRoutes {
-		path := strings.Replace(rt.path, "{id}", id, 1)
+		path := strings.Replace(strings.Replace(rt.path, "{id}", id, 1), "{gid}", gid, 1)
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 			a.Unauthenticated(t, scimRequest("", rt.method, path, rt.body))
 			before := a.Count(t)
@@ -93,7 +105,7 @@ func TestSCIMAnswersEveryRouteAsDocumented(t *testing.T) {
 	do("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "", http.StatusOK)
 	do("GET", "/scim/v2/ResourceTypes/User", "", http.StatusOK)
 	do("GET", "/scim/v2/Schemas/urn:nope", "", http.StatusNotFound)
-	do("GET", "/scim/v2/ResourceTypes/Group", "", http.StatusNotFound)
+	do("GET", "/scim/v2/ResourceTypes/Role", "", http.StatusNotFound)
 	do("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User?x=1", "", http.StatusBadRequest)
 	do("GET", "/scim/v2/ResourceTypes/User?x=1", "", http.StatusBadRequest)
 
@@ -138,7 +150,44 @@ func TestSCIMAnswersEveryRouteAsDocumented(t *testing.T) {
 	do("PUT", "/scim/v2/Users/"+other["id"].(string), scimUser, http.StatusConflict)
 	do("PATCH", "/scim/v2/Users/"+other["id"].(string), `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"externalId","value":"00u1barbara"}]}`, http.StatusConflict)
 
-	do("PUT", one, scimUser, http.StatusOK, "If-Match", `"1"`)
+	// Groups.
+	var g map[string]any
+	do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"`+id+`"}]}`, http.StatusCreated).JSON(t, &g)
+	gone := "/scim/v2/Groups/" + g["id"].(string)
+	do("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22engineering%22", "", http.StatusOK)
+	do("POST", "/scim/v2/Groups/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"excludedAttributes":["members"]}`, http.StatusOK)
+	do("GET", gone, "", http.StatusOK)
+	do("PUT", gone, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Platform","members":[]}`, http.StatusOK)
+	do("PATCH", gone, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]}`, http.StatusNoContent)
+	before = a.Count(t)
+	do("GET", "/scim/v2/Groups?filter=members%20zz%201", "", http.StatusBadRequest)
+	do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"]}`, http.StatusBadRequest)
+	do("POST", "/scim/v2/Groups/.search", `{"filter":"x"}`, http.StatusBadRequest)
+	do("GET", gone+"?x=1", "", http.StatusBadRequest)
+	do("PUT", gone, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"P","members":[{"value":"nosuchuser"}]}`, http.StatusBadRequest)
+	do("PATCH", gone, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"nosuchuser"}]}]}`, http.StatusBadRequest)
+	do("DELETE", gone+"?x=1", "", http.StatusBadRequest)
+	do("POST", "/scim/v2/Groups", scimGroup, http.StatusUnsupportedMediaType, "Content-Type", "text/plain")
+	for _, m := range []string{"GET", "PUT", "PATCH", "DELETE"} {
+		body := ""
+		switch m {
+		case "PUT":
+			body = scimGroup
+		case "PATCH":
+			body = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"X"}]}`
+		}
+		do(m, "/scim/v2/Groups/nosuchgroup", body, http.StatusNotFound)
+	}
+	if a.Count(t) != before {
+		t.Errorf("refused group calls wrote: %d items, then %d", before, a.Count(t))
+	}
+	var g2 map[string]any
+	do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Design"}`, http.StatusCreated).JSON(t, &g2)
+	do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"design"}`, http.StatusConflict)
+	do("PUT", "/scim/v2/Groups/"+g2["id"].(string), `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"platform"}`, http.StatusConflict)
+	do("DELETE", gone, "", http.StatusNoContent)
+
+	do("PUT", one, scimUser, http.StatusOK, "If-Match", do("GET", one, "", http.StatusOK).Header.Get("ETag"))
 	do("PATCH", one, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`, http.StatusOK)
 	do("DELETE", one, "", http.StatusNoContent)
 }

@@ -85,9 +85,10 @@ type DeleteOutcome struct {
 
 // Group is a tenant-scoped set of users.
 type Group struct {
-	ID        string
-	Name      string // unique per tenant, case-insensitively
-	CreatedAt time.Time
+	ID         string
+	Name       string // unique per tenant, case-insensitively
+	CreatedAt  time.Time
+	ExternalID string // an identity provider's id of the group (SCIM); not unique, "" for none
 }
 
 // ErrLastOwner is in the chain of the fault.Conflict that refuses a change
@@ -213,4 +214,18 @@ type Service interface {
 	CreateGroup(ctx context.Context, p auth.Principal, name string) (Group, error)
 	// ListGroups lists the tenant's groups by name (groups:read).
 	ListGroups(ctx context.Context, p auth.Principal) ([]Group, error)
+	// GetGroup returns a group by id (groups:read): one GetItem.
+	// fault.NotFound.
+	GetGroup(ctx context.Context, p auth.Principal, id string) (Group, error)
+	// GroupByName returns a group by name, case-insensitively
+	// (groups:read): two GetItems. fault.NotFound.
+	GroupByName(ctx context.Context, p auth.Principal, name string) (Group, error)
+	// UpdateGroup renames a group and, when externalID is set, sets its
+	// external id (groups:write). fault.Conflict naming name when taken;
+	// fault.NotFound.
+	UpdateGroup(ctx context.Context, p auth.Principal, id, name string, externalID *string) (Group, error)
+	// DeleteGroup deletes a group (groups:write); members holds the
+	// users in it, each of whom leaves it first (a change each, as
+	// Update with GroupsToRemove). fault.NotFound.
+	DeleteGroup(ctx context.Context, p auth.Principal, id string, members []string) error
 }

@@ -92,4 +92,15 @@ type Store interface {
 	CreateGroup(ctx context.Context, tenantID string, g Group) error
 	// ListGroups returns every group of the tenant, by name.
 	ListGroups(ctx context.Context, tenantID string) ([]Group, error)
+	// GetGroup returns a group. fault.NotFound.
+	GetGroup(ctx context.Context, tenantID, id string) (*Group, error)
+	// GroupIDByName finds a group by name, case-insensitively. fault.NotFound.
+	GroupIDByName(ctx context.Context, tenantID, name string) (string, error)
+	// UpdateGroup writes next's name and external id over the group as
+	// read (old), moving its name marker. fault.Conflict naming name when
+	// taken, without fields when the group changed since it was read.
+	UpdateGroup(ctx context.Context, tenantID string, old, next Group) error
+	// DeleteGroup deletes a group as read with its name marker.
+	// fault.Conflict when it changed since it was read.
+	DeleteGroup(ctx context.Context, tenantID string, g Group) error
 }

@@ -111,4 +111,3 @@ func BenchmarkSCIMCalls(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-

@@ -43,7 +43,7 @@ func noQuery(r *http.Request) error {
 }
 
 // schemas are every schema the group serves, in the order /Schemas lists them.
-var schemas = []*schema{&userSchema, &enterpriseSchema}
+var schemas = []*schema{&userSchema, &enterpriseSchema, &groupSchema}
 
 // schemaResource is a schema as /Schemas shows it (RFC 7643 §7).
 func schemaResource(sc *schema, base string) object {
@@ -117,7 +117,7 @@ func (s *server) getSchema(w http.ResponseWriter, r *http.Request) {
 }
 
 // resourceTypes are the group's resource types.
-var resourceTypes = []*resourceType{&userType}
+var resourceTypes = []*resourceType{&userType, &groupType}
 
 func resourceTypeResource(rt *resourceType, base string) object {
 	o := object{

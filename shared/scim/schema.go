@@ -157,8 +157,8 @@ var groupSchema = schema{ID: GroupSchema, Name: "Group", Description: "Group", A
 	{Name: "members", Type: typeComplex, Multi: true, Description: "The group's users.", Sub: []attribute{
 		{Name: "value", Type: typeString, CaseExact: true, Mutability: "immutable"},
 		{Name: "$ref", Type: typeReference, CaseExact: true, Mutability: "immutable", RefTypes: []string{"User"}},
-		{Name: "display", Type: typeString, Mutability: readOnly},
-		{Name: "type", Type: typeString, Mutability: "immutable"},
+		{Name: "display", Type: typeString, Mutability: readOnly, Returned: returnedNever},
+		{Name: "type", Type: typeString, Mutability: readOnly, Returned: returnedNever},
 	}},
 }}
 

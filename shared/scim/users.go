@@ -269,7 +269,25 @@ func (s *server) searchUsers(w http.ResponseWriter, r *http.Request) {
 //     maxScan of them, filtered and sorted here; a larger tenant is
 //     refused with tooMany, so nothing scans a large tenant unbounded.
 func (s *server) findUsers(w http.ResponseWriter, r *http.Request, q listQuery) {
-	ctx, p, base := r.Context(), principal(r), baseURL(r)
+	if q.Filter == nil {
+		if order, ok := searchOrder(q.SortPath); ok {
+			s.pageUsers(w, r, q, order)
+			return
+		}
+	}
+	list, err := s.collectUsers(r.Context(), principal(r), baseURL(r), q)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	sortResources(list, q)
+	page(w, q, len(list), window(list, q))
+}
+
+// collectUsers returns every user that matches q's filter (every user
+// without one): through an index when one serves the filter, otherwise
+// by reading at most maxScan users.
+func (s *server) collectUsers(ctx context.Context, p auth.Principal, base string, q listQuery) ([]object, error) {
 	if q.Filter != nil {
 		if kind, v := indexed(&userType, q.Filter); kind != noIndex {
 			var u *user.User
@@ -284,53 +302,71 @@ func (s *server) findUsers(w http.ResponseWriter, r *http.Request, q listQuery) 
 			case byEmail:
 				u, err = s.dir.GetByEmail(ctx, p, v)
 			}
-			var list []object
 			switch {
 			case fault.CodeOf(err) == fault.NotFound:
+				return nil, nil
 			case err != nil:
-				WriteError(w, r, err)
-				return
-			default:
-				if m := userResource(u, base); matches(&userType, q.Filter, m) {
-					list = append(list, m)
-				}
+				return nil, err
 			}
-			page(w, q, len(list), window(list, q))
-			return
-		}
-	}
-	if q.Filter == nil {
-		if order, ok := searchOrder(q.SortPath); ok {
-			s.pageUsers(w, r, q, order)
-			return
+			if m := userResource(u, base); matches(&userType, q.Filter, m) {
+				return []object{m}, nil
+			}
+			return nil, nil
 		}
 	}
 	var all []object
-	cursor, read := "", 0
-	for {
-		pg, err := s.dir.List(ctx, p, directory.MaxPageSize, cursor)
+	err := s.scanUsers(ctx, p, "filter", func(u *user.User) {
+		if m := userResource(u, base); q.Filter == nil || matches(&userType, q.Filter, m) {
+			all = append(all, m)
+		}
+	})
+	if fault.CodeOf(err) == fault.Invalid {
+		err = typed(fault.InvalidField("filter",
+			"needs more than 1000 users read: filter on userName, externalId or emails.value with eq, or list without a filter"), tooMany)
+	}
+	return all, err
+}
+
+// search answers POST /.search: the users and the groups that match, for
+// each resource type whose schema the query fits (RFC 7644 §3.4.3).
+func (s *server) search(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(r, maxPatchBytes)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	in, err := searchFrom(body)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	uq, uerr := in.query(&userType)
+	gq, gerr := in.query(&groupType)
+	if uerr != nil && gerr != nil {
+		WriteError(w, r, uerr)
+		return
+	}
+	ctx, p, base := r.Context(), principal(r), baseURL(r)
+	var list []object
+	q := uq
+	if uerr == nil {
+		if list, err = s.collectUsers(ctx, p, base, uq); err != nil {
+			WriteError(w, r, err)
+			return
+		}
+	} else {
+		q = gq
+	}
+	if gerr == nil {
+		groups, err := s.collectGroups(ctx, p, base, gq)
 		if err != nil {
 			WriteError(w, r, err)
 			return
 		}
-		read += len(pg.Users)
-		for _, u := range pg.Users {
-			if m := userResource(u, base); q.Filter == nil || matches(&userType, q.Filter, m) {
-				all = append(all, m)
-			}
-		}
-		if pg.Next == "" {
-			break
-		}
-		if read >= maxScan {
-			WriteError(w, r, typed(fault.InvalidField("filter",
-				"needs more than 1000 users read: filter on userName, externalId or emails.value with eq, or list without a filter"), tooMany))
-			return
-		}
-		cursor = pg.Next
+		list = append(list, groups...)
 	}
-	sortResources(all, q)
-	page(w, q, len(all), window(all, q))
+	sortResources(list, q)
+	page(w, q, len(list), window(list, q))
 }
 
 // searchOrder is the search index that keeps users in the order of

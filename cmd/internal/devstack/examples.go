@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"roster/shared/auth"
+	"roster/shared/directory"
 	"roster/shared/opaque"
 	"roster/shared/platform"
 	"roster/shared/role"
@@ -31,7 +32,9 @@ const (
 	demoSpareKeyID = "reportkeyreportk" // an API key the revocation example revokes
 	// DemoSCIMKeyID is the demo tenant's SCIM token (an API key with the
 	// scim role), for the SCIM examples and an identity provider's setup.
-	DemoSCIMKeyID      = "demoscimdemoscim"
+	DemoSCIMKeyID = "demoscimdemoscim"
+	// DemoGroupID is a group of the demo tenant, for the SCIM Groups examples.
+	DemoGroupID        = "demogroupresearch"
 	demoSCIMKeySecret  = "local-demo-scim-key-never-valid-in-aws-0000"
 	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
 
@@ -76,6 +79,9 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 		return "", fmt.Errorf("seed spare api key: %w", err)
 	}
 
+	if err := p.Table.CreateGroup(ctx, DemoTenant, directory.Group{ID: DemoGroupID, Name: "Research", CreatedAt: now}); err != nil {
+		return "", fmt.Errorf("seed group: %w", err)
+	}
 	scimKey, err := opaque.APIKey.FromSecret(DemoSCIMKeyID, demoSCIMKeySecret)
 	if err != nil {
 		return "", err

@@ -40,6 +40,10 @@ type Fake struct {
 	SearchUsersFn    func(p auth.Principal, q directory.UserSearch) (directory.UserPage, error)
 	CreateGroupFn    func(p auth.Principal, name string) (directory.Group, error)
 	ListGroupsFn     func(p auth.Principal) ([]directory.Group, error)
+	GetGroupFn       func(p auth.Principal, id string) (directory.Group, error)
+	GroupByNameFn    func(p auth.Principal, name string) (directory.Group, error)
+	UpdateGroupFn    func(p auth.Principal, id, name string, externalID *string) (directory.Group, error)
+	DeleteGroupFn    func(p auth.Principal, id string, members []string) error
 	AdmitFn          func(p auth.Principal, u *user.User, also user.Also) error
 }
 
@@ -223,4 +227,36 @@ func (a *Admissions) Admit(ctx context.Context, p auth.Principal, u *user.User, 
 	a.Principals = append(a.Principals, p)
 	a.Records = append(a.Records, also)
 	return a.Door.Admit(ctx, p, u, also)
+}
+
+// GetGroup calls GetGroupFn.
+func (f *Fake) GetGroup(_ context.Context, p auth.Principal, id string) (directory.Group, error) {
+	if !f.Called("GetGroup", f.GetGroupFn) {
+		return directory.Group{}, webtest.ErrUnexpected
+	}
+	return f.GetGroupFn(p, id)
+}
+
+// GroupByName calls GroupByNameFn.
+func (f *Fake) GroupByName(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
+	if !f.Called("GroupByName", f.GroupByNameFn) {
+		return directory.Group{}, webtest.ErrUnexpected
+	}
+	return f.GroupByNameFn(p, name)
+}
+
+// UpdateGroup calls UpdateGroupFn.
+func (f *Fake) UpdateGroup(_ context.Context, p auth.Principal, id, name string, externalID *string) (directory.Group, error) {
+	if !f.Called("UpdateGroup", f.UpdateGroupFn) {
+		return directory.Group{}, webtest.ErrUnexpected
+	}
+	return f.UpdateGroupFn(p, id, name, externalID)
+}
+
+// DeleteGroup calls DeleteGroupFn.
+func (f *Fake) DeleteGroup(_ context.Context, p auth.Principal, id string, members []string) error {
+	if !f.Called("DeleteGroup", f.DeleteGroupFn) {
+		return webtest.ErrUnexpected
+	}
+	return f.DeleteGroupFn(p, id, members)
 }
