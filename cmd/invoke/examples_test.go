@@ -89,6 +89,7 @@ var examples = []example{
 	{file: "provisioning-group-member-add.json", after: []string{"provisioning-user-upsert.json", "provisioning-group-upsert.json"}},
 	{file: "provisioning-group-member-remove.json", after: []string{"provisioning-user-upsert.json", "provisioning-group-upsert.json", "provisioning-group-member-add.json"}},
 
+	{file: "scim-bulk.json", status: http.StatusOK},
 	{file: "scim-groups-create.json", status: http.StatusCreated},
 	{file: "scim-groups-delete.json", status: http.StatusNoContent},
 	{file: "scim-groups-get.json", status: http.StatusOK},

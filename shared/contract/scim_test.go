@@ -36,6 +36,7 @@ var scimRoutes = []struct{ method, path, body string }{
 	{"PUT", "/scim/v2/Groups/{gid}", scimGroup},
 	{"PATCH", "/scim/v2/Groups/{gid}", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Ops"}]}`},
 	{"DELETE", "/scim/v2/Groups/{gid}", ``},
+	{"POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/nobody"}]}`},
 }
 
 const scimGroup = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering"}`
@@ -186,6 +187,12 @@ func TestSCIMAnswersEveryRouteAsDocumented(t *testing.T) {
 	do("POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"design"}`, http.StatusConflict)
 	do("PUT", "/scim/v2/Groups/"+g2["id"].(string), `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"platform"}`, http.StatusConflict)
 	do("DELETE", gone, "", http.StatusNoContent)
+
+	// Bulk.
+	do("POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"k","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kay"}}]}`, http.StatusOK)
+	do("POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`, http.StatusBadRequest)
+	do("POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/`+strings.Repeat("x", 1100<<10)+`"}]}`, http.StatusRequestEntityTooLarge)
+	do("POST", "/scim/v2/Bulk", `{}`, http.StatusUnsupportedMediaType, "Content-Type", "text/plain")
 
 	do("PUT", one, scimUser, http.StatusOK, "If-Match", do("GET", one, "", http.StatusOK).Header.Get("ETag"))
 	do("PATCH", one, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`, http.StatusOK)

@@ -21,7 +21,7 @@ func (s *server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 		"schemas":          []any{SPCSchema},
 		"documentationUri": "https://github.com/roster/roster#scim",
 		"patch":            object{"supported": true},
-		"bulk":             object{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             object{"supported": true, "maxOperations": maxBulkOperations, "maxPayloadSize": maxBulkBytes},
 		"filter":           object{"supported": true, "maxResults": maxCount},
 		"changePassword":   object{"supported": true},
 		"sort":             object{"supported": true},

@@ -53,6 +53,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPatch, Path: Base + "/Groups/{id}", Handler: scim(s.patchGroup)},
 		{Method: http.MethodDelete, Path: Base + "/Groups/{id}", Handler: scim(s.deleteGroup)},
 		{Method: http.MethodPost, Path: Base + "/.search", Handler: scim(s.search)},
+		{Method: http.MethodPost, Path: Base + "/Bulk", Handler: scim(s.bulk)},
 		{Method: http.MethodGet, Path: Base + "/ServiceProviderConfig", Handler: scim(s.serviceProviderConfig)},
 		{Method: http.MethodGet, Path: Base + "/Schemas", Handler: scim(s.listSchemas)},
 		{Method: http.MethodGet, Path: Base + "/Schemas/{id}", Handler: scim(s.getSchema)},
