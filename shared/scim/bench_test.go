@@ -2,11 +2,13 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +69,15 @@ func BenchmarkSCIMCalls(b *testing.B) {
 				b.Fatal(err)
 			}
 			one := "/scim/v2/Users/" + target.ID
+			var seeded []string
+			first, _, err := p.Table.ListUsers(ctx, "acme", 100, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, u := range first {
+				seeded = append(seeded, `{"value":"`+u.ID+`"}`)
+			}
+			members100 := "[" + strings.Join(seeded, ",") + "]"
 			ops := []struct {
 				name string
 				op   func(ctx context.Context, i int)
@@ -83,6 +94,19 @@ func BenchmarkSCIMCalls(b *testing.B) {
 					send(ctx, "GET", "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "seed000042"`), "", 200)
 				}},
 				{"list-page", func(ctx context.Context, _ int) { send(ctx, "GET", "/scim/v2/Users?startIndex=1&count=100", "", 200) }},
+				{"group-patch-100-members", func(ctx context.Context, i int) {
+					// Each run adds the same 100 seeded users to a new group.
+					gctx := context.Background()
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, webtest.NewRequest(webtest.Request{Method: "POST", Target: "/scim/v2/Groups",
+						Body:   fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"g%d"}`, i),
+						Header: map[string]string{"Content-Type": "application/scim+json"}}).WithContext(gctx))
+					var g struct{ ID string }
+					if err := json.Unmarshal(w.Body.Bytes(), &g); err != nil || g.ID == "" {
+						b.Fatalf("create group: %d %s", w.Code, w.Body)
+					}
+					send(ctx, "PATCH", "/scim/v2/Groups/"+g.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":`+members100+`}]}`, 204)
+				}},
 			}
 			for _, o := range ops {
 				b.Run(o.name, func(b *testing.B) {
@@ -111,3 +135,57 @@ func BenchmarkSCIMCalls(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// BenchmarkSCIMBulkSync is an identity provider's initial sync through
+// /Bulk: ROSTER_SCIM_BULK_USERS users (1,000 by default; the issue's
+// figure is 10,000) created in requests of 1,000 operations, against
+// DynamoDB Local. It reports the time per user and the capacity per user.
+func BenchmarkSCIMBulkSync(b *testing.B) {
+	users := 1000
+	if v, err := strconv.Atoi(os.Getenv("ROSTER_SCIM_BULK_USERS")); err == nil && v > 0 {
+		users = v
+	}
+	for _, ep := range emulator.DynamoDB(b) {
+		if ep.Name != "dynamodb-local" {
+			continue
+		}
+		b.Run(fmt.Sprintf("%s/users=%d", ep.Name, users), func(b *testing.B) {
+			run := 0
+			for b.Loop() {
+				b.StopTimer()
+				env := storetest.New(b, ep)
+				env.Tenant(b, "acme")
+				p := webtest.PlatformOn(b, env.Table, &discard{})
+				token := acmeToken
+				h := p.SCIM(webtest.As(&token))
+				ctx, usage := store.WithUsage(context.Background())
+				b.StartTimer()
+				start := time.Now()
+				for done := 0; done < users; {
+					n := min(1000, users-done)
+					ops := make([]string, n)
+					for i := range n {
+						k := done + i
+						ops[i] = fmt.Sprintf(`{"method":"POST","path":"/Users","bulkId":"u%d","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],`+
+							`"userName":"sync%06d_%d","externalId":"x%06d_%d","emails":[{"value":"sync%06d_%d@acme.example","primary":true}],"name":{"givenName":"G","familyName":"F"}}}`, k, k, run, k, run, k, run)
+					}
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, webtest.NewRequest(webtest.Request{Method: "POST", Target: "/scim/v2/Bulk",
+						Body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` + strings.Join(ops, ",") + `]}`,
+						Header: map[string]string{"Content-Type": "application/scim+json"}}).WithContext(ctx))
+					if w.Code != 200 || strings.Contains(w.Body.String(), `"status":"4`) {
+						b.Fatalf("bulk: %d %.400s", w.Code, w.Body)
+					}
+					done += n
+				}
+				elapsed := time.Since(start)
+				_, write := usage.Capacity()
+				b.ReportMetric(float64(elapsed.Milliseconds())/float64(users), "ms/user")
+				b.ReportMetric(float64(elapsed.Seconds()), "s/sync")
+				b.ReportMetric(write/float64(users), "WCU/user")
+				b.ReportMetric(float64(usage.Calls())/float64(users), "ddb-calls/user")
+				run++
+			}
+		})
+	}
+}
