@@ -247,3 +247,27 @@ func splitURN(k string) (uri, name string) {
 	}
 	return "", k
 }
+
+// readResource decodes a resource body of type rt (at most limit bytes),
+// checks it against the schemas and reads it with from.
+func readResource[T any](r *http.Request, limit int64, rt *resourceType, from func(object) (T, error)) (T, error) {
+	var zero T
+	body, err := decodeObject(r, limit)
+	if err != nil {
+		return zero, err
+	}
+	m, err := canonical(rt, body)
+	if err != nil {
+		return zero, err
+	}
+	return from(m)
+}
+
+// readSearch decodes a SearchRequest body.
+func readSearch(r *http.Request) (searchRequest, error) {
+	body, err := decodeObject(r, maxPatchBytes)
+	if err != nil {
+		return searchRequest{}, err
+	}
+	return searchFrom(body)
+}

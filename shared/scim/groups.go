@@ -116,12 +116,7 @@ func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
 
 // searchGroups answers POST /Groups/.search.
 func (s *server) searchGroups(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(r, maxPatchBytes)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := searchFrom(body)
+	in, err := readSearch(r)
 	if err == nil {
 		var q listQuery
 		if q, err = in.query(&groupType); err == nil {
@@ -287,15 +282,7 @@ func (s *server) setMembership(ctx context.Context, p auth.Principal, gid string
 
 // readGroup decodes and checks a Group body.
 func readGroup(r *http.Request) (groupInput, error) {
-	body, err := decodeObject(r, maxPatchBytes)
-	if err != nil {
-		return groupInput{}, err
-	}
-	m, err := canonical(&groupType, body)
-	if err != nil {
-		return groupInput{}, err
-	}
-	return groupFrom(m)
+	return readResource(r, maxPatchBytes, &groupType, groupFrom)
 }
 
 // createGroup answers POST /Groups: the group, then each member's change.

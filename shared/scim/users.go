@@ -92,15 +92,7 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
 
 // readUser decodes and checks a User body.
 func readUser(r *http.Request) (userInput, error) {
-	body, err := decodeObject(r, maxResourceBytes)
-	if err != nil {
-		return userInput{}, err
-	}
-	m, err := canonical(&userType, body)
-	if err != nil {
-		return userInput{}, err
-	}
-	return userFrom(m)
+	return readResource(r, maxResourceBytes, &userType, userFrom)
 }
 
 // createUser answers POST /Users: the directory's create, one
@@ -237,12 +229,7 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
 
 // searchUsers answers POST /Users/.search (RFC 7644 §3.4.3).
 func (s *server) searchUsers(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(r, maxPatchBytes)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := searchFrom(body)
+	in, err := readSearch(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -330,12 +317,7 @@ func (s *server) collectUsers(ctx context.Context, p auth.Principal, base string
 // search answers POST /.search: the users and the groups that match, for
 // each resource type whose schema the query fits (RFC 7644 §3.4.3).
 func (s *server) search(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(r, maxPatchBytes)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := searchFrom(body)
+	in, err := readSearch(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
