@@ -18,8 +18,10 @@ import (
 // of the resource an earlier operation of the request created. After
 // failOnErrors failures the rest are not run.
 
-// Bulk limits, stated in /ServiceProviderConfig.
-const maxBulkOperations = 1000
+// Bulk limits, stated in /ServiceProviderConfig: 300 creates (each a
+// transaction, some with a password to hash) fit in the function's 29 s,
+// which is API Gateway's limit too.
+const maxBulkOperations = 300
 
 // bulkRef is a reference to an earlier operation's resource.
 var bulkRef = regexp.MustCompile(`bulkId:([A-Za-z0-9_.\-]{1,100})`)

@@ -254,6 +254,9 @@ func groupFrom(m object) (groupInput, error) {
 // checkMembers reads every user a change names, so an unknown one changes
 // nothing: invalidValue naming members.
 func (s *server) checkMembers(ctx context.Context, p auth.Principal, ids []string) error {
+	if len(ids) > maxMemberChanges {
+		return invalid(tooMany, "members", "must add at most 500 members in one request")
+	}
 	for _, id := range ids {
 		if _, err := s.dir.Get(ctx, p, id); err != nil {
 			if fault.CodeOf(err) == fault.NotFound {
@@ -264,6 +267,11 @@ func (s *server) checkMembers(ctx context.Context, p auth.Principal, ids []strin
 	}
 	return nil
 }
+
+// maxMemberChanges bounds the members one request adds and removes: each
+// is a change of a user (two reads and a transaction), and 500 end well
+// within the function's timeout.
+const maxMemberChanges = 500
 
 // setMembership adds and removes the group of each user.
 func (s *server) setMembership(ctx context.Context, p auth.Principal, gid string, add, remove []string) error {
@@ -408,6 +416,10 @@ func (s *server) patchGroup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		plan.resolve(all[id])
+	}
+	if len(plan.remove) > maxMemberChanges {
+		WriteError(w, r, invalid(tooMany, "members", "must remove at most 500 members in one request"))
+		return
 	}
 	if err := s.checkMembers(ctx, p, plan.add); err != nil {
 		WriteError(w, r, err)
