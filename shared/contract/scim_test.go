@@ -216,3 +216,30 @@ func TestATenantAdministratorIssuesASCIMTokenShownOnce(t *testing.T) {
 	a.Unauthenticated(t, scimRequest(issued.APIKey, "GET", "/scim/v2/ServiceProviderConfig", ""))
 	a.NoSecretsLogged(t, issued.APIKey)
 }
+
+func TestASCIMTokenOpensNoOtherRoute(t *testing.T) {
+	a := newAPI(t)
+	token := a.accessUsersKey(t, a.Tenant, string(role.SCIM))
+	var u map[string]any
+	a.Do(t, scimRequest(token, "POST", "/scim/v2/Users", scimUser), http.StatusCreated).JSON(t, &u)
+	id := u["id"].(string)
+	base := "/" + a.Organization + "/" + a.TenantName + "/identity_/api"
+	before := a.Count(t)
+	for _, rq := range []Request{
+		{Method: "GET", Path: "/users"},
+		{Method: "POST", Path: "/users", Body: `{"email":"x@acme.example","firstName":"X","lastName":"Y"}`},
+		{Method: "PUT", Path: base + "/User/" + id + "/password", Body: `{"newPassword":"a much longer passphrase now"}`},
+		{Method: "PUT", Path: base + "/User/" + id, Body: `{"name":"Hermione"}`},
+		{Method: "GET", Path: "/api/v1/accessuser/search"},
+		{Method: "GET", Path: "/UserInfo/UserId?userEmail=barbara@acme.example"},
+		{Method: "POST", Path: "/tenants/" + a.Tenant + "/apikeys", Body: `{"name":"more","roles":["scim"]}`},
+		{Method: "POST", Path: "/tenants/" + a.Tenant + "/invitations", Body: `{"email":"x@acme.example"}`},
+	} {
+		rq.Credential = token
+		res := a.Do(t, rq, http.StatusForbidden)
+		_ = res
+	}
+	if a.Count(t) != before {
+		t.Error("a SCIM token wrote through another API")
+	}
+}

@@ -55,7 +55,7 @@ type errorBody struct {
 var fieldNames = map[string]string{
 	"username": "userName", "email": "emails", "firstName": "name.givenName", "lastName": "name.familyName",
 	"name": "displayName", "groups": "members", "groupIDsToAdd": "members", "groupIDsToRemove": "members",
-	"role": "active", "userId": "id",
+	"userId": "id",
 }
 
 // WriteError answers err in the SCIM error shape: the status from the

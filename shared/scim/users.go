@@ -55,7 +55,8 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host + Base
 }
 
-// oneResourceParams are the query parameters a read of one resource takes.
+// oneResourceQuery reads the query parameters a read of one resource
+// takes: attributes and excludedAttributes.
 func oneResourceQuery(rt *resourceType, v url.Values) (listQuery, error) {
 	for k := range v {
 		if k != "attributes" && k != "excludedAttributes" {
