@@ -135,7 +135,7 @@ func TestSCIMAnswersEveryRouteAsDocumented(t *testing.T) {
 	huge := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + strings.Repeat("x", 300<<10) + `"}`
 	do("POST", "/scim/v2/Users", huge, http.StatusRequestEntityTooLarge)
 	for _, rt := range scimRoutes {
-		if rt.body == "" || rt.path == "/scim/v2/.search" {
+		if rt.body == "" {
 			continue
 		}
 		do(rt.method, strings.Replace(rt.path, "{id}", id, 1), rt.body, http.StatusUnsupportedMediaType, "Content-Type", "text/plain")
