@@ -67,6 +67,7 @@ var firstEvents = map[string]string{
 	"AuthorizerFunction":   "authorizer-api-key.json",
 	"IdentityFunction":     "identity-list-groups.json",
 	"ProvisioningFunction": "provisioning-user-upsert.json",
+	"SCIMFunction":         "scim-users-list.json",
 	"UserInfoFunction":     "userinfo-user-id.json",
 	"UsersFunction":        "users-list.json",
 }
