@@ -123,12 +123,14 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   curl -s %[1]s/.well-known/jwks.json
   # Provisioning: send an event to the local queue (URL in the demo file)
   ./scripts/send-event.sh events/provisioning-user-upsert.json
+  # SCIM 2.0 for an identity provider: base URL %[1]s/scim/v2, the SCIM token
+  curl -s %[1]s/scim/v2/Users -H 'Authorization: Bearer %[11]s'
 
 API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
 
 Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
-		tbl.where, logPaths(tbl.logs, motoLog.Name()))
+		tbl.where, logPaths(tbl.logs, motoLog.Name()), demo.SCIMToken)
 
 	srv := &http.Server{Handler: withReference(mux, roster.OpenAPI, *redocPath), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
