@@ -24,6 +24,9 @@ func TestBadInputOnEveryRouteIsA4xxThatWritesNothing(t *testing.T) {
 		r := l.send(acmeToken, http.MethodPost, "/scim/v2/Users", barbara)
 		want(t, r, http.StatusCreated)
 		one := "/scim/v2/Users/" + r.JSON(t)["id"].(string)
+		r = l.send(acmeToken, http.MethodPost, "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Eng"}`)
+		want(t, r, http.StatusCreated)
+		group := "/scim/v2/Groups/" + r.JSON(t)["id"].(string)
 		cases := []struct {
 			name, method, target, body string
 			status                     int
@@ -72,6 +75,20 @@ func TestBadInputOnEveryRouteIsA4xxThatWritesNothing(t *testing.T) {
 			{"search bad filter", "POST", "/scim/v2/.search", `{` + findURN + `,"filter":"("}`, 400, "invalidFilter", "filter"},
 			{"search count", "POST", "/scim/v2/Users/.search", `{` + findURN + `,"count":1.5}`, 400, "invalidValue", "count"},
 			{"discovery query", "GET", "/scim/v2/ServiceProviderConfig?x=1", "", 400, "invalidValue", "x"},
+			{"group without a name", "POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":" "}`, 400, "invalidValue", "displayName"},
+			{"group unknown attribute", "POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"x","owner":"me"}`, 400, "invalidSyntax", "owner"},
+			{"group members not a list", "POST", "/scim/v2/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"x","members":"u1"}`, 400, "invalidValue", "members"},
+			{"group member without value", "PUT", group, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"x","members":[{"display":"u1"}]}`, 400, "invalidValue", "members[0].value"},
+			{"group unknown member", "PATCH", group, `{` + patchURN + `,"Operations":[{"op":"add","path":"members","value":[{"value":"nosuchuser"}]}]}`, 400, "invalidValue", "nosuchuser"},
+			{"group PATCH id", "PATCH", group, `{` + patchURN + `,"Operations":[{"op":"replace","path":"id","value":"x"}]}`, 400, "mutability", "id"},
+			{"group PATCH bad path", "PATCH", group, `{` + patchURN + `,"Operations":[{"op":"replace","path":"owner","value":"x"}]}`, 400, "invalidPath", "owner"},
+			{"group PATCH remove name", "PATCH", group, `{` + patchURN + `,"Operations":[{"op":"remove","path":"displayName"}]}`, 400, "invalidValue", "displayName"},
+			{"group PATCH name not a string", "PATCH", group, `{` + patchURN + `,"Operations":[{"op":"replace","path":"displayName","value":5}]}`, 400, "invalidValue", "displayName"},
+			{"group filter", "GET", "/scim/v2/Groups?filter=owner+eq+%22x%22", "", 400, "invalidFilter", "owner"},
+			{"group DELETE query", "DELETE", group + "?x=1", "", 400, "invalidValue", "x"},
+			{"bulk without schemas", "POST", "/scim/v2/Bulk", `{"Operations":[{"method":"DELETE","path":"/Users/x"}]}`, 400, "invalidSyntax", "schemas"},
+			{"bulk GET", "POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"GET","path":"/Users"}]}`, 400, "invalidSyntax", "method"},
+			{"bulk POST without bulkId", "POST", "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","data":{}}]}`, 400, "invalidValue", "bulkId"},
 		}
 		before := env.Count(t)
 		for _, c := range cases {
