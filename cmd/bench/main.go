@@ -57,6 +57,7 @@ const (
 // sets, and dummy credentials. The endpoint is the refusing stub's.
 var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info",
 	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench",
+	"MAIL_FROM=roster@demo.example", "MAIL_LINK_BASE=http://127.0.0.1:3000",
 	"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"}
 
 // firstEvents names, per function, the event its first request sends: a
@@ -66,6 +67,7 @@ var firstEvents = map[string]string{
 	"AccountFunction":      "account-get.json",
 	"AuthorizerFunction":   "authorizer-api-key.json",
 	"IdentityFunction":     "identity-list-groups.json",
+	"MailerFunction":       "mailer-recovery-requested.json",
 	"ProvisioningFunction": "provisioning-user-upsert.json",
 	"SCIMFunction":         "scim-users-list.json",
 	"UserInfoFunction":     "userinfo-user-id.json",

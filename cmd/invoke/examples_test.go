@@ -67,6 +67,11 @@ var examples = []example{
 	{file: "account-tenant-exchange.json", status: http.StatusOK},
 	{file: "account-tenant-get.json", status: http.StatusOK},
 	{file: "account-tenant-update.json", status: http.StatusOK},
+	{file: "account-recovery-request.json", status: http.StatusAccepted},
+	{file: "account-recovery-reset.json", status: http.StatusNoContent},
+	{file: "account-users-recovery.json", status: http.StatusAccepted},
+	{file: "account-verification-request.json", status: http.StatusAccepted},
+	{file: "account-verification-confirm.json", status: http.StatusNoContent},
 
 	{file: "authorizer-api-key.json", method: "api_key"},
 	{file: "authorizer-no-credential.json", method: ""},
@@ -77,6 +82,9 @@ var examples = []example{
 	{file: "identity-list-groups.json", status: http.StatusOK},
 	{file: "identity-update-password.json", status: http.StatusOK},
 	{file: "identity-update-user.json", status: http.StatusOK},
+
+	{file: "mailer-recovery-requested.json"},
+	{file: "mailer-invitation-created.json"},
 
 	{file: "provisioning-tenant-create.json"},
 	{file: "provisioning-tenant-deactivate.json"},
@@ -221,7 +229,7 @@ func TestEveryExampleGetsItsDocumentedAnswerOnTheDemoStack(t *testing.T) {
 				}
 				if msg := want.check(group, answers[i]); msg != "" {
 					t.Errorf("%s: %s\nanswer: %s\nfunction output:\n%s", f, msg, answers[i], &stderr)
-				} else if group != "provisioning" && group != "authorizer" {
+				} else if group != "provisioning" && group != "authorizer" && group != "mailer" {
 					if err := documented(spec, filepath.Join(root, "events", f), answers[i]); err != nil {
 						t.Errorf("%s: %v", f, err)
 					}
@@ -235,7 +243,7 @@ func TestEveryExampleGetsItsDocumentedAnswerOnTheDemoStack(t *testing.T) {
 // example, or "".
 func (ex example) check(group string, answer json.RawMessage) string {
 	switch group {
-	case "provisioning":
+	case "provisioning", "mailer":
 		var res struct {
 			Failures *[]json.RawMessage `json:"batchItemFailures"`
 		}

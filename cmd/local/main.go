@@ -29,6 +29,7 @@ import (
 	"roster/cmd/internal/devstack"
 	"roster/cmd/internal/dynamolocal"
 	"roster/shared/catalog"
+	"roster/shared/mail"
 	"roster/shared/provision"
 	"roster/shared/samtemplate"
 	"roster/shared/web"
@@ -100,6 +101,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
+	// The mailer, as MailerFunction runs in AWS, but sending to an outbox
+	// a developer reads at /_local/outbox (and in .roster/outbox/).
+	outbox := mail.NewOutbox(filepath.Join(filepath.Dir(*demoPath), "outbox"))
+	renderer, err := mail.NewRenderer(base)
+	if err != nil {
+		return err
+	}
+	mailer := mail.NewProcessor(renderer, outbox)
 	demo := stack.Demo
 	demo.APIURL = base
 	if err := devstack.WriteDemo(*demoPath, demo); err != nil {
@@ -125,6 +134,7 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   ./scripts/send-event.sh events/provisioning-user-upsert.json
   # SCIM 2.0 for an identity provider: base URL %[1]s/scim/v2, the SCIM token
   curl -s %[1]s/scim/v2/Users -H 'Authorization: Bearer %[11]s'
+  # Mail Roster sent (reset links, invitations): %[1]s/_local/outbox
 
 API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
 
@@ -132,7 +142,10 @@ Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
 		tbl.where, logPaths(tbl.logs, motoLog.Name()), demo.SCIMToken)
 
-	srv := &http.Server{Handler: withReference(mux, roster.OpenAPI, *redocPath), ReadHeaderTimeout: 5 * time.Second}
+	local := http.NewServeMux()
+	local.Handle("/_local/outbox", outbox)
+	local.Handle("/", withReference(mux, roster.OpenAPI, *redocPath))
+	srv := &http.Server{Handler: local, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	polling, stopPolling := context.WithCancel(ctx)
@@ -142,7 +155,15 @@ Press Ctrl-C to stop.
 		_ = provision.Poll(polling, q, stack.ProvisioningQueueURL, log,
 			func(ctx context.Context, b events.SQSEvent) events.SQSEventResponse { return proc.Handle(ctx, log, b) })
 	}()
-	defer func() { stopPolling(); <-polled }()
+	mailed := make(chan struct{})
+	go func() {
+		defer close(mailed)
+		_ = provision.Poll(polling, q, stack.NotificationsQueueURL, log,
+			func(ctx context.Context, b events.SQSEvent) events.SQSEventResponse {
+				return mailer.Handle(ctx, log, b)
+			})
+	}()
+	defer func() { stopPolling(); <-polled; <-mailed }()
 	select {
 	case err := <-errc:
 		return err

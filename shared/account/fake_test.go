@@ -44,7 +44,7 @@ func theUser() *user.User {
 // theUserJSON is theUser as the API shows it.
 const theUserJSON = `{
 	"tenantUid":"acme","userUid":"usr1","userCode":"grace","displayName":"Amazing Grace",
-	"email":"grace@example.com","firstname":"Grace","lastname":"Hopper","mobile":"+47 912 34 567",
+	"email":"grace@example.com","emailVerified":false,"firstname":"Grace","lastname":"Hopper","mobile":"+47 912 34 567",
 	"languageCode":"en","defaultStoreUid":"store-1","role":"member","permissions":["self:read","self:write"],
 	"active":true,"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-02-03T04:05:06Z"}`
 
@@ -91,6 +91,13 @@ type fake struct {
 	revokeDevice     func(p auth.Principal, id string) error
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
+
+	// Recovery and Verification (recovery_fake_test.go).
+	requestReset        func(tenantID string, r signin.ResetRequest) error
+	reset               func(tenantID, token, password string) error
+	sendReset           func(p auth.Principal, userID string) error
+	requestVerification func(p auth.Principal, tenantID string) error
+	confirmEmail        func(tenantID, token string) error
 }
 
 var _ signin.Service = (*fake)(nil)
@@ -133,6 +140,12 @@ func happy(t *testing.T) *fake {
 			return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
 		},
 		revokeAPIKey: func(auth.Principal, string) error { return nil },
+
+		requestReset:        func(string, signin.ResetRequest) error { return nil },
+		reset:               func(string, string, string) error { return nil },
+		sendReset:           func(auth.Principal, string) error { return nil },
+		requestVerification: func(auth.Principal, string) error { return nil },
+		confirmEmail:        func(string, string) error { return nil },
 	}
 }
 
@@ -153,6 +166,12 @@ func failing(t *testing.T, err error) *fake {
 		revokeDevice:     func(auth.Principal, string) error { return err },
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
+
+		requestReset:        func(string, signin.ResetRequest) error { return err },
+		reset:               func(string, string, string) error { return err },
+		sendReset:           func(auth.Principal, string) error { return err },
+		requestVerification: func(auth.Principal, string) error { return err },
+		confirmEmail:        func(string, string) error { return err },
 	}
 }
 
@@ -259,11 +278,18 @@ type (
 
 // deps are the group's dependencies around a service.
 func deps(s signin.Service) account.Deps {
-	return account.Deps{
+	d := account.Deps{
 		Service: s,
 		JWKS:    func() ([]byte, error) { return []byte(theJWKS), nil },
 		Now:     func() time.Time { return fixedNow },
 	}
+	if r, ok := s.(signin.Recovery); ok {
+		d.Recovery = r
+	}
+	if v, ok := s.(signin.Verification); ok {
+		d.Verification = v
+	}
+	return d
 }
 
 // do sends rq to the group, backed by s.

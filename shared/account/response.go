@@ -73,6 +73,7 @@ type tenantUserResponse struct {
 	UserCode        string            `json:"userCode"`
 	DisplayName     string            `json:"displayName"`
 	Email           string            `json:"email"`
+	EmailVerified   bool              `json:"emailVerified"` // decision 023
 	Firstname       string            `json:"firstname"`
 	Lastname        string            `json:"lastname"`
 	Mobile          string            `json:"mobile"`
@@ -92,7 +93,7 @@ func newTenantUser(u *user.User) tenantUserResponse {
 	}
 	return tenantUserResponse{
 		TenantUID: u.TenantID, UserUID: u.ID, UserCode: u.Username, DisplayName: u.DisplayName,
-		Email: u.Email, Firstname: u.FirstName, Lastname: u.LastName, Mobile: u.Mobile,
+		Email: u.Email, EmailVerified: u.EmailVerified, Firstname: u.FirstName, Lastname: u.LastName, Mobile: u.Mobile,
 		LanguageCode: u.LanguageCode, DefaultStoreUID: u.DefaultStoreID, Role: u.Role,
 		Permissions: perms, Active: u.Active, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 	}

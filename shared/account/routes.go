@@ -26,6 +26,12 @@ type Deps struct {
 	// value computed once.
 	JWKS func() ([]byte, error)
 	Now  func() time.Time
+	// Recovery is password recovery (decision 021); nil answers its
+	// routes 503.
+	Recovery signin.Recovery
+	// Verification proves email addresses (decision 023); nil answers its
+	// routes 503.
+	Verification signin.Verification
 }
 
 // Routes lists every route of the group. Sign-in routes are public: the
@@ -41,6 +47,14 @@ func Routes(d Deps) []web.Route {
 		d.Now = time.Now
 	}
 	s, now, errw := d.Service, d.Now, web.WriteProblemWithChallenge
+	rec := func() signin.Recovery { return d.Recovery }
+	if d.Recovery == nil {
+		rec = func() signin.Recovery { return signin.NoRecovery }
+	}
+	ver := func() signin.Verification { return d.Verification }
+	if d.Verification == nil {
+		ver = func() signin.Verification { return signin.NoVerification }
+	}
 	self := func(p role.Permission, h http.Handler) http.Handler {
 		return auth.Require(p, errw, auth.ViaAccessToken)(h)
 	}
@@ -53,12 +67,16 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account", Public: true, Handler: handleExchange(s, now, errw)},
 		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
 		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleRequestReset(rec, errw)},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleReset(rec, errw)},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/verification", Public: true, Handler: handleConfirmEmail(ver, errw)},
 
 		// Self-service (access token).
 		{Method: http.MethodGet, Path: "/account", Handler: self(role.SelfRead, handleAccount(s, errw))},
 		{Method: http.MethodPut, Path: "/account", Handler: self(role.SelfWrite, handleSetDefaultTenant(s, errw))},
 		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfRead, handleTenantUser(s, errw))},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfWrite, handleUpdateSelf(s, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/verification", Handler: self(role.SelfWrite, handleRequestVerification(ver, errw))},
 
 		// Administration (access token or API key).
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/invitations", Handler: admin(role.InvitationsWrite, handleCreateInvite(s, errw))},
@@ -66,6 +84,7 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/devices/{deviceId}", Handler: admin(role.DevicesWrite, handleRevokeDevice(s, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/users/{userId}/recovery", Handler: admin(role.UsersWrite, handleSendReset(rec, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

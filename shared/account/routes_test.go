@@ -64,6 +64,17 @@ func routes() []route {
 		{method: "DELETE", path: "/tenants/{tenantUid}/apikeys/{keyId}", target: "/tenants/acme/apikeys/kkkkkkkkkkkkkkkk",
 			as: &owner, status: 204, call: "RevokeAPIKey", access: "admin", tenantPath: true},
 		{method: "GET", path: "/.well-known/jwks.json", target: "/.well-known/jwks.json", status: 200, access: "public"},
+		{method: "POST", path: "/tenants/{tenantUid}/account/recovery", target: "/tenants/acme/account/recovery", body: `{"email":"grace@example.com"}`,
+			wrongType: `{"email":1}`, wrongField: "email", status: 202, call: "RequestReset", access: "public", tenantPath: true},
+		{method: "PUT", path: "/tenants/{tenantUid}/account/recovery", target: "/tenants/acme/account/recovery",
+			body:      `{"token":"` + resetTok + `","password":"` + passwd + `"}`,
+			wrongType: `{"token":1,"password":"x"}`, wrongField: "token", status: 204, call: "Reset", access: "public", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/users/{userId}/recovery", target: "/tenants/acme/users/usr1/recovery",
+			as: &owner, status: 202, call: "SendReset", access: "admin", tenantPath: true},
+		{method: "POST", path: "/tenants/{tenantUid}/account/verification", target: "/tenants/acme/account/verification",
+			as: &member, status: 202, call: "RequestVerification", access: "self", tenantPath: true},
+		{method: "PUT", path: "/tenants/{tenantUid}/account/verification", target: "/tenants/acme/account/verification",
+			body: `{"token":"` + verifyTok + `"}`, wrongType: `{"token":[]}`, wrongField: "token", status: 204, call: "ConfirmEmail", access: "public", tenantPath: true},
 	}
 }
 
@@ -169,7 +180,7 @@ func TestRoutesRefuseARoleWithoutThePermission(t *testing.T) {
 		if rt.access == "admin" {
 			callers["member token"] = member
 			callers["member API key"] = memberKey
-			if rt.call != "CreateInvite" { // a user manager invites, but manages neither devices nor keys
+			if rt.call != "CreateInvite" && rt.call != "SendReset" { // a user manager invites and sends resets, but manages neither devices nor keys
 				callers["user manager"] = manager
 			}
 		}

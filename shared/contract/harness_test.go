@@ -18,6 +18,7 @@ import (
 	"roster/shared/catalog"
 	"roster/shared/contract"
 	"roster/shared/emulator"
+	"roster/shared/mail/mailtest"
 	"roster/shared/opaque"
 	"roster/shared/password"
 	"roster/shared/platform"
@@ -107,10 +108,11 @@ type api struct {
 	hasher *password.Hasher
 	logs   *bytes.Buffer
 
-	Tenant       string // "acme"
-	Organization string // "org-acme"
-	TenantName   string // "acme"
-	APIKey       string // an API key of acme with every admin permission
+	Tenant       string        // "acme"
+	Organization string        // "org-acme"
+	TenantName   string        // "acme"
+	APIKey       string        // an API key of acme with every admin permission
+	Mail         *mailtest.Box // what the API posted to the notifications queue
 }
 
 func newAPI(t *testing.T) *api {
@@ -127,6 +129,8 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
+	box := &mailtest.Box{}
+	p.Mail = box
 	tpl, err := samtemplate.Load(storetest.TemplatePath(t))
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +142,7 @@ func newAPI(t *testing.T) *api {
 	tn := env.Tenant(t, "acme")
 	return &api{h: h, p: p, env: env, keys: keys, hasher: p.Hasher, logs: logs,
 		Tenant: tn.ID, Organization: tn.Organization, TenantName: tn.Name,
-		APIKey: env.APIKey(t, tn.ID, keys.Pepper)}
+		APIKey: env.APIKey(t, tn.ID, keys.Pepper), Mail: box}
 }
 
 // Request is one call. Credential goes in Authorization as "Bearer <c>";

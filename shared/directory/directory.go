@@ -24,6 +24,7 @@ type NewUser struct {
 	Role               string // "" means member; the caller must be allowed to assign it
 	LDAPUserName       string
 	NotificationsOptIn bool
+	EmailVerified      bool   // the caller vouches for the address (decision 023)
 	Password           string // optional initial password (the person's, see signin.Account)
 	LoginProfileID     int64  // 0: the tenant's default login profile
 	Groups             []string
@@ -52,6 +53,7 @@ type Change struct {
 	Role                *string
 	LDAPUserName        *string
 	NotificationsOptIn  *bool
+	EmailVerified       *bool // the caller vouches for the address, or withdraws that (decision 023)
 	BypassBasicAuth     *bool
 	InvitationAccepted  *bool
 	LoginProfileID      *int64

@@ -65,7 +65,7 @@ func (s *service) Create(ctx context.Context, p auth.Principal, in NewUser) (*us
 		TenantID: p.TenantID, Username: in.Username, Email: email,
 		FirstName: in.FirstName, LastName: in.LastName, Active: in.Active, Role: string(r),
 		NotificationsOptIn: in.NotificationsOptIn, LDAPUserName: in.LDAPUserName,
-		LoginProfileID: in.LoginProfileID, Groups: groups,
+		LoginProfileID: in.LoginProfileID, Groups: groups, EmailVerified: in.EmailVerified,
 		DisplayName: in.DisplayName, ExternalID: in.ExternalID, Profile: in.Profile,
 	}, s.now().UTC(), p.Actor())
 	if err := s.st.CreateUserWithPassword(ctx, u, hash); err != nil {
@@ -278,6 +278,10 @@ func (s *service) apply(p auth.Principal, u *user.User, c Change) (next *user.Us
 	flag(&next.Active, c.Active, true)
 	flag(&next.BypassBasicAuth, c.BypassBasicAuth, true)
 	flag(&next.NotificationsOptIn, c.NotificationsOptIn, false)
+	if c.EmailVerified == nil {
+		next.Reverify(u) // a new address is not proved yet (decision 023)
+	}
+	flag(&next.EmailVerified, c.EmailVerified, false)
 	flag(&next.InvitationAccepted, c.InvitationAccepted, false)
 	if c.LoginProfileID != nil && *c.LoginProfileID != next.LoginProfileID {
 		next.LoginProfileID, changed = *c.LoginProfileID, true

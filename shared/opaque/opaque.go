@@ -47,10 +47,12 @@ type Kind struct {
 
 // The kinds Roster issues.
 var (
-	APIKey = Kind{Prefix: "rst_", Name: "API key"}      // tenant API key, for machine clients
-	Device = Kind{Prefix: "rdt_", Name: "device token"} // a device registered to a tenant
-	Auth   = Kind{Prefix: "rat_", Name: "auth token"}   // proof of login, exchanged for access tokens
-	Invite = Kind{Prefix: "rit_", Name: "invite token"} // an invitation into a tenant
+	APIKey = Kind{Prefix: "rst_", Name: "API key"}            // tenant API key, for machine clients
+	Device = Kind{Prefix: "rdt_", Name: "device token"}       // a device registered to a tenant
+	Auth   = Kind{Prefix: "rat_", Name: "auth token"}         // proof of login, exchanged for access tokens
+	Invite = Kind{Prefix: "rit_", Name: "invite token"}       // an invitation into a tenant
+	Reset  = Kind{Prefix: "rrt_", Name: "reset token"}        // a password reset, mailed to the person (decision 021)
+	Email  = Kind{Prefix: "rvt_", Name: "verification token"} // proves an email address, mailed to it (decision 023)
 )
 
 // Key is an opaque token. ID is safe to store, log and show; Token is the

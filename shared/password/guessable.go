@@ -61,7 +61,7 @@ var keyboardRows = [...]string{
 // is a common password, or is one with only digits, symbols and spaces
 // around it.
 func isCommon(folded string) bool {
-	if listed(commonPasswords, folded) {
+	if listed(commonPasswords, folded) || inBreached(folded) {
 		return true
 	}
 	c := core(folded)

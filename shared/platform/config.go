@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"roster/shared/awsenv"
 	"roster/shared/web"
 )
 
@@ -23,12 +23,17 @@ type Config struct {
 	TableName string // the Roster table
 	SecretID  string // ARN or name of the key-material secret
 	LogLevel  string // debug, info, warn or error
+	// NotificationsQueue is the URL of the queue mail is posted to
+	// (NOTIFICATIONS_QUEUE_URL); optional: without it no mail is posted
+	// and password recovery answers 503.
+	NotificationsQueue string
 }
 
 // ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required, and so
 // is every name in required (a variable only one function reads).
 func ConfigFromEnv(getenv func(string) string, required ...string) (Config, error) {
-	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL")}
+	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL"),
+		NotificationsQueue: getenv("NOTIFICATIONS_QUEUE_URL")}
 	var missing []string
 	for _, name := range append([]string{"TABLE_NAME", "SECRET_ID"}, required...) {
 		if getenv(name) == "" {
@@ -45,27 +50,8 @@ func ConfigFromEnv(getenv func(string) string, required ...string) (Config, erro
 }
 
 // AWSFromEnv builds the SDK configuration from the variables Lambda sets
-// (region and the execution role's credentials) and AWS_ENDPOINT_URL, which
-// is how the local stack points functions at its emulators. The SDK's
-// config.LoadDefaultConfig would also do this, but it links the SSO, STS
-// and instance-metadata clients a Lambda function never uses, about 2 MB of
-// the binary budget.
-func AWSFromEnv(getenv func(string) string) aws.Config {
-	region := getenv("AWS_REGION")
-	if region == "" {
-		region = getenv("AWS_DEFAULT_REGION")
-	}
-	cfg := aws.Config{
-		Region: region,
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
-			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"))),
-		RetryMaxAttempts: 3,
-	}
-	if url := getenv("AWS_ENDPOINT_URL"); url != "" {
-		cfg.BaseEndpoint = aws.String(url)
-	}
-	return cfg
-}
+// (awsenv.Config, which says why not config.LoadDefaultConfig).
+func AWSFromEnv(getenv func(string) string) aws.Config { return awsenv.Config(getenv) }
 
 // Function is a Lambda function at the start of its init phase: its
 // configuration, read and checked, and what builds its platform. Nothing in

@@ -10,6 +10,7 @@ import (
 	"roster/shared/lambdahttp"
 	"roster/shared/provision"
 	"roster/shared/scim"
+	"roster/shared/signin"
 	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
@@ -23,7 +24,35 @@ import (
 // the token signers for the JWKS route.
 func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	jwks := p.JWKS
-	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }}, p.Log, authn)
+	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }, Recovery: p.Recovery(), Verification: p.Verification()}, p.Log, authn)
+}
+
+// Verification is email verification over the table, posting its mail to
+// p.Mail; signin.NoVerification (503) when p has no mail poster.
+func (p *Platform) Verification() signin.Verification {
+	if p.Mail == nil {
+		return signin.NoVerification
+	}
+	v, err := signin.NewVerification(p.Table, p.Keys.Pepper, p.Mail, nil)
+	if err != nil {
+		p.Log.Error("email verification unavailable", "error", err)
+		return signin.NoVerification
+	}
+	return v
+}
+
+// Recovery is password recovery over the table, posting its mail to
+// p.Mail; signin.NoRecovery (503) when p has no mail poster.
+func (p *Platform) Recovery() signin.Recovery {
+	if p.Mail == nil {
+		return signin.NoRecovery
+	}
+	r, err := signin.NewRecovery(p.Table, p.Hasher, p.Keys.Pepper, p.Mail, signin.RecoveryOptions{})
+	if err != nil { // only for a missing dependency, which Assemble has built
+		p.Log.Error("password recovery unavailable", "error", err)
+		return signin.NoRecovery
+	}
+	return r
 }
 
 // Users is the Users group over the directory.

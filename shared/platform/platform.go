@@ -21,9 +21,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/mail"
 	"roster/shared/password"
 	"roster/shared/seal"
 	"roster/shared/secrets"
@@ -61,6 +63,11 @@ type Platform struct {
 	Directory     directory.Service   // user administration: Users, Identity, Access User
 	SignIn        signin.Service      // sign-in and self-service: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
+
+	// Mail posts mail to the notifications queue (New sets it when
+	// Config.NotificationsQueue is set; the local stack and tests set it
+	// themselves); nil posts nothing, and recovery answers 503.
+	Mail mail.Poster
 }
 
 // New builds the platform from an AWS configuration: the Secrets Manager
@@ -78,7 +85,11 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger, t
 		return nil, fmt.Errorf("load key material: %w", err)
 	}
 	db := dynamodb.NewFromConfig(awsCfg, append([]func(*dynamodb.Options){store.CountUsage}, table...)...)
-	return Assemble(cfg, log, store.New(db, cfg.TableName), keys)
+	p, err := Assemble(cfg, log, store.New(db, cfg.TableName), keys)
+	if err == nil && cfg.NotificationsQueue != "" {
+		p.Mail = mail.NewQueue(sqs.NewFromConfig(awsCfg), cfg.NotificationsQueue)
+	}
+	return p, err
 }
 
 // Assemble builds everything over table and keys. It makes no network call;

@@ -207,7 +207,7 @@ func inviteExpiry(appliedAt time.Time) time.Time {
 func (p *Processor) sendInvite(ctx context.Context, e *Event, appliedAt time.Time) error {
 	k := p.inviteKey(e)
 	return p.notify.Notify(ctx, Notification{
-		Type: InvitationCreated, Version: 1, ID: k.ID, EventID: e.ID, Tenant: e.Tenant,
+		Type: InvitationCreated, Version: 1, ID: k.ID, EventID: e.ID, Tenant: e.Tenant, TenantName: e.Name,
 		Email: e.Owner.Email, FirstName: e.Owner.FirstName, LastName: e.Owner.LastName, Role: string(role.Owner),
 		InviteToken: k.Token, ExpiresAt: inviteExpiry(appliedAt),
 	})
@@ -270,11 +270,15 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 			return p.admit(ctx, e, user.New(user.Fields{
 				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
-				ExternalID: e.ExternalID,
+				EmailVerified: f.EmailVerified != nil && *f.EmailVerified,
+				ExternalID:    e.ExternalID,
 			}, now, Actor), Provisioned{Mark: mark, Ref: ref, PrevRef: prev})
 		}
 		next := *u
 		next.Username, next.Email, next.FirstName, next.LastName, next.Role = f.Username, f.Email, f.FirstName, f.LastName, r
+		if next.Reverify(u); f.EmailVerified != nil {
+			next.EmailVerified = *f.EmailVerified
+		}
 		next.ExternalID = e.ExternalID // the ref names the user; the user names its ref (SCIM shows it)
 		setActive(&next, u, *f.Active, now)
 		w.Update = changed(u, &next, now)

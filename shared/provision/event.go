@@ -100,6 +100,10 @@ type UserFields struct {
 	LastName  string `json:"lastName,omitempty"`
 	Active    *bool  `json:"active"`         // required
 	Role      string `json:"role,omitempty"` // "" means member
+	// EmailVerified, when given, is the feed vouching for the address (or
+	// not); absent, a new user's is unverified and a changed address
+	// becomes unverified (decision 023).
+	EmailVerified *bool `json:"emailVerified,omitempty"`
 }
 
 // GroupFields names a group. A group.upsert carries its externalId and

@@ -24,6 +24,7 @@ type Notification struct {
 	ID          string    `json:"id"`      // the invitation id: the same on every resend, the mailer's deduplication key
 	EventID     string    `json:"eventId"` // the provisioning event that caused it
 	Tenant      string    `json:"tenant"`
+	TenantName  string    `json:"tenantName,omitempty"` // shown in the mail (decision 022)
 	Email       string    `json:"email"`
 	FirstName   string    `json:"firstName,omitempty"`
 	LastName    string    `json:"lastName,omitempty"`

@@ -144,6 +144,7 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 	set(&next.Mobile, c.Mobile)
 	set(&next.LanguageCode, lang)
 	set(&next.DefaultStoreID, c.DefaultStoreID)
+	next.Reverify(u) // a new address is not proved yet (decision 023)
 	if !changed && c.Password == nil {
 		return u, nil
 	}

@@ -569,6 +569,9 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 		set = append(set, f.attr+" = :"+f.attr)
 		values[":"+f.attr] = str(f.value)
 	}
+	if !u.EmailVerified {
+		remove = append(remove, "emailVerified") // a new address is not proved yet (decision 023)
+	}
 	keys, keyValues := searchKeyUpdate(searchKeysOf(u)) // the search indexes follow the change
 	set = append(set, keys...)
 	maps.Copy(values, keyValues)

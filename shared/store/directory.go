@@ -414,7 +414,14 @@ func (x *txn) replacePassword(pw *signin.PasswordChange, tenantID, userID string
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: values,
 	}}, errPasswordChanged)
-	for _, m := range pw.Others {
+	x.bumpTokenVersions(pw.Others, tenantID, userID)
+}
+
+// bumpTokenVersions gives every user of members but (tenantID, userID),
+// which its caller bumps with the rest of the user, a new token version,
+// so the access tokens they hold stop working.
+func (x *txn) bumpTokenVersions(members []signin.Membership, tenantID, userID string) {
+	for _, m := range members {
 		if m.TenantID == tenantID && m.UserID == userID {
 			continue // bumped with the rest of the user
 		}

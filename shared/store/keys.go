@@ -37,6 +37,8 @@ import (
 //	DEVICE#<id>         DEVICE              device token (tenant, HMAC)
 //	AUTH#<id>           AUTH                auth token (account, HMAC, expiresAt)
 //	INVITE#<id>         INVITE              invitation (tenant, email, role, HMAC, expiresAt)
+//	RESET#<id>          RESET               password reset token (tenant, user, account, HMAC, expiresAt); the account's resetId names the live one; see recovery.go
+//	VERIFY#<id>         VERIFY              email verification token (tenant, user, address, HMAC, expiresAt); see verification.go
 //	LOGINCODE#<h>       LOGINCODE           failures of a login user code that names no user (failedLogins, lockedUntil, expiresAt); see LoginStandIn
 //
 // A LOGINCODE item counts until DynamoDB deletes it, expired or not: it

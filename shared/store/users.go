@@ -54,6 +54,7 @@ type userItem struct {
 	SessionsRevokedAt int64 `dynamodbav:"sessionsRevokedAt,omitempty"`
 
 	NotificationsOptIn         bool             `dynamodbav:"notificationsOptIn"`
+	EmailVerified              bool             `dynamodbav:"emailVerified,omitempty"`
 	LDAPUserName               string           `dynamodbav:"ldapUserName,omitempty"`
 	BypassBasicAuth            bool             `dynamodbav:"bypassBasicAuth"`
 	InvitationAccepted         bool             `dynamodbav:"invitationAccepted"`
@@ -198,7 +199,7 @@ func toUserItem(u *user.User) userItem {
 		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
 		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion, SessionsRevokedAt: epochMillis(u.SessionsRevokedAt),
-		NotificationsOptIn: u.NotificationsOptIn, LDAPUserName: u.LDAPUserName,
+		NotificationsOptIn: u.NotificationsOptIn, LDAPUserName: u.LDAPUserName, EmailVerified: u.EmailVerified,
 		BypassBasicAuth: u.BypassBasicAuth, InvitationAccepted: u.InvitationAccepted,
 		Groups: u.Groups, WorkingEnvironments: u.WorkingEnvironments, LoginProfileID: u.LoginProfileID,
 		ExternalID: u.ExternalID, Profile: toProfileItem(u.Profile),
@@ -228,7 +229,7 @@ func (it userItem) user() *user.User {
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
 		DefaultStoreID: it.DefaultStoreID, TokenVersion: it.TokenVersion, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
-		NotificationsOptIn: it.NotificationsOptIn, LDAPUserName: it.LDAPUserName,
+		NotificationsOptIn: it.NotificationsOptIn, LDAPUserName: it.LDAPUserName, EmailVerified: it.EmailVerified,
 		BypassBasicAuth: it.BypassBasicAuth, InvitationAccepted: it.InvitationAccepted,
 		Groups: it.Groups, WorkingEnvironments: it.WorkingEnvironments, LoginProfileID: it.LoginProfileID,
 		ExternalID: it.ExternalID, Profile: it.Profile.profile(),

@@ -89,3 +89,28 @@ func window(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// The limit on password-recovery requests from one source (an IP address)
+// into one tenant: enough for a person who mistypes their address a few
+// times, far too few to walk a list of addresses (decision 021).
+const RecoveryPerSource = 20
+
+// RecoveryFrom is the counter of recovery requests from source into
+// tenantID. Unlike an address's counter, its refusal is shown (429): it
+// depends only on what the caller itself sent, so it tells nothing about
+// the people of the tenant.
+func RecoveryFrom(tenantID, source string) Counter {
+	return Counter{TenantID: tenantID, Key: "RECOVERFROM#" + source, Of: "this tenant from your address", Limit: Limit{Max: RecoveryPerSource, Window: MailWindow}}
+}
+
+// Address is the counter of mail to one address in a tenant, the first of
+// Mail's: invitations, resets and verifications share it, so no mix of
+// them floods an inbox.
+func Address(tenantID, address string) Counter { return Mail(tenantID, address)[0] }
+
+// Keyed is a per-recipient counter for a recipient known only by a keyed
+// hash (a user code that names nobody): it counts like an address's, and
+// the table never holds what someone typed.
+func Keyed(tenantID, h string) Counter {
+	return Counter{TenantID: tenantID, Key: "MAILTOKEY#" + h, Of: "this address", Limit: Limit{Max: MailPerAddress, Window: MailWindow}}
+}

@@ -25,6 +25,7 @@ type Fields struct {
 	Role               string // "" means DefaultRole
 	LDAPUserName       string
 	NotificationsOptIn bool
+	EmailVerified      bool     // the creator vouches for the address (an administrator, provisioning)
 	LoginProfileID     int64    // 0: the tenant's default login profile
 	Groups             []string // group ids; New keeps each once, sorted
 	ExternalID         string   // a feed's or identity provider's key; "" for none
@@ -59,7 +60,7 @@ func New(f Fields, now time.Time, by string) *User {
 		FirstName: f.FirstName, LastName: f.LastName, DisplayName: f.DisplayName,
 		Active: f.Active, Role: r, LDAPUserName: f.LDAPUserName,
 		NotificationsOptIn: f.NotificationsOptIn, LoginProfileID: f.LoginProfileID, Groups: groups,
-		ExternalID: f.ExternalID, Profile: f.Profile,
+		EmailVerified: f.EmailVerified, ExternalID: f.ExternalID, Profile: f.Profile,
 		CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by, Version: 1,
 	}
 }
@@ -70,6 +71,16 @@ func New(f Fields, now time.Time, by string) *User {
 func (u *User) Stamp(old *User, now time.Time, by string) {
 	u.Version = old.Version + 1
 	u.UpdatedAt, u.UpdatedBy = now, by
+}
+
+// Reverify clears EmailVerified when u's address differs from old's: a
+// proof is of an address, not of a user. A change that vouches for the new
+// address itself (an administrator's, a feed's) sets EmailVerified after
+// instead of calling it.
+func (u *User) Reverify(old *User) {
+	if NormalizeEmail(u.Email) != NormalizeEmail(old.Email) {
+		u.EmailVerified = false
+	}
 }
 
 // RevokeAccess applies what a change from old means for access, whoever

@@ -39,6 +39,12 @@ type User struct {
 	LanguageCode   string // ISO 639-1
 	DefaultStoreID string // the account API's defaultStoreUid
 
+	// EmailVerified says the address was proved: its holder followed a
+	// verification link sent to it (decision 023), or an administrator or
+	// provisioning vouched for it. A change of address clears it
+	// (Reverify) unless the change vouches for the new one.
+	EmailVerified bool
+
 	// TokenVersion revokes access tokens: a token carrying another version
 	// is refused. A password change (the password belongs to the account)
 	// bumps it on every user of the account.

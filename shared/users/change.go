@@ -58,12 +58,13 @@ type updateRequest struct {
 	Email              *string `json:"email"`
 	LDAPUserName       *string `json:"ldapUserName"`
 	NotificationsOptIn *bool   `json:"notificationsOptIn"`
+	EmailVerified      *bool   `json:"emailVerified"` // an extension: the caller vouches for the address
 }
 
 // Valid checks each field given; a taken email is the directory's answer.
 func (r updateRequest) Valid(context.Context) []fault.FieldError {
 	if r == (updateRequest{}) {
-		return []fault.FieldError{{Field: "body", Message: "must set at least one of firstName, lastName, email, ldapUserName, notificationsOptIn"}}
+		return []fault.FieldError{{Field: "body", Message: "must set at least one of firstName, lastName, email, ldapUserName, notificationsOptIn, emailVerified"}}
 	}
 	var p []fault.FieldError
 	if r.FirstName != nil {
@@ -92,7 +93,7 @@ func handleUpdate(s directory.Service, errw web.ErrorWriter) http.Handler {
 		}
 		return directory.Change{
 			FirstName: req.FirstName, LastName: req.LastName, Email: req.Email,
-			LDAPUserName: req.LDAPUserName, NotificationsOptIn: req.NotificationsOptIn,
+			LDAPUserName: req.LDAPUserName, NotificationsOptIn: req.NotificationsOptIn, EmailVerified: req.EmailVerified,
 		}, nil
 	})
 }

@@ -52,7 +52,7 @@ const theUserJSON = `{
 	"createdWorkingEnvironments":[{"publicId":"we-1","name":"prod-east","workingEnvironmentType":"ON_PREM"}],
 	"azureCredentials":{"subscriptionId":"8f2e4c1a-0b6d-4e7f-9a3c-5d1e2f3a4b5c","tenantId":"1b2c3d4e-5f60-4718-9a0b-c1d2e3f4a5b6",
 		"applicationId":"0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9","applicationKey":"********"},
-	"isLdap":true,"ldapUserName":"ACME\\ghopper","notificationsOptIn":true,
+	"isLdap":true,"ldapUserName":"ACME\\ghopper","notificationsOptIn":true,"emailVerified":false,
 	"permissions":["groups:read","groups:write","invitations:write","self:read","self:write","users:delete","users:read","users:write"]}`
 
 // bareUser is a user with nothing optional set.
@@ -66,7 +66,7 @@ func bareUser() *user.User {
 const bareUserJSON = `{
 	"publicId":"usr2","assignedWorkingEnvironments":[],"firstName":"Ada","lastName":"Lovelace",
 	"email":"ada@example.com","roleId":"member","tenantId":"acme","createdWorkingEnvironments":[],
-	"isLdap":false,"ldapUserName":"","notificationsOptIn":false,"permissions":["self:read","self:write"]}`
+	"isLdap":false,"ldapUserName":"","notificationsOptIn":false,"emailVerified":false,"permissions":["self:read","self:write"]}`
 
 // happy returns a fake directory whose every route method succeeds with
 // theUser.

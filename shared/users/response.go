@@ -33,6 +33,7 @@ type userResponse struct {
 	IsLDAP                      bool                         `json:"isLdap"`
 	LDAPUserName                string                       `json:"ldapUserName"`
 	NotificationsOptIn          bool                         `json:"notificationsOptIn"`
+	EmailVerified               bool                         `json:"emailVerified"` // an extension (decision 023)
 	Permissions                 []role.Permission            `json:"permissions"`
 }
 
@@ -65,6 +66,7 @@ func newUser(u *user.User) userResponse {
 		IsLDAP:                      u.IsLDAP(),
 		LDAPUserName:                u.LDAPUserName,
 		NotificationsOptIn:          u.NotificationsOptIn,
+		EmailVerified:               u.EmailVerified,
 		Permissions:                 append([]role.Permission{}, role.Permissions(u.Role)...),
 	}
 	for i, we := range u.CreatedWorkingEnvironments {

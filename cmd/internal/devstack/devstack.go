@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,11 +26,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/mail"
 	"roster/shared/opaque"
 	"roster/shared/platform"
 	"roster/shared/role"
@@ -68,6 +71,14 @@ const (
 	provisioningQueue  = "roster-local-provisioning"
 	provisioningDLQ    = "roster-local-provisioning-dlq"
 	notificationsQueue = "roster-local-notifications"
+	notificationsDLQ   = "roster-local-notifications-dlq"
+
+	// MailFrom is the local mailer's sender; its domain is a verified
+	// identity in moto's SES, as MailIdentity is in AWS.
+	MailFrom     = "roster@demo.example"
+	mailIdentity = "demo.example"
+	// MailLinkBase is where the local mails' links point: the local server.
+	MailLinkBase = "http://127.0.0.1:3000"
 	// maxReceiveCount as template.yaml sets it on ProvisioningQueue.
 	maxReceiveCount = 3
 )
@@ -152,6 +163,8 @@ func (s *Stack) Env() []string {
 		"SECRET_ID=" + s.Config.SecretID,
 		"LOG_LEVEL=" + s.Config.LogLevel,
 		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
+		"MAIL_FROM=" + MailFrom,
+		"MAIL_LINK_BASE=" + MailLinkBase,
 	}
 }
 
@@ -271,6 +284,8 @@ func (s *Stack) provision(ctx context.Context, opts Options) error {
 	if err := s.createQueues(ctx); err != nil {
 		return err
 	}
+	// The Account function posts its mail as it does in AWS.
+	p.Mail = mail.NewQueue(sqs.NewFromConfig(s.AWS), s.NotificationsQueueURL)
 	s.Demo.ProvisioningQueueURL, s.Demo.NotificationsQueueURL = s.ProvisioningQueueURL, s.NotificationsQueueURL
 	if opts.DataDir != "" {
 		return WriteDemo(filepath.Join(opts.DataDir, "demo.json"), s.Demo)
@@ -352,8 +367,25 @@ func (s *Stack) createQueues(ctx context.Context) error {
 	if s.ProvisioningQueueURL, err = create(provisioningQueue, map[string]string{"RedrivePolicy": redrive, "VisibilityTimeout": "30"}); err != nil {
 		return err
 	}
-	s.NotificationsQueueURL, err = create(notificationsQueue, nil)
-	return err
+	mailDLQ, err := create(notificationsDLQ, nil)
+	if err != nil {
+		return err
+	}
+	attrs, err = q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &mailDLQ, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return fmt.Errorf("read queue %s: %w", notificationsDLQ, err)
+	}
+	redrive = fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, attrs.Attributes["QueueArn"], maxReceiveCount)
+	if s.NotificationsQueueURL, err = create(notificationsQueue, map[string]string{"RedrivePolicy": redrive, "VisibilityTimeout": "30"}); err != nil {
+		return err
+	}
+	// The mailer's sender identity, so the real mailer sends through
+	// moto's SES v2 as it does through SES (cmd/invoke, make bench).
+	_, err = sesv2.NewFromConfig(s.AWS).CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(mailIdentity)})
+	if err != nil && !strings.Contains(err.Error(), "AlreadyExists") {
+		return fmt.Errorf("create mail identity: %w", err)
+	}
+	return nil
 }
 
 // seedPeople gives the demo tenant an owner with a known password, a

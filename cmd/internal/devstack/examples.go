@@ -29,13 +29,21 @@ const (
 	demoMemberName   = "alan"
 	demoMemberEmail  = "alan@demo.example"
 
+	// The member's open password reset, which the reset example spends.
+	demoResetID     = "demoresetdemores"
+	demoResetSecret = "local-demo-reset-never-valid-in-aws-0000000"
+	// The member's open email verification, which the confirmation
+	// example spends.
+	demoVerifyID     = "demoverifydemove"
+	demoVerifySecret = "local-demo-verify-never-valid-in-aws-000000"
+
 	demoSpareKeyID = "reportkeyreportk" // an API key the revocation example revokes
 	// DemoSCIMKeyID is the demo tenant's SCIM token (an API key with the
 	// scim role), for the SCIM examples and an identity provider's setup.
-	DemoSCIMKeyID = "demoscimdemoscim"
+	DemoSCIMKeyID     = "demoscimdemoscim"
+	demoSCIMKeySecret = "local-demo-scim-key-never-valid-in-aws-0000"
 	// DemoGroupID is a group of the demo tenant, for the SCIM Groups examples.
 	DemoGroupID        = "demogroupresearch"
-	demoSCIMKeySecret  = "local-demo-scim-key-never-valid-in-aws-0000"
 	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
 
 	// The invited person already holds a user in another tenant, so she
@@ -65,6 +73,9 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 		FirstName: "Alan", LastName: "Turing", Role: string(role.Member),
 	}, now, "seed"))
 	if err != nil {
+		return "", err
+	}
+	if err := seedReset(ctx, p, now); err != nil {
 		return "", err
 	}
 	key, err := opaque.APIKey.FromSecret(demoSpareKeyID, demoSpareKeySecret)
@@ -132,6 +143,39 @@ func seedUser(ctx context.Context, p *platform.Platform, id string, number int64
 	u.Active = true
 	if err := p.Table.CreateUser(ctx, u); err != nil {
 		return fmt.Errorf("seed user %s in %s: %w", u.Username, u.TenantID, err)
+	}
+	return nil
+}
+
+// seedReset gives the member an open password reset with a fixed token,
+// for the reset example. It lasts a day, not the 15 minutes of a real one,
+// so the example works as long as the demo auth tokens do.
+func seedReset(ctx context.Context, p *platform.Platform, now time.Time) error {
+	m, err := p.Table.GetUser(ctx, DemoTenant, DemoMemberID)
+	if err != nil {
+		return fmt.Errorf("seed reset: %w", err)
+	}
+	tok, err := opaque.Reset.FromSecret(demoResetID, demoResetSecret)
+	if err != nil {
+		return err
+	}
+	err = p.Table.StartReset(ctx, signin.ResetStart{Now: now, Token: &signin.ResetToken{
+		ID: tok.ID, TenantID: DemoTenant, UserID: m.ID, AccountID: m.AccountID, Hash: opaque.Hash(p.Keys.Pepper, tok.Token),
+		CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+	}})
+	if err != nil {
+		return fmt.Errorf("seed reset: %w", err)
+	}
+	vt, err := opaque.Email.FromSecret(demoVerifyID, demoVerifySecret)
+	if err != nil {
+		return err
+	}
+	err = p.Table.PutVerifyToken(ctx, &signin.VerifyToken{
+		ID: vt.ID, TenantID: DemoTenant, UserID: m.ID, Email: user.NormalizeEmail(m.Email), Hash: opaque.Hash(p.Keys.Pepper, vt.Token),
+		CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+	}, nil, now)
+	if err != nil {
+		return fmt.Errorf("seed verification: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,149 @@
+package contract_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"roster/shared/mail/mailtest"
+	"roster/shared/role"
+	"roster/shared/throttle"
+	"roster/shared/user"
+)
+
+// mailToken returns the token of the last mail posted, or fails the test.
+func mailToken(t *testing.T, b *mailtest.Box) string {
+	t.Helper()
+	m := b.Last(t)
+	if m.Token == "" {
+		t.Fatal("the last mail carries no token")
+	}
+	return m.Token
+}
+
+// TestAccountPasswordRecovery walks every documented answer of the three
+// recovery routes.
+func TestAccountPasswordRecovery(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	const target = "/tenants/acme/account/recovery"
+	req := Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example"}`}
+	a.Valid(t, req)
+	a.Do(t, req, http.StatusAccepted)
+	tok := mailToken(t, a.Mail)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"userCode":"nobody"}`}, http.StatusAccepted)
+
+	before := a.Count(t)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example","userCode":"ada"}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"` + strings.Repeat("a", 17<<10) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"ada@acme.example"}`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"rrt_guess","password":"a new long passphrase"}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"` + strings.Repeat("a", 17<<10) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{}`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	if after := a.Count(t); after != before {
+		t.Errorf("refused requests wrote: %d items, then %d", before, after)
+	}
+	reset := Request{Method: "PUT", Path: target, Body: fmt.Sprintf(`{"token":%q,"password":"a new long passphrase"}`, tok)}
+	a.Valid(t, reset)
+	a.Do(t, reset, http.StatusNoContent)
+	ada.Password = "a new long passphrase"
+	a.Login(t, ada)
+
+	// One source, 20 an hour: two asked above.
+	for i := 2; i < throttle.RecoveryPerSource; i++ {
+		a.Do(t, Request{Method: "POST", Path: target, Body: fmt.Sprintf(`{"email":"p%d@acme.example"}`, i)}, http.StatusAccepted)
+	}
+	a.Do(t, Request{Method: "POST", Path: target, Body: `{"email":"last@acme.example"}`}, http.StatusTooManyRequests)
+	a.NoSecretsLogged(t, tok)
+}
+
+// TestAccountAdministratorSendsAPasswordReset walks the administrator's
+// route.
+func TestAccountAdministratorSendsAPasswordReset(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	member := a.Login(t, ada)
+	path := "/tenants/acme/users/" + ada.User.ID + "/recovery"
+	a.Unauthenticated(t, Request{Method: "POST", Path: path})
+	a.Do(t, Request{Method: "POST", Path: path, Credential: member.AccessToken}, http.StatusForbidden)
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/users/nosuchuser/recovery", Credential: a.APIKey}, http.StatusNotFound)
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/users/bad%20id/recovery", Credential: a.APIKey}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey, Body: `{"padding":"` + strings.Repeat("a", 100) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey, Body: `x`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+
+	now := time.Now().UTC().Truncate(time.Second)
+	gone := &user.User{TenantID: "acme", ID: user.NewID(), Username: "gone", Email: "gone@acme.example", FirstName: "Gone",
+		LastName: "Away", Active: false, Role: string(role.Member), CreatedAt: now, UpdatedAt: now}
+	if err := a.env.Table.CreateUser(context.Background(), gone); err != nil {
+		t.Fatal(err)
+	}
+	a.Do(t, Request{Method: "POST", Path: "/tenants/acme/users/" + gone.ID + "/recovery", Credential: a.APIKey}, http.StatusConflict)
+
+	for range throttle.MailPerAddress {
+		a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey}, http.StatusAccepted)
+	}
+	res := a.Do(t, Request{Method: "POST", Path: path, Credential: a.APIKey}, http.StatusTooManyRequests)
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}
+
+// TestAccountEmailVerification walks the verification routes: a user asks
+// for a link, the mailed token verifies the address once, and the Account
+// and Users APIs show emailVerified.
+func TestAccountEmailVerification(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	s := a.Login(t, ada)
+	const target = "/tenants/acme/account/verification"
+	a.Unauthenticated(t, Request{Method: "POST", Path: target})
+	a.Do(t, Request{Method: "POST", Path: "/tenants/globex/account/verification", Credential: s.AccessToken}, http.StatusNotFound)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `{"padding":"` + strings.Repeat("a", 100) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `x`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken, Body: `{"x":1}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusAccepted)
+	tok := mailToken(t, a.Mail)
+
+	before := a.Count(t)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"rvt_guess"}`}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{"token":"` + strings.Repeat("a", 17<<10) + `"}`}, http.StatusRequestEntityTooLarge)
+	a.Do(t, Request{Method: "PUT", Path: target, Body: `{}`, Header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType)
+	if after := a.Count(t); after != before {
+		t.Errorf("refused confirmations wrote: %d items, then %d", before, after)
+	}
+	confirm := Request{Method: "PUT", Path: target, Body: fmt.Sprintf(`{"token":%q}`, tok)}
+	a.Valid(t, confirm)
+	a.Do(t, confirm, http.StatusNoContent)
+	var me struct {
+		EmailVerified bool `json:"emailVerified"`
+	}
+	a.Do(t, Request{Method: "GET", Path: "/tenants/acme/account", Credential: s.AccessToken}, http.StatusOK).JSON(t, &me)
+	if !me.EmailVerified {
+		t.Error("GET /tenants/acme/account: emailVerified false after confirming")
+	}
+	var u struct {
+		EmailVerified bool `json:"emailVerified"`
+	}
+	a.Do(t, Request{Method: "GET", Path: "/users/" + ada.User.ID, Credential: a.APIKey}, http.StatusOK).JSON(t, &u)
+	if !u.EmailVerified {
+		t.Error("GET /users/{id}: emailVerified false after confirming")
+	}
+	// An administrator vouches for an address, or withdraws that.
+	a.Do(t, Request{Method: "PUT", Path: "/users/" + ada.User.ID, Credential: a.APIKey, Body: `{"emailVerified":false}`}, http.StatusOK).JSON(t, &u)
+	if u.EmailVerified {
+		t.Error("PUT /users/{id} emailVerified false: still verified")
+	}
+	a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey,
+		Body: `{"email":"vouched@acme.example","firstName":"V","lastName":"W","emailVerified":true}`}, http.StatusCreated).JSON(t, &u)
+	if !u.EmailVerified {
+		t.Error("POST /users with emailVerified true: not verified")
+	}
+	for range throttle.MailPerAddress - 1 {
+		a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusAccepted)
+	}
+	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusTooManyRequests)
+	a.NoSecretsLogged(t, tok)
+}
