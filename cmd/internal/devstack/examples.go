@@ -37,14 +37,15 @@ const (
 	demoVerifyID     = "demoverifydemove"
 	demoVerifySecret = "local-demo-verify-never-valid-in-aws-000000"
 
-	demoSpareKeyID = "reportkeyreportk" // an API key the revocation example revokes
+	demoSpareKeyID     = "reportkeyreportk" // an API key the revocation example revokes
+	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
+
 	// DemoSCIMKeyID is the demo tenant's SCIM token (an API key with the
 	// scim role), for the SCIM examples and an identity provider's setup.
 	DemoSCIMKeyID     = "demoscimdemoscim"
 	demoSCIMKeySecret = "local-demo-scim-key-never-valid-in-aws-0000"
 	// DemoGroupID is a group of the demo tenant, for the SCIM Groups examples.
-	DemoGroupID        = "demogroupresearch"
-	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
+	DemoGroupID = "demogroupresearch"
 
 	// The invited person already holds a user in another tenant, so she
 	// has an account and an auth token to accept the invitation with.
