@@ -37,6 +37,9 @@ schemathesis_version=4.32.5
 # The SCIM compliance checker shared/scim's conformance test runs, in a
 # venv of its own (its dependencies are not schemathesis's).
 scim2_tester_version=0.5.2
+# The reference Standard Webhooks implementation the webhook tests verify
+# Roster's signatures with (shared/webhook).
+standardwebhooks_version=1.1.0
 redoc_version=2.5.4
 ddblocal_npm_version=10.3.0
 ddblocal_maven_version=3.3.1
@@ -109,6 +112,8 @@ want=()
 [[ -z $moto_server ]] && want+=("moto[server]==$moto_version")
 [[ -z $cfn_lint ]] && want+=("cfn-lint==$cfnlint_version")
 [[ $have_schemathesis == "$schemathesis_version" ]] || want+=("schemathesis==$schemathesis_version")
+have_standardwebhooks=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("standardwebhooks"))' 2>/dev/null || true)
+[[ $have_standardwebhooks == "$standardwebhooks_version" ]] || want+=("standardwebhooks==$standardwebhooks_version")
 if ((${#want[@]})); then
 	log "installing ${want[*]} into .tools/venv"
 	if [[ ! -x $venv/bin/python ]]; then

@@ -96,6 +96,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	watchPath := filepath.Join(filepath.Dir(*demoPath), "events.jsonl")
+	stopFeed, err := startFeed(ctx, stack, tbl, watchPath, log)
+	if err != nil {
+		return err
+	}
+	defer stopFeed()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -133,18 +139,22 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   # Provisioning: send an event to the local queue (URL in the demo file)
   ./scripts/send-event.sh events/provisioning-user-upsert.json
   # SCIM 2.0 for an identity provider: base URL %[1]s/scim/v2, the SCIM token
-  curl -s %[1]s/scim/v2/Users -H 'Authorization: Bearer %[11]s'
+  curl -s %[1]s/scim/v2/Users -H 'Authorization: Bearer %[12]s'
   # Mail Roster sent (reset links, invitations): %[1]s/_local/outbox
+  # Events: every change as a CloudEvent, as it leaves the table's stream
+  tail -f %[11]s
+  # and the tenant's audit log
+  curl -s '%[1]s/tenants/%[3]s/audit' -H 'Authorization: %[5]s'
 
 API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
 
 Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
-		tbl.where, logPaths(tbl.logs, motoLog.Name()), demo.SCIMToken)
+		tbl.where, logPaths(tbl.logs, motoLog.Name()), relative(watchPath), demo.SCIMToken)
 
 	local := http.NewServeMux()
 	local.Handle("/_local/outbox", outbox)
-	local.Handle("/", withReference(mux, roster.OpenAPI, *redocPath))
+	local.Handle("/", withReference(withPasskeyPage(mux), roster.OpenAPI, *redocPath))
 	srv := &http.Server{Handler: local, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
