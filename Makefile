@@ -4,7 +4,7 @@
 # needs one entry in FUNCTIONS (LogicalId:dir, the LogicalId as in
 # template.yaml) and nothing else here.
 
-FUNCTIONS := AccessUsersFunction:accessusers AccountFunction:account AuthorizerFunction:authorizer EventsFunction:events IdentityFunction:identity MailerFunction:mailer ProvisioningFunction:provisioning UserInfoFunction:userinfo UsersFunction:users WebhooksFunction:webhooks
+FUNCTIONS := AccessUsersFunction:accessusers AccountFunction:account AuthorizerFunction:authorizer EventsFunction:events IdentityFunction:identity MailerFunction:mailer ProvisioningFunction:provisioning SCIMFunction:scim UserInfoFunction:userinfo UsersFunction:users WebhooksFunction:webhooks
 
 GO ?= go
 BUILD_DIR := build
@@ -115,6 +115,7 @@ bench: tools build build-host ## Measure the budgets: bootstrap and zip sizes, s
 	$(GO) test -run '^$$' -bench '^BenchmarkHash$$' -cpu 1 ./shared/password/
 	./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkProvisioning$$' -benchtime 20x ./shared/provision/
 	ROSTER_SEARCH_BENCH_SIZES=100,10000,100000 ./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkSearchTenantSizes$$' -benchtime 50x -timeout 60m ./shared/store/
+	ROSTER_SCIM_BULK_USERS=10000 ./scripts/netns-run.sh $(GO) test -run '^$$' -bench '^BenchmarkSCIMBulkSync$$' -benchtime 1x -timeout 30m ./shared/scim/
 	ROSTER_TOOLS_READY=1 ./scripts/soak.sh $(SOAK_FLAGS)
 
 # `make soak` settings: extra flags for cmd/load (`go run ./cmd/load -h`);

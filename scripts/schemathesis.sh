@@ -139,6 +139,7 @@ for name, value in [
     ("ROSTER_CONTRACT_DEVICE_TOKEN", demo["deviceToken"]),
     ("ROSTER_CONTRACT_AUTH_TOKEN", demo["authToken"]),
     ("ROSTER_CONTRACT_INVITE_TOKEN", demo["inviteToken"]),
+    ("ROSTER_CONTRACT_SCIM_TOKEN", demo["scimToken"]),
 ]:
     print(f"{name}={shlex.quote(value)}")
 PY
@@ -146,7 +147,7 @@ PY
 			api=
 			eval "$creds"
 			export ROSTER_CONTRACT_ACCESS_TOKEN ROSTER_CONTRACT_API_KEY ROSTER_CONTRACT_DEVICE_TOKEN \
-				ROSTER_CONTRACT_AUTH_TOKEN ROSTER_CONTRACT_INVITE_TOKEN
+				ROSTER_CONTRACT_AUTH_TOKEN ROSTER_CONTRACT_INVITE_TOKEN ROSTER_CONTRACT_SCIM_TOKEN
 			log "server $name on $api (log: build/contract/server-$name.log)"
 			return 0
 		fi

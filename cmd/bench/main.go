@@ -72,6 +72,7 @@ var firstEvents = map[string]string{
 	"IdentityFunction":     "identity-list-groups.json",
 	"MailerFunction":       "mailer-recovery-requested.json",
 	"ProvisioningFunction": "provisioning-user-upsert.json",
+	"SCIMFunction":         "scim-users-list.json",
 	"UserInfoFunction":     "userinfo-user-id.json",
 	"UsersFunction":        "users-list.json",
 	"WebhooksFunction":     "webhooks-delivery.json",

@@ -138,6 +138,8 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   curl -s %[1]s/.well-known/jwks.json
   # Provisioning: send an event to the local queue (URL in the demo file)
   ./scripts/send-event.sh events/provisioning-user-upsert.json
+  # SCIM 2.0 for an identity provider: base URL %[1]s/scim/v2, the SCIM token
+  curl -s %[1]s/scim/v2/Users -H 'Authorization: Bearer %[12]s'
   # Mail Roster sent (reset links, invitations): %[1]s/_local/outbox
   # Events: every change as a CloudEvent, as it leaves the table's stream
   tail -f %[11]s
@@ -148,7 +150,7 @@ API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
 
 Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
-		tbl.where, logPaths(tbl.logs, motoLog.Name()), relative(watchPath))
+		tbl.where, logPaths(tbl.logs, motoLog.Name()), relative(watchPath), demo.SCIMToken)
 
 	local := http.NewServeMux()
 	local.Handle("/_local/outbox", outbox)

@@ -72,12 +72,12 @@ func (r createAPIKeyRequest) Valid(context.Context) []fault.FieldError {
 	switch {
 	case len(r.Roles) == 0:
 		p = append(p, fault.FieldError{Field: "roles", Message: "must list at least one role"})
-	case len(r.Roles) > len(role.All()):
+	case len(r.Roles) > len(role.All())+1:
 		p = append(p, fault.FieldError{Field: "roles", Message: "must list each role at most once"})
 	default:
 		for i, id := range r.Roles {
-			if !role.Valid(id) {
-				p = append(p, fault.FieldError{Field: "roles", Message: "must list only " + check.RoleNames()})
+			if !role.ValidKey(id) {
+				p = append(p, fault.FieldError{Field: "roles", Message: "must list only " + check.RoleNames() + " or scim"})
 				break
 			}
 			if slices.Contains(r.Roles[:i], id) {

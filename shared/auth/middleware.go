@@ -67,7 +67,9 @@ func Require(perm role.Permission, errw web.ErrorWriter, methods ...Method) Midd
 				return
 			}
 			web.AddLogAttrs(r.Context(), slog.String("tenant", p.TenantID))
-			if !p.Can(perm) {
+			if !p.Can(perm) || perm != role.SCIMProvision && role.SCIMOnly(p.Roles...) {
+				// A SCIM token provisions through SCIM alone, though its
+				// role grants the users permissions the directory checks.
 				errw(w, r, fault.New(fault.Forbidden, "Your role does not allow this (%s).", perm))
 				return
 			}

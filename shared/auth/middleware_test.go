@@ -74,6 +74,9 @@ func TestRequireRefusesWithoutAPrincipalOfTheRightMethodAndRole(t *testing.T) {
 		{"no roles grant nothing", &auth.Principal{TenantID: "acme", UserID: "u3", Method: auth.ViaAccessToken}, []auth.Method{auth.ViaAccessToken}, http.StatusForbidden},
 		{"a role with the permission", &manager, []auth.Method{auth.ViaAccessToken}, http.StatusNoContent},
 		{"an admin API key", &keyPrincipal, []auth.Method{auth.ViaAPIKey, auth.ViaAccessToken}, http.StatusNoContent},
+		// A SCIM token's role grants users:write for the directory, but
+		// opens no route other than SCIM's.
+		{"a SCIM token off the SCIM routes", &auth.Principal{TenantID: "acme", KeyID: "k", Roles: []string{"scim"}, Method: auth.ViaAPIKey}, []auth.Method{auth.ViaAPIKey}, http.StatusForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s seen

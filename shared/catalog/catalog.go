@@ -16,6 +16,7 @@ import (
 	"roster/shared/identity"
 	"roster/shared/platform"
 	"roster/shared/samtemplate"
+	"roster/shared/scim"
 	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
@@ -43,6 +44,7 @@ func Functions() []Function {
 		{LogicalID: "IdentityFunction", Dir: "identity", Routes: routesOf(identity.Routes(identity.Deps{})), Build: (*platform.Platform).Identity},
 		{LogicalID: "UsersFunction", Dir: "users", Routes: routesOf(users.Routes(users.Deps{})), Build: (*platform.Platform).Users},
 		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: (*platform.Platform).UserInfo},
+		{LogicalID: "SCIMFunction", Dir: "scim", Routes: routesOf(scim.Routes(scim.Deps{})), Build: (*platform.Platform).SCIM},
 	}
 }
 

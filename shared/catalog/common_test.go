@@ -45,6 +45,10 @@ var dialects = map[string]struct {
 		dialect: webtest.ProblemDialect,
 		unknown: []string{"/user", "/users/usr1/roles", "/users/usr1/role/admin", "/tenants/acme/users"},
 	},
+	"SCIMFunction": {
+		dialect: webtest.SCIMDialect,
+		unknown: []string{"/scim/v2", "/scim/v2/users", "/scim/v2/Groups", "/scim/v2/Users/usr1/extra", "/scim/v2/Schemas/x/y"},
+	},
 	"UserInfoFunction": {
 		dialect: webtest.ProblemDialect,
 		unknown: []string{"/UserInfo", "/UserInfo/", "/UserInfo/UserId/", "/userinfo/userid", "/UserInfo/UserID", "/UserInfo/DeleteUser", "/UserInfo/UserId/extra"},
@@ -77,6 +81,8 @@ func TestAllowListsEveryMethodOfThePath(t *testing.T) {
 		"UsersFunction": {"/users": "GET, HEAD, POST", "/users/usr1": "DELETE, GET, HEAD, PUT", "/users/usr1/role": "PUT",
 			"/users/usr1/working-environments": "PUT", "/users/usr1/azure-credentials": "PUT"},
 		"UserInfoFunction": {"/UserInfo/UserId": "GET, HEAD", "/UserInfo/RegisterNewUser": "POST", "/UserInfo/UpdateAccessToken": "PATCH"},
+		"SCIMFunction": {"/scim/v2/Users": "GET, HEAD, POST", "/scim/v2/Users/usr1": "DELETE, GET, HEAD, PATCH, PUT",
+			"/scim/v2/Users/.search": "DELETE, GET, HEAD, PATCH, POST, PUT", "/scim/v2/.search": "POST", "/scim/v2/ServiceProviderConfig": "GET, HEAD"},
 	}
 	for _, f := range catalog.Functions() {
 		for target, allow := range want[f.LogicalID] {

@@ -28,6 +28,9 @@ type NewUser struct {
 	Password           string // optional initial password (the person's, see signin.Account)
 	LoginProfileID     int64  // 0: the tenant's default login profile
 	Groups             []string
+	DisplayName        string
+	ExternalID         string        // unique per tenant when set, and shared with provisioning's refs
+	Profile            *user.Profile // SCIM's further attributes
 }
 
 // Registration asks to register a person by email in the caller's tenant.
@@ -59,6 +62,9 @@ type Change struct {
 	Password            *string                // sets the person's password; revokes the user's tokens
 	GroupsToAdd         []string               // unknown group ids: fault.Invalid naming the list's field
 	GroupsToRemove      []string
+	DisplayName         *string
+	ExternalID          *string        // "" removes it; fault.Conflict naming externalId when taken
+	Profile             **user.Profile // replaces the whole profile; a nil *user.Profile removes it
 	// IfVersion, when > 0, is the version the caller read (If-Match): a
 	// stale one is fault.PreconditionFailed. When 0 the change applies to
 	// the version the service reads, and a concurrent change in between is
@@ -81,9 +87,10 @@ type DeleteOutcome struct {
 
 // Group is a tenant-scoped set of users.
 type Group struct {
-	ID        string
-	Name      string // unique per tenant, case-insensitively
-	CreatedAt time.Time
+	ID         string
+	Name       string // unique per tenant, case-insensitively
+	CreatedAt  time.Time
+	ExternalID string // an identity provider's id of the group (SCIM); not unique, "" for none
 }
 
 // ErrLastOwner is in the chain of the fault.Conflict that refuses a change
@@ -129,6 +136,12 @@ type Service interface {
 	GetByNumber(ctx context.Context, p auth.Principal, n int64) (*user.User, error)
 	// GetByUsername returns a user by username, case-insensitively (users:read).
 	GetByUsername(ctx context.Context, p auth.Principal, username string) (*user.User, error)
+	// GetByExternalID returns the user an external id names, through the
+	// ref provisioning shares (users:read): two GetItems. fault.NotFound.
+	GetByExternalID(ctx context.Context, p auth.Principal, externalID string) (*user.User, error)
+	// GetByEmail returns the user with an email, case-insensitively,
+	// through its marker (users:read): two GetItems. fault.NotFound.
+	GetByEmail(ctx context.Context, p auth.Principal, email string) (*user.User, error)
 	// List returns users oldest first, limit per page (1..MaxPageSize),
 	// from the cursor of the previous page (users:read). A bad cursor is
 	// fault.Invalid naming "cursor".
@@ -203,4 +216,18 @@ type Service interface {
 	CreateGroup(ctx context.Context, p auth.Principal, name string) (Group, error)
 	// ListGroups lists the tenant's groups by name (groups:read).
 	ListGroups(ctx context.Context, p auth.Principal) ([]Group, error)
+	// GetGroup returns a group by id (groups:read): one GetItem.
+	// fault.NotFound.
+	GetGroup(ctx context.Context, p auth.Principal, id string) (Group, error)
+	// GroupByName returns a group by name, case-insensitively
+	// (groups:read): two GetItems. fault.NotFound.
+	GroupByName(ctx context.Context, p auth.Principal, name string) (Group, error)
+	// UpdateGroup renames a group and, when externalID is set, sets its
+	// external id (groups:write). fault.Conflict naming name when taken;
+	// fault.NotFound.
+	UpdateGroup(ctx context.Context, p auth.Principal, id, name string, externalID *string) (Group, error)
+	// DeleteGroup deletes a group (groups:write); members holds the
+	// users in it, each of whom leaves it first (a change each, as
+	// Update with GroupsToRemove). fault.NotFound.
+	DeleteGroup(ctx context.Context, p auth.Principal, id string, members []string) error
 }

@@ -22,7 +22,8 @@ type UserUpdate struct {
 // implements it. Reads are strongly consistent. Errors carry fault codes.
 type Store interface {
 	// CreateUserWithPassword stores a new user (Version 1) with its
-	// uniqueness markers, the person's membership and account, in one
+	// uniqueness markers, the ref of its external id (fault.Conflict
+	// naming externalId when another user holds it), the person's membership and account, in one
 	// transaction that also checks every group in u.Groups exists.
 	// passwordHash, when set, becomes the password of a new account (an
 	// existing account keeps its own). fault.Conflict naming email or
@@ -53,12 +54,16 @@ type Store interface {
 	GetUsers(ctx context.Context, tenantID string, ids []string) ([]*user.User, error)
 	// UserIDByUsername finds a user by username, case-insensitively. fault.NotFound.
 	UserIDByUsername(ctx context.Context, tenantID, username string) (string, error)
+	// UserIDByExternalID finds the user an external id's ref names.
+	// fault.NotFound when the id is unknown or its user was deleted.
+	UserIDByExternalID(ctx context.Context, tenantID, externalID string) (string, error)
 	// UserIDByNumber finds a user by tenant-scoped number. fault.NotFound.
 	UserIDByNumber(ctx context.Context, tenantID string, n int64) (string, error)
 	// ListUsers returns up to limit users in id order (oldest first), after
 	// the user afterID when it is set; more reports whether users follow.
 	ListUsers(ctx context.Context, tenantID string, limit int, afterID string) (users []*user.User, more bool, err error)
-	// UpdateUser applies a change. fault.Conflict when the user changed
+	// UpdateUser applies a change, moving the ref of the user's external
+	// id when it changes. fault.Conflict when the user changed
 	// since it was read (no fields) or the account's password did;
 	// fault.Conflict naming email or username when the new value is taken;
 	// fault.Invalid naming groupIDsToAdd when a group does not exist;
@@ -87,4 +92,15 @@ type Store interface {
 	CreateGroup(ctx context.Context, tenantID string, g Group) error
 	// ListGroups returns every group of the tenant, by name.
 	ListGroups(ctx context.Context, tenantID string) ([]Group, error)
+	// GetGroup returns a group. fault.NotFound.
+	GetGroup(ctx context.Context, tenantID, id string) (*Group, error)
+	// GroupIDByName finds a group by name, case-insensitively. fault.NotFound.
+	GroupIDByName(ctx context.Context, tenantID, name string) (string, error)
+	// UpdateGroup writes next's name and external id over the group as
+	// read (old), moving its name marker. fault.Conflict naming name when
+	// taken, without fields when the group changed since it was read.
+	UpdateGroup(ctx context.Context, tenantID string, old, next Group) error
+	// DeleteGroup deletes a group as read with its name marker.
+	// fault.Conflict when it changed since it was read.
+	DeleteGroup(ctx context.Context, tenantID string, g Group) error
 }

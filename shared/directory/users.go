@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -65,6 +66,7 @@ func (s *service) Create(ctx context.Context, p auth.Principal, in NewUser) (*us
 		FirstName: in.FirstName, LastName: in.LastName, Active: in.Active, Role: string(r),
 		NotificationsOptIn: in.NotificationsOptIn, LDAPUserName: in.LDAPUserName,
 		LoginProfileID: in.LoginProfileID, Groups: groups, EmailVerified: in.EmailVerified,
+		DisplayName: in.DisplayName, ExternalID: in.ExternalID, Profile: in.Profile,
 	}, s.now().UTC(), p.Actor())
 	if err := s.st.CreateUserWithPassword(ctx, u, hash); err != nil {
 		return nil, err
@@ -113,6 +115,43 @@ func (s *service) GetByUsername(ctx context.Context, p auth.Principal, username 
 		return nil, noUser()
 	}
 	id, err := s.st.UserIDByUsername(ctx, p.TenantID, username)
+	if err != nil {
+		return nil, err
+	}
+	return s.get(ctx, p, id)
+}
+
+// GetByExternalID reads the external id's ref, then the user: two GetItems.
+func (s *service) GetByExternalID(ctx context.Context, p auth.Principal, externalID string) (*user.User, error) {
+	if err := require(p, role.UsersRead); err != nil {
+		return nil, err
+	}
+	if externalID == "" || user.CheckExternalID("externalId", externalID) != nil {
+		return nil, noUser()
+	}
+	id, err := s.st.UserIDByExternalID(ctx, p.TenantID, externalID)
+	if err != nil {
+		return nil, noUser()
+	}
+	u, err := s.get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.ExternalID == "" {
+		u.ExternalID = externalID // provisioned before users held their external id
+	}
+	return u, nil
+}
+
+// GetByEmail reads the email marker, then the user: two GetItems.
+func (s *service) GetByEmail(ctx context.Context, p auth.Principal, email string) (*user.User, error) {
+	if err := require(p, role.UsersRead); err != nil {
+		return nil, err
+	}
+	if user.CheckEmail("email", strings.TrimSpace(email)) != nil {
+		return nil, noUser()
+	}
+	id, err := s.st.UserIDByEmail(ctx, p.TenantID, email)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +268,11 @@ func (s *service) apply(p auth.Principal, u *user.User, c Change) (next *user.Us
 	str(&next.Email, email, false)
 	str(&next.FirstName, c.FirstName, false)
 	str(&next.LastName, c.LastName, false)
+	str(&next.DisplayName, c.DisplayName, false)
+	str(&next.ExternalID, c.ExternalID, false)
+	if c.Profile != nil && !reflect.DeepEqual(*c.Profile, u.Profile) {
+		next.Profile, changed = *c.Profile, true
+	}
 	str(&next.LDAPUserName, c.LDAPUserName, true)
 	str(&next.Role, c.Role, true)
 	flag(&next.Active, c.Active, true)

@@ -64,6 +64,9 @@ func checkNew(in NewUser) error {
 		p.add("loginProfileId", "must not be negative")
 	}
 	p.ids("groups", in.Groups, MaxGroups)
+	p.addAll(user.CheckName("displayName", in.DisplayName, false))
+	p.addAll(user.CheckExternalID("externalId", in.ExternalID))
+	p.addAll(user.CheckProfile(in.Profile))
 	return p.err()
 }
 
@@ -84,6 +87,15 @@ func checkChange(c Change) error {
 	}
 	if c.LDAPUserName != nil {
 		p.addAll(user.CheckLDAPUserName("ldapUserName", *c.LDAPUserName))
+	}
+	if c.DisplayName != nil {
+		p.addAll(user.CheckName("displayName", *c.DisplayName, false))
+	}
+	if c.ExternalID != nil {
+		p.addAll(user.CheckExternalID("externalId", *c.ExternalID))
+	}
+	if c.Profile != nil {
+		p.addAll(user.CheckProfile(*c.Profile))
 	}
 	if c.Role != nil {
 		p.addAll(user.CheckRole("role", *c.Role))

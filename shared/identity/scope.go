@@ -32,7 +32,7 @@ func requireEither(a, b role.Permission, errw web.ErrorWriter) auth.Middleware {
 				return
 			}
 			web.AddLogAttrs(r.Context(), slog.String("tenant", p.TenantID))
-			if !p.Can(a) && !p.Can(b) {
+			if !p.Can(a) && !p.Can(b) || role.SCIMOnly(p.Roles...) { // a SCIM token serves SCIM alone
 				errw(w, r, fault.New(fault.Forbidden, "Your role does not allow this (%s or %s).", a, b))
 				return
 			}

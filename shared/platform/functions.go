@@ -16,6 +16,7 @@ import (
 	"roster/shared/identity"
 	"roster/shared/lambdahttp"
 	"roster/shared/provision"
+	"roster/shared/scim"
 	"roster/shared/signin"
 	"roster/shared/store"
 	"roster/shared/userinfo"
@@ -91,6 +92,12 @@ func (p *Platform) AccessUsers(authn auth.Middleware) http.Handler {
 // access tokens with the field key.
 func (p *Platform) UserInfo(authn auth.Middleware) http.Handler {
 	return userinfo.Handler(userinfo.Deps{Directory: p.Directory}, p.Log, authn)
+}
+
+// SCIM is the SCIM 2.0 group over the directory: identity providers
+// provision the tenant's users and groups with a SCIM token.
+func (p *Platform) SCIM(authn auth.Middleware) http.Handler {
+	return scim.Handler(scim.Deps{Directory: p.Directory}, p.Log, authn)
 }
 
 // Provisioning is the processor of the provisioning queue over the table,

@@ -271,6 +271,7 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 				TenantID: e.Tenant, Username: f.Username, Email: f.Email,
 				FirstName: f.FirstName, LastName: f.LastName, Active: *f.Active, Role: r,
 				EmailVerified: f.EmailVerified != nil && *f.EmailVerified,
+				ExternalID:    e.ExternalID,
 			}, now, Actor), Provisioned{Mark: mark, Ref: ref, PrevRef: prev})
 		}
 		next := *u
@@ -278,6 +279,7 @@ func (p *Processor) apply(ctx context.Context, e *Event, now time.Time) (Outcome
 		if next.Reverify(u); f.EmailVerified != nil {
 			next.EmailVerified = *f.EmailVerified
 		}
+		next.ExternalID = e.ExternalID // the ref names the user; the user names its ref (SCIM shows it)
 		setActive(&next, u, *f.Active, now)
 		w.Update = changed(u, &next, now)
 	case UserDeactivate, UserReactivate:

@@ -23,6 +23,7 @@ const (
 	APIKeysWrite     Permission = "apikeys:write"     // create and revoke tenant API keys
 	TenantAdmin      Permission = "tenant:admin"      // change tenant settings and login profiles
 	AuditRead        Permission = "audit:read"        // read the tenant's audit log
+	SCIMProvision    Permission = "scim:provision"    // use the SCIM 2.0 endpoints; only the scim role grants it
 )
 
 // ID names a built-in role.
@@ -34,6 +35,11 @@ const (
 	Admin       ID = "admin"        // everything in the tenant
 	UserManager ID = "user_manager" // manages users and groups, invites people
 	Member      ID = "member"       // self-service only
+	// SCIM is the role of a SCIM bearer token: an API key an identity
+	// provider holds to provision the tenant's users and groups through
+	// the SCIM endpoints, and nothing else (auth.Require refuses it on
+	// every other route). It is a key's role only: no user holds it.
+	SCIM ID = "scim"
 )
 
 var grants = map[ID][]Permission{
@@ -43,16 +49,27 @@ var grants = map[ID][]Permission{
 		GroupsRead, GroupsWrite, InvitationsWrite, DevicesWrite, APIKeysWrite, TenantAdmin, AuditRead},
 	UserManager: {SelfRead, SelfWrite, UsersRead, UsersWrite, UsersDelete, GroupsRead, GroupsWrite, InvitationsWrite},
 	Member:      {SelfRead, SelfWrite},
+	// Deactivation (active) is a privileged field, and the directory's
+	// rules still apply: a SCIM client manages members and user
+	// managers, never an owner or admin.
+	SCIM: {UsersRead, UsersWrite, UsersDelete, UsersPrivileged, GroupsRead, GroupsWrite, SCIMProvision},
 }
 
 // All lists the built-in roles, most powerful first.
 func All() []ID { return []ID{Owner, Admin, UserManager, Member} }
 
-// Valid reports whether id is a built-in role.
+// Valid reports whether id is a built-in role a user may hold.
 func Valid(id string) bool {
-	_, ok := grants[ID(id)]
-	return ok
+	return slices.Contains(All(), ID(id))
 }
+
+// ValidKey reports whether id is a role an API key may hold: a user's
+// role, or SCIM, which a key must hold alone.
+func ValidKey(id string) bool { return Valid(id) || ID(id) == SCIM }
+
+// SCIMOnly reports whether the roles are a SCIM token's: such a caller may
+// use the SCIM endpoints and nothing else, whatever else the roles name.
+func SCIMOnly(roles ...string) bool { return slices.Contains(roles, string(SCIM)) }
 
 // Permissions returns what the roles grant together, sorted, without
 // duplicates. Unknown roles grant nothing.
@@ -87,6 +104,10 @@ func CanAssign(target ID, roles ...string) bool {
 		return Grants(UsersPrivileged, roles...)
 	case Member:
 		return Grants(UsersWrite, roles...) || Grants(InvitationsWrite, roles...)
+	case SCIM:
+		// A SCIM token deactivates and deletes users: only whoever
+		// administers the tenant hands one out.
+		return Grants(TenantAdmin, roles...) && !SCIMOnly(roles...)
 	default:
 		return false
 	}

@@ -57,3 +57,33 @@ func TestOnlyOwnersAssignOwnerOrAdmin(t *testing.T) {
 		t.Error("members assign nothing, and nobody assigns an unknown role")
 	}
 }
+
+func TestTheSCIMRoleIsAKeysRoleOnlyAndOnlyTenantAdministratorsHandItOut(t *testing.T) {
+	if Valid(string(SCIM)) || slices.Contains(All(), SCIM) {
+		t.Error("scim is a role a user could hold")
+	}
+	if !ValidKey(string(SCIM)) || !ValidKey(string(Member)) || ValidKey("root") {
+		t.Error("ValidKey: scim and the user roles, nothing else")
+	}
+	for _, p := range []Permission{UsersRead, UsersWrite, UsersDelete, UsersPrivileged, GroupsRead, GroupsWrite, SCIMProvision} {
+		if !Grants(p, string(SCIM)) {
+			t.Errorf("scim lacks %s", p)
+		}
+	}
+	for _, p := range []Permission{APIKeysWrite, InvitationsWrite, DevicesWrite, TenantAdmin, SelfWrite} {
+		if Grants(p, string(SCIM)) {
+			t.Errorf("scim grants %s", p)
+		}
+	}
+	for _, r := range All() {
+		if Grants(SCIMProvision, string(r)) {
+			t.Errorf("%s grants %s: an ordinary credential would reach SCIM", r, SCIMProvision)
+		}
+	}
+	if !CanAssign(SCIM, string(Admin)) || !CanAssign(SCIM, string(Owner)) || CanAssign(SCIM, string(UserManager)) || CanAssign(SCIM, string(SCIM)) {
+		t.Error("only owners and admins make SCIM tokens, and a SCIM token makes none")
+	}
+	if !SCIMOnly("scim") || SCIMOnly("admin") {
+		t.Error("SCIMOnly")
+	}
+}

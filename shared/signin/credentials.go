@@ -61,10 +61,13 @@ func (s *service) CreateAPIKey(ctx context.Context, p auth.Principal, name strin
 		problems = append(problems, fault.FieldError{Field: "roles", Message: "must name at least one role"})
 	}
 	for _, r := range roles {
-		if !role.Valid(r) {
-			problems = append(problems, fault.FieldError{Field: "roles", Message: "must each be one of " + check.RoleNames()})
+		if !role.ValidKey(r) {
+			problems = append(problems, fault.FieldError{Field: "roles", Message: "must each be one of " + check.RoleNames() + " or scim"})
 			break
 		}
+	}
+	if role.SCIMOnly(roles...) && len(roles) > 1 {
+		problems = append(problems, fault.FieldError{Field: "roles", Message: "must list scim alone: a SCIM token is good for SCIM only"})
 	}
 	if err := fault.InvalidFields(problems); err != nil {
 		return Issued{}, err

@@ -96,6 +96,8 @@ func TestCreateAPIKeyStoresRolesTheCallerMayAssign(t *testing.T) {
 			{"admin cannot make an owner key", []string{"owner"}, role.Admin, fault.Forbidden, nil},
 			{"no roles", nil, role.Admin, fault.Invalid, []string{"roles"}},
 			{"unknown role", []string{"member", "wizard"}, role.Admin, fault.Invalid, []string{"roles"}},
+			{"a SCIM token with another role", []string{"scim", "member"}, role.Admin, fault.Invalid, []string{"roles"}},
+			{"a user manager makes no SCIM token", []string{"scim"}, role.UserManager, fault.Forbidden, nil},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -120,6 +122,14 @@ func TestCreateAPIKeyStoresRolesTheCallerMayAssign(t *testing.T) {
 		}
 		if !slices.Equal(stored.Roles, []string{"member", "user_manager"}) || stored.CreatedBy != "user:"+u.ID || stored.TenantID != "t1" {
 			t.Errorf("stored key = %+v", stored)
+		}
+		// A tenant administrator issues a SCIM token, shown once.
+		scim, err := f.svc.CreateAPIKey(context.Background(), as(u), "okta", []string{"scim"})
+		if err != nil || scim.Token == "" {
+			t.Fatalf("SCIM token: %+v, %v", scim, err)
+		}
+		if p, err := f.authn.Authenticate(context.Background(), scim.Token); err != nil || !slices.Equal(p.Roles, []string{"scim"}) {
+			t.Errorf("the SCIM token authenticates as %+v, %v", p, err)
 		}
 		// The key authenticates with exactly those roles.
 		p, err := f.authn.Authenticate(context.Background(), k.Token)

@@ -124,6 +124,14 @@ func (t *Table) UpdateUser(ctx context.Context, c directory.UserUpdate) error {
 	if err := x.moveMarker(pk, next, oldName, newName, errUsername); err != nil {
 		return err
 	}
+	if old.ExternalID != next.ExternalID {
+		if old.ExternalID != "" {
+			x.add(releaseRef(&t.name, old, old.ExternalID), errStaleUser)
+		}
+		if next.ExternalID != "" {
+			x.add(claimRef(&t.name, next, ""), errExternalID)
+		}
+	}
 	for _, g := range c.CheckGroups {
 		x.add(groupCheck(&t.name, pk, g), errNoGroup)
 	}
@@ -256,9 +264,10 @@ func byField(before, after map[string]types.AttributeValue, attr string) {
 // DeleteUsers deletes each user as read: the user conditional on its
 // version, its email, username and number markers and its membership each
 // conditional on still being the user's. Users are packed into as few
-// transactions as the 100-item limit allows (at most six items each, the
-// sixth the deletion note that tells the change feed who deleted the user
-// (stream.go)), so ten users are one call. A transaction a condition cancels deletes none
+// transactions as the 100-item limit allows (at most seven items each:
+// the sixth the deletion note that tells the change feed who deleted the
+// user (stream.go), the seventh frees the ref of an external id), so ten
+// users are one call. A transaction a condition cancels deletes none
 // of its users; their ids come back as stale. Active owners go first, in
 // the first transaction, which also takes them off the tenant's count of
 // active owners: when that would leave none, nothing of it is written and
@@ -277,6 +286,10 @@ func (t *Table) DeleteUsers(ctx context.Context, users []*user.User) ([]string, 
 				return nil, err
 			}
 			items := append(deleteItems(&t.name, users[n]), note)
+			if ext := users[n].ExternalID; ext != "" {
+				// Provisioning's own delete writes the ref itself.
+				items = append(items, releaseRef(&t.name, users[n], ext))
+			}
 			count := 0
 			if owners > 0 || activeOwner(users[n]) {
 				count = 1 // room for the owners count, once per transaction

@@ -68,7 +68,8 @@ func (t *Table) GetGroup(ctx context.Context, tenantID, id string) (*directory.G
 		"The group does not exist.", "get group"); err != nil {
 		return nil, err
 	}
-	return &directory.Group{ID: it.ID, Name: it.Name, CreatedAt: it.CreatedAt}, nil
+	g := it.group()
+	return &g, nil
 }
 
 // GroupIDByName reads the group-name marker, matching names as the
@@ -319,7 +320,8 @@ func (t *Table) readGroupRound(ctx context.Context, keys []map[string]types.Attr
 		case head.Type == "group":
 			var it groupItem
 			if err = attributevalue.UnmarshalMap(item, &it); err == nil {
-				s.Groups[[2]string{tenantID, it.ID}] = &directory.Group{ID: it.ID, Name: it.Name, CreatedAt: it.CreatedAt}
+				g := it.group()
+				s.Groups[[2]string{tenantID, it.ID}] = &g
 			}
 		case strings.HasPrefix(head.SK, groupNameSK("")):
 			var it groupNameItem

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
+	"reflect"
 	"slices"
 	"time"
 
@@ -63,6 +65,8 @@ type userItem struct {
 	CreatedWorkingEnvironments []workingEnvItem `dynamodbav:"createdWorkingEnvironments,omitempty"`
 	Azure                      *azureItem       `dynamodbav:"azure,omitempty"`
 	LoginProfileID             int64            `dynamodbav:"loginProfileId,omitempty"`
+	ExternalID                 string           `dynamodbav:"externalId,omitempty"`
+	Profile                    *profileItem     `dynamodbav:"profile,omitempty"`
 
 	searchKeys // the search indexes' sort keys (search.go)
 }
@@ -79,6 +83,99 @@ type azureItem struct {
 	TenantID       string `dynamodbav:"tenantId,omitempty"`
 	ApplicationID  string `dynamodbav:"applicationId,omitempty"`
 	ApplicationKey string `dynamodbav:"applicationKey,omitempty"`
+}
+
+// profileItem is a user.Profile as stored: one map attribute on the user,
+// each field left out when empty, so a user without SCIM's further
+// attributes pays nothing for them.
+type profileItem struct {
+	Formatted         string        `dynamodbav:"formatted,omitempty"`
+	MiddleName        string        `dynamodbav:"middleName,omitempty"`
+	HonorificPrefix   string        `dynamodbav:"honorificPrefix,omitempty"`
+	HonorificSuffix   string        `dynamodbav:"honorificSuffix,omitempty"`
+	NickName          string        `dynamodbav:"nickName,omitempty"`
+	ProfileURL        string        `dynamodbav:"profileUrl,omitempty"`
+	Title             string        `dynamodbav:"title,omitempty"`
+	UserType          string        `dynamodbav:"userType,omitempty"`
+	PreferredLanguage string        `dynamodbav:"preferredLanguage,omitempty"`
+	Locale            string        `dynamodbav:"locale,omitempty"`
+	Timezone          string        `dynamodbav:"timezone,omitempty"`
+	Emails            []contactItem `dynamodbav:"emails,omitempty"`
+	PhoneNumbers      []contactItem `dynamodbav:"phoneNumbers,omitempty"`
+	Addresses         []addressItem `dynamodbav:"addresses,omitempty"`
+	EmployeeNumber    string        `dynamodbav:"employeeNumber,omitempty"`
+	CostCenter        string        `dynamodbav:"costCenter,omitempty"`
+	Organization      string        `dynamodbav:"organization,omitempty"`
+	Division          string        `dynamodbav:"division,omitempty"`
+	Department        string        `dynamodbav:"department,omitempty"`
+	ManagerID         string        `dynamodbav:"managerId,omitempty"`
+}
+
+type contactItem struct {
+	Value   string `dynamodbav:"value"`
+	Type    string `dynamodbav:"type,omitempty"`
+	Display string `dynamodbav:"display,omitempty"`
+	Primary bool   `dynamodbav:"primary,omitempty"`
+}
+
+type addressItem struct {
+	Formatted     string `dynamodbav:"formatted,omitempty"`
+	StreetAddress string `dynamodbav:"streetAddress,omitempty"`
+	Locality      string `dynamodbav:"locality,omitempty"`
+	Region        string `dynamodbav:"region,omitempty"`
+	PostalCode    string `dynamodbav:"postalCode,omitempty"`
+	Country       string `dynamodbav:"country,omitempty"`
+	Type          string `dynamodbav:"type,omitempty"`
+	Primary       bool   `dynamodbav:"primary,omitempty"`
+}
+
+func toProfileItem(p *user.Profile) *profileItem {
+	if p == nil {
+		return nil
+	}
+	it := &profileItem{
+		Formatted: p.Formatted, MiddleName: p.MiddleName, HonorificPrefix: p.HonorificPrefix, HonorificSuffix: p.HonorificSuffix,
+		NickName: p.NickName, ProfileURL: p.ProfileURL, Title: p.Title, UserType: p.UserType,
+		PreferredLanguage: p.PreferredLanguage, Locale: p.Locale, Timezone: p.Timezone,
+		EmployeeNumber: p.EmployeeNumber, CostCenter: p.CostCenter, Organization: p.Organization,
+		Division: p.Division, Department: p.Department, ManagerID: p.ManagerID,
+	}
+	for _, c := range p.Emails {
+		it.Emails = append(it.Emails, contactItem(c))
+	}
+	for _, c := range p.PhoneNumbers {
+		it.PhoneNumbers = append(it.PhoneNumbers, contactItem(c))
+	}
+	for _, a := range p.Addresses {
+		it.Addresses = append(it.Addresses, addressItem(a))
+	}
+	if reflect.ValueOf(*it).IsZero() {
+		return nil
+	}
+	return it
+}
+
+func (it *profileItem) profile() *user.Profile {
+	if it == nil {
+		return nil
+	}
+	p := &user.Profile{
+		Formatted: it.Formatted, MiddleName: it.MiddleName, HonorificPrefix: it.HonorificPrefix, HonorificSuffix: it.HonorificSuffix,
+		NickName: it.NickName, ProfileURL: it.ProfileURL, Title: it.Title, UserType: it.UserType,
+		PreferredLanguage: it.PreferredLanguage, Locale: it.Locale, Timezone: it.Timezone,
+		EmployeeNumber: it.EmployeeNumber, CostCenter: it.CostCenter, Organization: it.Organization,
+		Division: it.Division, Department: it.Department, ManagerID: it.ManagerID,
+	}
+	for _, c := range it.Emails {
+		p.Emails = append(p.Emails, user.Contact(c))
+	}
+	for _, c := range it.PhoneNumbers {
+		p.PhoneNumbers = append(p.PhoneNumbers, user.Contact(c))
+	}
+	for _, a := range it.Addresses {
+		p.Addresses = append(p.Addresses, user.Address(a))
+	}
+	return p
 }
 
 // markerItem reserves a unique value (email, username, number) in a tenant
@@ -107,6 +204,7 @@ func toUserItem(u *user.User) userItem {
 		NotificationsOptIn: u.NotificationsOptIn, LDAPUserName: u.LDAPUserName, EmailVerified: u.EmailVerified,
 		BypassBasicAuth: u.BypassBasicAuth, InvitationAccepted: u.InvitationAccepted,
 		Groups: u.Groups, WorkingEnvironments: u.WorkingEnvironments, LoginProfileID: u.LoginProfileID,
+		ExternalID: u.ExternalID, Profile: toProfileItem(u.Profile),
 		searchKeys: searchKeysOf(u),
 	}
 	for _, w := range u.CreatedWorkingEnvironments {
@@ -136,6 +234,7 @@ func (it userItem) user() *user.User {
 		NotificationsOptIn: it.NotificationsOptIn, LDAPUserName: it.LDAPUserName, EmailVerified: it.EmailVerified,
 		BypassBasicAuth: it.BypassBasicAuth, InvitationAccepted: it.InvitationAccepted,
 		Groups: it.Groups, WorkingEnvironments: it.WorkingEnvironments, LoginProfileID: it.LoginProfileID,
+		ExternalID: it.ExternalID, Profile: it.Profile.profile(),
 	}
 	slices.Sort(u.Groups) // a string set comes back in any order
 	for _, w := range it.CreatedWorkingEnvironments {
@@ -178,20 +277,40 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 	prepareUser(u)
 	stampRequest(ctx, u, "")
 	return retryCreate(ctx, u, func() error {
-		items, err := t.createItems(u, passwordHash)
-		if err != nil {
+		err := t.createUser(ctx, u, passwordHash, "")
+		if u.ExternalID == "" || fault.As(err).Message != errExternalID.Message {
 			return err
 		}
-		x := &txn{table: &t.name}
-		x.addCreate(u, items)
-		for _, g := range u.Groups {
-			x.add(groupCheck(&t.name, tenantPK(u.TenantID), g), errCreateNoGroup)
+		// The ref may have outlived its user (deleted before users held
+		// their external id); a claim may take it over then, and only
+		// then: one more read, only on this path.
+		stale, serr := t.staleRef(ctx, u.TenantID, u.ExternalID)
+		if serr != nil || stale == "" {
+			return cmp.Or(serr, err)
 		}
-		if len(x.items) > maxTransactItems {
-			return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-len(items)))
-		}
-		return x.run(ctx, t.db, "create user "+u.ID)
+		return t.createUser(ctx, u, passwordHash, stale)
 	})
+}
+
+// createUser is one try of CreateUserWithPassword; stale is the former
+// user of u's external id, when a claim may take its ref over.
+func (t *Table) createUser(ctx context.Context, u *user.User, passwordHash, stale string) error {
+	items, err := t.createItems(u, passwordHash)
+	if err != nil {
+		return err
+	}
+	x := &txn{table: &t.name}
+	x.addCreate(u, items)
+	if u.ExternalID != "" {
+		x.add(claimRef(&t.name, u, stale), errExternalID)
+	}
+	for _, g := range u.Groups {
+		x.add(groupCheck(&t.name, tenantPK(u.TenantID), g), errCreateNoGroup)
+	}
+	if len(x.items) > maxTransactItems {
+		return fault.InvalidField("groups", fmt.Sprintf("must list at most %d groups when creating a user", maxTransactItems-len(x.items)+len(u.Groups)))
+	}
+	return x.run(ctx, t.db, "create user "+u.ID)
 }
 
 // CreateUserWith stores u, a user the directory admitted, in one

@@ -1,6 +1,8 @@
 package user
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -256,3 +258,89 @@ const iso6391 = "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs 
 func problem(field, msg string) []fault.FieldError {
 	return []fault.FieldError{{Field: field, Message: msg}}
 }
+
+// Limits of an external id and of a Profile.
+const (
+	MaxExternalID   = 256 // characters of an external id
+	MaxProfileText  = 256 // characters of each text field of a Profile
+	MaxProfileItems = 10  // emails, phone numbers or addresses of a Profile
+)
+
+// CheckExternalID checks an external id: at most [MaxExternalID]
+// characters without control characters; empty means none.
+func CheckExternalID(field, v string) []fault.FieldError {
+	return check.Text(field, v, MaxExternalID, false)
+}
+
+// CheckProfile checks every field of a Profile, naming each as SCIM does
+// (name.middleName, emails[1].value, urn:…:enterprise:2.0:User:department
+// shortened to its attribute name): text at most [MaxProfileText]
+// characters without control characters, at most [MaxProfileItems]
+// values of a multi-valued attribute, each email an address and at most
+// one value of each marked primary.
+func CheckProfile(p *Profile) []fault.FieldError {
+	if p == nil {
+		return nil
+	}
+	var out []fault.FieldError
+	text := func(field, v string) { out = append(out, check.Text(field, v, MaxProfileText, false)...) }
+	for field, v := range map[string]string{
+		"name.formatted": p.Formatted, "name.middleName": p.MiddleName, "name.honorificPrefix": p.HonorificPrefix, "name.honorificSuffix": p.HonorificSuffix,
+		"nickName": p.NickName, "profileUrl": p.ProfileURL, "title": p.Title, "userType": p.UserType,
+		"preferredLanguage": p.PreferredLanguage, "locale": p.Locale, "timezone": p.Timezone,
+		"employeeNumber": p.EmployeeNumber, "costCenter": p.CostCenter, "organization": p.Organization,
+		"division": p.Division, "department": p.Department, "manager.value": p.ManagerID,
+	} {
+		text(field, v)
+	}
+	contacts := func(field string, cs []Contact, email bool) {
+		if len(cs) > MaxProfileItems {
+			out = append(out, problem(field, "must list at most "+itoa(MaxProfileItems)+" values")...)
+			return
+		}
+		primaries := 0
+		for i, c := range cs {
+			at := field + "[" + itoa(i) + "]"
+			if email {
+				out = append(out, CheckEmail(at+".value", c.Value)...)
+			} else {
+				out = append(out, check.Text(at+".value", c.Value, MaxProfileText, true)...)
+			}
+			text(at+".type", c.Type)
+			text(at+".display", c.Display)
+			if c.Primary {
+				primaries++
+			}
+		}
+		if primaries > 1 {
+			out = append(out, problem(field, "must mark at most one value primary")...)
+		}
+	}
+	contacts("emails", p.Emails, true)
+	contacts("phoneNumbers", p.PhoneNumbers, false)
+	if len(p.Addresses) > MaxProfileItems {
+		out = append(out, problem("addresses", "must list at most "+itoa(MaxProfileItems)+" values")...)
+	} else {
+		primaries := 0
+		for i, a := range p.Addresses {
+			at := "addresses[" + itoa(i) + "]"
+			text(at+".formatted", a.Formatted)
+			text(at+".streetAddress", a.StreetAddress)
+			text(at+".locality", a.Locality)
+			text(at+".region", a.Region)
+			text(at+".postalCode", a.PostalCode)
+			text(at+".country", a.Country)
+			text(at+".type", a.Type)
+			if a.Primary {
+				primaries++
+			}
+		}
+		if primaries > 1 {
+			out = append(out, problem("addresses", "must mark at most one value primary")...)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b fault.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -28,6 +28,8 @@ type Fields struct {
 	EmailVerified      bool     // the creator vouches for the address (an administrator, provisioning)
 	LoginProfileID     int64    // 0: the tenant's default login profile
 	Groups             []string // group ids; New keeps each once, sorted
+	ExternalID         string   // a feed's or identity provider's key; "" for none
+	Profile            *Profile // SCIM's further attributes; nil for none
 }
 
 // New builds a new user record, the one place every way of creating a
@@ -58,8 +60,8 @@ func New(f Fields, now time.Time, by string) *User {
 		FirstName: f.FirstName, LastName: f.LastName, DisplayName: f.DisplayName,
 		Active: f.Active, Role: r, LDAPUserName: f.LDAPUserName,
 		NotificationsOptIn: f.NotificationsOptIn, LoginProfileID: f.LoginProfileID, Groups: groups,
-		EmailVerified: f.EmailVerified,
-		CreatedAt:     now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by, Version: 1,
+		EmailVerified: f.EmailVerified, ExternalID: f.ExternalID, Profile: f.Profile,
+		CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by, Version: 1,
 	}
 }
 

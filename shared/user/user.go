@@ -70,6 +70,47 @@ type User struct {
 	CreatedWorkingEnvironments []WorkingEnvironment // systems the user created
 	Azure                      *AzureCredentials    // optional cloud credentials
 	LoginProfileID             int64                // the Access User API's authId / loginProfileId; 0: the tenant's default
+
+	// ExternalID is the key an identity provider or HR feed knows the
+	// user by: SCIM's externalId and the provisioning events' externalId
+	// are one value, unique per tenant (case-sensitively), so a tenant
+	// can move between the queue and SCIM without duplicates.
+	ExternalID string
+	// Profile holds what SCIM describes beyond the fields every dialect
+	// shares; nil when nothing was given.
+	Profile *Profile
+}
+
+// Profile is the rest of a person's directory entry as SCIM's core User
+// and Enterprise User schemas (RFC 7643 §4.1, §4.3) carry it: held with
+// the user, shown by SCIM, left alone by the other dialects.
+type Profile struct {
+	Formatted                                    string // the full name as given; "" means derived from the parts
+	MiddleName, HonorificPrefix, HonorificSuffix string
+	NickName, ProfileURL, Title, UserType        string
+	PreferredLanguage, Locale, Timezone          string
+	// Emails are every address the provider gave; the primary one is
+	// also the user's Email, which the other dialects show and which is
+	// unique in the tenant.
+	Emails       []Contact
+	PhoneNumbers []Contact
+	Addresses    []Address
+	// The Enterprise User extension.
+	EmployeeNumber, CostCenter, Organization, Division, Department string
+	ManagerID                                                      string // the manager's user id
+}
+
+// Contact is one value of a multi-valued contact attribute (an email
+// address, a phone number).
+type Contact struct {
+	Value, Type, Display string
+	Primary              bool
+}
+
+// Address is a postal address.
+type Address struct {
+	Formatted, StreetAddress, Locality, Region, PostalCode, Country, Type string
+	Primary                                                               bool
 }
 
 // IsLDAP reports whether the user signs in through a directory.

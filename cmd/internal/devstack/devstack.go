@@ -497,6 +497,7 @@ func seedPeople(ctx context.Context, p *platform.Platform) (Demo, error) {
 	return Demo{
 		Owner:       DemoUser{UserCode: DemoOwnerUserCode, Email: DemoOwnerEmail, Password: DemoOwnerPassword, UserID: owner.ID},
 		DeviceToken: device.Token, InviteToken: invite.Token, AuthToken: authTok.Token, InviteeAuthToken: inviteeAuth,
+		SCIMToken: DemoSCIMToken(),
 	}, nil
 }
 
@@ -550,6 +551,10 @@ type Demo struct {
 	// InviteeAuthToken is grace@demo.example's (single use, valid 24 h):
 	// she holds a user in another tenant and accepts the invitation with it.
 	InviteeAuthToken string `json:"inviteeAuthToken"`
+
+	// SCIMToken is the demo tenant's SCIM token, for an identity
+	// provider's SCIM setup (base URL apiUrl + /scim/v2).
+	SCIMToken string `json:"scimToken"`
 
 	ProvisioningQueueURL  string `json:"provisioningQueueUrl"`  // send provisioning events here (scripts/send-event.sh)
 	NotificationsQueueURL string `json:"notificationsQueueUrl"` // new owners' invitations arrive here

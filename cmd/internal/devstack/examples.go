@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"roster/shared/auth"
+	"roster/shared/directory"
 	"roster/shared/opaque"
 	"roster/shared/platform"
 	"roster/shared/role"
@@ -39,6 +40,13 @@ const (
 	demoSpareKeyID     = "reportkeyreportk" // an API key the revocation example revokes
 	demoSpareKeySecret = "local-demo-spare-key-never-valid-in-aws-000"
 
+	// DemoSCIMKeyID is the demo tenant's SCIM token (an API key with the
+	// scim role), for the SCIM examples and an identity provider's setup.
+	DemoSCIMKeyID     = "demoscimdemoscim"
+	demoSCIMKeySecret = "local-demo-scim-key-never-valid-in-aws-0000"
+	// DemoGroupID is a group of the demo tenant, for the SCIM Groups examples.
+	DemoGroupID = "demogroupresearch"
+
 	// The invited person already holds a user in another tenant, so she
 	// has an account and an auth token to accept the invitation with.
 	demoInviteeTenant    = "demo-lab"
@@ -48,7 +56,16 @@ const (
 	demoInviteeAuthSec   = "local-demo-grace-auth-never-valid-in-aws-00"
 )
 
-// seedExamples adds the member, the spare API key and the invitee with her
+// DemoSCIMToken is the demo tenant's SCIM token, as a client sends it.
+func DemoSCIMToken() string {
+	k, err := opaque.APIKey.FromSecret(DemoSCIMKeyID, demoSCIMKeySecret)
+	if err != nil {
+		panic(err) // a constant that is not a key: a bug in this file
+	}
+	return k.Token
+}
+
+// seedExamples adds the member, the spare API key, the SCIM token and the invitee with her
 // auth token to a stack whose demo tenant is seeded, and returns the
 // invitee's auth token.
 func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (string, error) {
@@ -72,6 +89,21 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 	})
 	if err != nil {
 		return "", fmt.Errorf("seed spare api key: %w", err)
+	}
+
+	if err := p.Table.CreateGroup(ctx, DemoTenant, directory.Group{ID: DemoGroupID, Name: "Research", CreatedAt: now}); err != nil {
+		return "", fmt.Errorf("seed group: %w", err)
+	}
+	scimKey, err := opaque.APIKey.FromSecret(DemoSCIMKeyID, demoSCIMKeySecret)
+	if err != nil {
+		return "", err
+	}
+	err = p.Table.PutAPIKey(ctx, &auth.APIKey{
+		ID: scimKey.ID, TenantID: DemoTenant, Name: "scim", Roles: []string{string(role.SCIM)},
+		Hash: opaque.Hash(p.Keys.Pepper, scimKey.Token), CreatedAt: now, CreatedBy: "seed",
+	})
+	if err != nil {
+		return "", fmt.Errorf("seed scim token: %w", err)
 	}
 
 	err = p.Table.CreateTenant(ctx, &tenant.Tenant{

@@ -26,6 +26,8 @@ type Fake struct {
 	GetFn            func(p auth.Principal, id string) (*user.User, error)
 	GetByNumberFn    func(p auth.Principal, n int64) (*user.User, error)
 	GetByUsernameFn  func(p auth.Principal, username string) (*user.User, error)
+	GetByExternalFn  func(p auth.Principal, externalID string) (*user.User, error)
+	GetByEmailFn     func(p auth.Principal, email string) (*user.User, error)
 	ListFn           func(p auth.Principal, limit int, cursor string) (directory.Page, error)
 	UpdateFn         func(p auth.Principal, id string, c directory.Change) (*user.User, error)
 	DeleteFn         func(p auth.Principal, id string, ifVersion int64) error
@@ -38,6 +40,10 @@ type Fake struct {
 	SearchUsersFn    func(p auth.Principal, q directory.UserSearch) (directory.UserPage, error)
 	CreateGroupFn    func(p auth.Principal, name string) (directory.Group, error)
 	ListGroupsFn     func(p auth.Principal) ([]directory.Group, error)
+	GetGroupFn       func(p auth.Principal, id string) (directory.Group, error)
+	GroupByNameFn    func(p auth.Principal, name string) (directory.Group, error)
+	UpdateGroupFn    func(p auth.Principal, id, name string, externalID *string) (directory.Group, error)
+	DeleteGroupFn    func(p auth.Principal, id string, members []string) error
 	AdmitFn          func(p auth.Principal, u *user.User, also user.Also) error
 }
 
@@ -72,6 +78,22 @@ func (f *Fake) GetByNumber(_ context.Context, p auth.Principal, n int64) (*user.
 		return nil, webtest.ErrUnexpected
 	}
 	return f.GetByNumberFn(p, n)
+}
+
+// GetByExternalID calls GetByExternalFn.
+func (f *Fake) GetByExternalID(_ context.Context, p auth.Principal, externalID string) (*user.User, error) {
+	if !f.Called("GetByExternalID", f.GetByExternalFn) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.GetByExternalFn(p, externalID)
+}
+
+// GetByEmail calls GetByEmailFn.
+func (f *Fake) GetByEmail(_ context.Context, p auth.Principal, email string) (*user.User, error) {
+	if !f.Called("GetByEmail", f.GetByEmailFn) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.GetByEmailFn(p, email)
 }
 
 // GetByUsername calls GetByUsernameFn.
@@ -205,4 +227,36 @@ func (a *Admissions) Admit(ctx context.Context, p auth.Principal, u *user.User, 
 	a.Principals = append(a.Principals, p)
 	a.Records = append(a.Records, also)
 	return a.Door.Admit(ctx, p, u, also)
+}
+
+// GetGroup calls GetGroupFn.
+func (f *Fake) GetGroup(_ context.Context, p auth.Principal, id string) (directory.Group, error) {
+	if !f.Called("GetGroup", f.GetGroupFn) {
+		return directory.Group{}, webtest.ErrUnexpected
+	}
+	return f.GetGroupFn(p, id)
+}
+
+// GroupByName calls GroupByNameFn.
+func (f *Fake) GroupByName(_ context.Context, p auth.Principal, name string) (directory.Group, error) {
+	if !f.Called("GroupByName", f.GroupByNameFn) {
+		return directory.Group{}, webtest.ErrUnexpected
+	}
+	return f.GroupByNameFn(p, name)
+}
+
+// UpdateGroup calls UpdateGroupFn.
+func (f *Fake) UpdateGroup(_ context.Context, p auth.Principal, id, name string, externalID *string) (directory.Group, error) {
+	if !f.Called("UpdateGroup", f.UpdateGroupFn) {
+		return directory.Group{}, webtest.ErrUnexpected
+	}
+	return f.UpdateGroupFn(p, id, name, externalID)
+}
+
+// DeleteGroup calls DeleteGroupFn.
+func (f *Fake) DeleteGroup(_ context.Context, p auth.Principal, id string, members []string) error {
+	if !f.Called("DeleteGroup", f.DeleteGroupFn) {
+		return webtest.ErrUnexpected
+	}
+	return f.DeleteGroupFn(p, id, members)
 }

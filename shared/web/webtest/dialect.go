@@ -3,6 +3,7 @@ package webtest
 import (
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,41 @@ func EnvelopeDialect(messageIDs map[int]int) Dialect {
 		}
 		return AssertEnvelope(t, res, status, messageIDs[status], want...).Message
 	}
+}
+
+// SCIMError is the SCIM group's error body (RFC 7644 §3.12).
+type SCIMError struct {
+	Schemas  []string `json:"schemas"`
+	Status   string   `json:"status"`
+	ScimType string   `json:"scimType,omitempty"`
+	Detail   string   `json:"detail,omitempty"`
+}
+
+// SCIMDialect checks a SCIM error: application/scim+json, exactly the
+// error message's members, its status as a string, the Bearer challenge
+// on a 401 alone; a 500 says only that an internal error occurred.
+func SCIMDialect(t testing.TB, res Response, status int) string {
+	t.Helper()
+	if res.Code != status {
+		t.Fatalf("status %d, want %d; body %s", res.Code, status, res.Body)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/scim+json" {
+		t.Errorf("Content-Type %q, want application/scim+json", ct)
+	}
+	var e SCIMError
+	DecodeStrict(t, res.Body, &e)
+	if len(e.Schemas) != 1 || e.Schemas[0] != "urn:ietf:params:scim:api:messages:2.0:Error" || e.Status != strconv.Itoa(status) || e.Detail == "" {
+		t.Errorf("error %+v does not describe status %d", e, status)
+	}
+	if status == http.StatusInternalServerError && e.Detail != internalDetail {
+		t.Errorf("500 detail %q, want %q", e.Detail, internalDetail)
+	}
+	wantChallenge := ""
+	if status == http.StatusUnauthorized {
+		wantChallenge = web.BearerChallenge
+	}
+	if got := res.Header.Get("WWW-Authenticate"); got != wantChallenge {
+		t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
+	}
+	return e.Detail
 }

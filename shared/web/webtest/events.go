@@ -159,7 +159,8 @@ func CheckEvent(t testing.TB, ev events.APIGatewayV2HTTPRequest, pattern string)
 			t.Errorf("rawQueryString %q, queryStringParameters %v", ev.RawQueryString, ev.QueryStringParameters)
 		}
 	}
-	if ev.Body != "" && (ev.Headers["content-type"] != "application/json" || ev.Headers["content-length"] != strconv.Itoa(len(ev.Body))) {
+	ct := ev.Headers["content-type"]
+	if ev.Body != "" && (ct != "application/json" && ct != "application/scim+json" || ev.Headers["content-length"] != strconv.Itoa(len(ev.Body))) {
 		t.Errorf("content-type %q, content-length %q for a %d-byte body", ev.Headers["content-type"], ev.Headers["content-length"], len(ev.Body))
 	}
 	return params
