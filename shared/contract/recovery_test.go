@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/shared/mail"
 	"roster/shared/mail/mailtest"
 	"roster/shared/role"
 	"roster/shared/throttle"
@@ -145,5 +146,60 @@ func TestAccountEmailVerification(t *testing.T) {
 		a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusAccepted)
 	}
 	a.Do(t, Request{Method: "POST", Path: target, Credential: s.AccessToken}, http.StatusTooManyRequests)
+	a.NoSecretsLogged(t, tok)
+}
+
+// TestAccountEmailChange walks a self-service change of address: the
+// change waits for the link mailed to the new address, the old one is
+// told, a taken address is named only to the link's holder, and the
+// mail is throttled.
+func TestAccountEmailChange(t *testing.T) {
+	a := newAPI(t)
+	ada := a.Person(t, "ada", role.Member)
+	a.Person(t, "grace", role.Member)
+	s := a.Login(t, ada)
+	const self, confirm = "/tenants/acme/account", "/tenants/acme/account/verification"
+	var u struct {
+		Email, PendingEmail string
+		EmailVerified       bool
+	}
+	// Another user's address: the answer is the same as for a free one.
+	a.Do(t, Request{Method: "PUT", Path: self, Credential: s.AccessToken, Body: `{"email":"GRACE@acme.example"}`}, http.StatusOK).JSON(t, &u)
+	if u.Email != "ada@acme.example" || u.PendingEmail != "GRACE@acme.example" {
+		t.Errorf("change to a taken address answered %+v", u)
+	}
+	if n := a.Mail.Last(t); n.Type != mail.EmailChangeNotice || n.Email != "ada@acme.example" || n.Token != "" {
+		t.Errorf("notice %+v", n)
+	}
+	taken := a.Mail.Sent()[a.Mail.Count()-2].Token
+	before := a.Count(t)
+	res := a.Do(t, Request{Method: "PUT", Path: confirm, Body: fmt.Sprintf(`{"token":%q}`, taken)}, http.StatusConflict)
+	accountWantField(t, res, "email")
+	if after := a.Count(t); after != before {
+		t.Errorf("a refused change wrote: %d items, then %d", before, after)
+	}
+
+	a.Do(t, Request{Method: "PUT", Path: self, Credential: s.AccessToken, Body: `{"email":"ada@new.example"}`}, http.StatusOK)
+	tok := a.Mail.Sent()[a.Mail.Count()-2].Token
+	a.Do(t, Request{Method: "PUT", Path: "/tenants/globex/account/verification", Body: fmt.Sprintf(`{"token":%q}`, tok)}, http.StatusBadRequest)
+	a.Do(t, Request{Method: "PUT", Path: confirm, Body: fmt.Sprintf(`{"token":%q}`, tok)}, http.StatusNoContent)
+	a.Do(t, Request{Method: "PUT", Path: confirm, Body: fmt.Sprintf(`{"token":%q}`, tok)}, http.StatusBadRequest)
+	u.PendingEmail = ""
+	a.Do(t, Request{Method: "GET", Path: self, Credential: s.AccessToken}, http.StatusOK).JSON(t, &u)
+	if u.Email != "ada@new.example" || !u.EmailVerified || u.PendingEmail != "" {
+		t.Errorf("after the link: %+v", u)
+	}
+
+	// Each change counts a mail to the new address and one to the old:
+	// ada@new.example had its link and now five notices, so the fifth
+	// change from it in the hour is refused and changes nothing.
+	for range throttle.MailPerAddress - 1 {
+		a.Do(t, Request{Method: "PUT", Path: self, Credential: s.AccessToken, Body: `{"email":"bombed@acme.example"}`}, http.StatusOK)
+	}
+	before = a.Count(t)
+	a.Do(t, Request{Method: "PUT", Path: self, Credential: s.AccessToken, Body: `{"email":"bombed@acme.example"}`}, http.StatusTooManyRequests)
+	if after := a.Count(t); after != before {
+		t.Errorf("a throttled change wrote: %d items, then %d", before, after)
+	}
 	a.NoSecretsLogged(t, tok)
 }

@@ -25,6 +25,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/fault"
 	"roster/shared/mail"
 	"roster/shared/password"
 	"roster/shared/seal"
@@ -116,7 +117,15 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	if p.Directory, err = directory.New(table, p.Hasher, p.Sealer, directory.Options{}); err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
-	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{}); err != nil {
+	// p.Mail is set after Assemble (by New, the local stack or a test), so
+	// the service's poster reads it when it posts.
+	posted := mail.PosterFunc(func(ctx context.Context, m mail.Message) error {
+		if p.Mail == nil {
+			return fault.New(fault.Unavailable, "The mail could not be sent: no mail sender is configured.")
+		}
+		return p.Mail.Post(ctx, m)
+	})
+	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{Mail: posted}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}
