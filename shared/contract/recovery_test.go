@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/shared/fault"
 	"roster/shared/mail"
 	"roster/shared/mail/mailtest"
 	"roster/shared/role"
@@ -202,4 +203,40 @@ func TestAccountEmailChange(t *testing.T) {
 		t.Errorf("a throttled change wrote: %d items, then %d", before, after)
 	}
 	a.NoSecretsLogged(t, tok)
+}
+
+// TestNewUsersGetAVerificationMail: each way a request creates a user
+// with an address mails it a verification link, unless an administrator
+// vouched for it; a mail queue that is down fails no creation.
+func TestNewUsersGetAVerificationMail(t *testing.T) {
+	a := newAPI(t)
+	wantLink := func(to string) {
+		t.Helper()
+		m := a.Mail.Last(t)
+		if m.Type != mail.VerificationNeeded || m.Email != to || m.Token == "" {
+			t.Errorf("after creating %s, the last mail is %+v", to, m)
+		}
+	}
+	a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey,
+		Body: `{"email":"new@acme.example","firstName":"N","lastName":"U"}`}, http.StatusCreated)
+	wantLink("new@acme.example")
+	a.accessUsersAdd(t, `{"username":"ada","email":"ada.access@acme.example","firstName":"Ada","lastName":"L","active":true}`)
+	wantLink("ada.access@acme.example")
+	a.Do(t, Request{Method: "POST", Path: "/UserInfo/RegisterNewUser", Credential: a.APIKey,
+		Body: `{"userEmail":"registered@acme.example","firstName":"R","lastName":"N"}`}, http.StatusCreated)
+	wantLink("registered@acme.example")
+	n := a.Mail.Count()
+	a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey,
+		Body: `{"email":"vouched2@acme.example","firstName":"V","lastName":"W","emailVerified":true}`}, http.StatusCreated)
+	if a.Mail.Count() != n {
+		t.Error("a vouched address was mailed a link")
+	}
+	a.p.Mail = mail.PosterFunc(func(context.Context, mail.Message) error {
+		return fault.New(fault.Unavailable, "The mail could not be sent; retry.")
+	})
+	a.Do(t, Request{Method: "POST", Path: "/users", Credential: a.APIKey,
+		Body: `{"email":"queue.down@acme.example","firstName":"Q","lastName":"D"}`}, http.StatusCreated)
+	if !strings.Contains(a.logs.String(), "verification mail not sent") {
+		t.Error("the failed mail was not logged")
+	}
 }

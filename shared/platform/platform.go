@@ -33,6 +33,7 @@ import (
 	"roster/shared/signin"
 	"roster/shared/store"
 	"roster/shared/token"
+	"roster/shared/user"
 )
 
 // Access-token settings. Issuer and audience are fixed names of the
@@ -93,6 +94,15 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger, t
 	return p, err
 }
 
+// welcome mails a new user the link that proves their address (decision
+// 023). A failure (the queue down) is logged and leaves the user as
+// created: the person can ask for a link, and an administrator can vouch.
+func (p *Platform) welcome(ctx context.Context, u *user.User) {
+	if err := p.Verification().Welcome(ctx, u); err != nil && p.Log != nil {
+		p.Log.WarnContext(ctx, "verification mail not sent", "tenant", u.TenantID, "user", u.ID, "err", err)
+	}
+}
+
 // Assemble builds everything over table and keys. It makes no network call;
 // it fails when keys lack what a tool needs (no pepper, no field key, no
 // signing key), so a platform is whole or not at all.
@@ -114,7 +124,7 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	if p.JWKS, err = token.JWKS(keys.Signing); err != nil {
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
-	if p.Directory, err = directory.New(table, p.Hasher, p.Sealer, directory.Options{}); err != nil {
+	if p.Directory, err = directory.New(table, p.Hasher, p.Sealer, directory.Options{Welcome: p.welcome}); err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 	// p.Mail is set after Assemble (by New, the local stack or a test), so

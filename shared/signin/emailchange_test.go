@@ -170,3 +170,37 @@ func TestEmailChangeIsThrottledAndNeedsMail(t *testing.T) {
 		}
 	})
 }
+
+func TestWelcomeMailsANewUsersAddressQuietlyWithinItsLimit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f, v, box := mailing(t, env)
+		env.Tenant(t, "t1")
+		ada := f.person(t, "t1", "ada", "member", "", "")
+		ctx := context.Background()
+		if err := v.Welcome(ctx, ada); err != nil {
+			t.Fatal(err)
+		}
+		m := box.Last(t)
+		if m.Type != mail.VerificationNeeded || m.Email != ada.Email || m.TenantName == "" || !strings.HasPrefix(m.Token, "rvt_") {
+			t.Fatalf("welcome %+v", m)
+		}
+		if err := v.ConfirmEmail(ctx, "t1", m.Token); err != nil {
+			t.Fatalf("the welcome's link: %v", err)
+		}
+		// Verified: nothing more.
+		if err := v.Welcome(ctx, ada); err != nil || box.Count() != 1 {
+			t.Errorf("welcome of a verified user: %v, %d mails", err, box.Count())
+		}
+		// Over the address's limit: no mail, no error (the user exists).
+		bob := f.person(t, "t1", "bob", "member", "", "")
+		for range throttle.MailPerAddress + 2 {
+			if err := v.Welcome(ctx, bob); err != nil {
+				t.Fatalf("welcome over the limit: %v", err)
+			}
+		}
+		if got := box.Count() - 1; got != throttle.MailPerAddress {
+			t.Errorf("%d welcomes to one address, want %d", got, throttle.MailPerAddress)
+		}
+	})
+}

@@ -77,6 +77,14 @@ type Verification interface {
 	// user of the tenant took it meanwhile, which only the holder of a
 	// link mailed to that address learns.
 	ConfirmEmail(ctx context.Context, tenantID, token string) error
+	// Welcome mails a new user (directory.Options.Welcome) a link that
+	// proves their address; nothing when it is proved already, and
+	// nothing, quietly, when the address has had its mail for the hour.
+	// A new user takes from the address's counter alone: an
+	// administrator creating a team must not spend the tenant's hourly
+	// mail (invitations, resets). fault.Unavailable when the mail could
+	// not be posted; the user exists either way.
+	Welcome(ctx context.Context, u *user.User) error
 }
 
 // verification implements Verification.
@@ -121,16 +129,42 @@ func (v *verification) RequestVerification(ctx context.Context, p auth.Principal
 	case u.EmailVerified || u.Email == "":
 		return nil
 	}
+	return v.send(ctx, u, tn, throttle.Mail(tenantID, u.Email))
+}
+
+// Welcome: the tenant with the user (BatchGetItem), one
+// TransactWriteItems (the address's counter and the token), one
+// SendMessage.
+func (v *verification) Welcome(ctx context.Context, nu *user.User) error {
+	if nu.EmailVerified || nu.Email == "" {
+		return nil
+	}
+	u, tn, err := v.st.GetUserAndTenant(ctx, nu.TenantID, nu.ID)
+	if err != nil {
+		return err
+	}
+	if u.EmailVerified || u.Email == "" {
+		return nil
+	}
+	err = v.send(ctx, u, tn, throttle.Mail(u.TenantID, u.Email)[:1])
+	if fault.CodeOf(err) == fault.TooManyRequests {
+		return nil // the person can ask for a link later
+	}
+	return err
+}
+
+// send stores a token for u's address, taking from counters, and mails it.
+func (v *verification) send(ctx context.Context, u *user.User, tn *tenant.Tenant, counters []throttle.Counter) error {
 	k, err := opaque.Email.Generate()
 	if err != nil {
 		return fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	now := v.now()
 	t := &VerifyToken{
-		ID: k.ID, TenantID: tenantID, UserID: u.ID, Email: user.NormalizeEmail(u.Email), Hash: opaque.Hash(v.pepper, k.Token),
+		ID: k.ID, TenantID: u.TenantID, UserID: u.ID, Email: user.NormalizeEmail(u.Email), Hash: opaque.Hash(v.pepper, k.Token),
 		CreatedAt: now, ExpiresAt: now.Add(DefaultVerifyTTL).Truncate(time.Second),
 	}
-	if err := v.st.PutVerifyToken(ctx, t, throttle.Mail(tenantID, u.Email), now); err != nil {
+	if err := v.st.PutVerifyToken(ctx, t, counters, now); err != nil {
 		return err
 	}
 	return v.mail.Post(ctx, mail.Message{
@@ -215,3 +249,7 @@ func (noVerification) RequestVerification(context.Context, auth.Principal, strin
 	return errNoMail
 }
 func (noVerification) ConfirmEmail(context.Context, string, string) error { return errNoMail }
+
+// Welcome mails nothing: without mail, a new user's address waits for an
+// administrator's word.
+func (noVerification) Welcome(context.Context, *user.User) error { return nil }
