@@ -67,6 +67,7 @@ var examples = []example{
 	{file: "account-tenant-exchange.json", status: http.StatusOK},
 	{file: "account-tenant-get.json", status: http.StatusOK},
 	{file: "account-tenant-update.json", status: http.StatusOK},
+	{file: "account-tenant-update-email.json", status: http.StatusOK},
 	{file: "account-recovery-request.json", status: http.StatusAccepted},
 	{file: "account-recovery-reset.json", status: http.StatusNoContent},
 	{file: "account-users-recovery.json", status: http.StatusAccepted},
@@ -85,6 +86,8 @@ var examples = []example{
 
 	{file: "mailer-recovery-requested.json"},
 	{file: "mailer-invitation-created.json"},
+	{file: "mailer-email-change-requested.json"},
+	{file: "mailer-email-change-notice.json"},
 
 	{file: "provisioning-tenant-create.json"},
 	{file: "provisioning-tenant-deactivate.json"},

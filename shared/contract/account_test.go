@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"roster/shared/directory"
+	"roster/shared/mail"
 	"roster/shared/role"
 )
 
@@ -611,6 +612,10 @@ func TestAccountInvitationJoinsAPersonToAnotherTenant(t *testing.T) {
 	s := a.Login(t, p)
 
 	tok := accountInvite(t, a, "globex", globexKey, "ada@globex.example", "user_manager")
+	// The invitation is mailed, as provisioning's are (decision 022).
+	if m := a.Mail.Last(t); m.Type != mail.InvitationCreated || m.Email != "ada@globex.example" || m.InviteToken != tok || m.Tenant != "globex" || m.Role != "user_manager" {
+		t.Errorf("invitation mail %+v", m)
+	}
 	rq := Request{Method: "GET", Path: "/account/invite", Header: map[string]string{"x-invite-token": tok}}
 	a.Valid(t, rq)
 	var info struct {
@@ -628,6 +633,11 @@ func TestAccountInvitationJoinsAPersonToAnotherTenant(t *testing.T) {
 	res.JSON(t, &joined)
 	if joined.TenantUID != "globex" || joined.Role != "user_manager" || res.Header.Get("ETag") == "" {
 		t.Errorf("joined %+v, ETag %q", joined, res.Header.Get("ETag"))
+	}
+	// The token was shown to the administrator too: holding it proves no
+	// address, so the new user is mailed a link that does (decision 023).
+	if m := a.Mail.Last(t); m.Type != mail.VerificationNeeded || m.Email != "ada@globex.example" || m.Tenant != "globex" {
+		t.Errorf("after acceptance, the last mail is %+v", m)
 	}
 	// Used up, both of them; a refused acceptance consumes no auth token.
 	a.Do(t, Request{Method: "GET", Path: "/account/invite", Header: map[string]string{"x-invite-token": tok}}, http.StatusNotFound)

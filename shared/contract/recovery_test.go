@@ -240,3 +240,46 @@ func TestNewUsersGetAVerificationMail(t *testing.T) {
 		t.Error("the failed mail was not logged")
 	}
 }
+
+// TestAdministratorsVouchForAnAddressInEveryDialect: the Access User and
+// Identity dialects take emailVerified as an extension; the Users API
+// shows it (Access User's search is served by indexes that do not project
+// it, decision 023).
+func TestAdministratorsVouchForAnAddressInEveryDialect(t *testing.T) {
+	a := newAPI(t)
+	verified := func(id string) (string, bool) {
+		t.Helper()
+		var u struct {
+			Email         string `json:"email"`
+			EmailVerified bool   `json:"emailVerified"`
+		}
+		a.Do(t, Request{Method: "GET", Path: "/users/" + id, Credential: a.APIKey}, http.StatusOK).JSON(t, &u)
+		return u.Email, u.EmailVerified
+	}
+	vera := a.Person(t, "vera", role.Member)
+	var page struct {
+		List []struct {
+			ID int64 `json:"id"`
+		} `json:"list"`
+	}
+	a.Do(t, Request{Method: "GET", Path: "/api/v1/accessuser/search?searchWord=vera", Credential: a.APIKey}, http.StatusOK).JSON(t, &page)
+	if len(page.List) != 1 {
+		t.Fatalf("search found %+v", page.List)
+	}
+	rq := Request{Method: "POST", Path: "/api/v1/accessuser/update", Credential: a.APIKey, Body: fmt.Sprintf(`{"id":%d,"authId":1,"emailVerified":true}`, page.List[0].ID)}
+	a.Valid(t, rq)
+	a.Do(t, rq, http.StatusOK)
+	if _, ok := verified(vera.User.ID); !ok {
+		t.Error("Access User update emailVerified true: not verified")
+	}
+	a.Do(t, Request{Method: "POST", Path: "/api/v1/accessuser/update", Credential: a.APIKey, Body: fmt.Sprintf(`{"id":%d,"authId":1,"emailVerified":"yes"}`, page.List[0].ID)}, http.StatusBadRequest)
+
+	ida := a.Person(t, "ida", role.Member)
+	rq = Request{Method: "PUT", Path: identityBase(a) + "/User/" + ida.User.ID, Credential: a.APIKey, Body: `{"email":"ida.new@acme.example","emailVerified":true}`}
+	a.Valid(t, rq)
+	identitySucceeded(t, a.Do(t, rq, http.StatusOK))
+	if email, ok := verified(ida.User.ID); email != "ida.new@acme.example" || !ok {
+		t.Errorf("after Identity's vouched change: %s %v", email, ok)
+	}
+	a.Do(t, Request{Method: "PUT", Path: identityBase(a) + "/User/" + ida.User.ID, Credential: a.APIKey, Body: `{"emailVerified":1}`}, http.StatusBadRequest)
+}

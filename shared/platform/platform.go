@@ -128,12 +128,18 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 	// p.Mail is set after Assemble (by New, the local stack or a test), so
-	// the service's poster reads it when it posts.
+	// the service's poster reads it when it posts, and logs a failure (by
+	// the message's type, id and tenant alone), which the service may
+	// not answer with (an invitation still answers with its token).
 	posted := mail.PosterFunc(func(ctx context.Context, m mail.Message) error {
 		if p.Mail == nil {
 			return fault.New(fault.Unavailable, "The mail could not be sent: no mail sender is configured.")
 		}
-		return p.Mail.Post(ctx, m)
+		err := p.Mail.Post(ctx, m)
+		if err != nil && log != nil {
+			log.WarnContext(ctx, "mail not posted", "mail", m, "err", err)
+		}
+		return err
 	})
 	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{Mail: posted}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)

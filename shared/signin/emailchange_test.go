@@ -204,3 +204,36 @@ func TestWelcomeMailsANewUsersAddressQuietlyWithinItsLimit(t *testing.T) {
 		}
 	})
 }
+
+func TestAnInvitationIsMailedAndAQueueDownStillAnswersItsToken(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f, _, box := mailing(t, env)
+		env.Tenant(t, "t1")
+		ctx := context.Background()
+		in := signin.NewInvite{Email: " grace@example.com ", Role: "member", FirstName: "Grace", LastName: "Hopper"}
+		issued, err := f.svc.CreateInvite(ctx, admin("t1"), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := box.Last(t)
+		if m.Type != mail.InvitationCreated || m.ID != issued.ID || m.InviteToken != issued.Token || m.Email != "grace@example.com" ||
+			m.Role != "member" || m.TenantName == "" || !m.ExpiresAt.Equal(issued.ExpiresAt) {
+			t.Errorf("invitation mail %+v", m)
+		}
+		down := newFixture(t, env, signin.Options{Mail: mail.PosterFunc(func(context.Context, mail.Message) error {
+			return fault.New(fault.Unavailable, "down")
+		})})
+		in.Email = "alan@example.com"
+		if issued, err := down.svc.CreateInvite(ctx, admin("t1"), in); err != nil || issued.Token == "" {
+			t.Errorf("with the queue down: %+v %v", issued, err)
+		}
+		// Bad input: named, nothing written, nothing mailed.
+		n := box.Count()
+		_, err = f.svc.CreateInvite(ctx, admin("t1"), signin.NewInvite{Email: "not an address", Role: "member"})
+		wantCode(t, err, fault.Invalid, "email")
+		if box.Count() != n {
+			t.Error("a refused invitation was mailed")
+		}
+	})
+}
