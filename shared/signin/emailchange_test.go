@@ -237,3 +237,24 @@ func TestAnInvitationIsMailedAndAQueueDownStillAnswersItsToken(t *testing.T) {
 		}
 	})
 }
+
+func TestEmailChangeLinkOfADeactivatedUserIsRefusedLikeAnyOther(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f, v, box := mailing(t, env)
+		env.Tenant(t, "t1")
+		ada := f.person(t, "t1", "ada", "member", "", "")
+		ctx := context.Background()
+		if _, err := f.svc.UpdateSelf(ctx, as(ada), "t1", signin.SelfChange{Email: ptr("ada.new@example.com")}); err != nil {
+			t.Fatal(err)
+		}
+		tok := box.Sent()[0].Token
+		if err := rawUpdate(env, "TENANT#t1", "USER#"+ada.ID, "SET active = :v", boolValue(false)); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, v.ConfirmEmail(ctx, "t1", tok), fault.Invalid, "token")
+		if u, _ := env.Table.GetUser(ctx, "t1", ada.ID); u.Email != ada.Email {
+			t.Errorf("a deactivated user's address moved to %q", u.Email)
+		}
+	})
+}
