@@ -94,6 +94,30 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger, t
 	return p, err
 }
 
+// platformPoster posts through p.Mail as it is when it posts, and logs a
+// failure (by the message's type, id and tenant alone), which the service
+// may not answer with (an invitation still answers with its token).
+type platformPoster struct {
+	p   *Platform
+	log *slog.Logger
+}
+
+// Post posts m through p.Mail: fault.Unavailable when there is none.
+func (pp platformPoster) Post(ctx context.Context, m mail.Message) error {
+	if pp.p.Mail == nil {
+		return fault.New(fault.Unavailable, "The mail could not be sent: no mail sender is configured.")
+	}
+	err := pp.p.Mail.Post(ctx, m)
+	if err != nil && pp.log != nil {
+		pp.log.WarnContext(ctx, "mail not posted", "mail", m, "err", err)
+	}
+	return err
+}
+
+// Configured says whether p has a mail poster, so that what needs mail can
+// refuse before it writes.
+func (pp platformPoster) Configured() bool { return pp.p.Mail != nil }
+
 // welcome mails a new user the link that proves their address (decision
 // 023). A failure (the queue down) is logged and leaves the user as
 // created: the person can ask for a link, and an administrator can vouch.
@@ -128,19 +152,8 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 	// p.Mail is set after Assemble (by New, the local stack or a test), so
-	// the service's poster reads it when it posts, and logs a failure (by
-	// the message's type, id and tenant alone), which the service may
-	// not answer with (an invitation still answers with its token).
-	posted := mail.PosterFunc(func(ctx context.Context, m mail.Message) error {
-		if p.Mail == nil {
-			return fault.New(fault.Unavailable, "The mail could not be sent: no mail sender is configured.")
-		}
-		err := p.Mail.Post(ctx, m)
-		if err != nil && log != nil {
-			log.WarnContext(ctx, "mail not posted", "mail", m, "err", err)
-		}
-		return err
-	})
+	// the service's poster reads it when it posts.
+	posted := platformPoster{p: p, log: log}
 	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{Mail: posted}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)
 	}

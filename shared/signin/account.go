@@ -148,7 +148,7 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 	var pending *VerifyToken
 	var secret string
 	if email != nil && user.NormalizeEmail(*email) != user.NormalizeEmail(u.Email) {
-		if s.mail == nil {
+		if !mailConfigured(s.mail) {
 			return nil, fault.New(fault.Unavailable, "Changing the email address is not available: no mail sender is configured.")
 		}
 		if pending, secret, err = s.pendingEmail(u, *email); err != nil {
@@ -210,6 +210,19 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 		}
 	}
 	return &next, nil
+}
+
+// mailConfigured says whether p can post at all: not when it is nil, nor
+// when it says it has no sender behind it (a poster whose sender is set
+// later, as the platform's).
+func mailConfigured(p mail.Poster) bool {
+	if p == nil {
+		return false
+	}
+	if c, ok := p.(interface{ Configured() bool }); ok {
+		return c.Configured()
+	}
+	return true
 }
 
 // pendingEmail returns the token of a change of u's address to address,

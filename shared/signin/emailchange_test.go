@@ -162,11 +162,15 @@ func TestEmailChangeIsThrottledAndNeedsMail(t *testing.T) {
 			t.Errorf("%d mails", box.Count())
 		}
 
-		plain := newFixture(t, env, signin.Options{})
-		_, err = plain.svc.UpdateSelf(ctx, as(ada), "t1", signin.SelfChange{Email: ptr("x@example.com")})
-		wantCode(t, err, fault.Unavailable)
-		if after, _ := env.Table.GetUser(ctx, "t1", ada.ID); after.Version != before.Version {
-			t.Error("a change without mail wrote")
+		// Without mail, or with a poster that has no sender yet, the
+		// change is refused before anything is written.
+		for name, opts := range map[string]signin.Options{"no poster": {}, "no sender": {Mail: unconfigured{}}} {
+			plain := newFixture(t, env, opts)
+			_, err = plain.svc.UpdateSelf(ctx, as(ada), "t1", signin.SelfChange{Email: ptr("x@example.com")})
+			wantCode(t, err, fault.Unavailable)
+			if after, _ := env.Table.GetUser(ctx, "t1", ada.ID); after.Version != before.Version {
+				t.Errorf("%s: a change without mail wrote", name)
+			}
 		}
 	})
 }
@@ -258,3 +262,11 @@ func TestEmailChangeLinkOfADeactivatedUserIsRefusedLikeAnyOther(t *testing.T) {
 		}
 	})
 }
+
+// unconfigured is a poster that says it has no sender behind it.
+type unconfigured struct{}
+
+func (unconfigured) Post(context.Context, mail.Message) error {
+	return fault.New(fault.Unavailable, "no sender")
+}
+func (unconfigured) Configured() bool { return false }

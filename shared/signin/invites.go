@@ -155,7 +155,7 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 // that is down costs the invitee the mail, never the administrator the
 // invitation.
 func (s *service) mailInvite(ctx context.Context, in *Invite, token string) {
-	if s.mail == nil {
+	if !mailConfigured(s.mail) {
 		return
 	}
 	name := in.TenantID
