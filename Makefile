@@ -4,7 +4,7 @@
 # needs one entry in FUNCTIONS (LogicalId:dir, the LogicalId as in
 # template.yaml) and nothing else here.
 
-FUNCTIONS := AccessUsersFunction:accessusers AccountFunction:account AuthorizerFunction:authorizer IdentityFunction:identity MailerFunction:mailer ProvisioningFunction:provisioning UserInfoFunction:userinfo UsersFunction:users
+FUNCTIONS := AccessUsersFunction:accessusers AccountFunction:account AuthorizerFunction:authorizer EventsFunction:events IdentityFunction:identity MailerFunction:mailer ProvisioningFunction:provisioning UserInfoFunction:userinfo UsersFunction:users WebhooksFunction:webhooks
 
 GO ?= go
 BUILD_DIR := build

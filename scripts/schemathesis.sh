@@ -70,6 +70,7 @@ DESTRUCTIVE='^(DELETE .*'\
 '|PUT /tenants/\{tenantUid\}/account'\
 '|POST /tenants/\{tenantUid\}/account'\
 '|PUT /account/invite'\
+'|PUT /tenants/\{tenantUid\}/mfa-policy'\
 '|PUT /users/\{userId\}/role'\
 '|PUT /\{organizationName\}/\{tenantName\}/identity_/api/User/\{userId\}/password'\
 '|POST /api/v1/accessuser/update(UserPassword)?'\

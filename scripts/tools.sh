@@ -32,6 +32,9 @@ tools=$root/.tools
 moto_version=5.2.1
 cfnlint_version=1.51.0
 schemathesis_version=4.32.5
+# The reference Standard Webhooks implementation the webhook tests verify
+# Roster's signatures with (shared/webhook).
+standardwebhooks_version=1.1.0
 redoc_version=2.5.4
 ddblocal_npm_version=10.3.0
 ddblocal_maven_version=3.3.1
@@ -104,6 +107,8 @@ want=()
 [[ -z $moto_server ]] && want+=("moto[server]==$moto_version")
 [[ -z $cfn_lint ]] && want+=("cfn-lint==$cfnlint_version")
 [[ $have_schemathesis == "$schemathesis_version" ]] || want+=("schemathesis==$schemathesis_version")
+have_standardwebhooks=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("standardwebhooks"))' 2>/dev/null || true)
+[[ $have_standardwebhooks == "$standardwebhooks_version" ]] || want+=("standardwebhooks==$standardwebhooks_version")
 if ((${#want[@]})); then
 	log "installing ${want[*]} into .tools/venv"
 	if [[ ! -x $venv/bin/python ]]; then

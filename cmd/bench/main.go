@@ -58,6 +58,8 @@ const (
 var startEnv = []string{"TABLE_NAME=roster-bench", "SECRET_ID=roster-bench", "LOG_LEVEL=info",
 	"NOTIFICATIONS_QUEUE_URL=http://127.0.0.1:1/roster-bench",
 	"MAIL_FROM=roster@demo.example", "MAIL_LINK_BASE=http://127.0.0.1:3000",
+	"EVENT_BUS_NAME=roster-bench", "EVENTS_DLQ_URL=http://127.0.0.1:1/roster-bench-events-dlq",
+	"WEBHOOK_QUEUE_URL=http://127.0.0.1:1/roster-bench-webhooks.fifo", "WEBHOOK_PARKED_URL=http://127.0.0.1:1/roster-bench-webhooks-parked",
 	"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"}
 
 // firstEvents names, per function, the event its first request sends: a
@@ -66,11 +68,13 @@ var firstEvents = map[string]string{
 	"AccessUsersFunction":  "accessusers-search.json",
 	"AccountFunction":      "account-get.json",
 	"AuthorizerFunction":   "authorizer-api-key.json",
+	"EventsFunction":       "events-stream-user-created.json",
 	"IdentityFunction":     "identity-list-groups.json",
 	"MailerFunction":       "mailer-recovery-requested.json",
 	"ProvisioningFunction": "provisioning-user-upsert.json",
 	"UserInfoFunction":     "userinfo-user-id.json",
 	"UsersFunction":        "users-list.json",
+	"WebhooksFunction":     "webhooks-delivery.json",
 }
 
 func main() {

@@ -11,16 +11,18 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"roster/cmd/internal/dynamolocal"
 )
 
 // table is where the local server keeps its table.
 type table struct {
-	opts  func(*dynamodb.Options) // the table client's settings; nil: in moto_server
-	where string                  // for the banner
-	logs  string                  // DynamoDB Local's log, if this process started it
-	close func()
+	opts    func(*dynamodb.Options)        // the table client's settings; nil: in moto_server
+	streams func(*dynamodbstreams.Options) // the same for its stream's client
+	where   string                         // for the banner
+	logs    string                         // DynamoDB Local's log, if this process started it
+	close   func()
 }
 
 // emulatorChecksums: DynamoDB Local sends error responses (a failed
@@ -41,8 +43,9 @@ func startTable(ctx context.Context, url, dir string, persist bool, getenv func(
 				o.BaseEndpoint = aws.String(url)
 				o.DisableValidateResponseChecksum = true // see emulatorChecksums
 			},
-			where: "DynamoDB Local at " + url,
-			close: func() {},
+			streams: func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(url) },
+			where:   "DynamoDB Local at " + url,
+			close:   func() {},
 		}, nil
 	}
 	argv, err := dynamolocal.CommandFromEnv(getenv)
@@ -63,6 +66,10 @@ func startTable(ctx context.Context, url, dir string, persist bool, getenv func(
 			o.BaseEndpoint = aws.String(dynamolocal.Endpoint)
 			o.HTTPClient = client
 			o.DisableValidateResponseChecksum = true // see emulatorChecksums
+		},
+		streams: func(o *dynamodbstreams.Options) {
+			o.BaseEndpoint = aws.String(dynamolocal.Endpoint)
+			o.HTTPClient = client
 		},
 		where: "DynamoDB Local in a private network namespace, through " + relative(srv.Socket),
 		logs:  relative(srv.LogPath),

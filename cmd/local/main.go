@@ -96,6 +96,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	watchPath := filepath.Join(filepath.Dir(*demoPath), "events.jsonl")
+	stopFeed, err := startFeed(ctx, stack, tbl, watchPath, log)
+	if err != nil {
+		return err
+	}
+	defer stopFeed()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -133,16 +139,20 @@ Demo tenant %[3]q; every demo credential is in %[4]s.
   # Provisioning: send an event to the local queue (URL in the demo file)
   ./scripts/send-event.sh events/provisioning-user-upsert.json
   # Mail Roster sent (reset links, invitations): %[1]s/_local/outbox
+  # Events: every change as a CloudEvent, as it leaves the table's stream
+  tail -f %[11]s
+  # and the tenant's audit log
+  curl -s '%[1]s/tenants/%[3]s/audit' -H 'Authorization: %[5]s'
 
 API reference: %[1]s/docs/ (the description itself: %[1]s/openapi.yaml)
 
 Press Ctrl-C to stop.
 `, base, stack.MotoURL, devstack.DemoTenant, *demoPath, stack.DemoKey, demo.Owner.UserCode, demo.Owner.Password, demo.DeviceToken,
-		tbl.where, logPaths(tbl.logs, motoLog.Name()))
+		tbl.where, logPaths(tbl.logs, motoLog.Name()), relative(watchPath))
 
 	local := http.NewServeMux()
 	local.Handle("/_local/outbox", outbox)
-	local.Handle("/", withReference(mux, roster.OpenAPI, *redocPath))
+	local.Handle("/", withReference(withPasskeyPage(mux), roster.OpenAPI, *redocPath))
 	srv := &http.Server{Handler: local, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

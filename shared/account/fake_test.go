@@ -2,14 +2,17 @@ package account_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"roster/shared/account"
 	"roster/shared/auth"
+	"roster/shared/events"
 	"roster/shared/signin"
 	"roster/shared/user"
 	"roster/shared/web/webtest"
+	"roster/shared/webhook"
 )
 
 // fixedNow is the handlers' clock; token expiries are set from it.
@@ -92,12 +95,20 @@ type fake struct {
 	createAPIKey     func(p auth.Principal, name string, roles []string) (signin.Issued, error)
 	revokeAPIKey     func(p auth.Principal, id string) error
 
+	factorFns // the second-factor methods (mfa_fake_test.go)
 	// Recovery and Verification (recovery_fake_test.go).
 	requestReset        func(tenantID string, r signin.ResetRequest) error
 	reset               func(tenantID, token, password string) error
 	sendReset           func(p auth.Principal, userID string) error
 	requestVerification func(p auth.Principal, tenantID string) error
 	confirmEmail        func(tenantID, token string) error
+	queryAudit          func(q events.AuditQuery) (events.AuditPage, error)
+	setRetention        func(tenantID string, days int) error
+	registerWebhook     func(tenantID, url string, types []string) (*webhook.Registered, error)
+	listWebhooks        func(tenantID string) ([]*webhook.Endpoint, error)
+	setWebhook          func(tenantID, id string, enabled bool) (*webhook.Endpoint, error)
+	deleteWebhook       func(tenantID, id string) error
+	replayWebhook       func(tenantID, id string, from, to time.Time) (string, error)
 }
 
 var _ signin.Service = (*fake)(nil)
@@ -140,12 +151,24 @@ func happy(t *testing.T) *fake {
 			return signin.Issued{ID: "kkkkkkkkkkkkkkkk", Token: apiKeyTok}, nil
 		},
 		revokeAPIKey: func(auth.Principal, string) error { return nil },
+		factorFns:    happyFactors(),
 
 		requestReset:        func(string, signin.ResetRequest) error { return nil },
 		reset:               func(string, string, string) error { return nil },
 		sendReset:           func(auth.Principal, string) error { return nil },
 		requestVerification: func(auth.Principal, string) error { return nil },
 		confirmEmail:        func(string, string) error { return nil },
+		queryAudit: func(events.AuditQuery) (events.AuditPage, error) {
+			return events.AuditPage{Records: []events.Record{{Event: json.RawMessage(theEvent)}}}, nil
+		},
+		setRetention: func(string, int) error { return nil },
+		registerWebhook: func(string, string, []string) (*webhook.Registered, error) {
+			return &webhook.Registered{Endpoint: theWebhook(), Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}, nil
+		},
+		listWebhooks:  func(string) ([]*webhook.Endpoint, error) { return []*webhook.Endpoint{theWebhook()}, nil },
+		setWebhook:    func(string, string, bool) (*webhook.Endpoint, error) { return theWebhook(), nil },
+		deleteWebhook: func(string, string) error { return nil },
+		replayWebhook: func(string, string, time.Time, time.Time) (string, error) { return "rrrrrrrrrrrrrrrr", nil },
 	}
 }
 
@@ -166,12 +189,20 @@ func failing(t *testing.T, err error) *fake {
 		revokeDevice:     func(auth.Principal, string) error { return err },
 		createAPIKey:     func(auth.Principal, string, []string) (signin.Issued, error) { return signin.Issued{}, err },
 		revokeAPIKey:     func(auth.Principal, string) error { return err },
+		factorFns:        failingFactors(err),
 
 		requestReset:        func(string, signin.ResetRequest) error { return err },
 		reset:               func(string, string, string) error { return err },
 		sendReset:           func(auth.Principal, string) error { return err },
 		requestVerification: func(auth.Principal, string) error { return err },
 		confirmEmail:        func(string, string) error { return err },
+		queryAudit:          func(events.AuditQuery) (events.AuditPage, error) { return events.AuditPage{}, err },
+		setRetention:        func(string, int) error { return err },
+		registerWebhook:     func(string, string, []string) (*webhook.Registered, error) { return nil, err },
+		listWebhooks:        func(string) ([]*webhook.Endpoint, error) { return nil, err },
+		setWebhook:          func(string, string, bool) (*webhook.Endpoint, error) { return nil, err },
+		deleteWebhook:       func(string, string) error { return err },
+		replayWebhook:       func(string, string, time.Time, time.Time) (string, error) { return "", err },
 	}
 }
 
@@ -259,6 +290,67 @@ func (f *fake) CreateAPIKey(_ context.Context, p auth.Principal, name string, ro
 	return f.createAPIKey(p, name, roles)
 }
 
+// QueryAudit makes the fake the group's audit log too.
+func (f *fake) QueryAudit(_ context.Context, q events.AuditQuery) (events.AuditPage, error) {
+	if !f.Called("QueryAudit", f.queryAudit) {
+		return events.AuditPage{}, webtest.ErrUnexpected
+	}
+	return f.queryAudit(q)
+}
+
+// SetAuditRetention makes the fake the audit log's settings too.
+func (f *fake) SetAuditRetention(_ context.Context, tenantID string, days int) error {
+	if !f.Called("SetAuditRetention", f.setRetention) {
+		return webtest.ErrUnexpected
+	}
+	return f.setRetention(tenantID, days)
+}
+
+// theWebhook is a registered webhook.
+func theWebhook() *webhook.Endpoint {
+	return &webhook.Endpoint{TenantID: "acme", ID: "wwwwwwwwwwwwwwww", URL: "https://hooks.example.com/roster",
+		Types: []string{"roster.user.created"}, Enabled: true, CreatedAt: fixedNow}
+}
+
+// Register, List, SetEnabled and Delete make the fake the group's webhooks too.
+func (f *fake) Register(_ context.Context, tenantID, _, url string, types []string) (*webhook.Registered, error) {
+	if !f.Called("Register", f.registerWebhook) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.registerWebhook(tenantID, url, types)
+}
+
+func (f *fake) List(_ context.Context, tenantID string) ([]*webhook.Endpoint, error) {
+	if !f.Called("List", f.listWebhooks) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.listWebhooks(tenantID)
+}
+
+func (f *fake) SetEnabled(_ context.Context, tenantID, id string, enabled bool) (*webhook.Endpoint, error) {
+	if !f.Called("SetEnabled", f.setWebhook) {
+		return nil, webtest.ErrUnexpected
+	}
+	return f.setWebhook(tenantID, id, enabled)
+}
+
+func (f *fake) Delete(_ context.Context, tenantID, id string) error {
+	if !f.Called("Delete", f.deleteWebhook) {
+		return webtest.ErrUnexpected
+	}
+	return f.deleteWebhook(tenantID, id)
+}
+
+func (f *fake) RequestReplay(_ context.Context, tenantID, id, _ string, from, to time.Time) (string, error) {
+	if !f.Called("RequestReplay", f.replayWebhook) {
+		return "", webtest.ErrUnexpected
+	}
+	return f.replayWebhook(tenantID, id, from, to)
+}
+
+// theEvent is an audit record's event as the log keeps it.
+const theEvent = `{"specversion":"1.0","id":"r1-0","source":"/roster/tenants/acme","type":"roster.user.created","subject":"u1","time":"2025-03-10T12:00:00Z","datacontenttype":"application/json","tenant":"acme","actor":"apikey:k1","sequence":"1","data":{"userId":"u1","changed":[]}}`
+
 func (f *fake) RevokeAPIKey(_ context.Context, p auth.Principal, id string) error {
 	if !f.Called("RevokeAPIKey", f.revokeAPIKey) {
 		return webtest.ErrUnexpected
@@ -283,11 +375,26 @@ func deps(s signin.Service) account.Deps {
 		JWKS:    func() ([]byte, error) { return []byte(theJWKS), nil },
 		Now:     func() time.Time { return fixedNow },
 	}
+	if f, ok := s.(signin.Factors); ok {
+		d.Factors = f
+	}
+	if ss, ok := s.(signin.Sessions); ok {
+		d.Sessions = ss
+	}
+	if k, ok := s.(signin.Passkeys); ok {
+		d.Passkeys = k
+	}
 	if r, ok := s.(signin.Recovery); ok {
 		d.Recovery = r
 	}
 	if v, ok := s.(signin.Verification); ok {
 		d.Verification = v
+	}
+	if a, ok := s.(account.AuditReader); ok {
+		d.Audit = a
+	}
+	if w, ok := s.(account.WebhookAdmin); ok {
+		d.Webhooks = w
 	}
 	return d
 }

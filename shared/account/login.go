@@ -45,6 +45,10 @@ func handleLogin(s signin.Service, now func() time.Time, errw web.ErrorWriter) h
 			errw(w, r, err)
 			return
 		}
+		if t.Challenge != nil {
+			writeChallenge(w, r, t) // the second step is POST /account/mfa/verify
+			return
+		}
 		web.AddLogAttrs(r.Context(), slog.String("tenant", t.TenantID))
 		web.Encode(w, http.StatusOK, loginResponse{
 			tokensResponse: newTokens(t, now()), TenantUID: t.TenantID, UserUID: t.UserID, AccountUID: t.AccountID,

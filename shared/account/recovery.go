@@ -100,7 +100,7 @@ func handleSendReset(rec func() signin.Recovery, errw web.ErrorWriter) http.Hand
 			errw(w, r, err)
 			return
 		}
-		id, err := pathUID(r, "userId")
+		id, err := pathUID(r, "userUid")
 		if err != nil {
 			errw(w, r, err)
 			return

@@ -21,6 +21,12 @@ import (
 // Deps are what the group needs, built once per container.
 type Deps struct {
 	Service signin.Service
+	// Factors is the second-factor service (mfa.go).
+	Factors signin.Factors
+	// Sessions lists and ends sessions (sessions.go).
+	Sessions signin.Sessions
+	// Passkeys registers passkeys and begins their logins (passkeys.go).
+	Passkeys signin.Passkeys
 	// JWKS returns the JSON Web Key Set of the token signing keys, already
 	// encoded. Keys change only with a new container, so it is usually a
 	// value computed once.
@@ -32,6 +38,10 @@ type Deps struct {
 	// Verification proves email addresses (decision 023); nil answers its
 	// routes 503.
 	Verification signin.Verification
+	// Audit reads the tenant's audit log (decision 026).
+	Audit AuditReader
+	// Webhooks manages the tenant's webhooks (decision 027).
+	Webhooks WebhookAdmin
 }
 
 // Routes lists every route of the group. Sign-in routes are public: the
@@ -46,7 +56,7 @@ func Routes(d Deps) []web.Route {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s, now, errw := d.Service, d.Now, web.WriteProblemWithChallenge
+	s, f, ss, k, now, errw := d.Service, d.Factors, d.Sessions, d.Passkeys, d.Now, web.WriteProblemWithChallenge
 	rec := func() signin.Recovery { return d.Recovery }
 	if d.Recovery == nil {
 		rec = func() signin.Recovery { return signin.NoRecovery }
@@ -67,6 +77,9 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account", Public: true, Handler: handleExchange(s, now, errw)},
 		{Method: http.MethodGet, Path: "/account/invite", Public: true, Handler: handleDescribeInvite(s, errw)},
 		{Method: http.MethodPut, Path: "/account/invite", Public: true, Handler: handleAcceptInvite(s, now, errw)},
+		{Method: http.MethodPost, Path: "/account/mfa/verify", Public: true, Handler: handleVerify(f, k, now, errw)},
+		{Method: http.MethodPost, Path: "/account/passkey/options", Public: true, Handler: handlePasskeyLoginOptions(k, errw)},
+		{Method: http.MethodPost, Path: "/account/mfa/enrol", Public: true, Handler: handleStartEnrolment(f, errw)},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleRequestReset(rec, errw)},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/recovery", Public: true, Handler: handleReset(rec, errw)},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account/verification", Public: true, Handler: handleConfirmEmail(ver, errw)},
@@ -76,6 +89,15 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodPut, Path: "/account", Handler: self(role.SelfWrite, handleSetDefaultTenant(s, errw))},
 		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfRead, handleTenantUser(s, errw))},
 		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/account", Handler: self(role.SelfWrite, handleUpdateSelf(s, errw))},
+		{Method: http.MethodGet, Path: "/account/mfa", Handler: self(role.SelfRead, handleFactors(f, errw))},
+		{Method: http.MethodPost, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleStartTOTP(f, errw))},
+		{Method: http.MethodPut, Path: "/account/mfa/totp", Handler: self(role.SelfWrite, handleConfirmTOTP(f, errw))},
+		{Method: http.MethodPost, Path: "/account/mfa/totp/delete", Handler: self(role.SelfWrite, handleRemoveTOTP(f, errw))},
+		{Method: http.MethodPost, Path: "/account/passkeys/options", Handler: self(role.SelfWrite, handlePasskeyRegistrationOptions(k, errw))},
+		{Method: http.MethodPost, Path: "/account/passkeys", Handler: self(role.SelfWrite, handleRegisterPasskey(k, errw))},
+		{Method: http.MethodGet, Path: "/account/sessions", Handler: self(role.SelfRead, handleListSessions(ss, errw))},
+		{Method: http.MethodDelete, Path: "/account/sessions", Handler: self(role.SelfWrite, handleEndAllSessions(ss, errw))},
+		{Method: http.MethodDelete, Path: "/account/sessions/{sessionUid}", Handler: self(role.SelfWrite, handleEndSession(ss, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/account/verification", Handler: self(role.SelfWrite, handleRequestVerification(ver, errw))},
 
 		// Administration (access token or API key).
@@ -84,7 +106,18 @@ func Routes(d Deps) []web.Route {
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/devices/{deviceId}", Handler: admin(role.DevicesWrite, handleRevokeDevice(s, errw))},
 		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/apikeys", Handler: admin(role.APIKeysWrite, handleCreateAPIKey(s, errw))},
 		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/apikeys/{keyId}", Handler: admin(role.APIKeysWrite, handleRevokeAPIKey(s, errw))},
-		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/users/{userId}/recovery", Handler: admin(role.UsersWrite, handleSendReset(rec, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/mfa-policy", Handler: admin(role.TenantAdmin, handleMFAPolicy(f, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/mfa-policy", Handler: admin(role.TenantAdmin, handleSetMFAPolicy(f, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/users/{userUid}/sessions", Handler: admin(role.UsersPrivileged, handleEndUserSessions(ss, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/users/{userUid}/mfa", Handler: admin(role.UsersPrivileged, handleResetFactors(f, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/users/{userUid}/recovery", Handler: admin(role.UsersWrite, handleSendReset(rec, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.AuditRead, handleAudit(d.Audit, now, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/audit", Handler: admin(role.TenantAdmin, handleAuditRetention(d.Audit, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleCreateWebhook(d.Webhooks, errw))},
+		{Method: http.MethodGet, Path: "/tenants/{tenantUid}/webhooks", Handler: admin(role.TenantAdmin, handleListWebhooks(d.Webhooks, errw))},
+		{Method: http.MethodPut, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleSetWebhook(d.Webhooks, errw))},
+		{Method: http.MethodDelete, Path: "/tenants/{tenantUid}/webhooks/{webhookId}", Handler: admin(role.TenantAdmin, handleDeleteWebhook(d.Webhooks, errw))},
+		{Method: http.MethodPost, Path: "/tenants/{tenantUid}/webhooks/{webhookId}/replay", Handler: admin(role.TenantAdmin, handleReplayWebhook(d.Webhooks, errw))},
 
 		// Public keys of the access-token signers.
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Public: true, Handler: handleJWKS(d.JWKS, errw)},

@@ -117,6 +117,18 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
+	return newAPIWith(t, platform.Config{PasskeyRPID: passkeyRPID, PasskeyOrigins: []string{passkeyOrigin}})
+}
+
+// The WebAuthn relying party the API is configured with.
+const (
+	passkeyRPID   = "localhost"
+	passkeyOrigin = "http://localhost:3000"
+)
+
+// newAPIWith is newAPI with the configuration cfg.
+func newAPIWith(t *testing.T, cfg platform.Config) *api {
+	t.Helper()
 	eps := emulator.DynamoDB(t)
 	ranLive = true
 	env := storetest.New(t, eps[0])
@@ -125,7 +137,7 @@ func newAPI(t *testing.T) *api {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	p, err := platform.Assemble(platform.Config{}, web.NewLogger(logs, "debug"), env.Table, keys)
+	p, err := platform.Assemble(cfg, web.NewLogger(logs, "debug"), env.Table, keys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,17 +23,29 @@ type Config struct {
 	TableName string // the Roster table
 	SecretID  string // ARN or name of the key-material secret
 	LogLevel  string // debug, info, warn or error
+	// PasskeyRPID and PasskeyOrigins name the WebAuthn relying party
+	// (PASSKEY_RP_ID, and PASSKEY_ORIGINS, comma-separated): its domain and
+	// the origins of its pages. Without an RP id no passkey is offered.
+	PasskeyRPID    string
+	PasskeyOrigins []string
 	// NotificationsQueue is the URL of the queue mail is posted to
 	// (NOTIFICATIONS_QUEUE_URL); optional: without it no mail is posted
 	// and password recovery answers 503.
 	NotificationsQueue string
+	// LocalWebhooks lets webhooks be registered on and delivered to
+	// loopback addresses: the local stack's receivers. Never set in AWS
+	// (no variable sets it), where the guard refuses loopback.
+	LocalWebhooks bool
 }
 
 // ConfigFromEnv reads Config; TABLE_NAME and SECRET_ID are required, and so
 // is every name in required (a variable only one function reads).
 func ConfigFromEnv(getenv func(string) string, required ...string) (Config, error) {
 	c := Config{TableName: getenv("TABLE_NAME"), SecretID: getenv("SECRET_ID"), LogLevel: getenv("LOG_LEVEL"),
-		NotificationsQueue: getenv("NOTIFICATIONS_QUEUE_URL")}
+		PasskeyRPID: getenv("PASSKEY_RP_ID"), NotificationsQueue: getenv("NOTIFICATIONS_QUEUE_URL")}
+	if o := getenv("PASSKEY_ORIGINS"); o != "" {
+		c.PasskeyOrigins = strings.Split(o, ",")
+	}
 	var missing []string
 	for _, name := range append([]string{"TABLE_NAME", "SECRET_ID"}, required...) {
 		if getenv(name) == "" {

@@ -1,29 +1,45 @@
 package platform
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
+	"time"
+
+	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"roster/shared/accessusers"
 	"roster/shared/account"
 	"roster/shared/auth"
+	"roster/shared/events"
+	"roster/shared/fault"
 	"roster/shared/identity"
 	"roster/shared/lambdahttp"
 	"roster/shared/provision"
 	"roster/shared/signin"
+	"roster/shared/store"
 	"roster/shared/userinfo"
 	"roster/shared/users"
 	"roster/shared/web"
+	"roster/shared/webhook"
 )
 
 // What each function serves, filled from the platform. authn establishes
 // the caller: auth.FromGateway in Lambda (the authorizer verified it),
 // auth.InProcess(p.Authenticator, ...) locally and in tests.
 
-// Account is the Account group: the sign-in service, and the public keys of
-// the token signers for the JWKS route.
+// Account is the Account group: the sign-in service, the public keys of
+// the token signers for the JWKS route, the table's audit log and the
+// tenants' webhooks.
 func (p *Platform) Account(authn auth.Middleware) http.Handler {
 	jwks := p.JWKS
-	return account.Handler(account.Deps{Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil }, Recovery: p.Recovery(), Verification: p.Verification()}, p.Log, authn)
+	hooks := &webhook.Admin{Store: p.Table, Replays: p.Table, Sealer: p.Sealer, Audit: p.Table, Now: time.Now, Guard: webhook.Guard{AllowLoopback: p.Config.LocalWebhooks}}
+	return account.Handler(account.Deps{
+		Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil },
+		Factors: p.Factors, Sessions: p.Sessions, Passkeys: p.Passkeys,
+		Recovery: p.Recovery(), Verification: p.Verification(),
+		Audit: p.Table, Webhooks: hooks,
+	}, p.Log, authn)
 }
 
 // Verification is email verification over the table, posting its mail to
@@ -94,4 +110,45 @@ func HTTPHandler(fn Function, group func(p *Platform, authn auth.Middleware) htt
 		return lambdahttp.New(group(p, auth.FromGateway)), nil
 	})
 	return lambdahttp.Serve(ready.Get, errw, fn.Log)
+}
+
+// Events is the consumer of the table's stream: the table turns records
+// into events and keeps the audit log; the events go to each publisher
+// (the EventBridge bus, the webhooks) and unreadable records to parker.
+func (p *Platform) Events(parker events.Parker, publishers ...events.Publisher) *events.Processor {
+	return &events.Processor{Source: p.Table, Audit: p.Table, Publishers: publishers, Parker: parker, Log: p.Log}
+}
+
+// Webhooks is the consumer of the webhook queue: deliveries signed with
+// each endpoint's secret (opened with the field key), sent through
+// sender, retried on queueURL, parked on parkedURL.
+func (p *Platform) Webhooks(api webhook.QueueAPI, sender *webhook.Sender, queueURL, parkedURL string) *webhook.Deliverer {
+	return &webhook.Deliverer{Store: p.Table, Sealer: p.Sealer, Sender: sender, API: api, QueueURL: queueURL, ParkedURL: parkedURL, Log: p.Log}
+}
+
+// WebhookFanout is the change feed's publisher to the tenants' webhooks.
+func (p *Platform) WebhookFanout(api webhook.QueueAPI, queueURL string) *webhook.Fanout {
+	return &webhook.Fanout{Store: p.Table, API: api, URL: queueURL}
+}
+
+// WebhookReplays acts on the replay requests the stream carries: each
+// queues, through fanout, the audit log's events of its range for its
+// endpoint.
+func (p *Platform) WebhookReplays(fanout *webhook.Fanout) func(ctx context.Context, rec awsevents.DynamoDBEventRecord) error {
+	admin := &webhook.Admin{Store: p.Table, Audit: p.Table, Fanout: fanout}
+	return func(ctx context.Context, rec awsevents.DynamoDBEventRecord) error {
+		r, ok, err := store.ReplayOf(rec)
+		if err != nil || !ok {
+			return err // an unreadable request fails its record, which bisection and the DLQ then park
+		}
+		n, err := admin.Replay(ctx, r.TenantID, r.EndpointID, r.From, r.To)
+		if fault.CodeOf(err) == fault.NotFound || fault.CodeOf(err) == fault.Conflict {
+			p.Log.InfoContext(ctx, "webhook replay dropped", slog.String("replay", r.ID), slog.String("reason", err.Error()))
+			return nil // the webhook is gone or disabled: nothing to replay to
+		}
+		if err == nil {
+			p.Log.InfoContext(ctx, "webhook replay queued", slog.String("replay", r.ID), slog.Int("events", n))
+		}
+		return err
+	}
 }

@@ -64,6 +64,9 @@ type Platform struct {
 
 	Directory     directory.Service   // user administration: Users, Identity, Access User
 	SignIn        signin.Service      // sign-in and self-service: Account
+	Factors       signin.Factors      // second factors and the second step of a login: Account
+	Sessions      signin.Sessions     // a person's sessions: Account
+	Passkeys      signin.Passkeys     // WebAuthn registration and logins: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
 
 	// Mail posts mail to the notifications queue (New sets it when
@@ -156,6 +159,15 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	posted := platformPoster{p: p, log: log}
 	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{Mail: posted}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)
+	}
+	if p.Factors, err = signin.NewFactors(p.SignIn, p.Sealer); err != nil {
+		return nil, fmt.Errorf("second factors: %w", err)
+	}
+	if p.Sessions, err = signin.NewSessions(p.SignIn); err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	if p.Passkeys, err = signin.NewPasskeys(p.Factors, signin.PasskeyConfig{RPID: cfg.PasskeyRPID, Origins: cfg.PasskeyOrigins}); err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}
 	return p, nil

@@ -22,6 +22,7 @@ const (
 	DevicesWrite     Permission = "devices:write"     // register devices to the tenant
 	APIKeysWrite     Permission = "apikeys:write"     // create and revoke tenant API keys
 	TenantAdmin      Permission = "tenant:admin"      // change tenant settings and login profiles
+	AuditRead        Permission = "audit:read"        // read the tenant's audit log
 )
 
 // ID names a built-in role.
@@ -37,9 +38,9 @@ const (
 
 var grants = map[ID][]Permission{
 	Owner: {SelfRead, SelfWrite, UsersRead, UsersWrite, UsersDelete, UsersPrivileged,
-		GroupsRead, GroupsWrite, InvitationsWrite, DevicesWrite, APIKeysWrite, TenantAdmin},
+		GroupsRead, GroupsWrite, InvitationsWrite, DevicesWrite, APIKeysWrite, TenantAdmin, AuditRead},
 	Admin: {SelfRead, SelfWrite, UsersRead, UsersWrite, UsersDelete, UsersPrivileged,
-		GroupsRead, GroupsWrite, InvitationsWrite, DevicesWrite, APIKeysWrite, TenantAdmin},
+		GroupsRead, GroupsWrite, InvitationsWrite, DevicesWrite, APIKeysWrite, TenantAdmin, AuditRead},
 	UserManager: {SelfRead, SelfWrite, UsersRead, UsersWrite, UsersDelete, GroupsRead, GroupsWrite, InvitationsWrite},
 	Member:      {SelfRead, SelfWrite},
 }

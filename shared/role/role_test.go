@@ -11,10 +11,10 @@ func TestBuiltInRolesGrantTheirDocumentedPermissions(t *testing.T) {
 		can   []Permission
 		canot []Permission
 	}{
-		{Owner, []Permission{UsersPrivileged, APIKeysWrite, TenantAdmin}, nil},
-		{Admin, []Permission{UsersPrivileged, APIKeysWrite, DevicesWrite}, nil},
-		{UserManager, []Permission{UsersRead, UsersWrite, UsersDelete, InvitationsWrite}, []Permission{UsersPrivileged, APIKeysWrite, DevicesWrite, TenantAdmin}},
-		{Member, []Permission{SelfRead, SelfWrite}, []Permission{UsersRead, UsersWrite, InvitationsWrite}},
+		{Owner, []Permission{UsersPrivileged, APIKeysWrite, TenantAdmin, AuditRead}, nil},
+		{Admin, []Permission{UsersPrivileged, APIKeysWrite, DevicesWrite, AuditRead}, nil},
+		{UserManager, []Permission{UsersRead, UsersWrite, UsersDelete, InvitationsWrite}, []Permission{UsersPrivileged, APIKeysWrite, DevicesWrite, TenantAdmin, AuditRead}},
+		{Member, []Permission{SelfRead, SelfWrite}, []Permission{UsersRead, UsersWrite, InvitationsWrite, AuditRead}},
 	}
 	for _, tt := range tests {
 		for _, p := range tt.can {

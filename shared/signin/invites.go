@@ -80,6 +80,7 @@ func (s *service) AcceptInvite(ctx context.Context, authToken, inviteToken strin
 	if err != nil {
 		return Tokens{}, nil, err
 	}
+	fresh.SessionID, fresh.MFA = old.SessionID, old.MFA
 	u := user.New(user.Fields{
 		TenantID: in.TenantID, AccountID: old.AccountID,
 		Username: in.Email, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,

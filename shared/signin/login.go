@@ -30,8 +30,10 @@ const maxUserCode = 256
 // Writes: one UpdateItem on a wrong password or an unknown code, and on an
 // inactive user or one without a password, counted on the code's counter
 // (two for the failure that locks, when a concurrent failure moved the
-// count), one PutItem on success (a two-item transaction when failures
-// must be cleared or the hash replaced), nothing for the other failures.
+// count), on success one transaction of the auth token and the session's
+// record (sessions.go), with the account when failures must be cleared or
+// the hash replaced, nothing for the other failures. An account with a
+// second factor gets a challenge instead (one PutItem; mfa.go).
 func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (Tokens, error) {
 	now := s.now()
 	tenantID, err := s.device(ctx, deviceToken)
@@ -78,19 +80,34 @@ func (s *service) Login(ctx context.Context, deviceToken, userCode, pw string) (
 		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, LoginFailure{AccountID: acct.ID, Seen: acct.FailedLogins}, now); err != nil {
+		if err := s.recordFailure(ctx, LoginFailure{AccountID: acct.ID, TenantID: tenantID, UserID: u.ID, Seen: acct.FailedLogins}, now); err != nil {
 			return Tokens{}, err
 		}
 		return Tokens{}, deny(errCredentials, "wrong password")
 	}
 
+	if acct.Factors.Enrolled() || acct.Factors.Required {
+		// The second step finishes the login (mfa.go): failures are
+		// cleared, and the session stored, only when it succeeds. A hash
+		// made with weaker parameters is replaced now, with the challenge,
+		// since only this step sees the password.
+		var newHash string
+		if rehash {
+			if newHash, err = s.hasher.Hash(pw); err != nil {
+				return Tokens{}, err
+			}
+		}
+		return s.challenge(ctx, deviceToken, u, acct, newHash, now)
+	}
 	// The session begins when the login did, before any of its reads, so a
 	// password change stamped later ends it (see UpdateSelf).
 	fresh, authTok, err := s.newAuthToken(acct.ID, sessionTime(now), now)
 	if err != nil {
 		return Tokens{}, err
 	}
-	done := LoginSuccess{Token: fresh, ResetFailures: acct.FailedLogins > 0, OldHash: acct.PasswordHash}
+	fresh.SessionID = fresh.ID
+	done := LoginSuccess{Token: fresh, ResetFailures: acct.FailedLogins > 0, OldHash: acct.PasswordHash,
+		Session: s.newSession(fresh, deviceToken, tenantID)}
 	if rehash {
 		if done.NewHash, err = s.hasher.Hash(pw); err != nil {
 			return Tokens{}, err
@@ -166,6 +183,7 @@ func (s *service) loginAccount(ctx context.Context, tenantID, userCode string) (
 	case acct.PasswordHash == "":
 		return nil, nil, standIn, errors.New("account without a password"), nil
 	}
+	acct.Factors.Required = tn.RequiresMFA(u.Role)
 	return u, acct, "", nil, nil
 }
 
@@ -199,7 +217,7 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 	if err != nil {
 		return Tokens{}, nil, err
 	}
-	u, err := s.member(ctx, old.AccountID, tenantID)
+	u, err := s.member(ctx, old.AccountID, tenantID, old.MFA)
 	if err != nil {
 		return Tokens{}, nil, err
 	}
@@ -212,6 +230,7 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 	if err != nil {
 		return Tokens{}, nil, err
 	}
+	fresh.SessionID, fresh.MFA = old.SessionID, old.MFA
 	if err := s.st.RotateAuthToken(ctx, old.ID, now, fresh); err != nil {
 		if fault.CodeOf(err) == fault.Unauthorized {
 			// Consumed by a concurrent exchange, expired meanwhile, or the
@@ -230,7 +249,9 @@ func (s *service) Exchange(ctx context.Context, authToken, tenantID string) (Tok
 // member returns the account's active user in the tenant; errNoUser when
 // there is none or the tenant is inactive, so a suspended tenant answers
 // as one the person does not belong to.
-func (s *service) member(ctx context.Context, accountID, tenantID string) (*user.User, error) {
+// A tenant that requires a second factor of the user's role refuses a
+// session whose login passed none (mfa), as fault.Forbidden.
+func (s *service) member(ctx context.Context, accountID, tenantID string, mfa bool) (*user.User, error) {
 	if !tenant.ValidUID(tenantID) {
 		return nil, deny(errNoUser, "malformed tenant uid")
 	}
@@ -253,6 +274,8 @@ func (s *service) member(ctx context.Context, accountID, tenantID string) (*user
 		return nil, deny(errNoUser, "user inactive")
 	case u.AccountID != accountID:
 		return nil, denyErr(errNoUser, errors.New("membership points at another person's user"))
+	case !mfa && tn.RequiresMFA(u.Role):
+		return nil, errNeedsMFA
 	}
 	return u, nil
 }

@@ -33,10 +33,11 @@ func TestLoginIssuesAnAccessTokenForTheDeviceTenantAndAnAuthToken(t *testing.T) 
 		}
 		t.Logf("Login: %d GetItem, %d BatchGetItem, %d PutItem, %d TransactWriteItems, %d UpdateItem",
 			use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("PutItem"), use.Calls("TransactWriteItems"), use.Calls("UpdateItem"))
-		// Device and username marker, then user and account together.
-		if use.Calls("GetItem") != 2 || use.Calls("BatchGetItem") != 1 || use.Calls("PutItem") != 1 || use.Calls() != 4 {
-			t.Errorf("calls = %d (GetItem %d, BatchGetItem %d, PutItem %d), want 2 GetItem, 1 BatchGetItem and 1 PutItem",
-				use.Calls(), use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("PutItem"))
+		// Device and username marker, then user and account together; the
+		// auth token and the session's record in one transaction.
+		if use.Calls("GetItem") != 2 || use.Calls("BatchGetItem") != 1 || use.Calls("TransactWriteItems") != 1 || use.Calls() != 4 {
+			t.Errorf("calls = %d (GetItem %d, BatchGetItem %d, TransactWriteItems %d), want 2 GetItem, 1 BatchGetItem and 1 TransactWriteItems",
+				use.Calls(), use.Calls("GetItem"), use.Calls("BatchGetItem"), use.Calls("TransactWriteItems"))
 		}
 
 		c, err := f.verifier.Verify(tok.AccessToken)
@@ -312,13 +313,14 @@ func TestLoginRehashesAPasswordMadeWithWeakerParameters(t *testing.T) {
 			t.Errorf("new hash: ok %v rehash %v err %v", ok, rehash, err)
 		}
 
-		// The next login finds nothing to change: a single PutItem.
+		// The next login finds nothing to change on the account: one
+		// transaction of the auth token and the session's record.
 		ctx, use = usage()
 		if _, err := f.svc.Login(ctx, dev, "ada", goodPassword); err != nil {
 			t.Fatalf("second Login: %v", err)
 		}
-		if use.Calls("PutItem") != 1 || use.Writes() != 1 {
-			t.Errorf("second login wrote %d times (%d PutItem), want one PutItem", use.Writes(), use.Calls("PutItem"))
+		if use.Calls("TransactWriteItems") != 1 || use.Writes() != 1 {
+			t.Errorf("second login wrote %d times (%d TransactWriteItems), want one transaction", use.Writes(), use.Calls("TransactWriteItems"))
 		}
 	})
 }

@@ -29,6 +29,8 @@ type Account struct {
 	// SessionsRevokedAt ends the person's sessions: one that began at or
 	// before it (to the millisecond) is refused. A password change sets it.
 	SessionsRevokedAt time.Time `json:"-"`
+
+	Factors AccountFactors // second factors (mfa.go)
 }
 
 // Membership is one tenant a person can enter, with the user they are there.
@@ -50,6 +52,12 @@ type Tokens struct {
 	TenantID      string    // the tenant the access token is for
 	UserID        string    // the user in that tenant
 	AccountID     string    // the person
+
+	// Challenge, when set, means the login needs its second step (mfa.go):
+	// no access or auth token was issued.
+	Challenge *PendingChallenge
+	// RecoveryCodes are handed out, once, by a login that enrolled TOTP.
+	RecoveryCodes []string
 }
 
 // SelfChange is a user's change to their own profile in one tenant. Nil

@@ -32,6 +32,8 @@ type AuthToken struct {
 	CreatedAt    time.Time // creation time
 	ExpiresAt    time.Time // whole seconds; also the item's TTL
 	SessionStart time.Time // whole milliseconds; the time of the login the session began with
+	SessionID    string    // the session's record (sessions.go); empty for a token older than records
+	MFA          bool      // the session's login passed a second factor (mfa.go)
 }
 
 // Invite is a stored invitation into a tenant.
@@ -55,12 +57,18 @@ type LoginSuccess struct {
 	ResetFailures bool       // the account had failures to clear
 	OldHash       string     // the hash the password was verified against
 	NewHash       string     // when set, replaces OldHash (which must still be stored)
+	Session       *Session   // the session the login begins, stored with the token
 }
 
 // LoginFailure records one failed password attempt on an account, or on
 // the failure counter of a user code that names no user.
 type LoginFailure struct {
 	AccountID string
+	// TenantID and UserID say where a failure of AccountID happened, when
+	// it was a login: the store keeps them on the account with the count,
+	// so the change feed can publish the failure in that tenant without
+	// another write (decision 025).
+	TenantID, UserID string
 	// StandIn, set instead of AccountID, is the keyed hash of the tenant
 	// and user code whose counter the failure is counted on; the counter
 	// lasts at least until Expires.
@@ -70,6 +78,9 @@ type LoginFailure struct {
 	Max       int       // failures that lock the account
 	Now       time.Time // time of the attempt
 	LockUntil time.Time // end of the lock, when this failure reaches Max
+	// Codes counts a wrong second-factor code, on the account's own
+	// counter of codes, towards the same lock.
+	Codes bool
 }
 
 // SelfUpdate is a self-service change as the store applies it: one
@@ -153,6 +164,9 @@ type Privileged interface {
 // implements it. Reads are strongly consistent. Errors carry fault codes.
 type Store interface {
 	Privileged
+	FactorStore
+	SessionStore
+	PasskeyStore
 
 	// GetTenant returns a tenant. fault.NotFound.
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)

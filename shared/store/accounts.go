@@ -16,6 +16,7 @@ import (
 	"roster/shared/signin"
 	"roster/shared/tenant"
 	"roster/shared/user"
+	"roster/shared/web"
 )
 
 // accountItem is a person as stored. lockedUntil is epoch seconds and
@@ -34,6 +35,8 @@ type accountItem struct {
 	LockedUntil   int64     `dynamodbav:"lockedUntil,omitempty"`
 
 	SessionsRevokedAt int64 `dynamodbav:"sessionsRevokedAt,omitempty"`
+
+	factorsItem // second factors; see factors.go
 }
 
 // account returns the person as ordinary reads return it: without the
@@ -42,6 +45,7 @@ func (it accountItem) account() *signin.Account {
 	a := &signin.Account{
 		ID: it.ID, DefaultTenant: it.DefaultTenant, CreatedAt: it.CreatedAt, Version: it.Version,
 		FailedLogins: it.FailedLogins, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
+		Factors: it.factors(),
 	}
 	if it.LockedUntil > 0 {
 		a.LockedUntil = time.Unix(it.LockedUntil, 0).UTC()
@@ -55,6 +59,7 @@ func (it accountItem) account() *signin.Account {
 func (it accountItem) credentials() *signin.Account {
 	a := it.account()
 	a.PasswordHash = it.PasswordHash
+	a.Factors.TOTPSecret = it.TOTPSecret
 	return a
 }
 
@@ -475,22 +480,28 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 		limit = 0
 	}
 	notLocked := "(attribute_not_exists(lockedUntil) OR lockedUntil <= :now)"
-	reached, below := "failedLogins >= :limit", "failedLogins < :limit"
+	counter := "failedLogins"
+	if f.Codes {
+		counter = "failedCodes" // wrong second-factor codes; see factors.go
+	}
+	reached, below := counter+" >= :limit", counter+" < :limit"
 	if limit == 0 {
-		reached = "(attribute_not_exists(failedLogins) OR failedLogins >= :limit)"
+		reached = "(attribute_not_exists(" + counter + ") OR " + counter + " >= :limit)"
 	} else {
-		below = "(attribute_not_exists(failedLogins) OR failedLogins < :limit)"
+		below = "(attribute_not_exists(" + counter + ") OR " + counter + " < :limit)"
 	}
 	now := num(f.Now.Unix())
 	// An account must exist; a code's counter is created by its first
 	// failure, and each failure stamps its type and pushes its expiry.
 	k, exists, stamp, what := key(accountPK(f.AccountID), accountSK), "attribute_exists(PK) AND ", "", f.AccountID
 	var names map[string]string
+	where := map[string]types.AttributeValue{}
 	if f.StandIn != "" {
 		k, exists, stamp, what = key(loginCodePK(f.StandIn), loginCodeSK), "", "#type = :type, expiresAt = :expires", "an unknown user code"
 		names = map[string]string{"#type": "type"}
 	}
 	update := func(expr, cond string, values map[string]types.AttributeValue) *dynamodb.UpdateItemInput {
+		maps.Copy(values, where)
 		if stamp != "" {
 			values[":type"], values[":expires"] = str("logincode"), num(ceilUnix(f.Expires))
 		}
@@ -499,9 +510,22 @@ func (t *Table) RecordLoginFailure(ctx context.Context, f signin.LoginFailure) (
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}
 	}
-	lockExpr, countExpr := "SET failedLogins = :zero, lockedUntil = :until", "ADD failedLogins :one"
+	lockExpr, countExpr := "SET "+counter+" = :zero, lockedUntil = :until", "ADD "+counter+" :one"
 	if stamp != "" {
 		lockExpr, countExpr = lockExpr+", "+stamp, countExpr+" SET "+stamp
+	}
+	// Where an account's failure happened rides on the same write, for the
+	// change feed (stream.go); a failure outside a login clears it, so it
+	// never names an earlier failure's tenant.
+	if f.StandIn == "" {
+		if f.TenantID != "" && f.UserID != "" {
+			lockExpr += ", failedTenant = :ftenant, failedUser = :fuser, failedAt = :fat"
+			countExpr += " SET failedTenant = :ftenant, failedUser = :fuser, failedAt = :fat"
+			where[":ftenant"], where[":fuser"], where[":fat"] = str(f.TenantID), str(f.UserID), num(f.Now.UnixMilli())
+		} else {
+			lockExpr += " REMOVE failedTenant, failedUser, failedAt"
+			countExpr += " REMOVE failedTenant, failedUser, failedAt"
+		}
 	}
 	lock := update(lockExpr, notLocked+" AND "+reached, map[string]types.AttributeValue{
 		":zero": num(0), ":until": num(ceilUnix(f.LockUntil)), ":now": now, ":limit": num(limit),
@@ -546,7 +570,7 @@ const maxTransactItems = 100
 // revocation, with every other user of the account getting a new token
 // version.
 func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
-	x, err := t.selfUpdate(c)
+	x, err := t.selfUpdate(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -563,7 +587,7 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 }
 
 // selfUpdate returns the transaction of UpdateSelf without its token.
-func (t *Table) selfUpdate(c signin.SelfUpdate) (*txn, error) {
+func (t *Table) selfUpdate(ctx context.Context, c signin.SelfUpdate) (*txn, error) {
 	u := c.User
 	pk := tenantPK(u.TenantID)
 	updated, err := attributevalue.Marshal(u.UpdatedAt.UTC())
@@ -579,6 +603,7 @@ func (t *Table) selfUpdate(c signin.SelfUpdate) (*txn, error) {
 	for _, f := range []struct{ attr, value string }{
 		{"displayName", u.DisplayName}, {"firstName", u.FirstName}, {"lastName", u.LastName},
 		{"mobile", u.Mobile}, {"languageCode", u.LanguageCode}, {"defaultStoreId", u.DefaultStoreID},
+		{"requestId", web.RequestID(ctx)},
 	} {
 		if f.value == "" {
 			remove = append(remove, f.attr)

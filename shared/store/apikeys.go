@@ -78,12 +78,14 @@ func (t *Table) RevokeAPIKey(ctx context.Context, tenantID, id string) error {
 // and belongs to the tenant.
 func (t *Table) revoke(ctx context.Context, k map[string]types.AttributeValue, tenantID, notFound, op string) error {
 	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &t.name,
-		Key:                 k,
-		UpdateExpression:    aws.String("SET revoked = :true"),
+		TableName: &t.name,
+		Key:       k,
+		// revokedBy tells the change feed who revoked it (stream.go).
+		UpdateExpression:    aws.String("SET revoked = :true, revokedBy = :by, revokedAt = :at"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND tenantId = :tenant"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":true": &types.AttributeValueMemberBOOL{Value: true}, ":tenant": str(tenantID),
+			":true": &types.AttributeValueMemberBOOL{Value: true}, ":tenant": str(tenantID), ":by": str(actorOf(ctx)),
+			":at": num(time.Now().UnixMilli()),
 		},
 	})
 	if conditionFailed(err) {

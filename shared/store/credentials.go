@@ -46,6 +46,8 @@ type authItem struct {
 	CreatedAt    time.Time `dynamodbav:"createdAt"`
 	ExpiresAt    int64     `dynamodbav:"expiresAt"` // epoch seconds; the table's TTL attribute
 	SessionStart int64     `dynamodbav:"sessionStart,omitempty"`
+	SessionID    string    `dynamodbav:"sessionId,omitempty"` // the session's record; see sessions.go
+	MFA          bool      `dynamodbav:"mfa,omitempty"`       // the login passed a second factor; see factors.go
 }
 
 type inviteItem struct {
@@ -128,6 +130,7 @@ func toAuthItem(a *signin.AuthToken) authItem {
 	return authItem{
 		PK: authPK(a.ID), SK: authSK, Type: "authtoken", ID: a.ID, AccountID: a.AccountID,
 		Hash: a.Hash, CreatedAt: a.CreatedAt.UTC(), ExpiresAt: a.ExpiresAt.Unix(), SessionStart: epochMillis(a.SessionStart),
+		SessionID: a.SessionID, MFA: a.MFA,
 	}
 }
 
@@ -143,7 +146,7 @@ func (t *Table) GetAuthToken(ctx context.Context, id string) (*signin.AuthToken,
 	}
 	return &signin.AuthToken{
 		ID: it.ID, AccountID: it.AccountID, Hash: it.Hash, CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
-		SessionStart: start,
+		SessionStart: start, SessionID: it.SessionID, MFA: it.MFA,
 	}, nil
 }
 
@@ -158,8 +161,20 @@ func (t *Table) CompleteLogin(ctx context.Context, s signin.LoginSuccess) error 
 		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
 	}
 	put := &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	var session types.TransactWriteItem
+	if s.Session != nil {
+		if session, err = t.sessionPut(s.Session); err != nil {
+			return err
+		}
+	}
 	if !s.ResetFailures && s.NewHash == "" {
-		return t.putIfAbsent(ctx, item, "The auth token already exists.", "put auth token")
+		if s.Session == nil {
+			return t.putIfAbsent(ctx, item, "The auth token already exists.", "put auth token")
+		}
+		x := &txn{table: &t.name}
+		x.add(types.TransactWriteItem{Put: put}, errAuthTaken)
+		x.add(session, errAuthTaken)
+		return x.run(ctx, t.db, "complete login")
 	}
 	update := &types.Update{
 		TableName:                 &t.name,
@@ -179,6 +194,9 @@ func (t *Table) CompleteLogin(ctx context.Context, s signin.LoginSuccess) error 
 	x := &txn{table: &t.name}
 	x.add(types.TransactWriteItem{Update: update}, errPasswordChanged)
 	x.add(types.TransactWriteItem{Put: put}, errAuthTaken)
+	if s.Session != nil {
+		x.add(session, errAuthTaken)
+	}
 	return x.run(ctx, t.db, "complete login")
 }
 
@@ -203,6 +221,13 @@ func (t *Table) RotateAuthToken(ctx context.Context, oldID string, now time.Time
 	}}, errSessionRevoked)
 	x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		errAuthTaken)
+	if fresh.SessionID != "" {
+		move, err := t.sessionMove(oldID, fresh)
+		if err != nil {
+			return err
+		}
+		x.add(move, errSessionEnded)
+	}
 	return x.run(ctx, t.db, "rotate auth token")
 }
 
@@ -273,9 +298,23 @@ func (t *Table) acceptInvite(ctx context.Context, u *user.User, a signin.Accepta
 		x.add(types.TransactWriteItem{Delete: t.consume(authPK(a.AuthID), authSK, a.Now)}, errAuthExpired)
 		x.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: fresh, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 			errAuthTaken)
+		if a.Fresh.SessionID != "" {
+			move, err := t.sessionMove(a.AuthID, a.Fresh)
+			if err != nil {
+				return err
+			}
+			x.add(move, errSessionEnded)
+		}
 		block := len(x.items)
 		x.addCreate(u, create)
 		for i := range create {
+			if createSlot(u, i) == createTenant && !a.Fresh.MFA {
+				// A session whose login passed no second factor may not
+				// join a tenant that requires one of the role (decision 024).
+				cc := create[i].ConditionCheck
+				cc.ConditionExpression = aws.String(*cc.ConditionExpression + " AND (attribute_not_exists(mfaRoles) OR NOT contains(mfaRoles, :mfaRole))")
+				cc.ExpressionAttributeValues[":mfaRole"] = str(u.Role)
+			}
 			if createSlot(u, i) == createAccount {
 				// The account upsert holds only while the session goes on.
 				up := create[i].Update
@@ -284,7 +323,15 @@ func (t *Table) acceptInvite(ctx context.Context, u *user.User, a signin.Accepta
 				x.fails[block+i] = errSessionRevoked
 			}
 		}
-		return x.run(ctx, t.db, "accept invite "+a.InviteID)
+		err = x.run(ctx, t.db, "accept invite "+a.InviteID)
+		if f := fault.As(err); f != nil && f.Code == fault.NotFound && f.Message == errTenantInactive.Message && !a.Fresh.MFA {
+			// The tenant check failed: inactive, or a factor is required.
+			// Only a read tells which, on this rare path.
+			if tn, gerr := t.GetTenant(ctx, u.TenantID); gerr == nil && tn.Active && tn.RequiresMFA(u.Role) {
+				return fault.Wrap(err, fault.Forbidden, "This tenant requires a second factor for the role; log in with one.")
+			}
+		}
+		return err
 	})
 }
 

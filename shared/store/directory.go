@@ -109,6 +109,7 @@ var (
 // transaction's write capacity.
 func (t *Table) UpdateUser(ctx context.Context, c directory.UserUpdate) error {
 	old, next := c.Old, c.New
+	stampRequest(ctx, next, "")
 	upd, err := t.userUpdate(old, next)
 	if err != nil {
 		return err
@@ -255,8 +256,9 @@ func byField(before, after map[string]types.AttributeValue, attr string) {
 // DeleteUsers deletes each user as read: the user conditional on its
 // version, its email, username and number markers and its membership each
 // conditional on still being the user's. Users are packed into as few
-// transactions as the 100-item limit allows (at most five items each), so
-// ten users are one call. A transaction a condition cancels deletes none
+// transactions as the 100-item limit allows (at most six items each, the
+// sixth the deletion note that tells the change feed who deleted the user
+// (stream.go)), so ten users are one call. A transaction a condition cancels deletes none
 // of its users; their ids come back as stale. Active owners go first, in
 // the first transaction, which also takes them off the tenant's count of
 // active owners: when that would leave none, nothing of it is written and
@@ -270,7 +272,11 @@ func (t *Table) DeleteUsers(ctx context.Context, users []*user.User) ([]string, 
 		x := &txn{table: &t.name}
 		n, owners := 0, 0
 		for ; n < len(users); n++ {
-			items := deleteItems(&t.name, users[n])
+			note, err := t.deletionPut(ctx, users[n].TenantID, users[n].ID, "", "")
+			if err != nil {
+				return nil, err
+			}
+			items := append(deleteItems(&t.name, users[n]), note)
 			count := 0
 			if owners > 0 || activeOwner(users[n]) {
 				count = 1 // room for the owners count, once per transaction

@@ -137,6 +137,7 @@ func (t *Table) applyProvisioning(ctx context.Context, p provision.Change, creat
 		x.addCreate(create, items)
 	case p.Update[0] != nil:
 		old, next := p.Update[0], p.Update[1]
+		stampRequest(ctx, next, p.Mark.EventID)
 		upd, err := t.userUpdate(old, next)
 		if err != nil {
 			return err
@@ -157,6 +158,11 @@ func (t *Table) applyProvisioning(ctx context.Context, p provision.Change, creat
 		for _, it := range deleteItems(&t.name, p.Delete) {
 			x.add(it, errRaced)
 		}
+		note, err := t.deletionPut(ctx, p.Delete.TenantID, p.Delete.ID, provision.Actor, p.Mark.EventID)
+		if err != nil {
+			return err
+		}
+		x.add(note, nil)
 		if activeOwner(p.Delete) {
 			x.add(ownersChange(&t.name, p.Delete.TenantID, -1), lastOwnerDelete(false))
 		}

@@ -22,7 +22,8 @@ type tenantItem struct {
 	Name         string    `dynamodbav:"name"`
 	Active       bool      `dynamodbav:"active"`
 	CreatedAt    time.Time `dynamodbav:"createdAt"`
-	StateAt      int64     `dynamodbav:"stateAt,omitempty"` // epoch nanoseconds, so conditions compare numbers; see tenantstate.go
+	StateAt      int64     `dynamodbav:"stateAt,omitempty"`            // epoch nanoseconds, so conditions compare numbers; see tenantstate.go
+	MFARoles     []string  `dynamodbav:"mfaRoles,stringset,omitempty"` // roles that must log in with a second factor; see factors.go
 }
 
 // newTenantItem is the stored form of tn.
@@ -30,6 +31,7 @@ func newTenantItem(tn *tenant.Tenant) tenantItem {
 	it := tenantItem{
 		PK: tenantPK(tn.ID), SK: tenantSK, Type: "tenant", ID: tn.ID,
 		Organization: tn.Organization, Name: tn.Name, Active: tn.Active, CreatedAt: tn.CreatedAt.UTC(),
+		MFARoles: tn.MFARoles,
 	}
 	if !tn.StateAt.IsZero() {
 		it.StateAt = tn.StateAt.UnixNano()
@@ -38,7 +40,7 @@ func newTenantItem(tn *tenant.Tenant) tenantItem {
 }
 
 func (it tenantItem) tenant() *tenant.Tenant {
-	tn := &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt}
+	tn := &tenant.Tenant{ID: it.ID, Organization: it.Organization, Name: it.Name, Active: it.Active, CreatedAt: it.CreatedAt, MFARoles: it.MFARoles}
 	if it.StateAt != 0 {
 		tn.StateAt = time.Unix(0, it.StateAt).UTC()
 	}

@@ -16,6 +16,7 @@ import (
 	"roster/shared/provision"
 	"roster/shared/signin"
 	"roster/shared/user"
+	"roster/shared/web"
 )
 
 // userItem is a user as stored. Normalised username and email are kept so a
@@ -40,6 +41,7 @@ type userItem struct {
 	UpdatedAt     time.Time `dynamodbav:"updatedAt"`
 	CreatedBy     string    `dynamodbav:"createdBy,omitempty"`
 	UpdatedBy     string    `dynamodbav:"updatedBy,omitempty"`
+	RequestID     string    `dynamodbav:"requestId,omitempty"` // the change's request, for the change feed (stream.go)
 	Version       int64     `dynamodbav:"version"`
 
 	AccountID      string `dynamodbav:"accountId,omitempty"`
@@ -99,7 +101,7 @@ func toUserItem(u *user.User) userItem {
 		Email: u.Email, EmailLower: user.NormalizeEmail(u.Email),
 		FirstName: u.FirstName, LastName: u.LastName, Active: u.Active, Role: u.Role,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
-		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, Version: u.Version,
+		CreatedBy: u.CreatedBy, UpdatedBy: u.UpdatedBy, RequestID: u.RequestID, Version: u.Version,
 		AccountID: u.AccountID, DisplayName: u.DisplayName, Mobile: u.Mobile, LanguageCode: u.LanguageCode,
 		DefaultStoreID: u.DefaultStoreID, TokenVersion: u.TokenVersion, SessionsRevokedAt: epochMillis(u.SessionsRevokedAt),
 		NotificationsOptIn: u.NotificationsOptIn, LDAPUserName: u.LDAPUserName, EmailVerified: u.EmailVerified,
@@ -127,7 +129,7 @@ func (it userItem) user() *user.User {
 		TenantID: it.TenantID, ID: it.ID, Number: it.Number,
 		Username: it.Username, Email: it.Email, FirstName: it.FirstName, LastName: it.LastName,
 		Active: it.Active, Role: it.Role,
-		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, CreatedBy: it.CreatedBy, UpdatedBy: it.UpdatedBy, RequestID: it.RequestID,
 		Version:   it.Version,
 		AccountID: it.AccountID, DisplayName: it.DisplayName, Mobile: it.Mobile, LanguageCode: it.LanguageCode,
 		DefaultStoreID: it.DefaultStoreID, TokenVersion: it.TokenVersion, SessionsRevokedAt: millisTime(it.SessionsRevokedAt),
@@ -174,6 +176,7 @@ func (t *Table) CreateUser(ctx context.Context, u *user.User) error {
 // keeps its own. fault.Invalid naming groups when a group does not exist.
 func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwordHash string) error {
 	prepareUser(u)
+	stampRequest(ctx, u, "")
 	return retryCreate(ctx, u, func() error {
 		items, err := t.createItems(u, passwordHash)
 		if err != nil {
@@ -199,8 +202,10 @@ func (t *Table) CreateUserWithPassword(ctx context.Context, u *user.User, passwo
 func (t *Table) CreateUserWith(ctx context.Context, u *user.User, also user.Also) error {
 	switch a := also.(type) {
 	case provision.Provisioned:
+		stampRequest(ctx, u, a.Mark.EventID)
 		return t.createProvisioned(ctx, u, a)
 	case signin.Acceptance:
+		stampRequest(ctx, u, "")
 		return t.acceptInvite(ctx, u, a)
 	}
 	return fault.Wrap(fmt.Errorf("create user %s with %T: unknown record", u.ID, also), fault.Internal, errInternal)
@@ -209,6 +214,17 @@ func (t *Table) CreateUserWith(ctx context.Context, u *user.User, also user.Also
 // errCreateNoGroup is what a failed group check means when creating a user.
 var errCreateNoGroup = &fault.Error{Code: fault.Invalid, Message: "The request has invalid fields.",
 	Fields: []fault.FieldError{{Field: "groups", Message: "names a group that does not exist"}}}
+
+// stampRequest records on u the request that writes it: id when the
+// caller names one (a provisioning event's), else the HTTP request's id
+// (web.Middleware's); none leaves the attribute out, so a change never
+// shows an earlier change's request.
+func stampRequest(ctx context.Context, u *user.User, id string) {
+	if id == "" {
+		id = web.RequestID(ctx)
+	}
+	u.RequestID = id
+}
 
 // prepareUser makes sure of what a create needs: a first number to try,
 // the account of a new person, and Version 1. user.New decides them for

@@ -102,7 +102,7 @@ func (t *Table) ConfirmEmail(ctx context.Context, v *signin.VerifyToken, now tim
 // token is gone, errStaleUser when the user changed since c was read,
 // errEmail when another user has the address.
 func (t *Table) ConfirmEmailChange(ctx context.Context, v *signin.VerifyToken, c signin.SelfUpdate, now time.Time) error {
-	x, err := t.selfUpdate(c)
+	x, err := t.selfUpdate(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,20 @@ type Tenant struct {
 	// Active (tenant.create, tenant.deactivate, tenant.reactivate), so an
 	// older one arriving late changes nothing; zero when none did.
 	StateAt time.Time
+	// MFARoles are the roles whose users must log in with a second factor
+	// (decision 024); empty, the default, requires it of nobody.
+	MFARoles []string
+}
+
+// RequiresMFA reports whether the tenant requires a second factor of a
+// user with the role.
+func (t *Tenant) RequiresMFA(role string) bool {
+	for _, r := range t.MFARoles {
+		if r == role {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidUID reports whether id is a well-formed tenant uid.

@@ -32,6 +32,10 @@ type User struct {
 	CreatedBy string    // principal that created the user
 	UpdatedBy string    // principal that last changed the user
 	Version   int64     // optimistic-concurrency version, starts at 1
+	// RequestID is the request (or provisioning event) that made the last
+	// change, which the change feed and the audit log show. The store sets
+	// it from the request as it writes.
+	RequestID string
 
 	AccountID      string // the person behind this user (see package signin)
 	DisplayName    string // how the user is shown

@@ -25,6 +25,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -78,7 +80,11 @@ const (
 	MailFrom     = "roster@demo.example"
 	mailIdentity = "demo.example"
 	// MailLinkBase is where the local mails' links point: the local server.
-	MailLinkBase = "http://127.0.0.1:3000"
+	MailLinkBase  = "http://127.0.0.1:3000"
+	eventsDLQ     = "roster-local-events-dlq"
+	eventBus      = "roster-local-events"
+	webhookQueue  = "roster-local-webhooks.fifo"
+	webhookParked = "roster-local-webhooks-parked"
 	// maxReceiveCount as template.yaml sets it on ProvisioningQueue.
 	maxReceiveCount = 3
 )
@@ -100,6 +106,9 @@ type Options struct {
 	// Log is the log of the stack's platform (what the local server
 	// serves with); nil discards it.
 	Log *slog.Logger
+	// PasskeyOrigin is the origin passkey ceremonies run on; empty:
+	// LocalPasskeyOrigin.
+	PasskeyOrigin string
 }
 
 // Stack is a running local backend.
@@ -116,8 +125,20 @@ type Stack struct {
 
 	ProvisioningQueueURL  string // takes provisioning events, as ProvisioningQueue
 	NotificationsQueueURL string // receives new owners' invitations, as NotificationsQueue
+	EventsDLQURL          string // keeps stream records the change feed cannot handle, as EventsDLQ
+	EventBusName          string // the change feed's EventBridge bus, as EventBus
+	WebhookQueueURL       string // webhook deliveries, as WebhookQueue (FIFO)
+	WebhookParkedURL      string // deliveries given up on, as WebhookParkedQueue
 	moto                  *exec.Cmd
 }
+
+// The local stack's WebAuthn relying party: browsers treat localhost as a
+// secure context, and passkeys need a domain, so the local server's pages
+// are opened as http://localhost:3000 (not 127.0.0.1) to use them.
+const (
+	LocalPasskeyRPID   = "localhost"
+	LocalPasskeyOrigin = "http://localhost:3000"
+)
 
 // Start brings the backend up and seeds it. Close stops what it started.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
@@ -133,7 +154,11 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.AWS = cfg
-	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info"}
+	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info",
+		PasskeyRPID: LocalPasskeyRPID, PasskeyOrigins: []string{LocalPasskeyOrigin}, LocalWebhooks: true}
+	if opts.PasskeyOrigin != "" {
+		s.Config.PasskeyOrigins = []string{opts.PasskeyOrigin}
+	}
 	if err := s.provision(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -163,8 +188,14 @@ func (s *Stack) Env() []string {
 		"SECRET_ID=" + s.Config.SecretID,
 		"LOG_LEVEL=" + s.Config.LogLevel,
 		"NOTIFICATIONS_QUEUE_URL=" + s.NotificationsQueueURL,
+		"PASSKEY_RP_ID=" + s.Config.PasskeyRPID,
+		"PASSKEY_ORIGINS=" + strings.Join(s.Config.PasskeyOrigins, ","),
 		"MAIL_FROM=" + MailFrom,
 		"MAIL_LINK_BASE=" + MailLinkBase,
+		"EVENT_BUS_NAME=" + s.EventBusName,
+		"EVENTS_DLQ_URL=" + s.EventsDLQURL,
+		"WEBHOOK_QUEUE_URL=" + s.WebhookQueueURL,
+		"WEBHOOK_PARKED_URL=" + s.WebhookParkedURL,
 	}
 }
 
@@ -344,8 +375,9 @@ func (s *Stack) seed(ctx context.Context, p *platform.Platform) error {
 	return nil
 }
 
-// createQueues creates the provisioning queue with its dead-letter queue
-// and the notifications queue, shaped as template.yaml shapes them.
+// createQueues creates the provisioning queue with its dead-letter queue,
+// the notifications queue, the events dead-letter queue and the events
+// bus, shaped as template.yaml shapes them.
 func (s *Stack) createQueues(ctx context.Context) error {
 	q := sqs.NewFromConfig(s.AWS)
 	create := func(name string, attrs map[string]string) (string, error) {
@@ -384,6 +416,22 @@ func (s *Stack) createQueues(ctx context.Context) error {
 	_, err = sesv2.NewFromConfig(s.AWS).CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(mailIdentity)})
 	if err != nil && !strings.Contains(err.Error(), "AlreadyExists") {
 		return fmt.Errorf("create mail identity: %w", err)
+	}
+	if s.EventsDLQURL, err = create(eventsDLQ, nil); err != nil {
+		return err
+	}
+	if s.WebhookQueueURL, err = create(webhookQueue, map[string]string{"FifoQueue": "true", "VisibilityTimeout": "60"}); err != nil {
+		return err
+	}
+	if s.WebhookParkedURL, err = create(webhookParked, nil); err != nil {
+		return err
+	}
+	// The change feed's bus; an existing one (a kept moto) is the same bus.
+	s.EventBusName = eventBus
+	_, err = eventbridge.NewFromConfig(s.AWS).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(eventBus)})
+	var exists *ebtypes.ResourceAlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("create event bus %s: %w", eventBus, err)
 	}
 	return nil
 }

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"roster/shared/auth"
 	"roster/shared/emulator"
@@ -27,6 +29,9 @@ type Env struct {
 	Emulator string           // emulator name, for subtest names
 	DB       *dynamodb.Client // raw client, for assertions on stored items
 	Table    *store.Table     // the store under test, counting usage
+	// Streams reads the table's stream (template.yaml turns it on), for
+	// the change feed's tests.
+	Streams *dynamodbstreams.Client
 }
 
 // Each runs fn as a subtest against a fresh table on every available
@@ -70,7 +75,7 @@ func New(t testing.TB, ep emulator.Endpoint) Env {
 	t.Cleanup(func() {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name})
 	})
-	return Env{Emulator: ep.Name, DB: db, Table: store.New(db, name)}
+	return Env{Emulator: ep.Name, DB: db, Table: store.New(db, name), Streams: dynamodbstreams.NewFromConfig(cfg)}
 }
 
 // TemplatePath finds template.yaml at the module root.
@@ -132,3 +137,16 @@ func (e Env) Count(t testing.TB) int {
 }
 
 func stringPtr(s string) *string { return &s }
+
+// StreamARN returns the ARN of the table's stream.
+func (e Env) StreamARN(t testing.TB) string {
+	t.Helper()
+	out, err := e.DB.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(e.Table.Name())})
+	if err != nil {
+		t.Fatalf("describe table: %v", err)
+	}
+	if out.Table.LatestStreamArn == nil {
+		t.Fatal("the table has no stream")
+	}
+	return *out.Table.LatestStreamArn
+}
