@@ -4,6 +4,7 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"roster/shared/account"
 	"roster/shared/platform"
 	"roster/shared/platform/accountfn"
 )
@@ -19,5 +20,5 @@ import (
 // each event 503 in the group's error shape and is retried on the next.
 func main() {
 	fn := platform.MustConfigure("account") // TABLE_NAME, SECRET_ID, LOG_LEVEL
-	lambda.Start(accountfn.Handler(fn))
+	lambda.Start(platform.HTTPHandler(fn, accountfn.Account, account.WriteError))
 }

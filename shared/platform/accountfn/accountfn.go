@@ -13,7 +13,6 @@ import (
 
 	"roster/shared/account"
 	"roster/shared/auth"
-	"roster/shared/lambdahttp"
 	"roster/shared/passkey"
 	"roster/shared/platform"
 	"roster/shared/signin"
@@ -32,7 +31,7 @@ func Passkeys(p *platform.Platform) (signin.Passkeys, error) {
 
 // Build is the Account group over p (platform.Platform.AccountDeps) with
 // its passkeys. It fails when the relying party's configuration does not
-// make one, so the function's build fails as a whole (503, retried).
+// make one (an RP id that is no domain, no origins).
 func Build(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
 	k, err := Passkeys(p)
 	if err != nil {
@@ -43,9 +42,11 @@ func Build(p *platform.Platform, authn auth.Middleware) (http.Handler, error) {
 	return account.Handler(d, p.Log, authn), nil
 }
 
-// Account is Build as the catalog's builders are (catalog.Function.Build),
-// for the local stack and the tests: a relying party the configuration
-// cannot make is logged, and the group answers passkey calls 404.
+// Account is the Account function's builder, as platform's are for the
+// other groups (platform.HTTPHandler, catalog.Function.Build): Build, with
+// a relying party the configuration cannot make logged at error level and
+// the passkey routes answering 404 (as without an RP id) while every other
+// route serves.
 func Account(p *platform.Platform, authn auth.Middleware) http.Handler {
 	h, err := Build(p, authn)
 	if err != nil {
@@ -53,19 +54,4 @@ func Account(p *platform.Platform, authn auth.Middleware) http.Handler {
 		return account.Handler(p.AccountDeps(), p.Log, authn)
 	}
 	return h
-}
-
-// Handler is the Lambda handler of the Account function, as
-// platform.HTTPHandler makes the others': the group prepared in the init
-// phase, the caller the principal the Lambda authorizer verified, and 503
-// in the group's error shape while no build has succeeded.
-func Handler(fn platform.Function) lambdahttp.Handler {
-	ready := platform.Prepare(fn, func(p *platform.Platform) (lambdahttp.Handler, error) {
-		h, err := Build(p, auth.FromGateway)
-		if err != nil {
-			return nil, err
-		}
-		return lambdahttp.New(h), nil
-	})
-	return lambdahttp.Serve(ready.Get, account.WriteError, fn.Log)
 }
