@@ -66,7 +66,6 @@ type Platform struct {
 	SignIn        signin.Service      // sign-in and self-service: Account
 	Factors       signin.Factors      // second factors and the second step of a login: Account
 	Sessions      signin.Sessions     // a person's sessions: Account
-	Passkeys      signin.Passkeys     // WebAuthn registration and logins: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
 
 	// Mail posts mail to the notifications queue (New sets it when
@@ -165,9 +164,6 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	}
 	if p.Sessions, err = signin.NewSessions(p.SignIn); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	if p.Passkeys, err = signin.NewPasskeys(p.Factors, signin.PasskeyConfig{RPID: cfg.PasskeyRPID, Origins: cfg.PasskeyOrigins}); err != nil {
-		return nil, fmt.Errorf("passkeys: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}
 	return p, nil
