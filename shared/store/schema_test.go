@@ -30,7 +30,9 @@ func TestCreatingAnExistingTableWithTTLSucceeds(t *testing.T) {
 				AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("PK"), AttributeType: types.ScalarAttributeTypeS}},
 				KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("PK"), KeyType: types.KeyTypeHash}},
 			}
-			t.Cleanup(func() { _, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+			t.Cleanup(func() {
+				_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+			})
 			for i := range 2 {
 				if err := store.CreateTable(ctx, db, in, "expiresAt"); err != nil {
 					t.Fatalf("create %d: %v", i+1, err)
