@@ -38,6 +38,10 @@ const (
 	DeviceCreated     = "roster.device.created"
 	DeviceRevoked     = "roster.device.revoked"
 	InvitationCreated = "roster.invitation.created"
+	MFAEnrolled       = "roster.mfa.enrolled"
+	MFARemoved        = "roster.mfa.removed"
+	RecoveryRequested = "roster.recovery.requested"
+	PasswordReset     = "roster.password.reset"
 )
 
 // Types lists every event type, in the order the documentation gives.
@@ -49,6 +53,7 @@ func Types() []string {
 		TenantCreated, TenantUpdated, TenantDeactivated, TenantReactivated,
 		SessionRevoked, LoginFailed,
 		APIKeyCreated, APIKeyRevoked, DeviceCreated, DeviceRevoked, InvitationCreated,
+		MFAEnrolled, MFARemoved, RecoveryRequested, PasswordReset,
 	}
 }
 
@@ -74,7 +79,7 @@ type Event struct {
 	// that orders webhook deliveries.
 	UserID    string
 	Time      time.Time // when the change was made (the item's own time, else the stream's)
-	Actor     string    // who made it: "user:<id>", "apikey:<id>", "feed", "scim:<client>", "system"
+	Actor     string    // who made it: "user:<id>", "apikey:<id>", "feed", "scim:<client>", "system", "anonymous"
 	RequestID string    // the request or provisioning event that made it, when known
 	// Changed names the fields a change touched (sorted); secret fields
 	// are named but their values are never carried.
@@ -86,6 +91,10 @@ type Event struct {
 // Unknown is the actor of a change whose maker the table does not record
 // (an item removed by its TTL, a write made before actors were recorded).
 const Unknown = "system"
+
+// Anonymous is the actor of a request no one signed in to make: a
+// password recovery request names a person but is not made as one.
+const Anonymous = "anonymous"
 
 // Validate reports what makes e unpublishable: an event without id, type,
 // tenant or subject is a defect of the mapping, never sent.
