@@ -42,6 +42,7 @@ const (
 	MFARemoved        = "roster.mfa.removed"
 	RecoveryRequested = "roster.recovery.requested"
 	PasswordReset     = "roster.password.reset"
+	SessionEnded      = "roster.session.ended"
 )
 
 // Types lists every event type, in the order the documentation gives.
@@ -51,7 +52,7 @@ func Types() []string {
 		MembershipAdded, MembershipRemoved,
 		GroupCreated, GroupUpdated, GroupDeleted,
 		TenantCreated, TenantUpdated, TenantDeactivated, TenantReactivated,
-		SessionRevoked, LoginFailed,
+		SessionRevoked, SessionEnded, LoginFailed,
 		APIKeyCreated, APIKeyRevoked, DeviceCreated, DeviceRevoked, InvitationCreated,
 		MFAEnrolled, MFARemoved, RecoveryRequested, PasswordReset,
 	}

@@ -209,3 +209,36 @@ func TestRecoveryRequestAndResetArePublishedAndUnknownNamesAreNot(t *testing.T) 
 		feed.want("reset", feed.next(), "t1", ada.ID, "user:"+ada.ID, []string{tok}, events.PasswordReset, events.SessionRevoked)
 	})
 }
+
+func TestASessionEndedIsPublishedAndAFailedEndIsNot(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f := newFixture(t, env, signin.Options{})
+		ss := sessionsOf(t, f)
+		env.Tenant(t, "t1")
+		ada := f.person(t, "t1", "ada", "member", "", goodPassword)
+		ctx := context.Background()
+		tok := f.login(t, ada, goodPassword)
+		list, err := ss.ListSessions(ctx, as(ada))
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListSessions = %v, %v", list, err)
+		}
+		feed := newFeed(t, env)
+		feed.next()
+
+		// Another person's session id, or an unknown one: nothing ends.
+		if err := ss.EndSession(ctx, as(ada), "nosuchsession"); err == nil {
+			t.Fatal("EndSession of an unknown id succeeded")
+		}
+		feed.want("unknown session", feed.next(), "", "", "", nil)
+
+		if err := ss.EndSession(ctx, as(ada), list[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		evs := feed.next()
+		feed.want("end", evs, "t1", ada.ID, "user:"+ada.ID, []string{tok.AuthToken, tok.AccessToken}, events.SessionEnded)
+		if evs[0].Data["sessionId"] != list[0].ID {
+			t.Errorf("session ended = %v, want session %s", evs[0].Data, list[0].ID)
+		}
+	})
+}

@@ -31,6 +31,7 @@ import (
 //	account  ACCOUNT#a ACCOUNT   login failed, user locked (the tenant and user the failure was in ride on the item);
 //	                             mfa enrolled, removed (the tenant and user ride on the item too: factorNote)
 //	reset    RESET#id RESET      recovery requested (written), password reset (spent); decoys none
+//	session  ACCOUNT#a SESSION#s session ended (removed by EndSession; the user read from the membership)
 //	apikey, device               created, revoked
 //	invite                       invitation created
 //
@@ -148,6 +149,9 @@ func factorNoteOf(ctx context.Context) (string, map[string]types.AttributeValue)
 // deleted it (one GetItem of the deletion note). An image the store cannot
 // read is an error the caller treats as a poison record.
 func (t *Table) EventsOf(ctx context.Context, rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
+	if evs, ok, err := t.sessionEnded(ctx, rec); ok {
+		return evs, err
+	}
 	evs, err := eventsOf(rec)
 	if err != nil {
 		return nil, err
@@ -173,18 +177,68 @@ func (t *Table) EventsOf(ctx context.Context, rec awsevents.DynamoDBEventRecord)
 	return evs, nil
 }
 
-// eventsOf is EventsOf without reads: the mapping alone.
-func eventsOf(rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
+// sessionEnded is roster.session.ended: a session record (ACCOUNT#a
+// SESSION#s) removed by EndSession, not by the table's TTL. The record
+// names the person and the tenant of the login's device, not the user, so
+// the person's user in that tenant is read (one GetItem of the membership
+// ACCOUNT#a MEMBER#t); a person no longer in that tenant has no user to
+// name and publishes nothing. ok reports whether rec is a session record.
+func (t *Table) sessionEnded(ctx context.Context, rec awsevents.DynamoDBEventRecord) (evs []events.Event, ok bool, err error) {
+	pk, sk, err := recordKeys(rec)
+	if err != nil || !strings.HasPrefix(pk, "ACCOUNT#") || !strings.HasPrefix(sk, sessionPrefix) {
+		return nil, false, nil // eventsOf reports unreadable keys
+	}
+	if rec.EventName != "REMOVE" {
+		return nil, true, nil
+	}
+	old, err := imageOf(rec.Change.OldImage)
+	if err != nil {
+		return nil, true, fmt.Errorf("record %s old image: %w", rec.EventID, err)
+	}
+	var it sessionItem
+	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
+		return nil, true, fmt.Errorf("record %s: session: %w", rec.EventID, err)
+	}
+	c := change{rec: rec, old: old, at: rec.Change.ApproximateCreationDateTime.Time.UTC()}
+	if removedByTTL(rec) || it.ExpiresAt <= c.at.Unix() || it.TenantID == "" || it.AccountID == "" {
+		return nil, true, nil // expired, or a record without a tenant
+	}
+	var m memberItem
+	err = t.getOne(ctx, key(accountPK(it.AccountID), memberSK(it.TenantID)), &m, "No user in the tenant.", "get member")
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return nil, true, nil
+	case err != nil:
+		return nil, true, err
+	}
+	// The session id is the public one the Account API lists and ends
+	// sessions by (/account/sessions/{sessionUid}); the token's secret is
+	// never on the record. Only the person ends their own sessions.
+	e := c.event(events.SessionEnded, m.TenantID, m.UserID, m.UserID, map[string]any{"userId": m.UserID, "sessionId": it.ID})
+	e.Actor = "user:" + m.UserID
+	return []events.Event{e}, true, nil
+}
+
+// recordKeys reads a stream record's partition and sort key.
+func recordKeys(rec awsevents.DynamoDBEventRecord) (pk, sk string, err error) {
 	keys, err := imageOf(rec.Change.Keys)
 	if err != nil {
-		return nil, fmt.Errorf("record %s keys: %w", rec.EventID, err)
+		return "", "", fmt.Errorf("record %s keys: %w", rec.EventID, err)
 	}
-	var pk, sk string
 	if err := attributevalue.Unmarshal(keys[attrPK], &pk); err != nil {
-		return nil, fmt.Errorf("record %s: partition key: %w", rec.EventID, err)
+		return "", "", fmt.Errorf("record %s: partition key: %w", rec.EventID, err)
 	}
 	if err := attributevalue.Unmarshal(keys[attrSK], &sk); err != nil {
-		return nil, fmt.Errorf("record %s: sort key: %w", rec.EventID, err)
+		return "", "", fmt.Errorf("record %s: sort key: %w", rec.EventID, err)
+	}
+	return pk, sk, nil
+}
+
+// eventsOf is EventsOf without reads: the mapping alone.
+func eventsOf(rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
+	pk, sk, err := recordKeys(rec)
+	if err != nil {
+		return nil, err
 	}
 	oldImg, err := imageOf(rec.Change.OldImage)
 	if err != nil {
