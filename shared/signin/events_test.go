@@ -242,3 +242,33 @@ func TestASessionEndedIsPublishedAndAFailedEndIsNot(t *testing.T) {
 		}
 	})
 }
+
+func TestAnAddressProvedIsOneUserUpdatedByTheUser(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		f := newFixture(t, env, signin.Options{})
+		env.Tenant(t, "t1")
+		ada := f.person(t, "t1", "ada", "member", "", goodPassword)
+		v, box := f.verification(t)
+		ctx := context.Background()
+		feed := newFeed(t, env)
+		feed.next()
+		if err := v.RequestVerification(ctx, as(ada), "t1"); err != nil {
+			t.Fatal(err)
+		}
+		tok := box.Last(t).Token
+		feed.want("request", feed.next(), "", "", "", nil)
+		f.clock.Advance(1e9)
+		if err := v.ConfirmEmail(ctx, "t1", tok); err != nil {
+			t.Fatal(err)
+		}
+		evs := feed.next()
+		feed.want("confirm", evs, "t1", ada.ID, "user:"+ada.ID, []string{tok}, events.UserUpdated)
+		if !slices.Equal(evs[0].Changed, []string{"emailVerified"}) || evs[0].Time.Equal(ada.UpdatedAt) {
+			t.Errorf("address proved: changed %v at %v (the user's last edit %v)", evs[0].Changed, evs[0].Time, ada.UpdatedAt)
+		}
+		if vals := evs[0].Data["values"].(map[string]any); vals["emailVerified"] != true {
+			t.Errorf("values = %v", vals)
+		}
+	})
+}

@@ -387,8 +387,17 @@ func (c *change) user() ([]events.Event, error) {
 		return []events.Event{e}, nil
 	}
 	var out []events.Event
+	// An address proved by its link (ConfirmEmail) sets emailVerified
+	// alone and leaves updatedAt and updatedBy as they were (a proof is
+	// not an edit; every edit stamps them): it is the one documented event
+	// of a verification, roster.user.updated changing emailVerified, made
+	// by the user at the stream's time, not a separate type.
+	proof := !oldU.EmailVerified && newU.EmailVerified && oldU.UpdatedAt.Equal(newU.UpdatedAt) && oldU.UpdatedBy == newU.UpdatedBy
 	stamp := func(e events.Event) events.Event {
 		e.Actor, e.Time = newU.UpdatedBy, newU.UpdatedAt
+		if proof {
+			e.Actor, e.Time = "user:"+newU.ID, c.at
+		}
 		return e
 	}
 	changed, values, previous := []string{}, map[string]any{}, map[string]any{}
