@@ -83,6 +83,7 @@ var examples = []example{
 	{file: "account-tenant-exchange.json", status: http.StatusOK},
 	{file: "account-tenant-get.json", status: http.StatusOK},
 	{file: "account-tenant-update.json", status: http.StatusOK},
+	{file: "account-tenant-update-email.json", status: http.StatusOK},
 	{file: "account-users-mfa-reset.json", status: http.StatusNoContent},
 	{file: "account-users-sessions-end.json", status: http.StatusNoContent},
 	{file: "account-recovery-request.json", status: http.StatusAccepted},
@@ -108,6 +109,8 @@ var examples = []example{
 
 	{file: "mailer-recovery-requested.json"},
 	{file: "mailer-invitation-created.json"},
+	{file: "mailer-email-change-requested.json"},
+	{file: "mailer-email-change-notice.json"},
 
 	{file: "events-stream-user-created.json"},
 	{file: "provisioning-tenant-create.json"},

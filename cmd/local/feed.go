@@ -16,6 +16,8 @@ import (
 
 	"roster/cmd/internal/devstack"
 	"roster/shared/events"
+	"roster/shared/events/bus"
+	"roster/shared/events/stream"
 	"roster/shared/provision"
 	"roster/shared/webhook"
 )
@@ -47,7 +49,7 @@ func startFeed(ctx context.Context, stack *devstack.Stack, tbl *table, watchPath
 	hooks := stack.Platform.WebhookFanout(q, stack.WebhookQueueURL)
 	proc := stack.Platform.Events(
 		&events.DLQ{API: q, URL: stack.EventsDLQURL},
-		&events.Bus{API: eventbridge.NewFromConfig(stack.AWS), Name: stack.EventBusName},
+		&bus.EventBridge{API: eventbridge.NewFromConfig(stack.AWS), Name: stack.EventBusName},
 		hooks,
 		&watcher{out: watch, log: log},
 	)
@@ -56,13 +58,13 @@ func startFeed(ctx context.Context, stack *devstack.Stack, tbl *table, watchPath
 	// reach it; AWS's never does (the guard refuses loopback there).
 	deliverer := stack.Platform.Webhooks(q, &webhook.Sender{Guard: webhook.Guard{AllowLoopback: true}},
 		stack.WebhookQueueURL, stack.WebhookParkedURL)
-	stream := &events.Stream{API: dynamodbstreams.NewFromConfig(stack.AWS, streamOpts...), StreamARN: *desc.Table.LatestStreamArn}
+	poller := &stream.Poller{API: dynamodbstreams.NewFromConfig(stack.AWS, streamOpts...), StreamARN: *desc.Table.LatestStreamArn}
 	polling, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	delivered := make(chan struct{})
 	go func() {
 		defer close(done)
-		stream.Run(polling, proc.Handle, 300*time.Millisecond, log)
+		poller.Run(polling, proc.Handle, 300*time.Millisecond, log)
 	}()
 	go func() {
 		defer close(delivered)

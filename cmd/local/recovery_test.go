@@ -138,11 +138,48 @@ func TestREADMERecoveryWalkThrough(t *testing.T) {
 		t.Fatalf("reset: %d %s", code, body)
 	}
 	// 4. Log in with it.
-	if code, body := call("POST", "/account", demo.DeviceToken, fmt.Sprintf(`{"userCode":"ada","password":%q}`, pw)); code != http.StatusOK {
+	code, body := call("POST", "/account", demo.DeviceToken, fmt.Sprintf(`{"userCode":"ada","password":%q}`, pw))
+	if code != http.StatusOK {
 		t.Fatalf("login with the new password: %d %s", code, body)
 	}
 	if strings.Contains(errs.String(), token) {
 		t.Error("the server's logs carry the reset token")
+	}
+
+	// The README's change of address: it waits for the link mailed to the
+	// new address (decision 023).
+	var login struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if err := json.Unmarshal([]byte(body), &login); err != nil || login.AccessToken == "" {
+		t.Fatalf("login answer %s: %v", body, err)
+	}
+	bearer := "Bearer " + login.AccessToken
+	if code, body := call("PUT", "/tenants/demo/account", bearer, `{"email":"ada.new@demo.example"}`); code != http.StatusOK ||
+		!strings.Contains(body, `"email":"ada@demo.example"`) || !strings.Contains(body, `"pendingEmail":"ada.new@demo.example"`) {
+		t.Fatalf("change of address: %d %s", code, body)
+	}
+	var change string
+	for deadline := time.Now().Add(30 * time.Second); change == "" && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		_, body := call("GET", "/_local/outbox?to=ada.new@demo.example", "", "")
+		var box struct{ Messages []struct{ Link string } }
+		if err := json.Unmarshal([]byte(body), &box); err != nil {
+			t.Fatalf("outbox: %v %s", err, body)
+		}
+		if len(box.Messages) > 0 {
+			change = box.Messages[0].Link
+		}
+	}
+	cu, err := url.Parse(change)
+	if err != nil || !strings.HasPrefix(change, api+"/verify-email?") {
+		t.Fatalf("change link %q: %v", change, err)
+	}
+	if code, body := call("PUT", "/tenants/demo/account/verification", "", fmt.Sprintf(`{"token":%q}`, cu.Query().Get("token"))); code != http.StatusNoContent {
+		t.Fatalf("confirm the new address: %d %s", code, body)
+	}
+	if code, body := call("GET", "/tenants/demo/account", bearer, ""); code != http.StatusOK ||
+		!strings.Contains(body, `"email":"ada.new@demo.example","emailVerified":true`) {
+		t.Errorf("after the link: %d %s", code, body)
 	}
 }
 

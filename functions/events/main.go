@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"roster/shared/events"
+	"roster/shared/events/bus"
 	"roster/shared/platform"
 )
 
@@ -19,7 +20,7 @@ import (
 func main() {
 	fn := platform.MustConfigure("events", events.EnvEventBus, events.EnvEventsDLQ, events.EnvWebhookQueue)
 	q := sqs.NewFromConfig(fn.AWS)
-	bus := &events.Bus{API: eventbridge.NewFromConfig(fn.AWS), Name: fn.Getenv(events.EnvEventBus)}
+	bus := &bus.EventBridge{API: eventbridge.NewFromConfig(fn.AWS), Name: fn.Getenv(events.EnvEventBus)}
 	dlq := &events.DLQ{API: q, URL: fn.Getenv(events.EnvEventsDLQ)}
 	ready := platform.Prepare(fn, func(p *platform.Platform) (*events.Processor, error) {
 		hooks := p.WebhookFanout(q, fn.Getenv(events.EnvWebhookQueue))

@@ -77,6 +77,9 @@ type updateRequest struct {
 	Email     *string `json:"email"`
 	AuthID    *int64  `json:"authId"`
 	Active    *bool   `json:"active"`
+	// EmailVerified is an extension (decision 023): an administrator
+	// vouches for the address (true) or withdraws that (false).
+	EmailVerified *bool `json:"emailVerified"`
 }
 
 // Valid checks the documented constraints: id and authId required.
@@ -131,6 +134,9 @@ func (h *handlers) update() http.Handler {
 		text(&c.Email, req.Email, u.Email)
 		if req.Active != nil && *req.Active != u.Active {
 			c.Active, changed = req.Active, true
+		}
+		if req.EmailVerified != nil && (*req.EmailVerified != u.EmailVerified || c.Email != nil) {
+			c.EmailVerified, changed = req.EmailVerified, true
 		}
 		if loginprofile.Effective(*req.AuthID) != loginprofile.Effective(u.LoginProfileID) {
 			c.LoginProfileID, changed = req.AuthID, true

@@ -19,6 +19,7 @@ import (
 	"roster/shared/opaque"
 	"roster/shared/password"
 	"roster/shared/platform"
+	"roster/shared/platform/accountfn"
 	"roster/shared/role"
 	"roster/shared/secrets"
 	"roster/shared/signin"
@@ -98,7 +99,7 @@ func newLive(t *testing.T, env storetest.Env, keys secrets.Keys, opts *signin.Op
 	}
 	authn := auth.InProcess(p.Authenticator, web.WriteProblem)
 	if opts == nil {
-		l.h = p.Account(authn)
+		l.h = accountfn.Account(p, authn)
 		return l
 	}
 	svc, err := signin.New(p.Table, p.Directory, p.Hasher, p.Issuer, p.Keys.Pepper, *opts)

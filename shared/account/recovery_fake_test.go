@@ -5,6 +5,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/signin"
+	"roster/shared/user"
 	"roster/shared/web/webtest"
 )
 
@@ -55,3 +56,7 @@ func (f *fake) ConfirmEmail(_ context.Context, tenantID, token string) error {
 	}
 	return f.confirmEmail(tenantID, token)
 }
+
+// Welcome is the directory's, never the group's: a handler that calls it
+// is a bug.
+func (f *fake) Welcome(context.Context, *user.User) error { return webtest.ErrUnexpected }

@@ -11,6 +11,7 @@ import (
 	"roster/shared/mail"
 	"roster/shared/mail/mailtest"
 	"roster/shared/platform"
+	"roster/shared/platform/accountfn"
 	"roster/shared/store/storetest"
 	"roster/shared/throttle"
 	"roster/shared/web"
@@ -31,7 +32,7 @@ func eachRecovery(t *testing.T, fn func(t *testing.T, l *live, box *mailtest.Box
 		}
 		box := &mailtest.Box{}
 		p.Mail = box
-		l.h = p.Account(auth.InProcess(p.Authenticator, web.WriteProblem))
+		l.h = accountfn.Account(p, auth.InProcess(p.Authenticator, web.WriteProblem))
 		fn(t, l, box)
 	})
 }

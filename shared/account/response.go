@@ -99,6 +99,15 @@ func newTenantUser(u *user.User) tenantUserResponse {
 	}
 }
 
+// updatedSelfResponse answers PUT /tenants/{tenantUid}/account: the user
+// as it now is and, when the change asked for a new address, that
+// address, which becomes the user's when the link mailed to it is used
+// (decision 023).
+type updatedSelfResponse struct {
+	tenantUserResponse
+	PendingEmail string `json:"pendingEmail,omitempty"`
+}
+
 // enteredResponse answers an exchange or an accepted invitation: the user
 // the caller now acts as, and the tokens to act with.
 type enteredResponse struct {

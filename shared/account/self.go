@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"roster/shared/check"
 	"roster/shared/fault"
@@ -186,6 +187,10 @@ func handleUpdateSelf(s signin.Service, errw web.ErrorWriter) http.Handler {
 			return
 		}
 		w.Header().Set("ETag", web.ETag(u.Version))
-		web.Encode(w, http.StatusOK, newTenantUser(u))
+		out := updatedSelfResponse{tenantUserResponse: newTenantUser(u)}
+		if req.Email != nil && user.NormalizeEmail(*req.Email) != user.NormalizeEmail(u.Email) {
+			out.PendingEmail = strings.TrimSpace(*req.Email) // mailed a link, not applied yet
+		}
+		web.Encode(w, http.StatusOK, out)
 	})
 }

@@ -129,7 +129,9 @@ func TestPutTenantAccountAppliesEveryDocumentedField(t *testing.T) {
 		"languageCode":"nb","defaultStoreUid":"store-2"}`
 	res := do(t, f, request{Method: "PUT", Target: "/tenants/acme/account", As: &member, Body: body})
 
-	webtest.AssertJSON(t, res, http.StatusOK, theUserJSON)
+	// The new address waits for its link (decision 023): the answer shows
+	// the address the user still has and the one asked for.
+	webtest.AssertJSON(t, res, http.StatusOK, strings.TrimSuffix(theUserJSON, "}")+`,"pendingEmail":"grace@navy.example"}`)
 	webtest.AssertHeaders(t, res, map[string]string{"ETag": `"8"`, "Cache-Control": "no-store"})
 	want := signin.SelfChange{
 		DisplayName: new("G"), Email: new("grace@navy.example"), FirstName: new("Grace B."), LastName: new("Murray"),

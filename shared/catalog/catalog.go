@@ -15,6 +15,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/identity"
 	"roster/shared/platform"
+	"roster/shared/platform/accountfn"
 	"roster/shared/samtemplate"
 	"roster/shared/scim"
 	"roster/shared/userinfo"
@@ -40,7 +41,7 @@ type Route struct {
 func Functions() []Function {
 	return []Function{
 		{LogicalID: "AccessUsersFunction", Dir: "accessusers", Routes: routesOf(accessusers.Routes(accessusers.Deps{})), Build: (*platform.Platform).AccessUsers},
-		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: (*platform.Platform).Account},
+		{LogicalID: "AccountFunction", Dir: "account", Routes: routesOf(account.Routes(account.Deps{})), Build: accountfn.Account},
 		{LogicalID: "IdentityFunction", Dir: "identity", Routes: routesOf(identity.Routes(identity.Deps{})), Build: (*platform.Platform).Identity},
 		{LogicalID: "UsersFunction", Dir: "users", Routes: routesOf(users.Routes(users.Deps{})), Build: (*platform.Platform).Users},
 		{LogicalID: "UserInfoFunction", Dir: "userinfo", Routes: routesOf(userinfo.Routes(userinfo.Deps{})), Build: (*platform.Platform).UserInfo},

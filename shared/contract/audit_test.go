@@ -13,6 +13,7 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/role"
 )
 
@@ -20,7 +21,7 @@ import (
 // audit records written, events kept in order.
 type feed struct {
 	a      *api
-	stream *events.Stream
+	stream *stream.Poller
 	proc   *events.Processor
 	got    []events.Event
 }
@@ -40,7 +41,7 @@ func (r refuse) Park(_ context.Context, rec awsevents.DynamoDBEventRecord, cause
 }
 
 func newFeed(t *testing.T, a *api) *feed {
-	f := &feed{a: a, stream: &events.Stream{API: a.env.Streams, StreamARN: a.env.StreamARN(t)}}
+	f := &feed{a: a, stream: &stream.Poller{API: a.env.Streams, StreamARN: a.env.StreamARN(t)}}
 	f.proc = a.p.Events(refuse{t}, keep{f})
 	return f
 }

@@ -17,7 +17,15 @@ func (s *service) Admit(ctx context.Context, p auth.Principal, u *user.User, als
 	if err := mayAdmit(p, u, also); err != nil {
 		return err
 	}
-	return s.st.CreateUserWith(ctx, u, also)
+	if err := s.st.CreateUserWith(ctx, u, also); err != nil {
+		return err
+	}
+	if p.Method == auth.ViaInvitation {
+		// The invitation's token was mailed to the address, but also shown
+		// to the administrator who made it: holding it proves nothing.
+		s.welcomed(ctx, u)
+	}
+	return nil
 }
 
 // mayAdmit is Admit's permission check.

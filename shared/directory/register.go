@@ -30,6 +30,7 @@ func (s *service) Register(ctx context.Context, p auth.Principal, r Registration
 	if err := s.st.CreateUserWithPassword(ctx, u, ""); err != nil {
 		return nil, err
 	}
+	s.welcomed(ctx, u)
 	return u, nil
 }
 

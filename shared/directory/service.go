@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"time"
@@ -22,6 +23,11 @@ type Options struct {
 	// and signin.DefaultLockFor.
 	MaxFailures int
 	LockFor     time.Duration
+	// Welcome, when set, is told of each user a request or an invitation
+	// creates (Create, Register, an invitation's Admit; not a provisioning
+	// feed), after the write, to mail a link that proves the address
+	// (decision 023). It never fails the write: it handles its own errors.
+	Welcome func(ctx context.Context, u *user.User)
 }
 
 // service implements Service on a Store.
@@ -32,6 +38,7 @@ type service struct {
 	now         func() time.Time
 	maxFailures int
 	lockFor     time.Duration
+	welcome     func(ctx context.Context, u *user.User)
 }
 
 // New returns the directory. hasher hashes passwords set through it (and
@@ -44,7 +51,7 @@ func New(st Store, hasher *password.Hasher, sealer *seal.Sealer, opts Options) (
 	case opts.MaxFailures < 0 || opts.LockFor < 0:
 		return nil, errors.New("new directory: negative option")
 	}
-	s := &service{st: st, hasher: hasher, sealer: sealer, now: opts.Now, maxFailures: opts.MaxFailures, lockFor: opts.LockFor}
+	s := &service{st: st, hasher: hasher, sealer: sealer, now: opts.Now, maxFailures: opts.MaxFailures, lockFor: opts.LockFor, welcome: opts.Welcome}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -55,6 +62,13 @@ func New(st Store, hasher *password.Hasher, sealer *seal.Sealer, opts Options) (
 		s.lockFor = signin.DefaultLockFor
 	}
 	return s, nil
+}
+
+// welcomed tells Welcome of a new user whose address is not proved yet.
+func (s *service) welcomed(ctx context.Context, u *user.User) {
+	if s.welcome != nil && !u.EmailVerified && u.Email != "" {
+		s.welcome(ctx, u)
+	}
 }
 
 // forbid answers a caller who may not do something; the reason is only

@@ -71,6 +71,7 @@ func (s *service) Create(ctx context.Context, p auth.Principal, in NewUser) (*us
 	if err := s.st.CreateUserWithPassword(ctx, u, hash); err != nil {
 		return nil, err
 	}
+	s.welcomed(ctx, u)
 	return u, nil
 }
 

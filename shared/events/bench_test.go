@@ -11,6 +11,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/emulator"
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/store"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
@@ -39,7 +40,7 @@ func BenchmarkChangeFeed(b *testing.B) {
 	env.Tenant(b, "acme")
 	rec := &lagRecorder{at: map[string]time.Time{}}
 	proc := &events.Processor{Source: env.Table, Audit: env.Table, Publishers: []events.Publisher{rec}, Parker: &parker{}, Log: quiet}
-	stream := &events.Stream{API: env.Streams, StreamARN: env.StreamARN(b)}
+	stream := &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(b)}
 	ctx := context.Background()
 	newUser := func(i int) *user.User {
 		return user.New(user.Fields{TenantID: "acme", Username: "u" + time.Now().Format("150405.000000000") + string(rune('a'+i%26)),

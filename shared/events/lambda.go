@@ -25,6 +25,9 @@ const (
 	EnvWebhookParked = "WEBHOOK_PARKED_URL"
 )
 
+// Handler is the Lambda handler of a batch of stream records.
+type Handler func(ctx context.Context, batch awsevents.DynamoDBEvent) (awsevents.DynamoDBEventResponse, error)
+
 // Serve returns the Lambda handler over the processor get returns: the one
 // built during the container's init or, when that failed, a retry of that
 // build (platform.Ready). While no build succeeds the whole batch fails,

@@ -13,6 +13,7 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
 )
@@ -50,7 +51,7 @@ func (p *parker) Park(_ context.Context, rec awsevents.DynamoDBEventRecord, _ er
 func records(t *testing.T, env storetest.Env) []awsevents.DynamoDBEventRecord {
 	t.Helper()
 	var out []awsevents.DynamoDBEventRecord
-	s := &events.Stream{API: env.Streams, StreamARN: env.StreamARN(t)}
+	s := &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(t)}
 	if _, err := s.Poll(context.Background(), func(_ context.Context, b awsevents.DynamoDBEvent) (awsevents.DynamoDBEventResponse, error) {
 		out = append(out, b.Records...)
 		return awsevents.DynamoDBEventResponse{}, nil
@@ -177,7 +178,7 @@ func TestADestinationDownReportsTheFirstUndeliveredRecordAndOrderHolds(t *testin
 			return false
 		}}
 		p := &events.Processor{Source: env.Table, Audit: env.Table, Publishers: []events.Publisher{pub}, Parker: &parker{}, Log: quiet}
-		s := &events.Stream{API: env.Streams, StreamARN: env.StreamARN(t)}
+		s := &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(t)}
 		for try := 0; try < 5; try++ {
 			if _, err := s.Poll(context.Background(), p.Handle); err == nil {
 				break

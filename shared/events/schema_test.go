@@ -15,6 +15,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
@@ -115,7 +116,7 @@ func TestEverySchemaHoldsRealEvents(t *testing.T) {
 		must(err)
 
 		seen := map[string]bool{}
-		s := &events.Stream{API: env.Streams, StreamARN: env.StreamARN(t)}
+		s := &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(t)}
 		_, err = s.Poll(context.Background(), func(ctx context.Context, b awsevents.DynamoDBEvent) (awsevents.DynamoDBEventResponse, error) {
 			for _, rec := range b.Records {
 				evs, err := tb.EventsOf(ctx, rec)

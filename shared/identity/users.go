@@ -27,6 +27,9 @@ type updateUserRequest struct {
 	GroupIDsToRemove           []string `json:"groupIDsToRemove"`
 	BypassBasicAuthRestriction *bool    `json:"bypassBasicAuthRestriction"`
 	InvitationAccepted         *bool    `json:"invitationAccepted"`
+	// EmailVerified is an extension (decision 023): an administrator
+	// vouches for the address (true) or withdraws that (false).
+	EmailVerified *bool `json:"emailVerified"`
 }
 
 // Valid checks the shape of each member given. Whether the caller may set
@@ -68,6 +71,7 @@ func (r updateUserRequest) change(ifVersion int64) directory.Change {
 		GroupsToRemove:     r.GroupIDsToRemove,
 		BypassBasicAuth:    r.BypassBasicAuthRestriction,
 		InvitationAccepted: r.InvitationAccepted,
+		EmailVerified:      r.EmailVerified,
 		IfVersion:          ifVersion,
 	}
 }
@@ -76,7 +80,7 @@ func (r updateUserRequest) change(ifVersion int64) directory.Change {
 // case, to the request's.
 var userFields = map[string]string{
 	"firstname": "name", "lastname": "surname", "active": "isActive", "bypassbasicauth": "bypassBasicAuthRestriction",
-	"groupstoadd": "groupIDsToAdd", "groupstoremove": "groupIDsToRemove", "invitationaccepted": "invitationAccepted",
+	"groupstoadd": "groupIDsToAdd", "groupstoremove": "groupIDsToRemove", "invitationaccepted": "invitationAccepted", "emailverified": "emailVerified",
 	"name": "name", "surname": "surname", "email": "email", "isactive": "isActive", "password": "password",
 	"groupidstoadd": "groupIDsToAdd", "groupidstoremove": "groupIDsToRemove", "bypassbasicauthrestriction": "bypassBasicAuthRestriction",
 }

@@ -23,6 +23,9 @@ const (
 	RecoveryUnknown    = "recovery.unknown"    // someone asked a reset for an address no user of the tenant has
 	RecoveryDropped    = "recovery.dropped"    // a request that sends nothing (over the address's limit, or a user code naming nobody)
 	VerificationNeeded = "verification.needed" // a link that proves an address
+
+	EmailChangeRequested = "email.change.requested" // a link to the new address that makes it the user's
+	EmailChangeNotice    = "email.change.notice"    // the old address is told a change was asked; no link
 )
 
 // Message is one notification on the queue. Token is a secret: posted once

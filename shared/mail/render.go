@@ -101,11 +101,11 @@ func (r *Renderer) Render(m Message) (Mail, error) {
 	switch m.Type {
 	case RecoveryRequested:
 		v.Link = r.link("/reset-password", url.Values{"tenant": {m.Tenant}, "token": {m.Token}})
-	case VerificationNeeded:
+	case VerificationNeeded, EmailChangeRequested:
 		v.Link = r.link("/verify-email", url.Values{"tenant": {m.Tenant}, "token": {m.Token}})
 	case InvitationCreated:
 		v.Link = r.link("/accept-invitation", url.Values{"token": {m.InviteToken}})
-	case RecoveryUnknown:
+	case RecoveryUnknown, EmailChangeNotice:
 	default:
 		return Mail{}, fmt.Errorf("render mail %s: unknown type %q", m.ID, m.Type)
 	}

@@ -96,7 +96,7 @@ func TestRenderSendsNothingForDroppedMessagesAndRefusesUnknownTypes(t *testing.T
 	if _, err := r.Render(mail.Message{Type: "user.deleted", Email: "a@b.example"}); err == nil || errors.Is(err, mail.ErrNothingToSend) {
 		t.Errorf("unknown type: %v", err)
 	}
-	for _, typ := range []string{mail.RecoveryUnknown, mail.InvitationCreated, mail.VerificationNeeded} {
+	for _, typ := range []string{mail.RecoveryUnknown, mail.InvitationCreated, mail.VerificationNeeded, mail.EmailChangeRequested, mail.EmailChangeNotice} {
 		m := reset("en")
 		m.Type, m.InviteToken = typ, "rit_x"
 		if out, err := r.Render(m); err != nil || out.Subject == "" || out.Text == "" || out.HTML == "" {

@@ -29,18 +29,25 @@ import (
 // the caller: auth.FromGateway in Lambda (the authorizer verified it),
 // auth.InProcess(p.Authenticator, ...) locally and in tests.
 
-// Account is the Account group: the sign-in service, the public keys of
-// the token signers for the JWKS route, the table's audit log and the
-// tenants' webhooks.
-func (p *Platform) Account(authn auth.Middleware) http.Handler {
+// AccountDeps is what the Account group serves over: the sign-in service,
+// the public keys of the token signers for the JWKS route, the table's
+// audit log and the tenants' webhooks. Its passkeys are left to
+// shared/platform/accountfn, the Account function's builder, so that only
+// that function links the WebAuthn library; without them every passkey
+// route answers 404.
+func (p *Platform) AccountDeps() account.Deps {
 	jwks := p.JWKS
+	nopasskeys, err := signin.NewPasskeys(p.Factors, nil)
+	if err != nil { // only for factors not from signin.NewFactors, which Assemble has built
+		p.Log.Error("passkeys unavailable", "error", err)
+	}
 	hooks := &webhook.Admin{Store: p.Table, Replays: p.Table, Sealer: p.Sealer, Audit: p.Table, Now: time.Now, Guard: webhook.Guard{AllowLoopback: p.Config.LocalWebhooks}}
-	return account.Handler(account.Deps{
+	return account.Deps{
 		Service: p.SignIn, JWKS: func() ([]byte, error) { return jwks, nil },
-		Factors: p.Factors, Sessions: p.Sessions, Passkeys: p.Passkeys,
+		Factors: p.Factors, Sessions: p.Sessions, Passkeys: nopasskeys,
 		Recovery: p.Recovery(), Verification: p.Verification(),
 		Audit: p.Table, Webhooks: hooks,
-	}, p.Log, authn)
+	}
 }
 
 // Verification is email verification over the table, posting its mail to

@@ -25,6 +25,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/directory"
+	"roster/shared/fault"
 	"roster/shared/mail"
 	"roster/shared/password"
 	"roster/shared/seal"
@@ -32,6 +33,7 @@ import (
 	"roster/shared/signin"
 	"roster/shared/store"
 	"roster/shared/token"
+	"roster/shared/user"
 )
 
 // Access-token settings. Issuer and audience are fixed names of the
@@ -64,7 +66,6 @@ type Platform struct {
 	SignIn        signin.Service      // sign-in and self-service: Account
 	Factors       signin.Factors      // second factors and the second step of a login: Account
 	Sessions      signin.Sessions     // a person's sessions: Account
-	Passkeys      signin.Passkeys     // WebAuthn registration and logins: Account
 	Authenticator *auth.Authenticator // API keys and access tokens: the authorizer, or in process locally
 
 	// Mail posts mail to the notifications queue (New sets it when
@@ -95,6 +96,39 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, log *slog.Logger, t
 	return p, err
 }
 
+// platformPoster posts through p.Mail as it is when it posts, and logs a
+// failure (by the message's type, id and tenant alone), which the service
+// may not answer with (an invitation still answers with its token).
+type platformPoster struct {
+	p   *Platform
+	log *slog.Logger
+}
+
+// Post posts m through p.Mail: fault.Unavailable when there is none.
+func (pp platformPoster) Post(ctx context.Context, m mail.Message) error {
+	if pp.p.Mail == nil {
+		return fault.New(fault.Unavailable, "The mail could not be sent: no mail sender is configured.")
+	}
+	err := pp.p.Mail.Post(ctx, m)
+	if err != nil && pp.log != nil {
+		pp.log.WarnContext(ctx, "mail not posted", "mail", m, "err", err)
+	}
+	return err
+}
+
+// Configured says whether p has a mail poster, so that what needs mail can
+// refuse before it writes.
+func (pp platformPoster) Configured() bool { return pp.p.Mail != nil }
+
+// welcome mails a new user the link that proves their address (decision
+// 023). A failure (the queue down) is logged and leaves the user as
+// created: the person can ask for a link, and an administrator can vouch.
+func (p *Platform) welcome(ctx context.Context, u *user.User) {
+	if err := p.Verification().Welcome(ctx, u); err != nil && p.Log != nil {
+		p.Log.WarnContext(ctx, "verification mail not sent", "tenant", u.TenantID, "user", u.ID, "err", err)
+	}
+}
+
 // Assemble builds everything over table and keys. It makes no network call;
 // it fails when keys lack what a tool needs (no pepper, no field key, no
 // signing key), so a platform is whole or not at all.
@@ -116,10 +150,13 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	if p.JWKS, err = token.JWKS(keys.Signing); err != nil {
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
-	if p.Directory, err = directory.New(table, p.Hasher, p.Sealer, directory.Options{}); err != nil {
+	if p.Directory, err = directory.New(table, p.Hasher, p.Sealer, directory.Options{Welcome: p.welcome}); err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
-	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{}); err != nil {
+	// p.Mail is set after Assemble (by New, the local stack or a test), so
+	// the service's poster reads it when it posts.
+	posted := platformPoster{p: p, log: log}
+	if p.SignIn, err = signin.New(table, p.Directory, p.Hasher, p.Issuer, keys.Pepper, signin.Options{Mail: posted}); err != nil {
 		return nil, fmt.Errorf("sign-in service: %w", err)
 	}
 	if p.Factors, err = signin.NewFactors(p.SignIn, p.Sealer); err != nil {
@@ -127,9 +164,6 @@ func Assemble(cfg Config, log *slog.Logger, table *store.Table, keys secrets.Key
 	}
 	if p.Sessions, err = signin.NewSessions(p.SignIn); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	if p.Passkeys, err = signin.NewPasskeys(p.Factors, signin.PasskeyConfig{RPID: cfg.PasskeyRPID, Origins: cfg.PasskeyOrigins}); err != nil {
-		return nil, fmt.Errorf("passkeys: %w", err)
 	}
 	p.Authenticator = &auth.Authenticator{Keys: table, Pepper: keys.Pepper, Tokens: p.Verifier, Users: table}
 	return p, nil

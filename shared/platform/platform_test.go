@@ -11,6 +11,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/platform"
+	"roster/shared/platform/accountfn"
 	"roster/shared/secrets"
 	"roster/shared/store"
 	"roster/shared/token"
@@ -71,7 +72,7 @@ func TestEveryGroupAnswersBeforeReachingTheTable(t *testing.T) {
 		{"identity", "/demo/demo/identity_/api/Group", web.ProblemContentType, p.Identity},
 		{"accessusers", "/api/v1/accessuser/search", "application/json", p.AccessUsers},
 		{"userinfo", "/UserInfo/UserId?userEmail=a@example.com", web.ProblemContentType, p.UserInfo},
-		{"account", "/account", web.ProblemContentType, p.Account},
+		{"account", "/account", web.ProblemContentType, func(a auth.Middleware) http.Handler { return accountfn.Account(p, a) }},
 	} {
 		w := httptest.NewRecorder()
 		tc.group(auth.FromGateway).ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
@@ -84,7 +85,7 @@ func TestEveryGroupAnswersBeforeReachingTheTable(t *testing.T) {
 func TestAccountServesThePlatformsPublicKeys(t *testing.T) {
 	p := webtest.Platform(t)
 	w := httptest.NewRecorder()
-	p.Account(auth.FromGateway).ServeHTTP(w, httptest.NewRequest("GET", "/.well-known/jwks.json", nil))
+	accountfn.Account(p, auth.FromGateway).ServeHTTP(w, httptest.NewRequest("GET", "/.well-known/jwks.json", nil))
 
 	want, err := token.JWKS(p.Keys.Signing)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/identity"
 	"roster/shared/platform"
+	"roster/shared/platform/accountfn"
 	"roster/shared/provision"
 	"roster/shared/userinfo"
 	"roster/shared/users"
@@ -86,7 +87,7 @@ func httpEvent(path string) events.APIGatewayV2HTTPRequest {
 
 func TestPrepareBuildsDuringInitAndKeepsTheBuild(t *testing.T) {
 	s := newStarting(t, "account", 0)
-	h := platform.HTTPHandler(s.fn, (*platform.Platform).Account, account.WriteError)
+	h := platform.HTTPHandler(s.fn, accountfn.Account, account.WriteError)
 	if s.loads != 1 {
 		t.Fatalf("%d builds before the first event, want 1", s.loads)
 	}
@@ -106,7 +107,7 @@ func TestPrepareBuildsDuringInitAndKeepsTheBuild(t *testing.T) {
 // succeeds and is served, and so is every event after it, with no build.
 func TestHTTPFunctionAnswers503UntilABuildSucceeds(t *testing.T) {
 	s := newStarting(t, "account", 2)
-	h := platform.HTTPHandler(s.fn, (*platform.Platform).Account, account.WriteError)
+	h := platform.HTTPHandler(s.fn, accountfn.Account, account.WriteError)
 
 	res, err := h(context.Background(), httpEvent("/.well-known/jwks.json"))
 	if err != nil || res.StatusCode != 503 || res.Headers["Content-Type"] != web.ProblemContentType {

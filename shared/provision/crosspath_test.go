@@ -14,6 +14,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/opaque"
 	"roster/shared/platform"
+	"roster/shared/platform/accountfn"
 	"roster/shared/provision"
 	"roster/shared/role"
 	"roster/shared/secrets"
@@ -34,7 +35,7 @@ type groups struct {
 func newGroups(t *testing.T, p *platform.Platform) groups {
 	t.Helper()
 	authn := auth.InProcess(p.Authenticator, web.WriteProblem)
-	return groups{account: p.Account(authn), users: p.Users(authn), identity: p.Identity(authn),
+	return groups{account: accountfn.Account(p, authn), users: p.Users(authn), identity: p.Identity(authn),
 		accessUsers: p.AccessUsers(authn), userInfo: p.UserInfo(authn)}
 }
 

@@ -8,6 +8,7 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 
 	rosterevents "roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/provision"
 	"roster/shared/store/storetest"
 )
@@ -19,7 +20,7 @@ import (
 func TestEachProvisioningEventEmitsExactlyItsLifecycleEvent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		f := newFixture(t, env)
-		stream := &rosterevents.Stream{API: env.Streams, StreamARN: env.StreamARN(t)}
+		stream := &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(t)}
 		next := func() []rosterevents.Event {
 			t.Helper()
 			var got []rosterevents.Event

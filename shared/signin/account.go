@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/mail"
+	"roster/shared/opaque"
 	"roster/shared/password"
 	"roster/shared/role"
 	"roster/shared/tenant"
+	"roster/shared/throttle"
 	"roster/shared/user"
 )
 
@@ -137,6 +141,21 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 		l := strings.ToLower(*c.LanguageCode)
 		lang = &l
 	}
+	// A new address takes effect only when a link mailed to it is used
+	// (decision 023): the change stores a token for it instead, and the
+	// user keeps the old one. A change of spelling alone (case, blanks)
+	// is the same inbox, applied at once.
+	var pending *VerifyToken
+	var secret string
+	if email != nil && user.NormalizeEmail(*email) != user.NormalizeEmail(u.Email) {
+		if !mailConfigured(s.mail) {
+			return nil, fault.New(fault.Unavailable, "Changing the email address is not available: no mail sender is configured.")
+		}
+		if pending, secret, err = s.pendingEmail(u, *email); err != nil {
+			return nil, err
+		}
+		email = nil
+	}
 	set(&next.DisplayName, c.DisplayName)
 	set(&next.Email, email)
 	set(&next.FirstName, c.FirstName)
@@ -145,7 +164,7 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 	set(&next.LanguageCode, lang)
 	set(&next.DefaultStoreID, c.DefaultStoreID)
 	next.Reverify(u) // a new address is not proved yet (decision 023)
-	if !changed && c.Password == nil {
+	if !changed && c.Password == nil && pending == nil {
 		return u, nil
 	}
 
@@ -166,14 +185,80 @@ func (s *service) UpdateSelf(ctx context.Context, p auth.Principal, tenantID str
 	next.Version = u.Version + 1
 	next.UpdatedAt = now
 	next.UpdatedBy = p.Actor()
-	err = s.st.UpdateSelf(ctx, SelfUpdate{User: &next, PrevVersion: u.Version, OldEmail: u.Email, Password: pw})
+	up := SelfUpdate{User: &next, PrevVersion: u.Version, OldEmail: u.Email, Password: pw}
+	if pending != nil {
+		pending.CreatedAt, pending.ExpiresAt = now, now.Add(DefaultVerifyTTL).Truncate(time.Second)
+		// The new address and the old one are each mailed once: both
+		// count against their address's limit (and the tenant's once),
+		// so a change cannot be used to mail-bomb either.
+		up.Pending, up.Now = pending, now
+		up.Counters = throttle.Mail(tenantID, pending.Address)
+		if u.Email != "" {
+			up.Counters = append(up.Counters, throttle.Mail(tenantID, u.Email)[0])
+		}
+	}
+	err = s.st.UpdateSelf(ctx, up)
 	if err != nil {
 		if f := fault.As(err); f.Code == fault.Conflict && len(f.Fields) == 0 && c.IfVersion > 0 {
 			return nil, fault.Wrap(err, fault.PreconditionFailed, "The user has changed since the version given.")
 		}
 		return nil, err
 	}
+	if pending != nil {
+		if err := s.mailEmailChange(ctx, u, pending, secret); err != nil {
+			return nil, err
+		}
+	}
 	return &next, nil
+}
+
+// mailConfigured says whether p can post at all: not when it is nil, nor
+// when it says it has no sender behind it (a poster whose sender is set
+// later, as the platform's).
+func mailConfigured(p mail.Poster) bool {
+	if p == nil {
+		return false
+	}
+	if c, ok := p.(interface{ Configured() bool }); ok {
+		return c.Configured()
+	}
+	return true
+}
+
+// pendingEmail returns the token of a change of u's address to address,
+// and its secret (not yet dated).
+func (s *service) pendingEmail(u *user.User, address string) (*VerifyToken, string, error) {
+	k, err := opaque.Email.Generate()
+	if err != nil {
+		return nil, "", fault.Wrap(err, fault.Internal, "An internal error occurred.")
+	}
+	return &VerifyToken{
+		ID: k.ID, TenantID: u.TenantID, UserID: u.ID, Email: user.NormalizeEmail(address), Address: address,
+		From: user.NormalizeEmail(u.Email), Hash: opaque.Hash(s.pepper, k.Token),
+	}, k.Token, nil
+}
+
+// mailEmailChange posts the link to the new address and, when the user
+// had one, the notice to the old address. The change is stored already:
+// a failure answers fault.Unavailable, and asking again mails a new link.
+func (s *service) mailEmailChange(ctx context.Context, u *user.User, t *VerifyToken, secret string) error {
+	tn, err := s.st.GetTenant(ctx, u.TenantID)
+	name := u.TenantID
+	if err == nil {
+		name = tn.Name
+	}
+	m := mail.Message{
+		Type: mail.EmailChangeRequested, Version: 1, ID: t.ID, Tenant: u.TenantID, TenantName: name, Email: t.Address,
+		FirstName: u.FirstName, LastName: u.LastName, Language: u.LanguageCode, Token: secret, ExpiresAt: t.ExpiresAt,
+	}
+	if err := s.mail.Post(ctx, m); err != nil {
+		return err
+	}
+	if u.Email == "" {
+		return nil
+	}
+	m.Type, m.ID, m.Email, m.Token = mail.EmailChangeNotice, t.ID+".notice", u.Email, ""
+	return s.mail.Post(ctx, m)
 }
 
 // passwordChange checks the current password against the account (a wrong

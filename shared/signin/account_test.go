@@ -244,53 +244,6 @@ func TestUpdateSelfRefusesOtherTenantsAndNonUsers(t *testing.T) {
 	})
 }
 
-func TestUpdateSelfEmailChangeMovesTheMarker(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, env storetest.Env) {
-		f := newFixture(t, env, signin.Options{})
-		env.Tenant(t, "t1")
-		u := f.person(t, "t1", "ada", "member", "", "")
-		f.person(t, "t1", "bob", "member", "", "")
-
-		// Taken (in another case): Conflict on the email, nothing changes.
-		ctx, use := usage()
-		_, err := f.svc.UpdateSelf(ctx, as(u), "t1", signin.SelfChange{Email: ptr("BOB@example.com")})
-		wantCode(t, err, fault.Conflict, "email")
-		if use.Calls("TransactWriteItems") != 1 {
-			t.Errorf("transactions = %d, want 1 (refused by its condition)", use.Calls("TransactWriteItems"))
-		}
-		if id, _ := env.Table.UserIDByEmail(context.Background(), "t1", "ada@example.com"); id != u.ID {
-			t.Errorf("old marker points at %q after the refused change", id)
-		}
-
-		got, err := f.svc.UpdateSelf(context.Background(), as(u), "t1", signin.SelfChange{Email: ptr(" Ada.L@Example.com ")})
-		if err != nil {
-			t.Fatalf("UpdateSelf: %v", err)
-		}
-		if got.Email != "Ada.L@Example.com" {
-			t.Errorf("email = %q, want it trimmed", got.Email)
-		}
-		if id, err := env.Table.UserIDByEmail(context.Background(), "t1", "ada.l@example.com"); id != u.ID {
-			t.Errorf("new marker: %q, %v", id, err)
-		}
-		if _, err := env.Table.UserIDByEmail(context.Background(), "t1", "ada@example.com"); fault.CodeOf(err) != fault.NotFound {
-			t.Errorf("old marker still there: %v", err)
-		}
-		// The freed address can be taken by someone else.
-		other := &user.User{
-			TenantID: "t1", ID: user.NewID(), Username: "carol", Email: "ada@example.com", Active: true, Role: "member",
-			CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(),
-		}
-		if err := env.Table.CreateUser(context.Background(), other); err != nil {
-			t.Errorf("create a user with the freed email: %v", err)
-		}
-		// A change of case only keeps the marker.
-		if _, err := f.svc.UpdateSelf(context.Background(), as(u), "t1", signin.SelfChange{Email: ptr("ADA.L@example.com")}); err != nil {
-			t.Errorf("case-only change: %v", err)
-		}
-	})
-}
-
 // racingStore changes the user between the service's read and its write.
 type racingStore struct {
 	signin.Store

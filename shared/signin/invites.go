@@ -7,6 +7,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/mail"
 	"roster/shared/opaque"
 	"roster/shared/role"
 	"roster/shared/throttle"
@@ -145,5 +146,25 @@ func (s *service) CreateInvite(ctx context.Context, p auth.Principal, in NewInvi
 	if err := s.st.CreateInvite(ctx, stored, throttle.Mail(p.TenantID, email), now); err != nil {
 		return Issued{}, err
 	}
+	s.mailInvite(ctx, stored, k.Token)
 	return Issued{ID: k.ID, Token: k.Token, ExpiresAt: stored.ExpiresAt}, nil
+}
+
+// mailInvite posts the invitation's mail, as provisioning posts an
+// owner's (decision 022), and already counted by CreateInvite. A failure
+// is the poster's to log: the answer still carries the token, so a queue
+// that is down costs the invitee the mail, never the administrator the
+// invitation.
+func (s *service) mailInvite(ctx context.Context, in *Invite, token string) {
+	if !mailConfigured(s.mail) {
+		return
+	}
+	name := in.TenantID
+	if tn, err := s.st.GetTenant(ctx, in.TenantID); err == nil {
+		name = tn.Name
+	}
+	_ = s.mail.Post(ctx, mail.Message{
+		Type: mail.InvitationCreated, Version: 1, ID: in.ID, Tenant: in.TenantID, TenantName: name, Email: in.Email,
+		FirstName: in.FirstName, LastName: in.LastName, Role: in.Role, InviteToken: token, ExpiresAt: in.ExpiresAt,
+	})
 }

@@ -1,16 +1,10 @@
 package signin
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
-
-	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
 
 	"roster/shared/auth"
 	"roster/shared/fault"
@@ -26,18 +20,15 @@ import (
 // code, and also logs a person in without a password: the options of a
 // passwordless login come with a challenge of their own, and the same
 // second step (Verify... VerifyPasskey) finishes both.
+//
+// The WebAuthn ceremonies themselves (options, attestation, assertion)
+// are a RelyingParty's, which shared/passkey implements with the WebAuthn
+// library: this package keeps the accounts, challenges and sessions
+// around them and does not import the library, so only the function that
+// serves passkeys (Account) links it.
 
 // PasskeyTTL is how long a ceremony's options stay answerable.
 const PasskeyTTL = 5 * time.Minute
-
-// PasskeyConfig names the relying party: its id (a registrable domain,
-// "localhost" locally) and the origins its pages are served from.
-type PasskeyConfig struct {
-	RPID        string
-	RPName      string
-	Origins     []string
-	Unavailable bool // no relying party configured: every passkey call is fault.NotFound
-}
 
 // Passkey is a registered credential.
 type Passkey struct {
@@ -96,63 +87,89 @@ type Passkeys interface {
 	VerifyPasskey(ctx context.Context, deviceToken, challengeToken string, credential []byte) (Tokens, error)
 }
 
+// RelyingParty runs the WebAuthn ceremonies over bytes: the options a
+// browser is given, the ceremony state kept until its answer (session),
+// the authenticator's answers, and each stored credential (the library's
+// credential as JSON, Passkey.Credential). shared/passkey implements it.
+// An error that is a fault.Internal one (a stored credential or ceremony
+// state that does not read) is the service's; any other error from a
+// Finish method means the answer does not verify.
+type RelyingParty interface {
+	// BeginRegistration returns the options and state of a registration
+	// of a resident key with user verification for the account, excluding
+	// its credentials creds.
+	BeginRegistration(accountID, name string, creds [][]byte) (options, session []byte, err error)
+	// FinishRegistration checks the answer to a registration and returns
+	// the new credential's id and the credential to store.
+	FinishRegistration(accountID string, session, answer []byte) (id, credential []byte, err error)
+	// BeginLogin returns the options and state of a login with one of
+	// creds (a second factor).
+	BeginLogin(accountID string, creds [][]byte) (options, session []byte, err error)
+	// BeginDiscoverableLogin returns the options and state of a
+	// passwordless login, with user verification.
+	BeginDiscoverableLogin() (options, session []byte, err error)
+	// ParseAssertion reads the answer to a login.
+	ParseAssertion(answer []byte) (Assertion, error)
+	// FinishLogin checks an assertion against the account's credentials
+	// and returns the id of the one used and its new state to store. A
+	// discoverable login's user handle must name the account.
+	FinishLogin(accountID string, creds [][]byte, session []byte, a Assertion, discoverable bool) (id, credential []byte, err error)
+}
+
+// Assertion is a parsed answer to a login, from RelyingParty.ParseAssertion.
+type Assertion interface {
+	// UserHandle is the user handle the authenticator returned: the
+	// account id for a discoverable credential.
+	UserHandle() []byte
+}
+
 // passkeys implements Passkeys on the second-factor service.
 type passkeys struct {
 	*factors
-	wa *webauthn.WebAuthn
+	rp RelyingParty
 }
 
 // NewPasskeys returns the passkey service over the second factors fs
-// (from NewFactors). A config without an RP id gives a service whose every
-// call is fault.NotFound, so a deployment without one offers no passkeys.
-func NewPasskeys(fs Factors, cfg PasskeyConfig) (Passkeys, error) {
+// (from NewFactors) and the relying party rp (shared/passkey). A nil rp
+// gives a service whose every call is fault.NotFound, so a deployment
+// without a relying party offers no passkeys.
+func NewPasskeys(fs Factors, rp RelyingParty) (Passkeys, error) {
 	f, ok := fs.(*factors)
 	if !ok {
 		return nil, errors.New("new passkeys: the factors from signin.NewFactors are required")
 	}
-	if cfg.RPID == "" {
-		return &passkeys{factors: f}, nil
-	}
-	name := cfg.RPName
-	if name == "" {
-		name = totpIssuer
-	}
-	wa, err := webauthn.New(&webauthn.Config{RPID: cfg.RPID, RPDisplayName: name, RPOrigins: cfg.Origins})
-	if err != nil {
-		return nil, fmt.Errorf("new passkeys: %w", err)
-	}
-	return &passkeys{factors: f, wa: wa}, nil
+	return &passkeys{factors: f, rp: rp}, nil
 }
 
 var errNoPasskeys = fault.New(fault.NotFound, "Passkeys are not available here.")
 
-// waUser is an account as WebAuthn sees it.
-type waUser struct {
-	id, name string
-	creds    []webauthn.Credential
+// internal is a relying party's error as the service's fault: its own
+// Internal faults as they are, anything else wrapped as one.
+func internal(err error) error {
+	if isInternal(err) {
+		return err
+	}
+	return fault.Wrap(err, fault.Internal, "An internal error occurred.")
 }
 
-func (u *waUser) WebAuthnID() []byte                         { return []byte(u.id) }
-func (u *waUser) WebAuthnName() string                       { return u.name }
-func (u *waUser) WebAuthnDisplayName() string                { return u.name }
-func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
+// isInternal reports whether a relying party's error is its own fault
+// rather than an answer that does not verify.
+func isInternal(err error) bool {
+	var e *fault.Error
+	return errors.As(err, &e) && e.Code == fault.Internal
+}
 
-// account loads the account's passkeys as a WebAuthn user, with the
-// stored passkeys beside them.
-func (k *passkeys) account(ctx context.Context, accountID, name string) (*waUser, []Passkey, error) {
+// credentials returns the account's stored passkeys and their credentials.
+func (k *passkeys) credentials(ctx context.Context, accountID string) ([]Passkey, [][]byte, error) {
 	list, err := k.st.ListPasskeys(ctx, accountID)
 	if err != nil {
 		return nil, nil, err
 	}
-	u := &waUser{id: accountID, name: name}
-	for _, pk := range list {
-		var c webauthn.Credential
-		if err := json.Unmarshal(pk.Credential, &c); err != nil {
-			return nil, nil, fault.Wrap(fmt.Errorf("stored passkey %s: %w", pk.ID, err), fault.Internal, "An internal error occurred.")
-		}
-		u.creds = append(u.creds, c)
+	creds := make([][]byte, len(list))
+	for i, pk := range list {
+		creds[i] = pk.Credential
 	}
-	return u, list, nil
+	return list, creds, nil
 }
 
 // BeginPasskeyRegistration starts a registration: a resident key with user
@@ -161,50 +178,25 @@ func (k *passkeys) BeginPasskeyRegistration(ctx context.Context, p auth.Principa
 	if err := requireUser(p, role.SelfWrite); err != nil {
 		return nil, err
 	}
-	if k.wa == nil {
+	if k.rp == nil {
 		return nil, errNoPasskeys
 	}
 	u, err := k.st.GetUser(ctx, p.TenantID, p.UserID)
 	if err != nil {
 		return nil, err
 	}
-	wu, _, err := k.account(ctx, p.AccountID, u.Email)
+	_, creds, err := k.credentials(ctx, p.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	excl := make([]protocol.CredentialDescriptor, len(wu.creds))
-	for i, c := range wu.creds {
-		excl[i] = c.Descriptor()
-	}
-	opts, session, err := k.wa.BeginRegistration(wu,
-		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementRequired),
-		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
-			ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: protocol.ResidentKeyRequired(),
-			UserVerification: protocol.VerificationRequired,
-		}),
-		webauthn.WithExclusions(excl))
+	opts, session, err := k.rp.BeginRegistration(p.AccountID, u.Email, creds)
 	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+		return nil, internal(err)
 	}
-	return k.keep(ctx, opts, session, func(s []byte, exp time.Time) error {
-		return k.st.PutPendingPasskey(ctx, p.AccountID, s, exp)
-	})
-}
-
-// keep stores a ceremony's state with keepFn and returns its options.
-func (k *passkeys) keep(_ context.Context, opts any, session *webauthn.SessionData, keepFn func([]byte, time.Time) error) ([]byte, error) {
-	s, err := json.Marshal(session)
-	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	if err := keepFn(s, k.now().Add(PasskeyTTL).Truncate(time.Second)); err != nil {
+	if err := k.st.PutPendingPasskey(ctx, p.AccountID, session, k.now().Add(PasskeyTTL).Truncate(time.Second)); err != nil {
 		return nil, err
 	}
-	out, err := json.Marshal(opts)
-	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	return out, nil
+	return opts, nil
 }
 
 var errBadCredential = fault.InvalidFields([]fault.FieldError{{Field: "credential", Message: "is not a valid answer of an authenticator to these options"}})
@@ -215,31 +207,22 @@ func (k *passkeys) FinishPasskeyRegistration(ctx context.Context, p auth.Princip
 	if err := requireUser(p, role.SelfWrite); err != nil {
 		return Passkey{}, err
 	}
-	if k.wa == nil {
+	if k.rp == nil {
 		return Passkey{}, errNoPasskeys
 	}
 	now := k.now()
-	raw, err := k.st.PendingPasskey(ctx, p.AccountID, now)
+	session, err := k.st.PendingPasskey(ctx, p.AccountID, now)
 	if err != nil {
 		return Passkey{}, err
 	}
-	var session webauthn.SessionData
-	if err := json.Unmarshal(raw, &session); err != nil {
-		return Passkey{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+	id, stored, err := k.rp.FinishRegistration(p.AccountID, session, credential)
+	if isInternal(err) {
+		return Passkey{}, err
 	}
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(credential)
 	if err != nil {
 		return Passkey{}, errBadCredential
 	}
-	c, err := k.wa.CreateCredential(&waUser{id: p.AccountID}, session, parsed)
-	if err != nil {
-		return Passkey{}, errBadCredential
-	}
-	stored, err := json.Marshal(c)
-	if err != nil {
-		return Passkey{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	pk := Passkey{ID: base64.RawURLEncoding.EncodeToString(c.ID), Name: name, CreatedAt: now, Credential: stored}
+	pk := Passkey{ID: base64.RawURLEncoding.EncodeToString(id), Name: name, CreatedAt: now, Credential: stored}
 	if err := k.st.AddPasskey(ctx, p.AccountID, pk, now); err != nil {
 		if fault.CodeOf(err) == fault.Conflict {
 			return Passkey{}, errBadCredential // registered already
@@ -252,7 +235,7 @@ func (k *passkeys) FinishPasskeyRegistration(ctx context.Context, p auth.Princip
 // BeginPasskeyLogin returns the request options for a challenge (second
 // factor) or a fresh passwordless login on the device.
 func (k *passkeys) BeginPasskeyLogin(ctx context.Context, deviceToken, challengeToken string) (string, []byte, error) {
-	if k.wa == nil {
+	if k.rp == nil {
 		return "", nil, errNoPasskeys
 	}
 	now := k.now()
@@ -261,36 +244,32 @@ func (k *passkeys) BeginPasskeyLogin(ctx context.Context, deviceToken, challenge
 		if err != nil {
 			return "", nil, err
 		}
-		wu, _, err := k.account(ctx, c.AccountID, "")
+		_, creds, err := k.credentials(ctx, c.AccountID)
 		if err != nil {
 			return "", nil, err
 		}
-		if c.Passwordless || len(wu.creds) == 0 {
+		if c.Passwordless || len(creds) == 0 {
 			return "", nil, deny(errChallenge, "challenge takes no passkey")
 		}
-		opts, session, err := k.wa.BeginLogin(wu, webauthn.WithUserVerification(protocol.VerificationPreferred))
+		opts, session, err := k.rp.BeginLogin(c.AccountID, creds)
 		if err != nil {
-			return "", nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+			return "", nil, internal(err)
 		}
-		out, err := k.keep(ctx, opts, session, func(s []byte, _ time.Time) error {
-			return k.st.SetChallengeCeremony(ctx, c.ID, s, now)
-		})
-		if fault.CodeOf(err) == fault.Unauthorized {
-			return "", nil, denyErr(errChallenge, err)
+		if err := k.st.SetChallengeCeremony(ctx, c.ID, session, now); err != nil {
+			if fault.CodeOf(err) == fault.Unauthorized {
+				return "", nil, denyErr(errChallenge, err)
+			}
+			return "", nil, err
 		}
-		return challengeToken, out, err
+		return challengeToken, opts, nil
 	}
 	tenantID, err := k.device(ctx, deviceToken)
 	if err != nil {
 		return "", nil, err
 	}
-	opts, session, err := k.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	opts, session, err := k.rp.BeginDiscoverableLogin()
 	if err != nil {
-		return "", nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	s, err := json.Marshal(session)
-	if err != nil {
-		return "", nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
+		return "", nil, internal(err)
 	}
 	key, err := Challenge.Generate()
 	if err != nil {
@@ -298,22 +277,18 @@ func (k *passkeys) BeginPasskeyLogin(ctx context.Context, deviceToken, challenge
 	}
 	c := &LoginChallenge{
 		ID: key.ID, DeviceHash: opaque.Hash(k.pepper, deviceToken), Hash: opaque.Hash(k.pepper, key.Token),
-		TenantID: tenantID, Passwordless: true, Ceremony: s,
+		TenantID: tenantID, Passwordless: true, Ceremony: session,
 		SessionStart: sessionTime(now), CreatedAt: now, ExpiresAt: now.Add(PasskeyTTL).Truncate(time.Second),
 	}
 	if err := k.st.PutChallenge(ctx, c, "", ""); err != nil {
 		return "", nil, err
 	}
-	out, err := json.Marshal(opts)
-	if err != nil {
-		return "", nil, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	return key.Token, out, nil
+	return key.Token, opts, nil
 }
 
 // VerifyPasskey finishes a login with a passkey's assertion.
 func (k *passkeys) VerifyPasskey(ctx context.Context, deviceToken, challengeToken string, credential []byte) (Tokens, error) {
-	if k.wa == nil {
+	if k.rp == nil {
 		return Tokens{}, errNoPasskeys
 	}
 	now := k.now()
@@ -324,18 +299,14 @@ func (k *passkeys) VerifyPasskey(ctx context.Context, deviceToken, challengeToke
 	if len(c.Ceremony) == 0 {
 		return Tokens{}, deny(errChallenge, "no passkey ceremony begun on this challenge")
 	}
-	var session webauthn.SessionData
-	if err := json.Unmarshal(c.Ceremony, &session); err != nil {
-		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
+	parsed, err := k.rp.ParseAssertion(credential)
 	if err != nil {
 		return Tokens{}, k.passkeyFailure(ctx, c, now, "unparsable assertion")
 	}
 	if c.Passwordless {
 		// The user handle names the account; the challenge then becomes
 		// that account's, with its user in the device's tenant.
-		accountID := string(parsed.Response.UserHandle)
+		accountID := string(parsed.UserHandle())
 		if len(accountID) == 0 || len(accountID) > 64 {
 			return Tokens{}, deny(errCode, "no user handle")
 		}
@@ -345,25 +316,18 @@ func (k *passkeys) VerifyPasskey(ctx context.Context, deviceToken, challengeToke
 		}
 		c.AccountID, c.UserID, c.Role, c.TokenVersion = accountID, u.ID, u.Role, u.TokenVersion
 	}
-	wu, list, err := k.account(ctx, c.AccountID, "")
+	list, creds, err := k.credentials(ctx, c.AccountID)
 	if err != nil {
 		return Tokens{}, err
 	}
-	var used *webauthn.Credential
-	if c.Passwordless {
-		used, err = k.wa.ValidateDiscoverableLogin(func(_, userHandle []byte) (webauthn.User, error) {
-			if !bytes.Equal(userHandle, wu.WebAuthnID()) {
-				return nil, errors.New("user handle of another account")
-			}
-			return wu, nil
-		}, session, parsed)
-	} else {
-		used, err = k.wa.ValidateLogin(wu, session, parsed)
+	usedID, usedState, err := k.rp.FinishLogin(c.AccountID, creds, c.Ceremony, parsed, c.Passwordless)
+	if isInternal(err) {
+		return Tokens{}, err
 	}
 	if err != nil {
 		return Tokens{}, k.passkeyFailure(ctx, c, now, "assertion does not verify")
 	}
-	id := base64.RawURLEncoding.EncodeToString(used.ID)
+	id := base64.RawURLEncoding.EncodeToString(usedID)
 	var pk Passkey
 	for _, p := range list {
 		if p.ID == id {
@@ -373,10 +337,7 @@ func (k *passkeys) VerifyPasskey(ctx context.Context, deviceToken, challengeToke
 	if pk.ID == "" {
 		return Tokens{}, k.passkeyFailure(ctx, c, now, "unknown credential")
 	}
-	if pk.Credential, err = json.Marshal(used); err != nil {
-		return Tokens{}, fault.Wrap(err, fault.Internal, "An internal error occurred.")
-	}
-	pk.LastUsedAt = now
+	pk.Credential, pk.LastUsedAt = usedState, now
 	fresh, authTok, err := k.newAuthToken(c.AccountID, c.SessionStart, now)
 	if err != nil {
 		return Tokens{}, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"roster/shared/fault"
+	"roster/shared/passkey"
 	"roster/shared/signin"
 	"roster/shared/signin/passkeytest"
 	"roster/shared/store/storetest"
@@ -20,7 +21,7 @@ const (
 // passkeysOf returns the passkey service over the fixture's factors.
 func (f *fixture) passkeys(t testing.TB, fs signin.Factors) signin.Passkeys {
 	t.Helper()
-	pk, err := signin.NewPasskeys(fs, signin.PasskeyConfig{RPID: testRPID, Origins: []string{testOrigin}})
+	pk, err := passkey.New(fs, passkey.Config{RPID: testRPID, Origins: []string{testOrigin}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestPasskeysAreUnavailableWithoutARelyingParty(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env storetest.Env) {
 		f := newFixture(t, env, signin.Options{})
-		pks, err := signin.NewPasskeys(f.factors(t), signin.PasskeyConfig{})
+		pks, err := passkey.New(f.factors(t), passkey.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"roster/shared/auth"
 	"roster/shared/fault"
+	"roster/shared/mail"
 	"roster/shared/opaque"
 	"roster/shared/password"
 	"roster/shared/role"
@@ -37,6 +38,9 @@ type Options struct {
 	// MaxSession (DefaultMaxSession) bounds a session: however often its
 	// auth token is exchanged, none outlives the login by more than this.
 	MaxSession time.Duration
+	// Mail posts the mail of a self-service change of address (decision
+	// 023); nil refuses such a change with fault.Unavailable.
+	Mail mail.Poster
 }
 
 // service implements Service on a Store.
@@ -52,6 +56,7 @@ type service struct {
 	authTTL     time.Duration
 	inviteTTL   time.Duration
 	maxSession  time.Duration
+	mail        mail.Poster
 }
 
 // New returns the sign-in service. users (the directory) admits the
@@ -74,7 +79,7 @@ func New(st Store, users Users, hasher *password.Hasher, issuer *token.Issuer, p
 	s := &service{
 		st: st, users: users, hasher: hasher, issuer: issuer, pepper: bytes.Clone(pepper),
 		now: opts.Now, maxFailures: opts.MaxFailures, lockFor: opts.LockFor,
-		authTTL: opts.AuthTTL, inviteTTL: opts.InviteTTL, maxSession: opts.MaxSession,
+		authTTL: opts.AuthTTL, inviteTTL: opts.InviteTTL, maxSession: opts.MaxSession, mail: opts.Mail,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -90,6 +90,12 @@ type SelfUpdate struct {
 	PrevVersion int64      // the version the change applies to
 	OldEmail    string     // the email before the change; its marker moves when it differs
 	Password    *PasswordChange
+	// Pending, when set, is a requested change of address (decision 023):
+	// its token is stored in the same transaction, taking one from each
+	// of Counters at Now, while the user keeps OldEmail.
+	Pending  *VerifyToken
+	Counters []throttle.Counter
+	Now      time.Time
 }
 
 // PasswordChange replaces an account's password and revokes the access

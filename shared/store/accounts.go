@@ -570,11 +570,29 @@ const maxTransactItems = 100
 // revocation, with every other user of the account getting a new token
 // version.
 func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
+	x, err := t.selfUpdate(ctx, c)
+	if err != nil {
+		return err
+	}
+	if c.Pending != nil { // a requested change of address (decision 023)
+		x.addTakes(t, c.Counters, c.Now)
+		if err := x.addVerifyToken(c.Pending); err != nil {
+			return err
+		}
+	}
+	if len(x.items) > maxTransactItems {
+		return fault.New(fault.Conflict, "The person holds users in too many tenants to change the password in one step.")
+	}
+	return x.run(ctx, t.db, "update self "+c.User.ID)
+}
+
+// selfUpdate returns the transaction of UpdateSelf without its token.
+func (t *Table) selfUpdate(ctx context.Context, c signin.SelfUpdate) (*txn, error) {
 	u := c.User
 	pk := tenantPK(u.TenantID)
 	updated, err := attributevalue.Marshal(u.UpdatedAt.UTC())
 	if err != nil {
-		return fault.Wrap(err, fault.Internal, errInternal)
+		return nil, fault.Wrap(err, fault.Internal, errInternal)
 	}
 	set := []string{"email = :email", "emailLower = :emailLower", "updatedAt = :updated", "updatedBy = :by", "version = :version"}
 	var remove []string
@@ -596,6 +614,9 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 	}
 	if !u.EmailVerified {
 		remove = append(remove, "emailVerified") // a new address is not proved yet (decision 023)
+	} else {
+		set = append(set, "emailVerified = :verified") // kept, or proved by a change's link
+		values[":verified"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
 	keys, keyValues := searchKeyUpdate(searchKeysOf(u)) // the search indexes follow the change
 	set = append(set, keys...)
@@ -616,13 +637,10 @@ func (t *Table) UpdateSelf(ctx context.Context, c signin.SelfUpdate) error {
 		ExpressionAttributeValues: values,
 	}}, errStaleUser)
 	if err := x.moveMarker(pk, u, emailMarker(c.OldEmail), emailMarker(u.Email), errEmail); err != nil {
-		return err
+		return nil, err
 	}
 	if c.Password != nil {
 		x.replacePassword(c.Password, u.TenantID, u.ID)
 	}
-	if len(x.items) > maxTransactItems {
-		return fault.New(fault.Conflict, "The person holds users in too many tenants to change the password in one step.")
-	}
-	return x.run(ctx, t.db, "update self "+u.ID)
+	return x, nil
 }

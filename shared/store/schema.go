@@ -30,7 +30,18 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTa
 	if ttlAttr == "" {
 		return nil
 	}
-	_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+	// A table that was already there (a kept local table, or a second
+	// local server on the same emulator) may have TTL on already, which
+	// UpdateTimeToLive refuses as a ValidationException.
+	cur, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: &name})
+	if err != nil {
+		return fmt.Errorf("read ttl of %s: %w", name, err)
+	}
+	if d := cur.TimeToLiveDescription; d != nil && aws.ToString(d.AttributeName) == ttlAttr &&
+		(d.TimeToLiveStatus == types.TimeToLiveStatusEnabled || d.TimeToLiveStatus == types.TimeToLiveStatusEnabling) {
+		return nil
+	}
+	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 		TableName:               &name,
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: &ttlAttr, Enabled: aws.Bool(true)},
 	})

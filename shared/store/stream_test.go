@@ -13,6 +13,7 @@ import (
 	"roster/shared/auth"
 	"roster/shared/directory"
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
 	"roster/shared/user"
@@ -23,11 +24,11 @@ import (
 type feed struct {
 	t      *testing.T
 	env    storetest.Env
-	stream *events.Stream
+	stream *stream.Poller
 }
 
 func newFeed(t *testing.T, env storetest.Env) *feed {
-	return &feed{t: t, env: env, stream: &events.Stream{API: env.Streams, StreamARN: env.StreamARN(t)}}
+	return &feed{t: t, env: env, stream: &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(t)}}
 }
 
 // next returns the events of the records written since the last call.

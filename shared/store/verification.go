@@ -32,6 +32,8 @@ type verifyItem struct {
 	TenantID  string    `dynamodbav:"tenantId"`
 	UserID    string    `dynamodbav:"userId"`
 	Email     string    `dynamodbav:"email"`
+	Address   string    `dynamodbav:"address,omitempty"` // a change's new address, as typed
+	From      string    `dynamodbav:"from,omitempty"`    // a change's old address, normalised
 	Hash      []byte    `dynamodbav:"hash"`
 	CreatedAt time.Time `dynamodbav:"createdAt"`
 	ExpiresAt int64     `dynamodbav:"expiresAt"`
@@ -42,19 +44,27 @@ var errVerifyGone = fault.New(fault.NotFound, "The verification token is spent o
 // PutVerifyToken stores a token with a take from each counter, in one
 // transaction.
 func (t *Table) PutVerifyToken(ctx context.Context, v *signin.VerifyToken, counters []throttle.Counter, now time.Time) error {
+	x := &txn{table: &t.name}
+	x.addTakes(t, counters, now)
+	if err := x.addVerifyToken(v); err != nil {
+		return err
+	}
+	return x.run(ctx, t.db, "put verification token")
+}
+
+// addVerifyToken adds the put of a new token.
+func (x *txn) addVerifyToken(v *signin.VerifyToken) error {
 	item, err := attributevalue.MarshalMap(verifyItem{
 		PK: verifyPK(v.ID), SK: verifySK, Type: "verify", ID: v.ID, TenantID: v.TenantID, UserID: v.UserID,
-		Email: v.Email, Hash: v.Hash, CreatedAt: v.CreatedAt.UTC(), ExpiresAt: v.ExpiresAt.Unix(),
+		Email: v.Email, Address: v.Address, From: v.From, Hash: v.Hash, CreatedAt: v.CreatedAt.UTC(), ExpiresAt: v.ExpiresAt.Unix(),
 	})
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal verification token: %w", err), fault.Internal, errInternal)
 	}
-	x := &txn{table: &t.name}
-	x.addTakes(t, counters, now)
 	x.add(types.TransactWriteItem{Put: &types.Put{
-		TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		TableName: x.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}, fault.New(fault.Conflict, "The verification token id is taken; retry."))
-	return x.run(ctx, t.db, "put verification token")
+	return nil
 }
 
 // GetVerifyToken reads a token, expired or not. fault.NotFound.
@@ -64,7 +74,7 @@ func (t *Table) GetVerifyToken(ctx context.Context, id string) (*signin.VerifyTo
 		return nil, err
 	}
 	return &signin.VerifyToken{
-		ID: it.ID, TenantID: it.TenantID, UserID: it.UserID, Email: it.Email, Hash: it.Hash,
+		ID: it.ID, TenantID: it.TenantID, UserID: it.UserID, Email: it.Email, Address: it.Address, From: it.From, Hash: it.Hash,
 		CreatedAt: it.CreatedAt, ExpiresAt: unixTime(it.ExpiresAt),
 	}, nil
 }
@@ -84,4 +94,18 @@ func (t *Table) ConfirmEmail(ctx context.Context, v *signin.VerifyToken, now tim
 		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":one": num(1), ":email": str(v.Email)},
 	}}, errVerifyGone)
 	return x.run(ctx, t.db, "confirm email "+v.ID)
+}
+
+// ConfirmEmailChange spends a change's token (provided it has not expired
+// at now) and stores c, the user at the token's address and verified,
+// moving the email marker, in one transaction: errVerifyGone when the
+// token is gone, errStaleUser when the user changed since c was read,
+// errEmail when another user has the address.
+func (t *Table) ConfirmEmailChange(ctx context.Context, v *signin.VerifyToken, c signin.SelfUpdate, now time.Time) error {
+	x, err := t.selfUpdate(ctx, c)
+	if err != nil {
+		return err
+	}
+	x.add(types.TransactWriteItem{Delete: t.consume(verifyPK(v.ID), verifySK, now)}, errVerifyGone)
+	return x.run(ctx, t.db, "confirm email change "+v.ID)
 }

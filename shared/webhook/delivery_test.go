@@ -20,6 +20,7 @@ import (
 
 	"roster/shared/emulator"
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/provision"
 	"roster/shared/seal"
 	"roster/shared/store"
@@ -235,7 +236,7 @@ func TestAReplayRequestReachesTheFeedAndRedeliversTheRangeOldestFirst(t *testing
 		t.Fatal(err)
 	}
 	var req webhook.ReplayRequest
-	s := &events.Stream{API: r.env.Streams, StreamARN: r.env.StreamARN(t)}
+	s := &stream.Poller{API: r.env.Streams, StreamARN: r.env.StreamARN(t)}
 	if _, err := s.Poll(ctx, func(_ context.Context, b awsevents.DynamoDBEvent) (awsevents.DynamoDBEventResponse, error) {
 		for _, rec := range b.Records {
 			if got, ok, err := store.ReplayOf(rec); err != nil {

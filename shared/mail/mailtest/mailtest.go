@@ -41,3 +41,10 @@ func (b *Box) Count() int {
 	defer b.mu.Unlock()
 	return len(b.sent)
 }
+
+// Sent returns a copy of every message posted, oldest first.
+func (b *Box) Sent() []mail.Message {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]mail.Message(nil), b.sent...)
+}

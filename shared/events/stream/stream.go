@@ -1,4 +1,7 @@
-package events
+// Package stream reads a table's DynamoDB stream through the Streams API,
+// as Lambda's event source mapping does in AWS. Only the local stack and
+// the tests use it, so no function links the DynamoDB Streams client.
+package stream
 
 import (
 	"context"
@@ -12,32 +15,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
-// StreamsAPI is the part of the DynamoDB Streams client the poller uses.
-type StreamsAPI interface {
+// API is the part of the DynamoDB Streams client the poller uses.
+type API interface {
 	DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
 	GetShardIterator(ctx context.Context, in *dynamodbstreams.GetShardIteratorInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
 	GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
 }
 
-// Stream reads a table's stream through the DynamoDB Streams API, as
+// Poller reads a table's stream through the DynamoDB Streams API, as
 // Lambda's event source mapping does in AWS: the local stack (make run)
 // and the tests consume it with it. Each shard is read from its start
 // (TRIM_HORIZON) and each batch goes to a handler; a batch the handler
 // reports failed is read again from the failed record, as Lambda does.
-type Stream struct {
-	API       StreamsAPI
+type Poller struct {
+	API       API
 	StreamARN string
 	Batch     int32 // records per batch; 100 unless set
 	iters     map[string]*string
 	done      map[string]bool
 }
 
-// Handler is what a batch goes to: Processor.Handle.
+// Handler is what a batch goes to: events.Processor.Handle.
 type Handler func(ctx context.Context, batch awsevents.DynamoDBEvent) (awsevents.DynamoDBEventResponse, error)
 
 // Poll reads every shard once, as far as it has records, handing batches
 // to h. It returns the number of records h accepted.
-func (s *Stream) Poll(ctx context.Context, h Handler) (int, error) {
+func (s *Poller) Poll(ctx context.Context, h Handler) (int, error) {
 	if s.iters == nil {
 		s.iters, s.done = map[string]*string{}, map[string]bool{}
 	}
@@ -69,7 +72,7 @@ func (s *Stream) Poll(ctx context.Context, h Handler) (int, error) {
 	return total, nil
 }
 
-func (s *Stream) pollShard(ctx context.Context, id string, h Handler) (int, error) {
+func (s *Poller) pollShard(ctx context.Context, id string, h Handler) (int, error) {
 	total := 0
 	for s.iters[id] != nil {
 		limit := s.Batch
@@ -125,7 +128,7 @@ func (s *Stream) pollShard(ctx context.Context, id string, h Handler) (int, erro
 
 // Run polls until ctx ends, pausing between polls that found nothing. A
 // failed poll is logged and retried after the pause.
-func (s *Stream) Run(ctx context.Context, h Handler, every time.Duration, log *slog.Logger) {
+func (s *Poller) Run(ctx context.Context, h Handler, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -1,4 +1,7 @@
-package events
+// Package bus publishes Roster's events to an EventBridge custom bus. Only
+// the events function (and the local stack) link it, so the EventBridge
+// client stays out of the other functions.
+package bus
 
 import (
 	"context"
@@ -9,27 +12,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"roster/shared/events"
 )
 
-// EventBridgeAPI is the part of the EventBridge client the bus uses.
-type EventBridgeAPI interface {
+// API is the part of the EventBridge client the bus uses.
+type API interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
-// BusSource is the EventBridge source of every entry Roster puts; rules
+// Source is the EventBridge source of every entry Roster puts; rules
 // match on it and on the detail type (the event's type).
-const BusSource = "roster"
+const Source = "roster"
 
 // maxPutEvents is EventBridge's limit on the entries of one PutEvents.
 const maxPutEvents = 10
 
-// Bus publishes events to an EventBridge custom bus: one entry per event,
+// EventBridge publishes events to an EventBridge custom bus: one entry per event,
 // the CloudEvent as its detail, in PutEvents calls of at most ten. A call
 // can fail entry by entry (FailedEntryCount); the failed entries are sent
 // again, in order, a few times with a pause, before Publish gives up and
 // reports how many from the first went through.
-type Bus struct {
-	API   EventBridgeAPI
+type EventBridge struct {
+	API   API
 	Name  string // the bus's name or ARN
 	Tries int    // attempts per entry; 3 unless set
 }
@@ -37,7 +42,7 @@ type Bus struct {
 // Publish puts evs on the bus. An entry after a failed one in the same
 // call may have been put already; it is put again with the failed one's
 // record, with the same id, which consumers de-duplicate on.
-func (b *Bus) Publish(ctx context.Context, evs []Event) (int, error) {
+func (b *EventBridge) Publish(ctx context.Context, evs []events.Event) (int, error) {
 	tries := b.Tries
 	if tries == 0 {
 		tries = 3
@@ -52,7 +57,7 @@ func (b *Bus) Publish(ctx context.Context, evs []Event) (int, error) {
 				return done, fmt.Errorf("event %s: %w", e.ID, err)
 			}
 			entries[i] = types.PutEventsRequestEntry{
-				EventBusName: aws.String(b.Name), Source: aws.String(BusSource), DetailType: aws.String(e.Type),
+				EventBusName: aws.String(b.Name), Source: aws.String(Source), DetailType: aws.String(e.Type),
 				Detail: aws.String(string(body)), Time: aws.Time(e.Time), Resources: []string{},
 			}
 		}
@@ -67,7 +72,7 @@ func (b *Bus) Publish(ctx context.Context, evs []Event) (int, error) {
 
 // put sends entries, retrying the failed ones, and returns how many from
 // the first were put.
-func (b *Bus) put(ctx context.Context, entries []types.PutEventsRequestEntry, tries int) (int, error) {
+func (b *EventBridge) put(ctx context.Context, entries []types.PutEventsRequestEntry, tries int) (int, error) {
 	pending := entries
 	offset := 0 // entries before pending that were put
 	for try := 1; ; try++ {

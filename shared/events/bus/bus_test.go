@@ -1,4 +1,4 @@
-package events_test
+package bus_test
 
 import (
 	"context"
@@ -17,11 +17,12 @@ import (
 
 	"roster/shared/emulator"
 	"roster/shared/events"
+	"roster/shared/events/bus"
 )
 
 // flaky refuses the entries fail names on the first call they appear in.
 type flaky struct {
-	events.EventBridgeAPI
+	bus.API
 	calls   []int
 	refused map[string]bool
 	fail    func(e ebtypes.PutEventsRequestEntry) bool
@@ -58,7 +59,7 @@ func TestTheBusPutsTenAtATimeAndRetriesRefusedEntries(t *testing.T) {
 		_ = json.Unmarshal([]byte(*e.Detail), &c)
 		return c.ID == "r4-0"
 	}}
-	bus := &events.Bus{API: f, Name: "roster-test"}
+	bus := &bus.EventBridge{API: f, Name: "roster-test"}
 	n, err := bus.Publish(context.Background(), evs)
 	if err != nil || n != len(evs) {
 		t.Fatalf("published %d, %v; want %d", n, err, len(evs))
@@ -80,7 +81,7 @@ func TestTheBusReportsThePrefixPutWhenAnEntryKeepsFailing(t *testing.T) {
 		}
 		return false
 	}
-	n, err := (&events.Bus{API: f, Name: "roster-test", Tries: 2}).Publish(context.Background(), sample(15))
+	n, err := (&bus.EventBridge{API: f, Name: "roster-test", Tries: 2}).Publish(context.Background(), sample(15))
 	if err == nil || n != 12 {
 		t.Errorf("published %d, %v; want 12 and an error", n, err)
 	}
@@ -115,7 +116,7 @@ func TestTheBusDeliversToARuleOnMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs := sample(12)
-	if n, err := (&events.Bus{API: eb, Name: name}).Publish(ctx, evs); err != nil || n != 12 {
+	if n, err := (&bus.EventBridge{API: eb, Name: name}).Publish(ctx, evs); err != nil || n != 12 {
 		t.Fatalf("published %d, %v", n, err)
 	}
 	seen := map[string]bool{}
