@@ -10,6 +10,7 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"roster/shared/events"
+	"roster/shared/events/stream"
 	"roster/shared/signin"
 	"roster/shared/store/storetest"
 )
@@ -22,11 +23,11 @@ import (
 type feed struct {
 	t      *testing.T
 	env    storetest.Env
-	stream *events.Stream
+	stream *stream.Poller
 }
 
 func newFeed(t *testing.T, env storetest.Env) *feed {
-	return &feed{t: t, env: env, stream: &events.Stream{API: env.Streams, StreamARN: env.StreamARN(t)}}
+	return &feed{t: t, env: env, stream: &stream.Poller{API: env.Streams, StreamARN: env.StreamARN(t)}}
 }
 
 func (f *feed) next() []events.Event {
