@@ -38,6 +38,11 @@ const (
 	DeviceCreated     = "roster.device.created"
 	DeviceRevoked     = "roster.device.revoked"
 	InvitationCreated = "roster.invitation.created"
+	MFAEnrolled       = "roster.mfa.enrolled"
+	MFARemoved        = "roster.mfa.removed"
+	RecoveryRequested = "roster.recovery.requested"
+	PasswordReset     = "roster.password.reset"
+	SessionEnded      = "roster.session.ended"
 )
 
 // Types lists every event type, in the order the documentation gives.
@@ -47,8 +52,9 @@ func Types() []string {
 		MembershipAdded, MembershipRemoved,
 		GroupCreated, GroupUpdated, GroupDeleted,
 		TenantCreated, TenantUpdated, TenantDeactivated, TenantReactivated,
-		SessionRevoked, LoginFailed,
+		SessionRevoked, SessionEnded, LoginFailed,
 		APIKeyCreated, APIKeyRevoked, DeviceCreated, DeviceRevoked, InvitationCreated,
+		MFAEnrolled, MFARemoved, RecoveryRequested, PasswordReset,
 	}
 }
 
@@ -74,7 +80,7 @@ type Event struct {
 	// that orders webhook deliveries.
 	UserID    string
 	Time      time.Time // when the change was made (the item's own time, else the stream's)
-	Actor     string    // who made it: "user:<id>", "apikey:<id>", "feed", "scim:<client>", "system"
+	Actor     string    // who made it: "user:<id>", "apikey:<id>", "feed", "scim:<client>", "system", "anonymous"
 	RequestID string    // the request or provisioning event that made it, when known
 	// Changed names the fields a change touched (sorted); secret fields
 	// are named but their values are never carried.
@@ -86,6 +92,10 @@ type Event struct {
 // Unknown is the actor of a change whose maker the table does not record
 // (an item removed by its TTL, a write made before actors were recorded).
 const Unknown = "system"
+
+// Anonymous is the actor of a request no one signed in to make: a
+// password recovery request names a person but is not made as one.
+const Anonymous = "anonymous"
 
 // Validate reports what makes e unpublishable: an event without id, type,
 // tenant or subject is a defect of the mapping, never sent.

@@ -90,6 +90,21 @@ func TestEverySchemaHoldsRealEvents(t *testing.T) {
 		fail := signin.LoginFailure{AccountID: u.AccountID, TenantID: "acme", UserID: u.ID, Max: 1, Now: now, LockUntil: now.Add(time.Hour)}
 		_, err := tb.RecordLoginFailure(ctx, fail)
 		must(err)
+		// The account lifecycle: a TOTP confirmed and removed by the
+		// person, a reset token asked for and spent.
+		self := auth.WithPrincipal(context.Background(), auth.Principal{TenantID: "acme", UserID: u.ID, AccountID: u.AccountID, Method: auth.ViaAccessToken})
+		must(tb.PutPendingTOTP(ctx, u.AccountID, "sealed", now.Add(time.Hour)))
+		must(tb.ConfirmTOTP(self, signin.TOTPConfirmation{AccountID: u.AccountID, Secret: "sealed", Since: now, Step: 1, RecoveryCodes: [][]byte{[]byte("c")}, Now: now}))
+		must(tb.RemoveFactors(self, u.AccountID, now, 2))
+		reset := &signin.ResetToken{ID: "r1", TenantID: "acme", UserID: u.ID, AccountID: u.AccountID, Hash: []byte("h"), CreatedAt: now, ExpiresAt: now.Add(time.Hour).Truncate(time.Second)}
+		must(tb.StartReset(ctx, signin.ResetStart{Token: reset, Now: now}))
+		must(tb.CompleteReset(ctx, signin.ResetDone{Token: reset, Password: &signin.PasswordChange{AccountID: u.AccountID, NewHash: "new", At: now}, Now: now}))
+		// A session ended (by a user not deleted below: the event names the
+		// person's user in the session's tenant, read when it is consumed).
+		bob := users(t, env, "bob")[0]
+		sess := &signin.Session{ID: "s1", AccountID: bob.AccountID, TenantID: "acme", TokenID: "tok1", StartedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour).Truncate(time.Second)}
+		must(tb.CompleteLogin(ctx, signin.LoginSuccess{Token: &signin.AuthToken{ID: "tok1", AccountID: bob.AccountID, Hash: []byte("h"), CreatedAt: now, ExpiresAt: sess.ExpiresAt, SessionStart: now, SessionID: "s1"}, Session: sess}))
+		must(tb.EndSession(ctx, bob.AccountID, "s1", "tok1"))
 		must(tb.PutAPIKey(ctx, &auth.APIKey{ID: "key1", TenantID: "acme", Name: "ci", Roles: []string{"member"}, Hash: []byte("h"), CreatedAt: now, CreatedBy: "user:boss"}))
 		must(tb.RevokeAPIKey(ctx, "acme", "key1"))
 		must(tb.PutDevice(ctx, &signin.Device{ID: "dev1", TenantID: "acme", Name: "desk", Hash: []byte("h"), CreatedAt: now, CreatedBy: "user:boss"}))

@@ -163,7 +163,9 @@ type FactorStore interface {
 	ConfirmTOTP(ctx context.Context, c TOTPConfirmation) error
 	// RemoveFactors removes the account's TOTP and recovery codes. When
 	// since is not zero, only while that enrolment is the account's and
-	// step is newer than its last (fault.Conflict otherwise).
+	// step is newer than its last (fault.Conflict otherwise). ConfirmTOTP
+	// and RemoveFactors read the principal acting from ctx, to note the
+	// tenant and user for the change feed (decision 025).
 	RemoveFactors(ctx context.Context, accountID string, since time.Time, step int64) error
 	// RecoveryCodesLeft counts the account's unused recovery codes.
 	RecoveryCodesLeft(ctx context.Context, accountID string) (int, error)
@@ -334,7 +336,7 @@ func (f *factors) ConfirmTOTP(ctx context.Context, p auth.Principal, code string
 	if err != nil {
 		return nil, err
 	}
-	err = f.st.ConfirmTOTP(ctx, TOTPConfirmation{
+	err = f.st.ConfirmTOTP(auth.WithPrincipal(ctx, p), TOTPConfirmation{ // p: for the stream's roster.mfa.enrolled
 		AccountID: p.AccountID, Secret: sealed, Since: sessionTime(now), Step: step, RecoveryCodes: hashes, Now: now,
 	})
 	if err != nil {
@@ -367,7 +369,7 @@ func (f *factors) RemoveTOTP(ctx context.Context, p auth.Principal, code string)
 		}
 		return wrong
 	}
-	if err := f.st.RemoveFactors(ctx, acct.ID, acct.Factors.TOTPSince, step); err != nil {
+	if err := f.st.RemoveFactors(auth.WithPrincipal(ctx, p), acct.ID, acct.Factors.TOTPSince, step); err != nil {
 		if fault.CodeOf(err) == fault.Conflict {
 			return wrong
 		}

@@ -137,7 +137,7 @@ func (f *factors) ResetFactors(ctx context.Context, p auth.Principal, userID str
 	if u.AccountID == "" {
 		return nil // no person yet, so no factor
 	}
-	err = f.st.RemoveFactors(ctx, u.AccountID, time.Time{}, 0)
+	err = f.st.RemoveFactors(auth.WithPrincipal(ctx, p), u.AccountID, time.Time{}, 0) // p: for the stream's roster.mfa.removed
 	if fault.CodeOf(err) == fault.NotFound {
 		return nil
 	}

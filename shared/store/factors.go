@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"roster/shared/auth"
 	"roster/shared/fault"
 	"roster/shared/signin"
 )
@@ -120,14 +122,17 @@ func (t *Table) PendingTOTP(ctx context.Context, accountID string, now time.Time
 // account given the secret (only while it has none), and the recovery
 // codes replaced.
 func (t *Table) ConfirmTOTP(ctx context.Context, c signin.TOTPConfirmation) error {
+	note, noted := factorNoteOf(ctx)
+	values := map[string]types.AttributeValue{
+		":secret": str(c.Secret), ":since": num(epochMillis(c.Since)), ":step": num(c.Step), ":zero": num(0), ":one": num(1),
+	}
+	maps.Copy(values, noted)
 	x := &txn{table: &t.name}
 	x.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: &t.name, Key: key(accountPK(c.AccountID), accountSK),
-		UpdateExpression:    aws.String("SET totpSecret = :secret, totpSince = :since, totpLastStep = :step, failedCodes = :zero ADD version :one"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(totpSince)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":secret": str(c.Secret), ":since": num(epochMillis(c.Since)), ":step": num(c.Step), ":zero": num(0), ":one": num(1),
-		},
+		UpdateExpression:          aws.String(joinSet("SET totpSecret = :secret, totpSince = :since, totpLastStep = :step, failedCodes = :zero", note) + " ADD version :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(totpSince)"),
+		ExpressionAttributeValues: values,
 	}}, errTOTPEnrolled)
 	x.add(types.TransactWriteItem{Delete: t.consume(accountPK(c.AccountID), pendingTOTPSK, c.Now)}, errNoPending)
 	x.add(t.recoveryPut(c.AccountID, c.RecoveryCodes), nil)
@@ -152,12 +157,27 @@ func (t *Table) recoveryPut(accountID string, hashes [][]byte) types.TransactWri
 // one and step newer than its last, which it becomes; fault.Conflict
 // otherwise. With since zero (an administrator's reset) it is
 // unconditional, and also clears the failures the codes counted.
+//
+// The update notes the tenant and user for roster.mfa.removed: the
+// principal's own, or, for an administrator's reset, the person's user in
+// the administrator's tenant (one more GetItem, on that path only).
 func (t *Table) RemoveFactors(ctx context.Context, accountID string, since time.Time, step int64) error {
+	note, noted := factorNoteOf(ctx)
+	if p, ok := auth.PrincipalFrom(ctx); ok && since.IsZero() {
+		var m memberItem
+		err := t.getOne(ctx, key(accountPK(accountID), memberSK(p.TenantID)), &m, "No user in the tenant.", "get member")
+		if err != nil && fault.CodeOf(err) != fault.NotFound {
+			return err
+		}
+		note, noted = factorNote(m.TenantID, m.UserID, p.Actor())
+	}
+	values := map[string]types.AttributeValue{":one": num(1)}
+	maps.Copy(values, noted)
 	update := &types.Update{
 		TableName: &t.name, Key: key(accountPK(accountID), accountSK),
-		UpdateExpression:          aws.String("REMOVE totpSecret, totpSince, totpLastStep, failedCodes ADD version :one"),
+		UpdateExpression:          aws.String(joinRemove("REMOVE totpSecret, totpSince, totpLastStep, failedCodes", note) + " ADD version :one"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		ExpressionAttributeValues: values,
 	}
 	if !since.IsZero() {
 		update.ConditionExpression = aws.String("totpSince = :since AND totpLastStep < :step")
@@ -294,18 +314,21 @@ func (t *Table) CompleteEnrolment(ctx context.Context, c signin.TOTPConfirmation
 	if err != nil {
 		return fault.Wrap(fmt.Errorf("marshal auth token: %w", err), fault.Internal, errInternal)
 	}
+	note, noted := factorNote(s.Challenge.TenantID, s.Challenge.UserID, "user:"+s.Challenge.UserID)
+	values := map[string]types.AttributeValue{
+		":secret": str(c.Secret), ":since": num(epochMillis(c.Since)), ":step": num(c.Step), ":zero": num(0), ":one": num(1),
+		":now": num(s.Now.Unix()), ":start": num(epochMillis(s.Challenge.SessionStart)),
+	}
+	maps.Copy(values, noted)
 	x := &txn{table: &t.name}
 	x.add(types.TransactWriteItem{Delete: t.consume(challengePK(s.Challenge.ID), challengeSK, s.Now)}, errChallengeGone)
 	x.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: &t.name, Key: key(accountPK(c.AccountID), accountSK),
-		UpdateExpression: aws.String("SET totpSecret = :secret, totpSince = :since, totpLastStep = :step, failedLogins = :zero, failedCodes = :zero " +
-			"REMOVE lockedUntil ADD version :one"),
+		UpdateExpression: aws.String(joinRemove("REMOVE lockedUntil",
+			joinSet("SET totpSecret = :secret, totpSince = :since, totpLastStep = :step, failedLogins = :zero, failedCodes = :zero", note)) + " ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(totpSince) AND " +
 			"(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND " + sessionLive),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":secret": str(c.Secret), ":since": num(epochMillis(c.Since)), ":step": num(c.Step), ":zero": num(0), ":one": num(1),
-			":now": num(s.Now.Unix()), ":start": num(epochMillis(s.Challenge.SessionStart)),
-		},
+		ExpressionAttributeValues: values,
 	}}, errCodeRefused)
 	x.add(types.TransactWriteItem{Delete: &types.Delete{
 		TableName: &t.name, Key: key(accountPK(c.AccountID), pendingTOTPSK),

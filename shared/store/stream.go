@@ -28,7 +28,10 @@ import (
 //	user     TENANT#t USER#id    created, updated, deactivated, reactivated, deleted; membership added/removed; session revoked
 //	group    TENANT#t GROUP#id   group created, updated, deleted
 //	tenant   TENANT#t TENANT     tenant created, updated, deactivated, reactivated
-//	account  ACCOUNT#a ACCOUNT   login failed, user locked (the tenant and user the failure was in ride on the item)
+//	account  ACCOUNT#a ACCOUNT   login failed, user locked (the tenant and user the failure was in ride on the item);
+//	                             mfa enrolled, removed (the tenant and user ride on the item too: factorNote)
+//	reset    RESET#id RESET      recovery requested (written), password reset (spent); decoys none
+//	session  ACCOUNT#a SESSION#s session ended (removed by EndSession; the user read from the membership)
 //	apikey, device               created, revoked
 //	invite                       invitation created
 //
@@ -94,11 +97,61 @@ func actorOf(ctx context.Context) string {
 	return ""
 }
 
+// factorNote is what an account update that enrols or removes a TOTP
+// sets beside it, so the stream can say in which tenant, for which user
+// and by whom (roster.mfa.*): factorTenant, factorUser, factorBy, as
+// failedTenant/failedUser do for a failed login. An account is a person,
+// not a tenant's user, so the caller names them; with no tenant or user
+// known the three are removed, and the change publishes nothing rather
+// than an earlier note's tenant. It returns the update's clause (a SET or
+// a REMOVE, to join to the rest) and its values.
+func factorNote(tenantID, userID, by string) (clause string, values map[string]types.AttributeValue) {
+	if tenantID == "" || userID == "" {
+		return "REMOVE factorTenant, factorUser, factorBy", nil
+	}
+	if by == "" {
+		by = events.Unknown
+	}
+	return "SET factorTenant = :ftenant, factorUser = :fuser, factorBy = :fby",
+		map[string]types.AttributeValue{":ftenant": str(tenantID), ":fuser": str(userID), ":fby": str(by)}
+}
+
+// joinSet adds a factorNote clause to an update's SET clause: as more SET
+// actions, or as a REMOVE after it.
+func joinSet(set, note string) string {
+	if rest, ok := strings.CutPrefix(note, "SET "); ok {
+		return set + ", " + rest
+	}
+	return set + " " + note
+}
+
+// joinRemove adds a factorNote clause to an update's REMOVE clause, or
+// a REMOVE clause to an update holding one (merging the two).
+func joinRemove(remove, note string) string {
+	if i := strings.Index(note, "REMOVE "); i >= 0 {
+		return note[:i] + remove + ", " + note[i+len("REMOVE "):]
+	}
+	return note + " " + remove
+}
+
+// factorNoteOf is factorNote for the request's principal acting on its
+// own account: its tenant and user, when it is a user.
+func factorNoteOf(ctx context.Context) (string, map[string]types.AttributeValue) {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok || p.UserID == "" {
+		return factorNote("", "", "")
+	}
+	return factorNote(p.TenantID, p.UserID, p.Actor())
+}
+
 // EventsOf turns one stream record into the events it means, in order:
 // none for an internal item. A user's deletion is completed with who
 // deleted it (one GetItem of the deletion note). An image the store cannot
 // read is an error the caller treats as a poison record.
 func (t *Table) EventsOf(ctx context.Context, rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
+	if evs, ok, err := t.sessionEnded(ctx, rec); ok {
+		return evs, err
+	}
 	evs, err := eventsOf(rec)
 	if err != nil {
 		return nil, err
@@ -124,18 +177,68 @@ func (t *Table) EventsOf(ctx context.Context, rec awsevents.DynamoDBEventRecord)
 	return evs, nil
 }
 
-// eventsOf is EventsOf without reads: the mapping alone.
-func eventsOf(rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
+// sessionEnded is roster.session.ended: a session record (ACCOUNT#a
+// SESSION#s) removed by EndSession, not by the table's TTL. The record
+// names the person and the tenant of the login's device, not the user, so
+// the person's user in that tenant is read (one GetItem of the membership
+// ACCOUNT#a MEMBER#t); a person no longer in that tenant has no user to
+// name and publishes nothing. ok reports whether rec is a session record.
+func (t *Table) sessionEnded(ctx context.Context, rec awsevents.DynamoDBEventRecord) (evs []events.Event, ok bool, err error) {
+	pk, sk, err := recordKeys(rec)
+	if err != nil || !strings.HasPrefix(pk, "ACCOUNT#") || !strings.HasPrefix(sk, sessionPrefix) {
+		return nil, false, nil // eventsOf reports unreadable keys
+	}
+	if rec.EventName != "REMOVE" {
+		return nil, true, nil
+	}
+	old, err := imageOf(rec.Change.OldImage)
+	if err != nil {
+		return nil, true, fmt.Errorf("record %s old image: %w", rec.EventID, err)
+	}
+	var it sessionItem
+	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
+		return nil, true, fmt.Errorf("record %s: session: %w", rec.EventID, err)
+	}
+	c := change{rec: rec, old: old, at: rec.Change.ApproximateCreationDateTime.Time.UTC()}
+	if removedByTTL(rec) || it.ExpiresAt <= c.at.Unix() || it.TenantID == "" || it.AccountID == "" {
+		return nil, true, nil // expired, or a record without a tenant
+	}
+	var m memberItem
+	err = t.getOne(ctx, key(accountPK(it.AccountID), memberSK(it.TenantID)), &m, "No user in the tenant.", "get member")
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return nil, true, nil
+	case err != nil:
+		return nil, true, err
+	}
+	// The session id is the public one the Account API lists and ends
+	// sessions by (/account/sessions/{sessionUid}); the token's secret is
+	// never on the record. Only the person ends their own sessions.
+	e := c.event(events.SessionEnded, m.TenantID, m.UserID, m.UserID, map[string]any{"userId": m.UserID, "sessionId": it.ID})
+	e.Actor = "user:" + m.UserID
+	return []events.Event{e}, true, nil
+}
+
+// recordKeys reads a stream record's partition and sort key.
+func recordKeys(rec awsevents.DynamoDBEventRecord) (pk, sk string, err error) {
 	keys, err := imageOf(rec.Change.Keys)
 	if err != nil {
-		return nil, fmt.Errorf("record %s keys: %w", rec.EventID, err)
+		return "", "", fmt.Errorf("record %s keys: %w", rec.EventID, err)
 	}
-	var pk, sk string
 	if err := attributevalue.Unmarshal(keys[attrPK], &pk); err != nil {
-		return nil, fmt.Errorf("record %s: partition key: %w", rec.EventID, err)
+		return "", "", fmt.Errorf("record %s: partition key: %w", rec.EventID, err)
 	}
 	if err := attributevalue.Unmarshal(keys[attrSK], &sk); err != nil {
-		return nil, fmt.Errorf("record %s: sort key: %w", rec.EventID, err)
+		return "", "", fmt.Errorf("record %s: sort key: %w", rec.EventID, err)
+	}
+	return pk, sk, nil
+}
+
+// eventsOf is EventsOf without reads: the mapping alone.
+func eventsOf(rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
+	pk, sk, err := recordKeys(rec)
+	if err != nil {
+		return nil, err
 	}
 	oldImg, err := imageOf(rec.Change.OldImage)
 	if err != nil {
@@ -161,6 +264,8 @@ func eventsOf(rec awsevents.DynamoDBEventRecord) ([]events.Event, error) {
 		return c.credential(events.DeviceCreated, events.DeviceRevoked, "deviceId")
 	case strings.HasPrefix(pk, "INVITE#") && sk == inviteSK:
 		return c.invitation()
+	case strings.HasPrefix(pk, "RESET#") && sk == resetSK:
+		return c.reset()
 	}
 	return nil, nil
 }
@@ -282,8 +387,17 @@ func (c *change) user() ([]events.Event, error) {
 		return []events.Event{e}, nil
 	}
 	var out []events.Event
+	// An address proved by its link (ConfirmEmail) sets emailVerified
+	// alone and leaves updatedAt and updatedBy as they were (a proof is
+	// not an edit; every edit stamps them): it is the one documented event
+	// of a verification, roster.user.updated changing emailVerified, made
+	// by the user at the stream's time, not a separate type.
+	proof := !oldU.EmailVerified && newU.EmailVerified && oldU.UpdatedAt.Equal(newU.UpdatedAt) && oldU.UpdatedBy == newU.UpdatedBy
 	stamp := func(e events.Event) events.Event {
 		e.Actor, e.Time = newU.UpdatedBy, newU.UpdatedAt
+		if proof {
+			e.Actor, e.Time = "user:"+newU.ID, c.at
+		}
 		return e
 	}
 	changed, values, previous := []string{}, map[string]any{}, map[string]any{}
@@ -425,7 +539,9 @@ func (c *change) tenant() ([]events.Event, error) {
 // counted on the person's account (failedLogins up), and the lock it may
 // set (lockedUntil later). The failure's update also says in which tenant
 // and user it happened (failedTenant, failedUser), so the event has a
-// tenant without another write.
+// tenant without another write. A TOTP confirmed (totpSince set) or
+// removed (totpSince gone) is roster.mfa.enrolled / .removed, in the
+// tenant and for the user its update names (factorNote).
 func (c *change) account() ([]events.Event, error) {
 	if c.op() != "MODIFY" {
 		return nil, nil
@@ -437,28 +553,91 @@ func (c *change) account() ([]events.Event, error) {
 	if err := attributevalue.UnmarshalMap(c.new, &newA); err != nil {
 		return nil, fmt.Errorf("record %s: new account: %w", c.rec.EventID, err)
 	}
+	out := c.loginFailure(oldA, newA)
+	if tenantID, userID := attrString(c.new, "factorTenant"), attrString(c.new, "factorUser"); tenantID != "" && userID != "" {
+		typ := ""
+		switch {
+		case oldA.TOTPSince == 0 && newA.TOTPSince != 0:
+			typ = events.MFAEnrolled
+		case oldA.TOTPSince != 0 && newA.TOTPSince == 0:
+			typ = events.MFARemoved
+		}
+		if typ != "" {
+			e := c.event(typ, tenantID, userID, userID, map[string]any{"userId": userID})
+			e.Actor, e.Changed = attrString(c.new, "factorBy"), []string{"totp"}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// loginFailure is a failed login and the lock it set, from an account's
+// images.
+func (c *change) loginFailure(oldA, newA accountItem) []events.Event {
 	tenantID, userID := attrString(c.new, "failedTenant"), attrString(c.new, "failedUser")
 	if tenantID == "" || userID == "" {
-		return nil, nil
+		return nil
 	}
 	locked := newA.LockedUntil > oldA.LockedUntil
 	failed := newA.FailedLogins > oldA.FailedLogins || locked
-	if at := attrMillis(c.new, "failedAt"); !at.IsZero() {
-		c.at = at
+	at := c.at
+	if t := attrMillis(c.new, "failedAt"); !t.IsZero() {
+		at = t
 	}
 	var out []events.Event
 	if failed {
 		e := c.event(events.LoginFailed, tenantID, userID, userID, map[string]any{"userId": userID})
-		e.Actor = "user:" + userID
+		e.Actor, e.Time = "user:"+userID, at
 		out = append(out, e)
 	}
 	if locked {
 		e := c.event(events.UserLocked, tenantID, userID, userID,
 			map[string]any{"userId": userID, "lockedUntil": time.Unix(newA.LockedUntil, 0).UTC().Format(time.RFC3339)})
-		e.Actor = events.Unknown
+		e.Actor, e.Time = events.Unknown, at
 		out = append(out, e)
 	}
-	return out, nil
+	return out
+}
+
+// reset speaks for password recovery (decision 021): a reset token's item
+// written is roster.recovery.requested, and removed by the reset that
+// spends it (before it expires; the table's TTL removes the others) is
+// roster.password.reset. The decoys a request naming no one writes
+// (type resetdecoy, no tenant) publish nothing, so a tenant's consumers
+// cannot tell which names were tried. The token and its hash never leave.
+func (c *change) reset() ([]events.Event, error) {
+	img := c.new
+	if img == nil {
+		img = c.old
+	}
+	var it resetItem
+	if err := attributevalue.UnmarshalMap(img, &it); err != nil {
+		return nil, fmt.Errorf("record %s: reset token: %w", c.rec.EventID, err)
+	}
+	if it.Type != "reset" || it.TenantID == "" || it.UserID == "" {
+		return nil, nil
+	}
+	switch c.op() {
+	case "INSERT":
+		e := c.event(events.RecoveryRequested, it.TenantID, it.UserID, it.UserID,
+			map[string]any{"userId": it.UserID, "expiresAt": unixTime(it.ExpiresAt).Format(time.RFC3339)})
+		e.Actor, e.Time = events.Anonymous, orAt(it.CreatedAt, c.at)
+		return []events.Event{e}, nil
+	case "REMOVE":
+		if removedByTTL(c.rec) || it.ExpiresAt <= c.at.Unix() {
+			return nil, nil // expired unspent
+		}
+		e := c.event(events.PasswordReset, it.TenantID, it.UserID, it.UserID, map[string]any{"userId": it.UserID})
+		e.Actor, e.Changed = "user:"+it.UserID, []string{"password"}
+		return []events.Event{e}, nil
+	}
+	return nil, nil
+}
+
+// removedByTTL reports a removal the table's TTL made, not a request.
+func removedByTTL(rec awsevents.DynamoDBEventRecord) bool {
+	id := rec.UserIdentity
+	return id != nil && id.Type == "Service" && id.PrincipalID == "dynamodb.amazonaws.com"
 }
 
 func (c *change) credential(created, revoked, idAttr string) ([]events.Event, error) {
