@@ -317,6 +317,8 @@ var (
 		{"invitationAccepted", func(u userItem) any { return u.InvitationAccepted }},
 		{"defaultStoreId", func(u userItem) any { return u.DefaultStoreID }},
 		{"loginProfileId", func(u userItem) any { return u.LoginProfileID }},
+		{"externalId", func(u userItem) any { return u.ExternalID }},
+		{"profile", func(u userItem) any { return profileMap(u.Profile) }},
 		{"workingEnvironments", func(u userItem) any { return nonNil(u.WorkingEnvironments) }},
 		{"azureSubscriptionId", func(u userItem) any { return azureField(u, func(a *azureItem) string { return a.SubscriptionID }) }},
 		{"azureTenantId", func(u userItem) any { return azureField(u, func(a *azureItem) string { return a.TenantID }) }},
@@ -332,6 +334,19 @@ var (
 		}},
 	}
 )
+
+// profileMap is the SCIM profile as an event shows it: the stored map's
+// attribute names and values, {} when the user has none.
+func profileMap(p *profileItem) map[string]any {
+	m := map[string]any{}
+	if p == nil {
+		return m
+	}
+	if av, err := attributevalue.MarshalMap(p); err == nil {
+		_ = attributevalue.UnmarshalMap(av, &m) // plain strings, booleans, lists and maps: cannot fail
+	}
+	return m
+}
 
 func azureField(u userItem, f func(*azureItem) string) string {
 	if u.Azure == nil {

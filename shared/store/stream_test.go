@@ -183,3 +183,35 @@ func TestEventsNeverCarryASecretOrAKey(t *testing.T) {
 		}
 	})
 }
+
+// SCIM writes attributes the other dialects do not have (the profile map
+// and externalId); changing only those is still a change the feed and the
+// audit log must show.
+func TestAChangeOfOnlySCIMAttributesIsPublished(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env storetest.Env) {
+		ctx := context.Background()
+		f := newFeed(t, env)
+		env.Tenant(t, "acme")
+		f.next()
+		u := newUser("acme", "ada")
+		mustCreate(t, env, u)
+		f.next()
+
+		next := *mustGet(t, env, "acme", u.ID)
+		next.ExternalID = "okta-00u1"
+		next.Profile = &user.Profile{Department: "Research", Title: "Analyst"}
+		next.Stamp(u, msNow(), "apikey:scim")
+		if err := env.Table.UpdateUser(ctx, directory.UserUpdate{Old: u, New: &next}); err != nil {
+			t.Fatal(err)
+		}
+		evs := f.next()
+		wantTypes(t, "profile", evs, events.UserUpdated)
+		if !slices.Equal(evs[0].Changed, []string{"externalId", "profile"}) {
+			t.Errorf("changed = %v, want [externalId profile]", evs[0].Changed)
+		}
+		v := evs[0].Data["values"].(map[string]any)
+		if p, _ := v["profile"].(map[string]any); p["department"] != "Research" || v["externalId"] != "okta-00u1" {
+			t.Errorf("values = %v", v)
+		}
+	})
+}
