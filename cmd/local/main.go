@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoPath := fs.String("demo-file", ".roster/demo.json", "where to write the demo credentials")
 	motoURL := fs.String("moto", "", "use this running moto_server instead of starting one")
 	dynamoURL := fs.String("dynamodb", "", "keep the table in this running DynamoDB Local instead of starting one")
+	table := fs.String("table", "roster-local", "name of the table (servers sharing one DynamoDB Local each need their own)")
 	dataDir := fs.String("data", "", "keep the table, its key material and the demo credentials in this folder across restarts (default: fresh each start)")
 	redocPath := fs.String("redoc", defaultRedocBundle, "Redoc's standalone bundle, for the reference page at /docs/")
 	if err := fs.Parse(args); err != nil {
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer motoLog.Close()
-	stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *tplPath, Log: log,
+	stack, err := devstack.Start(ctx, devstack.Options{MotoURL: *motoURL, Template: *tplPath, Log: log, TableName: *table,
 		Table: tbl.opts, DataDir: *dataDir, Logs: motoLog})
 	if err != nil {
 		return err

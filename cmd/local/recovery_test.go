@@ -55,7 +55,7 @@ func TestREADMERecoveryWalkThrough(t *testing.T) {
 	out, errs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-dynamodb", ddb.URL, "-template", "../../template.yaml",
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-dynamodb", ddb.URL, "-table", fmt.Sprintf("readme-recovery-%d", time.Now().UnixNano()), "-template", "../../template.yaml",
 			"-demo-file", filepath.Join(dir, "demo.json")}, out, errs)
 	}()
 	t.Cleanup(func() {

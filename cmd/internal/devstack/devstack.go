@@ -109,6 +109,9 @@ type Options struct {
 	// PasskeyOrigin is the origin passkey ceremonies run on; empty:
 	// LocalPasskeyOrigin.
 	PasskeyOrigin string
+	// TableName names the table; empty: roster-local. Servers sharing one
+	// DynamoDB Local (tests) each need their own.
+	TableName string
 }
 
 // Stack is a running local backend.
@@ -154,7 +157,11 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.AWS = cfg
-	s.Config = platform.Config{TableName: tableName, SecretID: secretName, LogLevel: "info",
+	name := opts.TableName
+	if name == "" {
+		name = tableName
+	}
+	s.Config = platform.Config{TableName: name, SecretID: secretName, LogLevel: "info",
 		PasskeyRPID: LocalPasskeyRPID, PasskeyOrigins: []string{LocalPasskeyOrigin}, LocalWebhooks: true}
 	if opts.PasskeyOrigin != "" {
 		s.Config.PasskeyOrigins = []string{opts.PasskeyOrigin}
