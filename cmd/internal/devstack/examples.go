@@ -1,14 +1,12 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
 
 	"roster/shared/auth"
 	"roster/shared/directory"
-	"roster/shared/fault"
 	"roster/shared/opaque"
 	"roster/shared/platform"
 	"roster/shared/role"
@@ -85,7 +83,7 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 	if err != nil {
 		return "", err
 	}
-	err = seedAPIKey(ctx, p, &auth.APIKey{
+	err = p.Table.PutAPIKey(ctx, &auth.APIKey{
 		ID: key.ID, TenantID: DemoTenant, Name: "reporting", Roles: []string{string(role.UserManager)},
 		Hash: opaque.Hash(p.Keys.Pepper, key.Token), CreatedAt: now, CreatedBy: "seed",
 	})
@@ -100,7 +98,7 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 	if err != nil {
 		return "", err
 	}
-	err = seedAPIKey(ctx, p, &auth.APIKey{
+	err = p.Table.PutAPIKey(ctx, &auth.APIKey{
 		ID: scimKey.ID, TenantID: DemoTenant, Name: "scim", Roles: []string{string(role.SCIM)},
 		Hash: opaque.Hash(p.Keys.Pepper, scimKey.Token), CreatedAt: now, CreatedBy: "seed",
 	})
@@ -133,20 +131,6 @@ func seedExamples(ctx context.Context, p *platform.Platform, now time.Time) (str
 		return "", fmt.Errorf("seed invitee auth token: %w", err)
 	}
 	return tok.Token, nil
-}
-
-// seedAPIKey stores k. A conflict with the same key already stored is
-// success: under load the SDK retries a PutItem whose first attempt was
-// written but answered too late, and the retry's condition then fails.
-func seedAPIKey(ctx context.Context, p *platform.Platform, k *auth.APIKey) error {
-	err := p.Table.PutAPIKey(ctx, k)
-	if fault.CodeOf(err) != fault.Conflict {
-		return err
-	}
-	if got, gerr := p.Table.GetAPIKey(ctx, k.ID); gerr == nil && bytes.Equal(got.Hash, k.Hash) && got.TenantID == k.TenantID {
-		return nil
-	}
-	return err
 }
 
 // seedUser creates u, built by user.New, as an active user shown by its
