@@ -93,25 +93,13 @@ func (t *Table) AddPasskey(ctx context.Context, accountID string, pk signin.Pass
 // ListPasskeys reads the account's passkeys with one strongly consistent
 // Query of its partition.
 func (t *Table) ListPasskeys(ctx context.Context, accountID string) ([]signin.Passkey, error) {
-	var out []signin.Passkey
-	p := dynamodb.NewQueryPaginator(t.db, &dynamodb.QueryInput{
-		TableName:                 &t.name,
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(accountPK(accountID)), ":prefix": str(passkeyPrefix)},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list passkeys of "+accountID)
-		}
-		for _, item := range page.Items {
-			var it passkeyItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return nil, fault.Wrap(fmt.Errorf("unmarshal passkey of %s: %w", accountID, err), fault.Internal, errInternal)
-			}
-			out = append(out, signin.Passkey{ID: it.ID, Name: it.Name, Credential: it.Credential, CreatedAt: it.CreatedAt, LastUsedAt: it.LastUsedAt})
-		}
+	items, err := queryPrefix[passkeyItem](ctx, t, accountPK(accountID), passkeyPrefix, "passkeys of "+accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signin.Passkey, 0, len(items))
+	for _, it := range items {
+		out = append(out, signin.Passkey{ID: it.ID, Name: it.Name, Credential: it.Credential, CreatedAt: it.CreatedAt, LastUsedAt: it.LastUsedAt})
 	}
 	return out, nil
 }

@@ -88,25 +88,13 @@ func (t *Table) sessionMove(oldID string, fresh *signin.AuthToken) (types.Transa
 // ListSessions reads the account's session records, live or not, with one
 // strongly consistent Query of its partition.
 func (t *Table) ListSessions(ctx context.Context, accountID string) ([]signin.Session, error) {
-	var out []signin.Session
-	p := dynamodb.NewQueryPaginator(t.db, &dynamodb.QueryInput{
-		TableName:                 &t.name,
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(accountPK(accountID)), ":prefix": str(sessionPrefix)},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list sessions of "+accountID)
-		}
-		for _, item := range page.Items {
-			var it sessionItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return nil, fault.Wrap(fmt.Errorf("unmarshal session of %s: %w", accountID, err), fault.Internal, errInternal)
-			}
-			out = append(out, it.session())
-		}
+	items, err := queryPrefix[sessionItem](ctx, t, accountPK(accountID), sessionPrefix, "sessions of "+accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signin.Session, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.session())
 	}
 	return out, nil
 }
